@@ -1,0 +1,155 @@
+"""Build real kernel git trees from Debian's linux-source package.
+
+The package is fetched with `apt-get download` (the only network this needs), unpacked with
+`dpkg -x`, and turned into git trees that are built once and cached:
+
+- a *slim* tree (MAINTAINERS, scripts/, rust/, the Rust samples and drivers, the files
+  get_maintainer.pl needs to accept a top directory) for most tests and the demo;
+- the *full* tree, for parity sweeps and benchmarks.
+
+Callers copy a cached tree with `clone_tree` before they change it. No Textual here.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+
+from patchpilot.core.errors import PatchpilotError
+
+PACKAGE = "linux-source-6.12"
+
+# Paths (tar globs) a slim tree keeps, relative to the tree's top directory.
+SLIM_MEMBERS = [
+    "MAINTAINERS", "scripts", "rust", "samples/rust", "Documentation/rust",
+    "Documentation/process/submitting-patches.rst", "LICENSES", ".rustfmt.toml",
+    ".clippy.toml", ".mailmap", ".get_maintainer.ignore", ".gitignore", "COPYING", "CREDITS",
+    "Kbuild", "Makefile", "README", "drivers/block/rnull.rs", "drivers/net/phy/*.rs",
+    "drivers/net/phy/Kconfig", "drivers/net/phy/Makefile", "include/linux/phy.h",
+    "arch/Kconfig", "fs/Kconfig", "init/Kconfig", "ipc/Makefile", "kernel/Makefile",
+    "lib/Kconfig",
+]
+
+# Fixed identity and dates, so that every build of a tree has the same commit ids.
+_BASE_ENV = {
+    "GIT_AUTHOR_NAME": "Debian linux-source",
+    "GIT_AUTHOR_EMAIL": "linux-source@debian.invalid",
+    "GIT_COMMITTER_NAME": "Debian linux-source",
+    "GIT_COMMITTER_EMAIL": "linux-source@debian.invalid",
+    "GIT_AUTHOR_DATE": "2025-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2025-01-01T00:00:00Z",
+}
+
+
+def cache_root() -> Path:
+    """Where fetched packages and built trees live (outside any repository)."""
+    if os.environ.get("PATCHPILOT_KERNEL_CACHE"):
+        return Path(os.environ["PATCHPILOT_KERNEL_CACHE"])
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "patchpilot" / "kernel"
+
+
+@contextmanager
+def _locked(cache: Path, name: str):
+    """Serialise builders (parallel tests, helpers) on one lock file per artefact."""
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _run(argv: list[str], cwd: Path | None = None, env: dict | None = None) -> str:
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run(argv, cwd=cwd, env=full_env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise PatchpilotError(
+            f"{argv[0]} failed: {proc.stderr.strip()[-400:]}",
+            hint="check the network to the Debian archive and the free disk space",
+        )
+    return proc.stdout
+
+
+def source_tarball(cache: Path | None = None) -> Path:
+    """The linux-source tarball, downloading and unpacking the .deb on first use."""
+    cache = cache or cache_root()
+    with _locked(cache, "deb"):
+        found = sorted(cache.glob("x/usr/src/linux-source-*.tar.xz"))
+        if found:
+            return found[-1]
+        debs = sorted(cache.glob(f"{PACKAGE}_*.deb"))
+        if not debs:
+            if not shutil.which("apt-get"):
+                raise PatchpilotError("apt-get is not available to fetch linux-source",
+                                      hint="run on Debian, or set TREE=/path/to/linux")
+            _run(["apt-get", "download", PACKAGE], cwd=cache)
+            debs = sorted(cache.glob(f"{PACKAGE}_*.deb"))
+        _run(["dpkg", "-x", str(debs[-1]), str(cache / "x")])
+        return sorted(cache.glob("x/usr/src/linux-source-*.tar.xz"))[-1]
+
+
+def _strip_debian_ignore(top: Path) -> None:
+    """Debian's .gitignore ends by ignoring the whole top level; drop that block."""
+    path = top / ".gitignore"
+    if not path.exists():
+        return
+    lines = path.read_text().splitlines()
+    if "/*" in lines:
+        cut = lines.index("/*")
+        while cut > 0 and lines[cut - 1].startswith("#"):
+            cut -= 1
+        path.write_text("\n".join(lines[:cut]).rstrip() + "\n")
+
+
+def _commit_all(top: Path) -> None:
+    _run(["git", "init", "-q", "-b", "master", str(top)])
+    _run(["git", "add", "-A", "-f", "."], cwd=top)
+    _run(["git", "commit", "-q", "--no-verify", "-m", f"Linux {_version(top)}"],
+         cwd=top, env=_BASE_ENV)
+
+
+def _version(top: Path) -> str:
+    fields = {}
+    for line in (top / "Makefile").read_text().splitlines()[:6]:
+        key, _, value = line.partition("=")
+        fields[key.strip()] = value.strip()
+    return f"{fields.get('VERSION')}.{fields.get('PATCHLEVEL')}.{fields.get('SUBLEVEL')}"
+
+
+def _build(cache: Path, name: str, members: list[str] | None) -> Path:
+    dest = cache / name
+    with _locked(cache, name):
+        if (dest / ".git" / "patchpilot-built").exists():
+            return dest
+        tarball = source_tarball(cache)
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir(parents=True)
+        prefix = tarball.name.removesuffix(".tar.xz")
+        argv = ["tar", "-xJf", str(tarball), "-C", str(dest), "--strip-components=1"]
+        if members is not None:
+            argv += ["--wildcards"] + [f"{prefix}/{m}" for m in members]
+        _run(argv)
+        _strip_debian_ignore(dest)
+        _commit_all(dest)
+        (dest / ".git" / "patchpilot-built").write_text("ok\n")
+        return dest
+
+
+def slim_tree(cache: Path | None = None) -> Path:
+    """A cached slim kernel tree (a git repository with one commit); do not modify it."""
+    return _build(cache or cache_root(), "slim", SLIM_MEMBERS)
+
+
+def full_tree(cache: Path | None = None) -> Path:
+    """The cached full kernel tree (about 1.4 GB); do not modify it."""
+    return _build(cache or cache_root(), "full", None)
+
+
+def clone_tree(template: Path, dest: Path) -> Path:
+    """A private, writable copy of a cached tree (objects shared through hard links)."""
+    _run(["git", "clone", "-q", "--local", str(template), str(dest)])
+    return dest

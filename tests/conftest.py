@@ -1,0 +1,61 @@
+"""Test isolation and the real-kernel test bed.
+
+Every test runs with its own HOME, XDG dirs and global git config, so neither the developer's
+setup nor b4's caches leak in. Kernel trees come from Debian's linux-source package, built once
+and cached outside the repository (patchpilot.demo.kernelsrc).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from patchpilot.demo import kernelsrc
+from tests.helpers import git
+
+# Resolved before any test changes HOME/XDG, so the cache survives across tests and runs.
+KERNEL_CACHE = kernelsrc.cache_root()
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    for var, sub in (("XDG_CACHE_HOME", ".cache"), ("XDG_CONFIG_HOME", ".config"),
+                     ("XDG_DATA_HOME", ".local/share"), ("XDG_STATE_HOME", ".local/state")):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(var, str(home / sub))
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test Dev\n\temail = dev@example.org\n"
+        "[init]\n\tdefaultBranch = master\n"
+        "[sendemail]\n\tsmtpServer = 127.0.0.1\n\tsmtpServerPort = 9\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("PATCHPILOT_KERNEL_CACHE", str(KERNEL_CACHE))
+    for var in ("EDITOR", "VISUAL", "GIT_EDITOR", "PATCHPILOT_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def slim_template() -> Path:
+    """The cached slim kernel tree; read-only."""
+    return kernelsrc.slim_tree(KERNEL_CACHE)
+
+
+@pytest.fixture(scope="session")
+def full_tree() -> Path:
+    """The cached full kernel tree (86k files); read-only."""
+    return kernelsrc.full_tree(KERNEL_CACHE)
+
+
+@pytest.fixture
+def kernel_tree(slim_template, tmp_path) -> Path:
+    """A private clone of the slim tree on branch master, ready for a test's own commits."""
+    tree = kernelsrc.clone_tree(slim_template, tmp_path / "linux")
+    git(tree, "branch", "--unset-upstream")
+    return tree
