@@ -1,0 +1,50 @@
+"""`patchpilot series [--json] [--branch NAME] [--base REV]`: the series and its patches."""
+
+from __future__ import annotations
+
+from patchpilot.core.errors import ExitCode
+from patchpilot.core.series import Series, load_series, open_kernel_repo
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("series", help="show the current series: base, revision, patches")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--branch", metavar="NAME", help="another branch than the current one")
+    parser.add_argument("--base", metavar="REV",
+                        help="where the series starts, for a branch b4 does not manage")
+    parser.set_defaults(handler=run)
+
+
+def run(args, out) -> ExitCode:
+    from patchpilot.core.config import Config
+
+    repo = open_kernel_repo(args.directory)
+    base = args.base or Config(repo).value("series.base") or None
+    series = load_series(repo, args.branch, base=base)
+    for warning in series.warnings:
+        out.warn(warning)
+    if args.json:
+        out.json(series.to_json())
+    else:
+        render(series, out)
+    return ExitCode.OK
+
+
+def render(series: Series, out) -> None:
+    managed = f"b4-managed ({series.strategy} cover)" if series.b4_managed else "not b4-managed"
+    out.line(f"{series.branch}  v{series.revision}  {managed}")
+    out.line(f"  base       {series.base}")
+    if series.change_id:
+        out.line(f"  change-id  {series.change_id}")
+    if series.cover_subject is not None:
+        out.line(f"  cover      {series.cover_subject}")
+    for sent in series.sent:
+        tag = f" ({sent.tag})" if sent.tag else ""
+        out.line(f"  sent v{sent.revision}    {' '.join(sent.msgids) or '-'}{tag}")
+    out.line("")
+    total = len(series.patches)
+    for patch in series.patches:
+        stats = f"+{patch.added} -{patch.removed}"
+        out.line(f"  [{patch.index}/{total}] {patch.commit[:12]} {patch.subject}  {stats}")
+        for path in patch.files:
+            out.line(f"          {path}")

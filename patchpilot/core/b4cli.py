@@ -1,0 +1,128 @@
+"""The only module that runs b4: argv builders, output parsers and one runner.
+
+b4 has no stable Python API, so patchpilot drives it through its command line. The runner
+never lets b4 wait on a terminal: stdin is either the exact answer b4 asks for or /dev/null,
+and any editor b4 might start is replaced by `true` unless the caller supplies one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchpilot.core.errors import ExitCode, PatchpilotError
+
+SUPPORTED = (0, 16)
+TIMEOUT = 600
+
+
+@dataclass(frozen=True)
+class B4Result:
+    """What a b4 run left behind."""
+
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def executable() -> str:
+    """The b4 to run: $PATCHPILOT_B4, else the one installed beside patchpilot, else PATH."""
+    configured = os.environ.get("PATCHPILOT_B4")
+    if configured:
+        return configured
+    beside = Path(sys.executable).with_name("b4")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("b4") or "b4"
+
+
+def _env(editor: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_EDITOR"] = editor or "true"
+    for var in ("EDITOR", "VISUAL"):
+        env.pop(var, None)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def run(args: list[str], cwd: Path, answer: str | None = None, editor: str | None = None,
+        check: bool = True) -> B4Result:
+    """Run `b4 ARGS` in `cwd`; `answer` is fed to its prompts, otherwise stdin is /dev/null."""
+    argv = [executable(), *args]
+    try:
+        proc = subprocess.run(
+            argv, cwd=cwd, env=_env(editor), capture_output=True, text=True,
+            input=answer, stdin=None if answer is not None else subprocess.DEVNULL,
+            timeout=TIMEOUT)
+    except FileNotFoundError:
+        raise PatchpilotError(f"b4 is not installed ({argv[0]} not found)",
+                              hint="pip install 'b4==0.16.*', or set PATCHPILOT_B4")
+    except subprocess.TimeoutExpired:
+        raise PatchpilotError(f"b4 {' '.join(args)} did not finish in {TIMEOUT}s",
+                              hint="run the same b4 command by hand to see where it waits",
+                              exit_code=ExitCode.FAILURE)
+    result = B4Result(argv, proc.returncode, proc.stdout, proc.stderr)
+    if check and proc.returncode != 0:
+        raise PatchpilotError(f"b4 {args[0]} failed: {last_error(result)}",
+                              hint="see the b4 message above; the repository was left as b4 "
+                                   "left it", exit_code=ExitCode.FAILURE)
+    return result
+
+
+def last_error(result: B4Result) -> str:
+    """The most telling line b4 printed: a CRITICAL/ERROR line, else the last line."""
+    lines = [ln.strip() for ln in (result.stderr + result.stdout).splitlines() if ln.strip()]
+    for line in lines:
+        if line.startswith(("CRITICAL:", "ERROR:")):
+            return line
+    tail = [ln for ln in lines if not ln.startswith(("Traceback", "File "))]
+    return tail[-1] if tail else f"exit code {result.returncode}"
+
+
+def version(cwd: Path) -> tuple[int, int, int]:
+    """b4's version, or an error when it is missing or not the supported minor release."""
+    out = run(["--version"], cwd=cwd, check=False)
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out.stdout + out.stderr)
+    if out.returncode != 0 or not match:
+        raise PatchpilotError(f"cannot tell b4's version ({last_error(out)})",
+                              hint="pip install 'b4==0.16.*'")
+    found = (int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+    if found[:2] != SUPPORTED:
+        raise PatchpilotError(
+            f"b4 {'.'.join(map(str, found))} is not supported (patchpilot needs "
+            f"{SUPPORTED[0]}.{SUPPORTED[1]}.x)", hint="pip install 'b4==0.16.*'")
+    return found
+
+
+# -- argv builders --------------------------------------------------------------------------
+
+def prep_new(name: str, fork_point: str | None = None) -> list[str]:
+    argv = ["prep", "-n", name]
+    return argv + ["-f", fork_point] if fork_point else argv
+
+
+def prep_enroll(base: str) -> list[str]:
+    return ["prep", "-e", base]
+
+
+def prep_show_info() -> list[str]:
+    return ["prep", "--show-info"]
+
+
+# -- output parsers -------------------------------------------------------------------------
+
+def parse_show_info(text: str) -> dict[str, str]:
+    """`b4 prep --show-info` prints `key: value` lines; keep them in order."""
+    info = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(": ")
+        if sep and key and " " not in key:
+            info[key] = value.strip()
+    return info

@@ -1,0 +1,192 @@
+"""The only module that imports GitPython: reading a repository for the series model.
+
+It returns plain strings, lists and dicts; it knows nothing of b4, series or screens. Writes
+are limited to what the caller asks for explicitly (none in this module today).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from patchpilot.core.errors import PatchpilotError
+
+_FIELD = "%x1f"
+_RECORD = "%x1e"
+# commit, parents, author name, author email, author date, committer email, raw message
+_LOG_FORMAT = _FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%cE", "%B"]) + _RECORD
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """One commit as git log describes it."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_date: str
+    committer_email: str
+    message: str
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """An annotated or lightweight tag: its name, the commit it points at, its message."""
+
+    name: str
+    commit: str
+    message: str
+
+
+class GitRepo:
+    """A git work tree opened at or above `path`."""
+
+    def __init__(self, path: str | Path = "."):
+        try:
+            self._repo = git.Repo(path, search_parent_directories=True)
+        except git.NoSuchPathError:
+            raise PatchpilotError(f"no such directory: {path}",
+                                  hint="pass an existing kernel tree with -C DIR")
+        except git.InvalidGitRepositoryError:
+            raise PatchpilotError(f"not a git repository: {Path(path).resolve()}",
+                                  hint="run inside a kernel git tree, or pass -C DIR")
+        if self._repo.bare or self._repo.working_tree_dir is None:
+            raise PatchpilotError(f"{path} is a bare repository",
+                                  hint="patchpilot needs a work tree; clone it first")
+        self.top = Path(self._repo.working_tree_dir)
+        self.git_dir = Path(self._repo.common_dir)
+
+    def run(self, *args: str, stdin_path: Path | None = None, strip: bool = True) -> str:
+        """Run a git command; failures become PatchpilotError with git's own message."""
+        try:
+            if stdin_path is None:
+                return self._repo.git.execute(["git", *args], strip_newline_in_stdout=strip)
+            with open(stdin_path, "rb") as stream:
+                return self._repo.git.execute(["git", *args], istream=stream,
+                                              strip_newline_in_stdout=strip)
+        except git.GitCommandError as exc:
+            detail = (exc.stderr or "").strip().replace("\n", " ")[-300:]
+            raise PatchpilotError(f"git {args[0]} failed: {detail}",
+                                  hint="check the revision names and the repository state")
+
+    def try_run(self, *args: str) -> str | None:
+        """Like run(), but None when git fails (for questions whose answer may be 'no')."""
+        try:
+            return self.run(*args)
+        except PatchpilotError:
+            return None
+
+    # -- references -------------------------------------------------------------------------
+
+    def current_branch(self) -> str | None:
+        """The checked-out branch, or None on a detached HEAD."""
+        name = self.try_run("symbolic-ref", "--quiet", "--short", "HEAD")
+        return name or None
+
+    def branches(self) -> list[str]:
+        """Local branch names, sorted."""
+        out = self.run("for-each-ref", "--format=%(refname:short)", "refs/heads/")
+        return sorted(out.splitlines())
+
+    def rev_parse(self, rev: str) -> str | None:
+        """The commit id `rev` names, or None when it names nothing."""
+        if rev.startswith("-"):
+            return None
+        return self.try_run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+
+    def upstream_of(self, branch: str) -> str | None:
+        return self.try_run("rev-parse", "--abbrev-ref", "--symbolic-full-name",
+                            f"{branch}@{{upstream}}")
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        return self.try_run("merge-base", a, b)
+
+    def fork_point(self, base_branch: str, branch: str) -> str | None:
+        """Where `branch` forked from `base_branch`, as b4 computes it."""
+        return (self.try_run("merge-base", "--fork-point", base_branch, branch)
+                or self.merge_base(branch, base_branch))
+
+    def tags(self, pattern: str) -> list[TagInfo]:
+        """Tags matching a for-each-ref pattern (e.g. 'refs/tags/sent/*')."""
+        fmt = _FIELD.join(["%(refname:short)", "%(*objectname)", "%(objectname)",
+                           "%(contents)"]) + _RECORD
+        out = self.run("for-each-ref", f"--format={fmt}", pattern, strip=False)
+        tags = []
+        for record in out.split("\x1e")[:-1]:
+            name, peeled, obj, message = record.lstrip("\n").split("\x1f", 3)
+            tags.append(TagInfo(name=name, commit=peeled or obj, message=message))
+        return tags
+
+    # -- config -------------------------------------------------------------------------------
+
+    def config(self, key: str) -> str | None:
+        """One git config value (last one wins), or None."""
+        return self.try_run("config", "--get", key)
+
+    def config_regexp(self, pattern: str) -> dict[str, str]:
+        """All config keys matching a regexp, with their values (keys lower-cased by git)."""
+        out = self.try_run("config", "-z", "--get-regexp", pattern)
+        values = {}
+        for item in (out or "").split("\0"):
+            if item:
+                key, _, value = item.partition("\n")
+                values[key] = value
+        return values
+
+    # -- history ------------------------------------------------------------------------------
+
+    def log(self, *revs: str, grep: str | None = None, since: str | None = None,
+            committer: str | None = None, max_count: int | None = None) -> list[CommitInfo]:
+        """Commits in `revs` (oldest first unless limited), with their full messages."""
+        args = ["log", f"--format={_LOG_FORMAT}", "--no-mailmap", "--no-color"]
+        if grep:
+            args += ["--fixed-strings", f"--grep={grep}"]
+        if since:
+            args.append(f"--since={since}")
+        if committer:
+            args.append(f"--committer={committer}")
+        if max_count:
+            args.append(f"--max-count={max_count}")
+        else:
+            args.append("--reverse")
+        out = self.run(*args, *revs, "--", strip=False)
+        return [_parse_commit(r) for r in out.split("\x1e")[:-1]]
+
+    def show_patch(self, sha: str) -> str:
+        """The diff a commit introduces (against its first parent), rename-aware."""
+        return self.run("show", "--format=", "--patch", "--no-color", "-M", "--no-ext-diff",
+                        sha, strip=False)
+
+    def patch_ids(self, revs: str) -> dict[str, str]:
+        """`git patch-id --stable` for every commit in a range: {commit: patch-id}."""
+        log = self.run("log", "-p", "--no-color", "--no-ext-diff", "--format=commit %H",
+                       revs, "--", strip=False)
+        with tempfile.NamedTemporaryFile("w", suffix=".patch") as tmp:
+            tmp.write(log)
+            tmp.flush()
+            out = self.run("patch-id", "--stable", stdin_path=Path(tmp.name))
+        ids = {}
+        for line in out.splitlines():
+            patch_id, commit = line.split()
+            ids[commit] = patch_id
+        return ids
+
+    def is_dirty(self) -> bool:
+        """Tracked files changed or staged (untracked files do not count, as for b4)."""
+        return bool(self.run("status", "--porcelain=v1", "--untracked-files=no"))
+
+    def head_state(self) -> str:
+        """A cheap fingerprint of refs and HEAD, to notice that the repository changed."""
+        return self.run("for-each-ref", "--format=%(refname) %(objectname)") + \
+            (self.try_run("rev-parse", "HEAD") or "")
+
+
+def _parse_commit(record: str) -> CommitInfo:
+    sha, parents, name, email, date, cemail, message = record.lstrip("\n").split("\x1f", 6)
+    return CommitInfo(sha=sha, parents=tuple(parents.split()), author_name=name,
+                      author_email=email, author_date=date, committer_email=cemail,
+                      message=message.rstrip("\n") + "\n")

@@ -1,0 +1,124 @@
+"""One patch of a series: its commit, message, trailers and parsed diff (unidiff).
+
+Pure data and parsing; no git, no b4, no UI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+_TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Trailer:
+    """A `Name: value` line from the last paragraph of a commit message."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file a patch touches, with its line counts."""
+
+    path: str
+    old_path: str | None
+    status: str  # "added", "modified", "deleted", "renamed"
+    added: int
+    removed: int
+    binary: bool = False
+
+
+@dataclass
+class Patch:
+    """A commit of the series, in series order (index counts from 1)."""
+
+    index: int
+    commit: str
+    author: str
+    author_date: str
+    subject: str
+    body: str
+    trailers: list[Trailer]
+    patch_id: str
+    diff_text: str = field(repr=False)
+
+    @property
+    def message(self) -> str:
+        """The full commit message: subject, blank line, body (which ends in the trailers)."""
+        return f"{self.subject}\n\n{self.body}".rstrip() + "\n"
+
+    @cached_property
+    def diff(self) -> PatchSet:
+        """The diff parsed by unidiff (an empty PatchSet when it cannot be parsed)."""
+        try:
+            return PatchSet(self.diff_text)
+        except UnidiffParseError:
+            return PatchSet("")
+
+    @cached_property
+    def changes(self) -> list[FileChange]:
+        return [_file_change(pf) for pf in self.diff]
+
+    @property
+    def files(self) -> list[str]:
+        return [c.path for c in self.changes]
+
+    @property
+    def added(self) -> int:
+        return sum(c.added for c in self.changes)
+
+    @property
+    def removed(self) -> int:
+        return sum(c.removed for c in self.changes)
+
+
+def _strip_prefix(path: str) -> str:
+    return path[2:] if path[:2] in ("a/", "b/") else path
+
+
+def _file_change(pf) -> FileChange:
+    if pf.is_added_file:
+        status = "added"
+    elif pf.is_removed_file:
+        status = "deleted"
+    elif pf.is_rename:
+        status = "renamed"
+    else:
+        status = "modified"
+    path = _strip_prefix(pf.target_file if not pf.is_removed_file else pf.source_file)
+    old = _strip_prefix(pf.source_file) if pf.is_rename else None
+    return FileChange(path=path, old_path=old, status=status, added=pf.added,
+                      removed=pf.removed, binary=pf.is_binary_file)
+
+
+def split_message(message: str) -> tuple[str, str]:
+    """(subject, body) of a commit message; a multi-line first paragraph joins as git does."""
+    paragraphs = message.strip("\n").split("\n\n", 1)
+    subject = " ".join(line.strip() for line in paragraphs[0].splitlines())
+    body = paragraphs[1].strip("\n") + "\n" if len(paragraphs) > 1 else ""
+    return subject, body
+
+
+def parse_trailers(body: str) -> list[Trailer]:
+    """The trailers of the last paragraph, when every line of it is a trailer or continuation."""
+    paragraphs = [p for p in body.strip("\n").split("\n\n") if p.strip()]
+    if not paragraphs:
+        return []
+    trailers: list[Trailer] = []
+    for line in paragraphs[-1].splitlines():
+        match = _TRAILER.match(line)
+        if match:
+            trailers.append(Trailer(match.group(1), match.group(2).strip()))
+        elif line[:1].isspace() and trailers:
+            last = trailers.pop()
+            trailers.append(Trailer(last.name, f"{last.value} {line.strip()}"))
+        else:
+            return []
+    return trailers
