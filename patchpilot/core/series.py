@@ -203,3 +203,41 @@ def sent_history(repo: GitRepo, tracking: Tracking) -> list[SentRevision]:
     return [SentRevision(revision=n, msgids=list(tracking.history.get(f"v{n}", [])),
                          tag=tags.get(n))
             for n in sorted(revisions | set(tags))]
+
+
+@dataclass
+class SeriesSummary:
+    """One line of the home screen: a branch holding a series, without reading its diffs."""
+
+    branch: str
+    b4_managed: bool
+    current: bool
+    revision: int | None = None
+    change_id: str | None = None
+    cover_subject: str | None = None
+    patch_count: int | None = None
+    sent_revisions: list[int] = field(default_factory=list)
+    problem: str | None = None
+
+
+def summarize(repo: GitRepo, base: str | None = None) -> list[SeriesSummary]:
+    """Every series in the repository (see list_branches), cheaply."""
+    current = repo.current_branch()
+    return [_summary(repo, branch, tracking, branch == current, base)
+            for branch, tracking in list_branches(repo)]
+
+
+def _summary(repo, branch, tracking, current, base) -> SeriesSummary:
+    summary = SeriesSummary(branch=branch, b4_managed=tracking is not None, current=current)
+    try:
+        if tracking is not None:
+            _, start, end = _managed_range(repo, tracking)
+            summary.revision, summary.change_id = tracking.revision, tracking.change_id
+            summary.cover_subject = tracking.cover_subject
+            summary.sent_revisions = [s.revision for s in sent_history(repo, tracking)]
+        else:
+            start, end = _resolve_base(repo, branch, base), f"refs/heads/{branch}"
+        summary.patch_count = int(repo.run("rev-list", "--count", f"{start}..{end}"))
+    except PatchpilotError as exc:
+        summary.problem = str(exc)
+    return summary

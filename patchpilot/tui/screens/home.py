@@ -1,0 +1,100 @@
+"""The home screen: every series in the repository, one row each; Enter opens one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.series import SeriesSummary, summarize
+from patchpilot.core.text import safe_text
+from patchpilot.tui.messages import LoadFailed, SummariesLoaded
+from patchpilot.tui.screens import register
+
+COLUMNS = ("", "Branch", "Rev", "Patches", "Sent", "Change-id", "Cover / state")
+
+
+def row_of(summary: SeriesSummary) -> tuple:
+    mark = "*" if summary.current else ""
+    sent = ",".join(f"v{n}" for n in summary.sent_revisions) or "-"
+    rev = f"v{summary.revision}" if summary.revision else "-"
+    count = "-" if summary.patch_count is None else str(summary.patch_count)
+    state = summary.problem or summary.cover_subject or "(not b4-managed)"
+    style = "red" if summary.problem else ""
+    return (mark, Text(summary.branch), rev, count, sent, summary.change_id or "-",
+            Text(safe_text(state, 200), style=style))
+
+
+@register("home", "Home", "every series in this repository", needs_series=False)
+class HomeScreen(Screen):
+    """Lists series; opens the current one the first time it loads."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="home.open"),
+        Binding("j", "cursor_down", "Down", show=False, id="home.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="home.up"),
+        Binding("r", "refresh", "Refresh", id="home.refresh"),
+        Binding("q", "app.quit", "Quit", id="home.quit"),
+    ]
+
+    def __init__(self, auto_open: bool = True):
+        super().__init__()
+        self.summaries: list[SeriesSummary] = []
+        self._auto_open = auto_open
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Series in {self.app.repo.top}", id="home-title")
+        yield DataTable(id="series-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.query_one("#home-title", Static).update(f"Series in {self.app.repo.top} (loading)")
+        self.load()
+
+    @work(thread=True, exclusive=True, group="home-load")
+    def load(self) -> None:
+        try:
+            self.post_message(SummariesLoaded(summarize(self.app.repo, self.app.default_base)))
+        except PatchpilotError as exc:
+            self.post_message(LoadFailed(exc))
+
+    def on_summaries_loaded(self, message: SummariesLoaded) -> None:
+        self.summaries = message.summaries
+        table = self.query_one(DataTable)
+        table.clear()
+        for summary in self.summaries:
+            table.add_row(*row_of(summary), key=summary.branch)
+        title = f"Series in {self.app.repo.top}: {len(self.summaries)}"
+        self.query_one("#home-title", Static).update(title)
+        if self._auto_open:
+            self._auto_open = False
+            current = next((s for s in self.summaries if s.current and not s.problem), None)
+            if current:
+                self.app.open_screen("series", branch=current.branch)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.notify(str(message.error), severity="error", markup=False)
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_screen("series", branch=event.row_key.value)
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if self.summaries and table.cursor_row < len(self.summaries):
+            self.app.open_screen("series", branch=self.summaries[table.cursor_row].branch)
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()

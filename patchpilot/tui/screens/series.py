@@ -1,0 +1,114 @@
+"""The series screen: facts of the series on top, patches on the left, the selected patch's
+message, files and diff on the right."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.series import Series, load_series
+from patchpilot.core.text import safe_text
+from patchpilot.tui.messages import LoadFailed, SeriesLoaded
+from patchpilot.tui.screens import register
+from patchpilot.tui.widgets.patchdetail import PatchDetail
+
+
+def describe(series: Series) -> Text:
+    """The header lines: branch, revision, base, change-id, cover subject, sent history."""
+    text = Text()
+    text.append(f"{series.branch}", style="bold")
+    text.append(f"  v{series.revision}  ")
+    text.append("b4-managed" if series.b4_managed else "not b4-managed", style="dim")
+    text.append(f"\nbase {series.base[:12]}   change-id {series.change_id or '-'}")
+    if series.sent:
+        text.append("   sent " + ", ".join(f"v{s.revision}" for s in series.sent))
+    cover = series.cover_subject if series.cover_subject is not None else "(no cover letter)"
+    text.append("\ncover: ")
+    text.append(safe_text(cover, 300), style="italic")
+    for warning in series.warnings:
+        text.append(f"\n! {warning}", style="yellow")
+    return text
+
+
+@register("series", "Series", "the patches of a series, their messages and diffs")
+class SeriesScreen(Screen):
+    """One series; j/k move through its patches."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Next patch", show=False, id="series.down"),
+        Binding("k", "cursor_up", "Previous patch", show=False, id="series.up"),
+        Binding("tab", "app.focus_next", "Switch pane", id="series.focus"),
+        Binding("r", "refresh", "Refresh", id="series.refresh"),
+        Binding("q", "app.pop_screen", "Back", id="series.back"),
+    ]
+
+    def __init__(self, branch: str):
+        super().__init__()
+        self.branch = branch
+        self.series: Series | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"{self.branch} (loading)", id="series-info")
+        with Horizontal(id="series-body"):
+            yield DataTable(id="patch-table", cursor_type="row")
+            yield PatchDetail(id="patch-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.branch
+        self.query_one(DataTable).add_columns("#", "Commit", "Subject", "+/-")
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="series-load")
+    def load(self) -> None:
+        try:
+            series = load_series(self.app.repo, self.branch, base=self.app.default_base,
+                                 allow_empty=True)
+            self.post_message(SeriesLoaded(series))
+        except PatchpilotError as exc:
+            self.post_message(LoadFailed(exc))
+
+    def on_series_loaded(self, message: SeriesLoaded) -> None:
+        self.series = series = message.series
+        self.query_one("#series-info", Static).update(describe(series))
+        table = self.query_one(DataTable)
+        table.clear()
+        total = len(series.patches)
+        for patch in series.patches:
+            table.add_row(f"{patch.index}/{total}", patch.commit[:12],
+                          Text(safe_text(patch.subject, 200)),
+                          f"+{patch.added} -{patch.removed}", key=str(patch.index))
+        self.query_one(PatchDetail).show(series.patches[0] if series.patches else None)
+        table.focus()
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.query_one("#series-info", Static).update(
+            Text(f"{self.branch}: {message.error}", style="red"))
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.series and event.cursor_row < len(self.series.patches):
+            self.query_one(PatchDetail).show(self.series.patches[event.cursor_row])
+
+    @property
+    def selected_index(self) -> int | None:
+        """1-based index of the highlighted patch."""
+        if not self.series or not self.series.patches:
+            return None
+        return self.query_one(DataTable).cursor_row + 1
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
