@@ -126,3 +126,8 @@ def parse_show_info(text: str) -> dict[str, str]:
         if sep and key and " " not in key:
             info[key] = value.strip()
     return info
+
+
+def prep_edit_cover() -> list[str]:
+    """Run with editor=`cp FILE`: b4 appends its temp file's path, so FILE becomes the cover."""
+    return ["prep", "--edit-cover"]

@@ -1,0 +1,35 @@
+# patchpilot: `make run` opens the TUI (on a demo kernel tree unless TREE=/path/to/linux),
+# `make test` runs every test. Both set up .venv and the system packages they need first.
+
+VENV   := .venv
+PYTHON ?= python3
+TREE   ?=
+
+.PHONY: run test bench sysdeps venv clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+sysdeps:
+	@bash .ci/system-packages
+
+run: sysdeps venv
+	@if [ -n "$(TREE)" ]; then \
+		$(VENV)/bin/patchpilot -C "$(TREE)"; \
+	else \
+		tree=$$($(VENV)/bin/python -m patchpilot.demo) && $(VENV)/bin/patchpilot -C "$$tree"; \
+	fi
+
+test: sysdeps venv
+	$(VENV)/bin/pytest -q
+
+bench: sysdeps venv
+	$(VENV)/bin/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
