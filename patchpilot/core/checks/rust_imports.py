@@ -1,0 +1,134 @@
+"""Crate attributes and imports (A13, A14), and the tree facts they need (tree_context).
+
+tree_context reads the kernel tree's files (scripts/Makefile.build, rust/kernel/prelude.rs)
+from disk; it runs no tools and no git. No UI.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterator
+
+from tree_sitter import Node
+
+from patchpilot.core.checks import rust_syntax as syn
+from patchpilot.core.checks.model import Finding
+from patchpilot.core.checks.rust_ruleset import finding
+from patchpilot.core.checks.rust_source import RustSource, TreeContext
+
+_ALLOWED = re.compile(r"^rust_allowed_features\s*:?=\s*(.*)$", re.MULTILINE)
+
+
+def tree_context(tree: Path) -> TreeContext:
+    """The facts the Rust rules read from the kernel tree at `tree` (missing files: None)."""
+    features = None
+    build = tree / "scripts" / "Makefile.build"
+    if build.is_file():
+        match = _ALLOWED.search(build.read_text(errors="replace"))
+        if match:
+            features = frozenset(f.strip() for f in match.group(1).split(",") if f.strip())
+    paths: set[str] = set()
+    globs: set[str] = set()
+    prelude = tree / "rust" / "kernel" / "prelude.rs"
+    if prelude.is_file():
+        paths, globs = prelude_exports(prelude.read_text(errors="replace"))
+    return TreeContext(features, frozenset(paths), frozenset(globs))
+
+
+def prelude_exports(text: str) -> tuple[set[str], set[str]]:
+    """The full paths (and glob prefixes) `rust/kernel/prelude.rs` re-exports."""
+    paths, globs = set(), set()
+    for node in syn.parse(text).root_node.children:
+        if node.type != "use_declaration":
+            continue
+        for path, kind in use_paths(node):
+            path = re.sub(r"^(super|crate)::", "kernel::", path)
+            (globs if kind == "glob" else paths).add(path)
+    return paths, globs
+
+
+def use_paths(decl: Node) -> list[tuple[str, str]]:
+    """The paths a `use` declaration imports, as (path, kind): kind is "item", "glob" (the
+    path is the prefix before `::*`) or "alias" (renamed with `as`)."""
+    arg = decl.child_by_field_name("argument")
+    return _expand(arg, "") if arg is not None else []
+
+
+def _expand(node: Node, prefix: str) -> list[tuple[str, str]]:
+    join = (lambda tail: f"{prefix}::{tail}" if prefix else tail)
+    if node.type in ("identifier", "scoped_identifier", "crate", "super", "self"):
+        return [(join(_compact(node)), "item")]
+    if node.type == "use_as_clause":
+        path = node.child_by_field_name("path")
+        return [(join(_compact(path)), "alias")] if path is not None else []
+    if node.type == "use_wildcard":
+        head = [c for c in node.children if c.type not in ("::", "*")]
+        return [(join(_compact(head[0])) if head else prefix, "glob")]
+    if node.type == "scoped_use_list":
+        path = node.child_by_field_name("path")
+        inner = join(_compact(path)) if path is not None else prefix
+        lst = node.child_by_field_name("list")
+        return _expand(lst, inner) if lst is not None else []
+    if node.type == "use_list":
+        return [p for c in node.named_children for p in _expand(c, prefix)]
+    return []
+
+
+def _compact(node: Node) -> str:
+    return re.sub(r"\s+", "", syn.text_of(node))
+
+
+def check_prelude_imports(src: RustSource) -> Iterator[Finding]:
+    """A14: an added `use` that imports again what `kernel::prelude::*` already brings."""
+    ctx = src.context
+    if ctx is None or not ctx.prelude_paths:
+        return
+    decls = [n for n in src.root.children if n.type == "use_declaration"]
+    if not any(("kernel::prelude", "glob") in use_paths(d) for d in decls):
+        return
+    for decl in decls:
+        if not src.added(syn.line_of(decl)):
+            continue
+        again = [p for p, kind in use_paths(decl) if kind == "item" and _in_prelude(p, ctx)]
+        if again:
+            names = ", ".join(f"`{p.rsplit('::', 1)[-1]}`" for p in again)
+            yield finding(src, "A14", syn.line_of(decl),
+                          f"{names} already come(s) from `kernel::prelude::*`",
+                          "drop the import; the prelude brings it")
+
+
+def _in_prelude(path: str, ctx: TreeContext) -> bool:
+    return path in ctx.prelude_paths or path.rpartition("::")[0] in ctx.prelude_globs
+
+
+def check_features(src: RustSource) -> Iterator[Finding]:
+    """A13: `#![feature(...)]` in a crate outside rust/ (the core crates choose their own)."""
+    ctx = src.context
+    if src.path.startswith("rust/") or ctx is None or ctx.allowed_features is None:
+        return
+    for node in src.root.children:
+        if node.type != "inner_attribute_item" or not src.added(syn.line_of(node)):
+            continue
+        for feature in _features(node):
+            yield _feature_finding(src, syn.line_of(node), feature, ctx.allowed_features)
+
+
+def _features(node: Node) -> list[str]:
+    attr = next((c for c in node.children if c.type == "attribute"), None)
+    if attr is None or syn.text_of(attr.children[0]) != "feature":
+        return []
+    args = attr.child_by_field_name("arguments")
+    return [syn.text_of(c) for c in args.children if c.type == "identifier"] if args else []
+
+
+def _feature_finding(src: RustSource, line: int, feature: str,
+                     allowed: frozenset[str]) -> Finding:
+    if feature in allowed:
+        return finding(src, "A13", line,
+                       f"feature `{feature}` is already enabled for every crate outside rust/",
+                       "drop the attribute: scripts/Makefile.build passes it with -Zcrate-attr")
+    found = finding(src, "A13", line,
+                    f"feature `{feature}` is not in the tree's rust_allowed_features",
+                    f"allowed outside rust/: {', '.join(sorted(allowed))}")
+    return found

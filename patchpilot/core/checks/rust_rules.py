@@ -1,0 +1,196 @@
+"""Rust rules that checkpatch.pl does not know, on the lines a patch adds.
+
+Each rule (kernel-rust-rules.md, table A) reads a real syntax tree (rust_syntax.py), never
+regexes over code. Input is plain data: the file's path in the tree, the full post-image text
+and the set of added line numbers; output is a list of Findings. No git, no subprocesses, no UI.
+Test code (`#[cfg(test)]` modules, `#[test]` functions) and doctests (code blocks inside doc
+comments, which the syntax tree sees as comments) are exempt where the guidelines allow.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Collection, Iterable, Iterator
+
+from tree_sitter import Node
+
+from patchpilot.core.checks import rust_comments, rust_imports
+from patchpilot.core.checks import rust_syntax as syn
+from patchpilot.core.checks.model import Finding
+from patchpilot.core.checks.rust_ruleset import RULES, TOOL, Rule, finding
+from patchpilot.core.checks.rust_source import RustSource, TreeContext
+
+__all__ = ["RULES", "TOOL", "Rule", "CHECKS", "DEFAULT_RULES", "check_rust_file"]
+
+# Host-side code (proc macros, build scripts) reports errors by panicking; A10/A12 do not apply.
+HOST_PREFIXES = ("rust/macros/", "scripts/")
+_PANIC_MACROS = ("panic", "unreachable", "todo", "unimplemented")
+
+
+def check_unsafe_blocks(src: RustSource) -> Iterator[Finding]:
+    """A4: a `// SAFETY:` comment before every added unsafe block and `unsafe impl`."""
+    for node in syn.walk(src.root):
+        is_impl = node.type == "impl_item" and syn.has_modifier(node, "unsafe")
+        if node.type != "unsafe_block" and not is_impl:
+            continue
+        if not src.added(syn.line_of(node)) or _has_safety_comment(node):
+            continue
+        what = "`unsafe impl`" if is_impl else "`unsafe` block"
+        yield finding(src, "A4", syn.line_of(node), f"{what} without a `// SAFETY:` comment",
+                      "add `// SAFETY: <why this is sound>.` on the line(s) just above it")
+
+
+def _has_safety_comment(node: Node) -> bool:
+    """Look for SAFETY: before the node, then before each enclosing expression up to the
+    statement, match arm or item that holds it (as clippy's undocumented_unsafe_blocks does)."""
+    current = node
+    while current is not None:
+        comments = [n for n in syn.leading_siblings(current) if n.type in syn.COMMENTS]
+        if any("SAFETY:" in syn.text_of(c) for c in comments):
+            return True
+        parent = current.parent
+        if parent is None or parent.type in syn.STATEMENT_PARENTS or current.type == "match_arm":
+            return False
+        current = parent
+    return False
+
+
+def check_safety_sections(src: RustSource) -> Iterator[Finding]:
+    """A5: `# Safety` on unsafe fns and traits (not trait impls, not tests); none on safe ones."""
+    for node in syn.walk(src.root):
+        if node.type not in ("function_item", "function_signature_item", "trait_item"):
+            continue
+        if not src.added(syn.line_of(node)) or _in_trait_impl(node) or syn.in_test_code(node):
+            continue
+        unsafe = syn.has_modifier(node, "unsafe")
+        doc = syn.doc_text(node)
+        kind = "trait" if node.type == "trait_item" else "fn"
+        if unsafe and not syn.has_safety_section(doc):
+            yield finding(src, "A5", syn.line_of(node),
+                          f"`unsafe {kind}` without a `# Safety` section in its documentation",
+                          "document what callers must guarantee under `/// # Safety`")
+        elif not unsafe and syn.has_safety_section(doc):
+            yield finding(src, "A5", syn.line_of(node),
+                          f"safe {kind} documents a `# Safety` section",
+                          "remove the section, or make the item `unsafe` if callers have a "
+                          "contract to uphold")
+
+
+def _in_trait_impl(node: Node) -> bool:
+    impl = syn.enclosing(node, ("impl_item", "source_file"))
+    return impl is not None and impl.type == "impl_item" and any(
+        c.type == "for" for c in impl.children)
+
+
+def check_allow_attributes(src: RustSource) -> Iterator[Finding]:
+    """A9: `#[allow(...)]` on an added line (soft: `allow` is right in some cases)."""
+    for node in syn.walk(src.root):
+        if node.type not in ("attribute_item", "inner_attribute_item"):
+            continue
+        attr = next((c for c in node.children if c.type == "attribute"), None)
+        if attr is None or syn.text_of(attr.children[0]) != "allow":
+            continue
+        line = syn.line_of(node)
+        if src.added(line):
+            text = src.line_text(line)
+            fix = text.replace("allow(", "expect(", 1) if node.start_point[0] == \
+                node.end_point[0] else None
+            yield finding(src, "A9", line, "`#[allow(...)]`: prefer `#[expect(...)]`",
+                          "use `expect` unless the lint fires only in some configurations or "
+                          "macro expansions", fix=fix)
+
+
+def check_panics(src: RustSource) -> Iterator[Finding]:
+    """A10: panicking shortcuts outside tests, doctests and host code."""
+    if src.path.startswith(HOST_PREFIXES):
+        return
+    for node in syn.walk(src.root):
+        what, at = _panicking(node)
+        if what and src.added(syn.line_of(at)) and not syn.in_test_code(node):
+            yield finding(src, "A10", syn.line_of(at), f"{what} can panic in kernel code",
+                          "return an error (`?`, `ok_or(EINVAL)?`) instead; if it truly "
+                          "cannot fail, say why and document `# Panics`")
+
+
+def _panicking(node: Node) -> tuple[str | None, Node]:
+    """What panics here and the node whose line to report (the method name in a chain)."""
+    if node.type == "macro_invocation":
+        name = syn.macro_name(node)
+        return (f"`{name}!`" if name in _PANIC_MACROS else None, node)
+    func = node.child_by_field_name("function") if node.type == "call_expression" else None
+    if func is None or func.type != "field_expression":
+        return (None, node)
+    field = func.child_by_field_name("field")
+    name = syn.text_of(field) if field is not None else ""
+    return (f"`.{name}()`" if name in ("unwrap", "expect") else None, field or node)
+
+
+def check_dbg(src: RustSource) -> Iterator[Finding]:
+    """A11: no `dbg!`."""
+    for node in syn.walk(src.root):
+        if node.type == "macro_invocation" and syn.macro_name(node) == "dbg" \
+                and src.added(syn.line_of(node)):
+            yield finding(src, "A11", syn.line_of(node), "`dbg!` left in the code",
+                          "remove it, or log with `pr_debug!`")
+
+
+def check_bindings(src: RustSource) -> Iterator[Finding]:
+    """A12: leaf code (outside rust/) naming `bindings::` directly; one finding per line."""
+    if src.path.startswith("rust/") or src.path.startswith(HOST_PREFIXES):
+        return
+    seen: set[int] = set()
+    for node in syn.walk(src.root):
+        line = syn.line_of(node)
+        if line in seen or not src.added(line) or not _is_bindings_path(node):
+            continue
+        seen.add(line)
+        yield finding(src, "A12", line, "leaf code uses the C `bindings` directly",
+                      "use (or add) a safe abstraction in rust/kernel")
+
+
+def _is_bindings_path(node: Node) -> bool:
+    parent = node.parent
+    if node.type != "identifier" or syn.text_of(node) != "bindings" or parent is None:
+        return False
+    if parent.type not in ("scoped_identifier", "scoped_type_identifier", "scoped_use_list"):
+        return False
+    if parent.child_by_field_name("path") == node:
+        return True
+    path = parent.child_by_field_name("path")
+    return path is not None and syn.text_of(path) == "kernel"
+
+
+CHECKS: dict[str, Callable[[RustSource], Iterable[Finding]]] = {
+    "A4": check_unsafe_blocks,
+    "A5": check_safety_sections,
+    "A6": rust_comments.check_comment_sentences,
+    "A7": rust_comments.check_doc_links,
+    "A8": rust_comments.check_invariants,
+    "A9": check_allow_attributes,
+    "A10": check_panics,
+    "A11": check_dbg,
+    "A12": check_bindings,
+    "A13": rust_imports.check_features,
+    "A14": rust_imports.check_prelude_imports,
+}
+
+
+# A8 is a heuristic that the tree itself does not follow everywhere: on request only.
+DEFAULT_RULES = tuple(r for r in RULES if r != "A8")
+
+
+def check_rust_file(path: str, text: str, added_lines: Collection[int],
+                    context: TreeContext | None = None,
+                    rules: Collection[str] | None = None) -> list[Finding]:
+    """Run the rules (DEFAULT_RULES unless `rules` names them) on one file's post-image; report only added lines.
+
+    `path` is relative to the tree's top directory; `context` carries facts read from the
+    tree (rust_source.tree_context); rules that need a missing fact report nothing.
+    """
+    src = RustSource(path, text, frozenset(added_lines), syn.parse(text), context)
+    wanted = DEFAULT_RULES if rules is None else rules
+    found = []
+    for rule_id in wanted:
+        if rule_id not in CHECKS:
+            raise ValueError(f"unknown Rust rule {rule_id!r}; known: {', '.join(CHECKS)}")
+        found.extend(CHECKS[rule_id](src))
+    return sorted(found, key=lambda f: (f.line or 0, f.rule))

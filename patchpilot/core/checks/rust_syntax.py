@@ -1,0 +1,133 @@
+"""Rust syntax trees for the rules in rust_rules.py (tree-sitter with the tree_sitter_rust grammar).
+
+Helpers to find the comments, doc comments and attributes that belong to a node, and to tell
+test code from kernel code. No git, no subprocesses, no UI.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterator
+
+import tree_sitter_rust
+from tree_sitter import Language, Node, Parser, Tree
+
+COMMENTS = ("line_comment", "block_comment")
+# Containers whose children are statements or items.
+STATEMENT_PARENTS = ("block", "source_file", "declaration_list")
+_SAFETY_HEADING = re.compile(r"^\s*#\s+Safety\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Parser:
+    return Parser(Language(tree_sitter_rust.language()))
+
+
+def parse(text: str) -> Tree:
+    """The syntax tree of `text` (tree-sitter recovers from errors; it never raises)."""
+    return _parser().parse(text.encode("utf-8"))
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node under `node` (itself included), in source order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def text_of(node: Node) -> str:
+    return node.text.decode("utf-8", errors="replace")
+
+
+def line_of(node: Node) -> int:
+    """The 1-based line a node starts on."""
+    return node.start_point[0] + 1
+
+
+def is_doc_comment(node: Node) -> bool:
+    """`///`, `//!`, `/** */` or `/*! */`."""
+    return node.type in COMMENTS and any(
+        c.type in ("outer_doc_comment_marker", "inner_doc_comment_marker") for c in node.children)
+
+
+def is_plain_comment(node: Node) -> bool:
+    return node.type in COMMENTS and not is_doc_comment(node)
+
+
+def leading_siblings(node: Node) -> list[Node]:
+    """The comments and attributes directly before `node`, nearest first."""
+    found = []
+    prev = node.prev_sibling
+    while prev is not None and (prev.type in COMMENTS or prev.type == "attribute_item"):
+        found.append(prev)
+        prev = prev.prev_sibling
+    return found
+
+
+def leading_comments(node: Node) -> list[Node]:
+    """The plain (non-doc) comments directly before `node`, skipping attributes and docs."""
+    return [n for n in leading_siblings(node) if is_plain_comment(n)]
+
+
+def doc_text(item: Node) -> str | None:
+    """The outer doc comment of an item, markers stripped, or None when it has none."""
+    docs = [n for n in leading_siblings(item) if is_doc_comment(n)]
+    if not docs:
+        return None
+    lines = []
+    for node in reversed(docs):
+        body = [c for c in node.children if c.type == "doc_comment"]
+        lines.append(text_of(body[0]) if body else "")
+    return "".join(lines)
+
+
+def has_safety_section(doc: str | None) -> bool:
+    return doc is not None and bool(_SAFETY_HEADING.search(doc))
+
+
+def attributes(item: Node) -> list[str]:
+    """The text inside `#[...]` of the attributes directly before `item`."""
+    return [text_of(n)[2:-1].strip() for n in leading_siblings(item) if n.type == "attribute_item"]
+
+
+def has_modifier(node: Node, keyword: str) -> bool:
+    """Whether a function/impl/trait node carries `keyword` (e.g. "unsafe") as a modifier."""
+    for child in node.children:
+        if child.type == keyword:
+            return True
+        if child.type == "function_modifiers" and any(c.type == keyword for c in child.children):
+            return True
+    return False
+
+
+def _is_test_attr(attr: str) -> bool:
+    compact = attr.replace(" ", "")
+    return compact in ("test", "cfg(test)") or compact.startswith("kunit_tests")
+
+
+def in_test_code(node: Node) -> bool:
+    """Inside a `#[cfg(test)]` module, a `#[test]` function or a `#[kunit_tests]` module."""
+    current = node
+    while current is not None:
+        if current.type in ("mod_item", "function_item", "impl_item"):
+            if any(_is_test_attr(a) for a in attributes(current)):
+                return True
+        current = current.parent
+    return False
+
+
+def enclosing(node: Node, types: tuple[str, ...]) -> Node | None:
+    """The nearest ancestor of one of `types`, or None."""
+    current = node.parent
+    while current is not None and current.type not in types:
+        current = current.parent
+    return current
+
+
+def macro_name(node: Node) -> str:
+    """The last path segment of a macro invocation's name (`kernel::dbg!` gives "dbg")."""
+    name = node.child_by_field_name("macro") or node.children[0]
+    return text_of(name).rsplit("::", 1)[-1]
