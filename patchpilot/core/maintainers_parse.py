@@ -1,0 +1,334 @@
+"""Read MAINTAINERS, .mailmap and e-mail addresses the way scripts/get_maintainer.pl does.
+
+This module turns text into data: the MAINTAINERS "typevalue" list (every non-blank,
+non-comment line, in order, as get_maintainer.pl keeps it), its entries, precompiled F:/X:
+patterns and N:/K: regexes, the mailmap, and Perl-faithful ports of get_maintainer.pl's
+address helpers (parse_email, format_email, the RFC 822 validator). Line-level problems are
+collected, never raised. It must not depend on matching, git, b4, Textual or Rich.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KNOWN_LETTERS = frozenset("MRLSWQBCPTFXNK")
+_TYPE_LINE = re.compile(r"([A-Z]):\s*(.*)")
+_COMMENT_OR_BLANK = re.compile(r"\s*(#.*)?")
+# A character after which a pattern's literal prefix ends (regex syntax live in F:/X:).
+_META = set("*?[]{}()+^$|\\")
+_LIVE_REGEX = _META - {"*", "?"}
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One typevalue entry: a `X: value` field (letter set) or any other kept line."""
+
+    letter: str | None
+    value: str
+    raw: str
+    lineno: int
+
+    @property
+    def text(self) -> str:
+        """The line as written in MAINTAINERS, for showing as a reason."""
+        return self.raw.strip()
+
+
+@dataclass(slots=True)
+class FilePattern:
+    """An F: or X: line compiled as get_maintainer.pl uses it (the regex only when needed)."""
+
+    entry: int
+    field_index: int
+    source: str
+    literal: str | None
+    is_dir: bool
+    slashes: int
+    depth: int
+    key: tuple[str, ...]
+    _regex: re.Pattern | None = None
+
+    def matches(self, path: str) -> bool:
+        """get_maintainer.pl's file_match_pattern()."""
+        if self.literal is not None:
+            if not path.startswith(self.literal):
+                return False
+        else:
+            if self._regex is None:
+                self._regex = re.compile(self.source)
+            if not self._regex.match(path):
+                return False
+        return self.is_dir or path.count("/") == self.slashes
+
+
+@dataclass
+class Entry:
+    """One MAINTAINERS entry: the fields from typevalue[start] up to typevalue[end]."""
+
+    index: int
+    name: str
+    start: int
+    end: int
+    key: int
+    fields: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A line of MAINTAINERS that get_maintainer.pl would misread or skip."""
+
+    lineno: int
+    line: str
+    message: str
+
+
+def read_text(path: Path) -> str:
+    """A file as get_maintainer.pl reads it (UTF-8, undecodable bytes replaced)."""
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def perl_lines(text: str) -> list[str]:
+    """Split like Perl's `<$fh>`: on "\\n" only, each line keeping its newline."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def typevalue(text: str) -> list[Field]:
+    """get_maintainer.pl's read_maintainer_file(), without the F:/X: rewriting."""
+    fields = []
+    for lineno, line in enumerate(perl_lines(text), start=1):
+        line = line.removesuffix("\n")
+        match = _TYPE_LINE.match(line)
+        if match:
+            fields.append(Field(match.group(1), match.group(2), line, lineno))
+        elif not _COMMENT_OR_BLANK.fullmatch(line):
+            fields.append(Field(None, line, line, lineno))
+    return fields
+
+
+def split_entries(fields: list[Field]) -> list[Entry]:
+    """Runs of type lines, each with the non-type line before it as its name."""
+    entries: list[Entry] = []
+    i = 0
+    while i < len(fields):
+        if fields[i].letter is None:
+            i += 1
+            continue
+        start = i - 1 if i > 0 else 0
+        end = i
+        while end < len(fields) and fields[end].letter is not None:
+            end += 1
+        name = fields[start].value if fields[start].letter is None else fields[start].raw
+        entries.append(Entry(len(entries), name, start, end, i, list(range(start, end))))
+        i = end
+    return entries
+
+
+def glob_to_regex(value: str) -> str:
+    """The F:/X: rewriting: `.` to `\\.`, `*` to `.*`, `?` to `.` (other regex stays live)."""
+    return value.replace(".", "\\.").replace("*", ".*").replace("?", ".")
+
+
+def pattern_key(raw: str) -> tuple[str, ...]:
+    """Up to two leading path components that every path the pattern matches starts with."""
+    if "|" in raw:
+        return ()
+    if not _META.isdisjoint(raw):
+        cut = min(pos for pos, char in enumerate(raw) if char in _META)
+        raw = raw[:max(cut - 1, 0)]
+    return tuple(raw.split("/", 2)[:-1][:2])
+
+
+def compile_pattern(tree: Path, entry: int, index: int, value: str) -> FilePattern:
+    """One F:/X: value as a FilePattern; raises re.error for regex syntax Python lacks."""
+    converted = glob_to_regex(value)
+    if converted and not converted.endswith("/") and "\\" not in converted:
+        if (tree / converted).is_dir():
+            converted += "/"
+    depth = converted.count("/") + (0 if converted.endswith("/") else 1)
+    if converted.startswith(".*"):
+        depth = -1
+    literal = None
+    if _META.isdisjoint(value):
+        literal = converted.replace("\\.", ".")
+    elif not _LIVE_REGEX.isdisjoint(value):
+        re.compile(converted)  # report bad syntax at load time; `*` and `?` always compile
+    return FilePattern(entry, index, converted, literal, converted.endswith("/"),
+                       converted.count("/"), depth, pattern_key(value))
+
+
+# -- addresses: ports of get_maintainer.pl's helpers ------------------------------------------
+
+_NEEDS_QUOTES = re.compile(r"[^\w \-]", re.ASCII | re.IGNORECASE)
+
+
+def escape_name(name: str) -> str:
+    """Quote a display name that holds characters other than ASCII word, space and `-`."""
+    if _NEEDS_QUOTES.search(name):
+        name = re.sub(r'(?<!\\)"', r'\\"', name)
+        name = f'"{name}"'
+    return name
+
+
+_NAME_ADDR = re.compile(r"([^<]+)<(.+@.*)>.*")
+_BRACKET_ADDR = re.compile(r"\s*<(.+@\S*)>.*")
+_BARE_ADDR = re.compile(r"(.+@\S*).*")
+
+
+def _trim_name(name: str) -> str:
+    name = name.strip()
+    name = re.sub(r'^"|"$', "", name)
+    return escape_name(name)
+
+
+def parse_email(text: str) -> tuple[str, str]:
+    """(name, address) as get_maintainer.pl's parse_email() splits them."""
+    name = address = ""
+    if match := _NAME_ADDR.fullmatch(text):
+        name, address = match.group(1), match.group(2)
+    elif match := _BRACKET_ADDR.fullmatch(text):
+        address = match.group(1)
+    elif match := _BARE_ADDR.fullmatch(text):
+        address = match.group(1)
+    return _trim_name(name), address.strip()
+
+
+def format_email(name: str, address: str) -> str:
+    """`Name <address>`, or the bare address when there is no name."""
+    name, address = _trim_name(name), address.strip()
+    return f"{name} <{address}>" if name else address
+
+
+def _rfc822_re() -> str:
+    lwsp = r"(?:(?:\r\n)?[ \t])"
+    specials = r'()<>@,;:\\".\[\]'
+    controls = r"\x00-\x1f\x7f"
+    dtext = r"[^\[\]\r\\]"
+    domain_literal = rf"\[(?:{dtext}|\\.)*\]{lwsp}*"
+    quoted_string = rf'"(?:[^\"\r\\]|\\.|{lwsp})*"{lwsp}*'
+    atom = rf'[^{specials} {controls}]+(?:{lwsp}+|\Z|(?=[\["{specials}]))'
+    word = f"(?:{atom}|{quoted_string})"
+    localpart = rf"{word}(?:\.{lwsp}*{word})*"
+    sub_domain = f"(?:{atom}|{domain_literal})"
+    domain = rf"{sub_domain}(?:\.{lwsp}*{sub_domain})*"
+    addr_spec = f"{localpart}@{lwsp}*{domain}"
+    phrase = f"{word}*"
+    route = f"(?:@{domain}(?:,@{lwsp}*{domain})*:{lwsp}*)"
+    route_addr = rf"\<{lwsp}*{route}?{addr_spec}\>{lwsp}*"
+    mailbox = f"(?:{addr_spec}|{phrase}{route_addr})"
+    group = rf"{phrase}:{lwsp}*(?:{mailbox}(?:,\s*{mailbox})*)?;\s*"
+    return f"{lwsp}*(?:{mailbox}|{group})"
+
+
+_RFC822 = _rfc822_re()
+_RFC822_ONE = re.compile(_RFC822, re.S)
+_RFC822_LIST = re.compile(rf"(?:{_RFC822})?(?:,(?:{_RFC822})?)*", re.S)
+_RFC822_ITEM = re.compile(rf"(?:^|,(?:(?:\r\n)?[ \t])*)({_RFC822})", re.S)
+_LATIN1 = re.compile(r"[\x00-\xff]*")
+_COMMENT = re.compile(r'^((?:[^"\\]|\\.)*(?:"(?:[^"\\]|\\.)*"(?:[^"\\]|\\.)*)*)'
+                      r"\((?:[^()\\]|\\.)*\)", re.S)
+
+
+def _strip_comments(text: str) -> str:
+    while True:
+        new = _COMMENT.sub(lambda m: m.group(1) + " ", text, count=1)
+        if new == text:
+            return text
+        text = new
+
+
+def rfc822_valid(text: str) -> bool:
+    """get_maintainer.pl's rfc822_valid(): one RFC 822 address, Latin-1 only."""
+    text = _strip_comments(text)
+    return bool(_RFC822_ONE.fullmatch(text) and _LATIN1.fullmatch(text))
+
+
+def rfc822_validlist(text: str) -> list[str] | None:
+    """The addresses of a valid RFC 822 list, or None when the list is not valid."""
+    text = _strip_comments(text)
+    if not (_RFC822_LIST.fullmatch(text) and _LATIN1.fullmatch(text)):
+        return None
+    return [match.group(1) for match in _RFC822_ITEM.finditer(text)]
+
+
+def split_addresses(value: str) -> list[str]:
+    """The address strings push_email_addresses() pushes for one M:/R: value."""
+    if rfc822_valid(value):
+        return [value]
+    items = rfc822_validlist(value)
+    if items is None:
+        return [value]
+    kept = []
+    for item in items:
+        if not item:
+            break  # Perl's `while (my $entry = shift ...)` stops at a false entry
+        kept.append(item)
+    return kept
+
+
+# -- .mailmap --------------------------------------------------------------------------------
+
+@dataclass
+class Mailmap:
+    """get_maintainer.pl's mailmap: names and addresses keyed by address or `Name <addr>`."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    addresses: dict[str, str] = field(default_factory=dict)
+
+    def map(self, text: str) -> str:
+        """mailmap_email(): the real `Name <address>` for one address."""
+        name, address = parse_email(text)
+        email = format_email(name, address)
+        real_name, real_address = name, address
+        key = email if (email in self.names or email in self.addresses) else address
+        real_name = self.names.get(key, real_name)
+        real_address = self.addresses.get(key, real_address)
+        return format_email(real_name, real_address)
+
+
+_MM_NAME = re.compile(r"([^<]+)<([^>]+)>")
+_MM_ADDR_ADDR = re.compile(r"<([^>]+)>\s*<([^>]+)>")
+_MM_NAME_ADDR_ADDR = re.compile(r"(.+)<([^>]+)>\s*<([^>]+)>")
+_MM_FULL = re.compile(r"(.+)<([^>]+)>\s*(.+)\s*<([^>]+)>")
+
+
+def parse_mailmap(text: str) -> Mailmap:
+    """read_mailmap(): the four line shapes of git-shortlog's mailmap."""
+    mailmap = Mailmap()
+    for line in perl_lines(text):
+        line = re.sub(r"#.*", "", line.removesuffix("\n"), count=1).strip()
+        if line:
+            _mailmap_line(mailmap, line)
+    return mailmap
+
+
+def _mailmap_line(mailmap: Mailmap, line: str) -> None:
+    if match := _MM_NAME.fullmatch(line):
+        name, address = parse_email(f"{match.group(1).rstrip()} <{match.group(2)}>")
+        mailmap.names[address] = name
+    elif match := _MM_ADDR_ADDR.fullmatch(line):
+        mailmap.addresses[match.group(2)] = match.group(1)
+    elif match := _MM_NAME_ADDR_ADDR.fullmatch(line):
+        name, address = parse_email(f"{match.group(1).rstrip()} <{match.group(2)}>")
+        mailmap.names[match.group(3)] = name
+        mailmap.addresses[match.group(3)] = address
+    elif match := _MM_FULL.fullmatch(line):
+        name, address = parse_email(f"{match.group(1).rstrip()} <{match.group(2)}>")
+        wrong = format_email(*parse_email(f"{match.group(3).rstrip()} <{match.group(4)}>"))
+        mailmap.names[wrong] = name
+        mailmap.addresses[wrong] = address
+
+
+def parse_ignore(text: str) -> list[str]:
+    """.get_maintainer.ignore: one RFC 822 address per line, `#` comments."""
+    kept = []
+    for line in perl_lines(text):
+        line = re.sub(r"#.*", "", line.strip(), count=1)
+        if line.strip() and rfc822_valid(line):
+            kept.append(line)
+    return kept
