@@ -8,6 +8,7 @@ Textual is imported only when the TUI is opened.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from typing import TextIO
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
     """Run one command; return its exit code."""
     out = Output(stdout or sys.stdout, stderr or sys.stderr)
     try:
-        args = build_parser().parse_args(argv)
+        with contextlib.redirect_stdout(out.stdout):  # --help and --version print here
+            args = build_parser().parse_args(argv)
         if args.command is None:
             return _open_tui(args)
         return args.handler(args, out)

@@ -112,8 +112,9 @@ class GitRepo:
 
     def tags(self, pattern: str) -> list[TagInfo]:
         """Tags matching a for-each-ref pattern (e.g. 'refs/tags/sent/*')."""
-        fmt = _FIELD.join(["%(refname:short)", "%(*objectname)", "%(objectname)",
-                           "%(contents)"]) + _RECORD
+        # for-each-ref spells hex escapes %XX (git log spells them %xXX)
+        fmt = "%1f".join(["%(refname:short)", "%(*objectname)", "%(objectname)",
+                          "%(contents)"]) + "%1e"
         out = self.run("for-each-ref", f"--format={fmt}", pattern, strip=False)
         tags = []
         for record in out.split("\x1e")[:-1]:

@@ -103,6 +103,11 @@ def load_series(repo: GitRepo, branch: str | None = None, base: str | None = Non
         raise PatchpilotError(f"branch {branch} has no commits over its base "
                               f"{base_commit[:12]}", hint="commit your work on the branch first")
     series = _assemble(repo, branch, tracking, base_commit, end, patches)
+    if tracking is not None and tracking.strategy == "tip-commit":
+        above = int(repo.run("rev-list", "--count", f"{tracking.cover_commit}..{branch}"))
+        if above:
+            series.warnings.append(f"{above} commit(s) above the cover commit are not part "
+                                   "of the series (tip-commit keeps the cover at the tip)")
     if repo.is_dirty():
         series.warnings.append("the work tree has uncommitted changes (read-only view)")
     return series

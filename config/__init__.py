@@ -1,0 +1,1 @@
+"""Shipped defaults; installed as the package patchpilot._config (see pyproject.toml)."""
