@@ -140,8 +140,8 @@ class Maintainers:
 
     # -- matching --------------------------------------------------------------------------
 
-    def entries_for(self, path: str) -> list[tuple[int, int]]:
-        """(entry, field that matched) for one file, most specific first (pattern depth)."""
+    def entries_for(self, path: str) -> list[tuple[int, int, int]]:
+        """(entry, field that matched, depth) for one file, deepest pattern first."""
         dirs = path.split("/")[:-1]
         keys = [()] + [tuple(dirs[:n]) for n in (1, 2) if len(dirs) >= n]
         candidates = [p for key in keys for p in self._index.get(key, ())]
@@ -152,8 +152,9 @@ class Maintainers:
         self._match_names(path, hits)
         for entry in [e for e in hits if self._excluded(e, path)]:
             del hits[entry]
+        # get_maintainer.pl sorts by depth only; equal depths come in Perl's hash order.
         order = sorted(hits, key=lambda e: (-hits[e][0], e))
-        return [(entry, hits[entry][1]) for entry in order]
+        return [(entry, hits[entry][1], hits[entry][0]) for entry in order]
 
     def _match_names(self, path: str, hits: dict[int, tuple[int, int]]) -> None:
         """N: regexes; like F:, the last matching line of an entry sets its depth."""
@@ -195,14 +196,8 @@ class Maintainers:
         return Recipients([a for a, _ in to], [a for a, _ in cc], reasons, scan.files, ties)
 
     def _has_ties(self, path: str) -> bool:
-        depths = [self._depth(entry, index) for entry, index in self.entries_for(path)]
+        depths = [depth for _entry, _index, depth in self.entries_for(path)]
         return len(depths) != len(set(depths))
-
-    def _depth(self, entry: int, index: int) -> int:
-        fld = self.fields[index]
-        if fld.letter == "N":
-            return 0
-        return compile_pattern(self.tree, entry, index, fld.value).depth
 
     def _fix_log(self, sha: str) -> str:
         """`git log` of a Fixes: commit, formatted as get_maintainer.pl asks for it."""

@@ -100,7 +100,7 @@ class Run:
     def recipients(self, scan: PatchScan, fix_log: Callable[[str], str]) -> list[_Item]:
         """get_maintainers() followed by merge_email(): the printed lines, with reasons."""
         for path in scan.files:
-            for entry, index in self.db.entries_for(path):
+            for entry, index, _depth in self.db.entries_for(path):
                 self.add_categories(entry, Reason("", self.db.fields[index].text, "", path))
         for index in scan.keywords:
             self.add_categories(self.db.entry_of[index],
