@@ -70,6 +70,21 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: f.sort_key)
 
 
+def apply_fixes(text: str, findings: Iterable[Finding]) -> str:
+    """`text` with the line-range fixes of `findings` applied (bottom-up; overlapping fixes
+    after the first are skipped). A fix replaces lines `line`..`end_line`."""
+    lines = text.splitlines()
+    taken_from = len(lines) + 1
+    fixable = [f for f in findings if f.fix is not None and f.line]
+    for f in sorted(fixable, key=lambda f: f.line, reverse=True):
+        end = f.end_line or f.line
+        if end >= taken_from:
+            continue
+        lines[f.line - 1:end] = f.fix.split("\n") if f.fix else []
+        taken_from = f.line
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+
+
 class Check(Protocol):
     """A checker: give it a patch (or a series) and it returns findings.
 

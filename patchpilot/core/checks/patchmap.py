@@ -50,3 +50,14 @@ def _in_hunk(file, line, old_left, new_left, new_line):
     if line.startswith("\\"):
         return (file, new_line - 1 if new_line > 1 else None), old_left, new_left, new_line
     return (file, new_line), old_left - 1, new_left - 1, new_line + 1
+
+
+def added_lines(text: str) -> dict[str, set[int]]:
+    """The new-file line numbers each file of the patch adds, by path in the patched tree."""
+    places = patch_line_map(text)
+    added: dict[str, set[int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        file, new_line = places[number]
+        if line.startswith("+") and file is not None and new_line is not None:
+            added.setdefault(file, set()).add(new_line)
+    return added

@@ -36,3 +36,8 @@ def test_patch_line_map():
     assert places[17] == ("rust/a.rs", 12)
     assert places[18] == ("rust/a.rs", 13)
     assert places[19] == (None, None) and places[20] == (None, None)
+
+
+def test_added_lines():
+    from patchpilot.core.checks.patchmap import added_lines
+    assert added_lines(PATCH) == {"rust/a.rs": {11, 12}}
