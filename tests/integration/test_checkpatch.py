@@ -120,3 +120,17 @@ def test_unknown_commit_id_only_when_not_ignored(kernel_tree):
                              CheckpatchOptions(python=sys.executable,
                                                ignore_unknown_commit_id=True))
     assert "UNKNOWN_COMMIT_ID" not in {f.rule for f in ignored.per_patch[0]}
+
+
+def test_commit_message_findings_deduplicated_against_checkpatch(kernel_tree):
+    from patchpilot.core.checks.commit_msg import check_commit_message, drop_checkpatch_duplicates
+
+    patch = bad_new_file(kernel_tree)  # committed without -s
+    subject = git(kernel_tree, "log", "-1", "--format=%s")
+    body = git(kernel_tree, "log", "-1", "--format=%b")
+    author = git(kernel_tree, "log", "-1", "--format=%an <%ae>").strip()
+    ours = check_commit_message(subject, body, author, ["samples/rust/rust_bad.rs"])
+    assert "B1" in {f.rule for f in ours}
+    theirs = run_checkpatch(kernel_tree, [patch], VENV_PYTHON).per_patch[0]
+    assert "MISSING_SIGN_OFF" in {f.rule for f in theirs}
+    assert "B1" not in {f.rule for f in drop_checkpatch_duplicates(ours, theirs)}
