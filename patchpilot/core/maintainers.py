@@ -66,13 +66,14 @@ class Maintainers:
         self.entry_of: dict[int, int] = {i: e.index for e in self.entries for i in e.fields}
         self.mailmap = mailmap
         self.ignore = set(ignore)
-        self.problems: list[Problem] = []
+        self._problems: list[Problem] = []
         self._index: dict[tuple[str, ...], list[FilePattern]] = {}
         self._excludes: dict[int, list[FilePattern]] = {}
         self._names: list[tuple[int, int, re.Pattern]] = []
         self._keywords: list[_Keyword] = []
+        self._matched: dict[str, list[tuple[int, int, int]]] = {}
         self._compile()
-        self._check_structure()
+        self._checked = False
 
     @classmethod
     def load(cls, tree: str | Path) -> Maintainers:
@@ -114,7 +115,16 @@ class Maintainers:
                                            re.compile("^[+-].*" + value, re.X)))
 
     def _problem(self, fld: Field, message: str) -> None:
-        self.problems.append(Problem(fld.lineno, fld.raw, message))
+        self._problems.append(Problem(fld.lineno, fld.raw, message))
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Malformed or suspicious MAINTAINERS lines, in file order (checked on first use)."""
+        if not self._checked:
+            self._checked = True
+            self._check_structure()
+            self._problems.sort(key=lambda p: p.lineno)
+        return self._problems
 
     def _check_structure(self) -> None:
         """Lines get_maintainer.pl accepts but probably misreads."""
@@ -142,8 +152,10 @@ class Maintainers:
 
     def entries_for(self, path: str) -> list[tuple[int, int, int]]:
         """(entry, field that matched, depth) for one file, deepest pattern first."""
+        if path in self._matched:
+            return self._matched[path]
         dirs = path.split("/")[:-1]
-        keys = [()] + [tuple(dirs[:n]) for n in (1, 2) if len(dirs) >= n]
+        keys = [tuple(dirs[:n]) for n in range(len(dirs) + 1)]
         candidates = [p for key in keys for p in self._index.get(key, ())]
         hits: dict[int, tuple[int, int]] = {}
         for pattern in sorted(candidates, key=lambda p: p.field_index):
@@ -154,7 +166,8 @@ class Maintainers:
             del hits[entry]
         # get_maintainer.pl sorts by depth only; equal depths come in Perl's hash order.
         order = sorted(hits, key=lambda e: (-hits[e][0], e))
-        return [(entry, hits[entry][1], hits[entry][0]) for entry in order]
+        self._matched[path] = [(entry, hits[entry][1], hits[entry][0]) for entry in order]
+        return self._matched[path]
 
     def _match_names(self, path: str, hits: dict[int, tuple[int, int]]) -> None:
         """N: regexes; like F:, the last matching line of an entry sets its depth."""

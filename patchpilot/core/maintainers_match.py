@@ -226,6 +226,8 @@ _POSSIBLE = re.compile(
     r"[)>}]?")
 _ADDR_IN_TEXT = re.compile(r"[(<{]?([A-Za-z0-9_.+-]+@[A-Za-z0-9.-]+)[)>}]?")
 _NAME_SPLIT = re.compile(r"(?![',.+-])[\W\d_]")
+# Characters no match of _POSSIBLE can contain: splitting there finds the same matches faster.
+_BARRIER = re.compile(r"[^\w\s\"',.+\-(<{@)>}]")
 
 
 def emails_in_file(path: Path) -> list[str]:
@@ -235,7 +237,8 @@ def emails_in_file(path: Path) -> list[str]:
     text = read_text(path)
     if "@" not in text:
         return []
-    return [_clean_file_email(found) for found in _POSSIBLE.findall(text)]
+    pieces = [piece for piece in _BARRIER.split(text) if "@" in piece]
+    return [_clean_file_email(found) for piece in pieces for found in _POSSIBLE.findall(piece)]
 
 
 def _clean_file_email(email: str) -> str:

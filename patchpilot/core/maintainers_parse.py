@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 KNOWN_LETTERS = frozenset("MRLSWQBCPTFXNK")
 _TYPE_LINE = re.compile(r"([A-Z]):\s*(.*)")
@@ -21,8 +23,7 @@ _META = set("*?[]{}()+^$|\\")
 _LIVE_REGEX = _META - {"*", "?"}
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """One typevalue entry: a `X: value` field (letter set) or any other kept line."""
 
     letter: str | None
@@ -38,29 +39,46 @@ class Field:
 
 @dataclass(slots=True)
 class FilePattern:
-    """An F: or X: line compiled as get_maintainer.pl uses it (the regex only when needed)."""
+    """An F: or X: line compiled as get_maintainer.pl uses it.
+
+    get_maintainer.pl appends `/` to a pattern naming an existing directory. That takes a
+    stat per pattern, so it is decided here on the first path the pattern could match.
+    """
 
     entry: int
     field_index: int
     source: str
     literal: str | None
-    is_dir: bool
-    slashes: int
+    prefix: str
     depth: int
     key: tuple[str, ...]
+    tree: Path
+    _dir: bool | None = None
     _regex: re.Pattern | None = None
 
     def matches(self, path: str) -> bool:
         """get_maintainer.pl's file_match_pattern()."""
+        if not self._base_match(path):
+            return False
+        if self.source.endswith("/"):
+            return True
+        if self._dir is None:
+            self._dir = bool(self.source) and "\\" not in self.source \
+                and (self.tree / self.source).is_dir()
+        if self._dir:
+            if self.literal is not None:
+                return path.startswith(self.literal + "/")
+            return re.match(self.source + "/", path) is not None
+        return path.count("/") == self.source.count("/")
+
+    def _base_match(self, path: str) -> bool:
         if self.literal is not None:
-            if not path.startswith(self.literal):
-                return False
-        else:
-            if self._regex is None:
-                self._regex = re.compile(self.source)
-            if not self._regex.match(path):
-                return False
-        return self.is_dir or path.count("/") == self.slashes
+            return path.startswith(self.literal)
+        if not path.startswith(self.prefix):
+            return False
+        if self._regex is None:
+            self._regex = re.compile(self.source)
+        return self._regex.match(path) is not None
 
 
 @dataclass
@@ -101,12 +119,10 @@ def perl_lines(text: str) -> list[str]:
 def typevalue(text: str) -> list[Field]:
     """get_maintainer.pl's read_maintainer_file(), without the F:/X: rewriting."""
     fields = []
-    for lineno, line in enumerate(perl_lines(text), start=1):
-        line = line.removesuffix("\n")
-        match = _TYPE_LINE.match(line)
-        if match:
-            fields.append(Field(match.group(1), match.group(2), line, lineno))
-        elif not _COMMENT_OR_BLANK.fullmatch(line):
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if line[1:2] == ":" and "A" <= line[0] <= "Z":
+            fields.append(Field(line[0], line[2:].lstrip(), line, lineno))
+        elif line and not _COMMENT_OR_BLANK.fullmatch(line):
             fields.append(Field(None, line, line, lineno))
     return fields
 
@@ -134,32 +150,38 @@ def glob_to_regex(value: str) -> str:
     return value.replace(".", "\\.").replace("*", ".*").replace("?", ".")
 
 
-def pattern_key(raw: str) -> tuple[str, ...]:
-    """Up to two leading path components that every path the pattern matches starts with."""
+def literal_prefix(raw: str) -> str:
+    """The text every path a pattern matches starts with (regex syntax in F:/X: is live)."""
     if "|" in raw:
-        return ()
-    if not _META.isdisjoint(raw):
-        cut = min(pos for pos, char in enumerate(raw) if char in _META)
-        raw = raw[:max(cut - 1, 0)]
-    return tuple(raw.split("/", 2)[:-1][:2])
+        return ""
+    if _META.isdisjoint(raw):
+        return raw
+    cut = min(pos for pos, char in enumerate(raw) if char in _META)
+    if raw[cut] in "+{":
+        cut = max(cut - 1, 0)  # a quantifier may make the character before it optional
+    return raw[:cut]
+
+
+def pattern_key(prefix: str) -> tuple[str, ...]:
+    """The leading directories of a literal prefix: where the pattern sits in the index."""
+    return tuple(prefix.split("/")[:-1])
 
 
 def compile_pattern(tree: Path, entry: int, index: int, value: str) -> FilePattern:
     """One F:/X: value as a FilePattern; raises re.error for regex syntax Python lacks."""
     converted = glob_to_regex(value)
-    if converted and not converted.endswith("/") and "\\" not in converted:
-        if (tree / converted).is_dir():
-            converted += "/"
+    # Appending `/` to a directory leaves the depth as it is: one more slash, no +1.
     depth = converted.count("/") + (0 if converted.endswith("/") else 1)
     if converted.startswith(".*"):
         depth = -1
     literal = None
     if _META.isdisjoint(value):
-        literal = converted.replace("\\.", ".")
+        literal = value
     elif not _LIVE_REGEX.isdisjoint(value):
         re.compile(converted)  # report bad syntax at load time; `*` and `?` always compile
-    return FilePattern(entry, index, converted, literal, converted.endswith("/"),
-                       converted.count("/"), depth, pattern_key(value))
+    prefix = literal_prefix(value)
+    return FilePattern(entry, index, converted, literal, prefix, depth, pattern_key(prefix),
+                       tree)
 
 
 # -- addresses: ports of get_maintainer.pl's helpers ------------------------------------------
@@ -225,13 +247,20 @@ def _rfc822_re() -> str:
     return f"{lwsp}*(?:{mailbox}|{group})"
 
 
-_RFC822 = _rfc822_re()
-_RFC822_ONE = re.compile(_RFC822, re.S)
-_RFC822_LIST = re.compile(rf"(?:{_RFC822})?(?:,(?:{_RFC822})?)*", re.S)
-_RFC822_ITEM = re.compile(rf"(?:^|,(?:(?:\r\n)?[ \t])*)({_RFC822})", re.S)
 _LATIN1 = re.compile(r"[\x00-\xff]*")
 _COMMENT = re.compile(r'^((?:[^"\\]|\\.)*(?:"(?:[^"\\]|\\.)*"(?:[^"\\]|\\.)*)*)'
                       r"\((?:[^()\\]|\\.)*\)", re.S)
+# Addresses that are plainly one valid RFC 822 mailbox; the full grammar is compiled lazily.
+_ADDR = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*"
+_SIMPLE = re.compile(rf"[A-Za-z-]+(?: [A-Za-z-]+)* <{_ADDR}>|{_ADDR}")
+
+
+@lru_cache(maxsize=1)
+def _rfc822() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    one = _rfc822_re()
+    lwsp = r"(?:(?:\r\n)?[ \t])"
+    return (re.compile(one, re.S), re.compile(rf"(?:{one})?(?:,(?:{one})?)*", re.S),
+            re.compile(rf"(?:^|,{lwsp}*)({one})", re.S))
 
 
 def _strip_comments(text: str) -> str:
@@ -245,20 +274,21 @@ def _strip_comments(text: str) -> str:
 def rfc822_valid(text: str) -> bool:
     """get_maintainer.pl's rfc822_valid(): one RFC 822 address, Latin-1 only."""
     text = _strip_comments(text)
-    return bool(_RFC822_ONE.fullmatch(text) and _LATIN1.fullmatch(text))
+    return bool(_rfc822()[0].fullmatch(text) and _LATIN1.fullmatch(text))
 
 
 def rfc822_validlist(text: str) -> list[str] | None:
     """The addresses of a valid RFC 822 list, or None when the list is not valid."""
     text = _strip_comments(text)
-    if not (_RFC822_LIST.fullmatch(text) and _LATIN1.fullmatch(text)):
+    _one, whole, item = _rfc822()
+    if not (whole.fullmatch(text) and _LATIN1.fullmatch(text)):
         return None
-    return [match.group(1) for match in _RFC822_ITEM.finditer(text)]
+    return [match.group(1) for match in item.finditer(text)]
 
 
 def split_addresses(value: str) -> list[str]:
     """The address strings push_email_addresses() pushes for one M:/R: value."""
-    if rfc822_valid(value):
+    if _SIMPLE.fullmatch(value) or rfc822_valid(value):
         return [value]
     items = rfc822_validlist(value)
     if items is None:
