@@ -157,17 +157,21 @@ class GitRepo:
         out = self.run(*args, *revs, "--", strip=False)
         return [_parse_commit(r) for r in out.split("\x1e")[:-1]]
 
-    def show_patch(self, sha: str) -> str:
-        """The diff a commit introduces (against its first parent), rename-aware."""
-        return self.run("show", "--format=", "--patch", "--no-color", "-M", "--no-ext-diff",
-                        sha, strip=False)
+    def diffs(self, revs: str) -> dict[str, str]:
+        """The diff each commit of a range introduces, from one `git log -p`: {commit: diff}."""
+        out = self.run("log", "-p", "--no-color", "--no-ext-diff", "--format=%x00%H", revs,
+                       "--", strip=False)
+        diffs = {}
+        for chunk in out.split("\0")[1:]:
+            sha, _, diff = chunk.partition("\n")
+            diffs[sha] = diff.lstrip("\n")
+        return diffs
 
-    def patch_ids(self, revs: str) -> dict[str, str]:
-        """`git patch-id --stable` for every commit in a range: {commit: patch-id}."""
-        log = self.run("log", "-p", "--no-color", "--no-ext-diff", "--format=commit %H",
-                       revs, "--", strip=False)
+    def patch_ids(self, diffs: dict[str, str]) -> dict[str, str]:
+        """`git patch-id --stable` of each diff (as returned by diffs()): {commit: patch-id}."""
         with tempfile.NamedTemporaryFile("w", suffix=".patch") as tmp:
-            tmp.write(log)
+            for sha, diff in diffs.items():
+                tmp.write(f"commit {sha}\n{diff}")
             tmp.flush()
             out = self.run("patch-id", "--stable", stdin_path=Path(tmp.name))
         ids = {}

@@ -173,7 +173,8 @@ def _read_patches(repo: GitRepo, start: str, end: str) -> list[Patch]:
     if merges:
         raise PatchpilotError(f"the series contains merge commit(s) {', '.join(merges)}",
                               hint="a mailed series must be linear: rebase it onto its base")
-    ids = repo.patch_ids(f"{start}..{end}") if commits else {}
+    diffs = repo.diffs(f"{start}..{end}") if commits else {}
+    ids = repo.patch_ids(diffs) if diffs else {}
     patches = []
     for index, info in enumerate(commits, start=1):
         subject, body = split_message(info.message)
@@ -181,7 +182,7 @@ def _read_patches(repo: GitRepo, start: str, end: str) -> list[Patch]:
             index=index, commit=info.sha, author=f"{info.author_name} <{info.author_email}>",
             author_date=info.author_date, subject=subject, body=body,
             trailers=parse_trailers(body), patch_id=ids.get(info.sha, ""),
-            diff_text=repo.show_patch(info.sha)))
+            diff_text=diffs.get(info.sha, "")))
     return patches
 
 

@@ -79,7 +79,9 @@ async def test_home_lists_series_and_q_goes_back(kernel_tree):
         home = app.screen
         assert isinstance(home, HomeScreen)
         assert [s.branch for s in home.summaries] == ["b4/first", "b4/second"]
-        assert home.query_one(DataTable).row_count == 2
+        table = home.query_one(DataTable)
+        assert table.row_count == 2 and table.cursor_row == 1  # the current series
+        await pilot.press("k")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SeriesScreen) and app.screen.branch == "b4/first"

@@ -71,18 +71,16 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def apply_fixes(text: str, findings: Iterable[Finding]) -> str:
-    """`text` with the line-range fixes of `findings` applied (bottom-up; overlapping fixes
-    after the first are skipped). A fix replaces lines `line`..`end_line`."""
+    """`text` with the line-range fixes of `findings` applied. A fix replaces lines
+    `line`..`end_line`; when fixes overlap, the one starting earlier in the file wins."""
+    chosen: list[Finding] = []
+    for f in sorted((f for f in findings if f.fix is not None and f.line), key=lambda f: f.line):
+        if not chosen or f.line > (chosen[-1].end_line or chosen[-1].line):
+            chosen.append(f)
     lines = text.splitlines()
-    taken_from = len(lines) + 1
-    fixable = [f for f in findings if f.fix is not None and f.line]
-    for f in sorted(fixable, key=lambda f: f.line, reverse=True):
-        end = f.end_line or f.line
-        if end >= taken_from:
-            continue
-        lines[f.line - 1:end] = f.fix.split("\n") if f.fix else []
-        taken_from = f.line
-    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+    for f in reversed(chosen):
+        lines[f.line - 1:f.end_line or f.line] = f.fix.split("\n") if f.fix else []
+    return "\n".join(lines) + ("\n" if text.endswith("\n") and lines else "")
 
 
 class Check(Protocol):

@@ -75,6 +75,8 @@ class HomeScreen(Screen):
             table.add_row(*row_of(summary), key=summary.branch)
         title = f"Series in {self.app.repo.top}: {len(self.summaries)}"
         self.query_one("#home-title", Static).update(title)
+        current_row = next((i for i, s in enumerate(self.summaries) if s.current), 0)
+        table.move_cursor(row=current_row)
         if self._auto_open:
             self._auto_open = False
             current = next((s for s in self.summaries if s.current and not s.problem), None)
