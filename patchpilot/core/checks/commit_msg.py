@@ -231,3 +231,13 @@ def drop_checkpatch_duplicates(ours: Sequence[Finding],
     """`ours` without the findings checkpatch.pl already reported for the same patch."""
     reported = {f.rule for f in checkpatch}
     return [f for f in ours if not CHECKPATCH_EQUIVALENT.get(f.rule, set()) & reported]
+
+
+class CommitMessage:
+    """The B rules as a `Check` over (subject, body, author, touched paths) per patch."""
+
+    name = TOOL
+
+    def run(self, patches) -> list[list[Finding]]:
+        return [check_commit_message(subject, body, author, paths)
+                for subject, body, author, paths in patches]

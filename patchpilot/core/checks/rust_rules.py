@@ -19,7 +19,7 @@ from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.rust_ruleset import RULES, TOOL, Rule, finding
 from patchpilot.core.checks.rust_source import RustSource, TreeContext
 
-__all__ = ["RULES", "TOOL", "Rule", "CHECKS", "DEFAULT_RULES", "check_rust_file"]
+__all__ = ["RULES", "TOOL", "Rule", "CHECKS", "DEFAULT_RULES", "RustRules", "check_rust_file"]
 
 # Host-side code (proc macros, build scripts) reports errors by panicking; A10/A12 do not apply.
 HOST_PREFIXES = ("rust/macros/", "scripts/")
@@ -194,3 +194,21 @@ def check_rust_file(path: str, text: str, added_lines: Collection[int],
             raise ValueError(f"unknown Rust rule {rule_id!r}; known: {', '.join(CHECKS)}")
         found.extend(CHECKS[rule_id](src))
     return sorted(found, key=lambda f: (f.line or 0, f.rule))
+
+
+class RustRules:
+    """The Rust rules as a `Check` over (path, post-image text, added lines) per touched file;
+    files not ending in `.rs` are ignored."""
+
+    name = TOOL
+
+    def __init__(self, context: TreeContext | None = None,
+                 rules: Collection[str] | None = None):
+        self.context = context
+        self.rules = rules
+
+    def run(self, patches) -> list[list[Finding]]:
+        """`patches`: per patch, a sequence of (path, text, added lines) for its files."""
+        return [[f for path, text, added in files if path.endswith(".rs")
+                 for f in check_rust_file(path, text, added, self.context, self.rules)]
+                for files in patches]
