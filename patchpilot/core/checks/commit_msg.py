@@ -109,6 +109,8 @@ def _co_developers(msg: Message, author: str, paths) -> Iterator[Finding]:
 def _subject(msg: Message, author: str, paths) -> Iterator[Finding]:
     """B2: `subsystem: summary`, short, no full stop, summary in lower case."""
     match = _PREFIX.match(msg.subject)
+    if msg.subject.startswith('Revert "'):
+        return
     if not match:
         yield _f("B2", 1, "subject has no `subsystem: ` prefix",
                  "start it with the prefix the touched files' history uses, e.g. `rust: `")

@@ -49,6 +49,8 @@ def _body(node: Node) -> str:
 def check_comment_sentences(src: RustSource) -> Iterator[Finding]:
     """A6: a comment group starts with a capital letter and ends with a full stop."""
     for group in _comment_groups(src):
+        while len(group) > 1 and not _body(group[-1]):
+            group = group[:-1]  # a trailing bare `//` is spacing, not the sentence's end
         lines = [syn.line_of(n) for n in group]
         texts = [_body(n) for n in group]
         if not any(src.added(line) for line in lines) or _not_prose(texts):

@@ -105,7 +105,9 @@ def has_modifier(node: Node, keyword: str) -> bool:
 
 def _is_test_attr(attr: str) -> bool:
     compact = attr.replace(" ", "")
-    return compact in ("test", "cfg(test)") or compact.startswith("kunit_tests")
+    if compact.startswith("cfg("):
+        return bool(re.search(r"\btest\b", compact)) and "not(test" not in compact
+    return compact == "test" or compact.startswith("kunit_tests")
 
 
 def in_test_code(node: Node) -> bool:

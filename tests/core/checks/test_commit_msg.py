@@ -98,3 +98,7 @@ def test_drop_checkpatch_duplicates():
     theirs = [Finding("checkpatch", "MISSING_SIGN_OFF", "error", None, None, "Missing")]
     assert [f.rule for f in drop_checkpatch_duplicates(ours, theirs)] == ["B3"]
     assert drop_checkpatch_duplicates(ours, []) == ours
+
+
+def test_revert_subjects_are_standard():
+    assert rules('Revert "rust: add x"', GOOD_BODY) == []

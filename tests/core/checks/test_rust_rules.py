@@ -279,3 +279,26 @@ def test_findings_carry_rule_metadata():
         "tool": "rust-rules", "rule": "A11", "severity": "error", "file": DRIVER, "line": 1,
         "message": "`dbg!` left in the code", "hint": "remove it, or log with `pr_debug!`",
         "fix": None, "end_line": None}]
+
+
+def test_test_code_detection_variants():
+    code = """
+    #[cfg(all(test, CONFIG_X))]
+    mod a { fn f() { None::<u8>.unwrap(); } }
+    #[cfg(not(test))]
+    mod b { fn f() { None::<u8>.unwrap(); } }
+    #[kunit_tests(rust_x)]
+    mod c { fn f() { None::<u8>.unwrap(); } }
+    """
+    assert run(code, "A10") == [("A10", 4)]
+
+
+def test_a6_trailing_bare_comment_line_is_spacing():
+    code = """
+    fn f() {
+        // A full sentence.
+        //
+        a();
+    }
+    """
+    assert run(code, "A6") == []
