@@ -44,8 +44,9 @@ class Recipients:
     cc: list[str]
     reasons: dict[str, list[Reason]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
-    # True when a file matched two entries at the same pattern depth: get_maintainer.pl then
-    # orders them by Perl's hash order, which changes from run to run (we keep file order).
+    # True when a file matched two entries at the same pattern depth, or signers of a Fixes:
+    # commit have equal counts: get_maintainer.pl then orders them by Perl's hash order, which
+    # changes from run to run (we keep MAINTAINERS order, and sorted order for signers).
     order_ties: bool = False
 
 
@@ -199,13 +200,13 @@ class Maintainers:
     def recipients(self, patch_text: str) -> Recipients:
         """To and Cc for one patch, as b4's two get_maintainer.pl calls would print them."""
         scan = self.scan(patch_text)
-        to = recipients_items(self, scan, True, True, False, self._fix_log)
-        cc = recipients_items(self, scan, False, True, True, self._fix_log)
+        to, to_tied = recipients_items(self, scan, True, True, False, self._fix_log)
+        cc, cc_tied = recipients_items(self, scan, False, True, True, self._fix_log)
         reasons: dict[str, list[Reason]] = {}
         for address, why in to + cc:
             reasons.setdefault(address, [])
             reasons[address].extend(r for r in why if r not in reasons[address])
-        ties = any(self._has_ties(path) for path in scan.files)
+        ties = to_tied or cc_tied or any(self._has_ties(path) for path in scan.files)
         return Recipients([a for a, _ in to], [a for a, _ in cc], reasons, scan.files, ties)
 
     def _has_ties(self, path: str) -> bool:

@@ -96,6 +96,7 @@ class Run:
     _lists: dict[str, _Item] = field(default_factory=dict)
     _dedup_name: dict[str, tuple[str, str]] = field(default_factory=dict)
     _dedup_address: dict[str, tuple[str, str]] = field(default_factory=dict)
+    tied: bool = False
 
     def recipients(self, scan: PatchScan, fix_log: Callable[[str], str]) -> list[_Item]:
         """get_maintainers() followed by merge_email(): the printed lines, with reasons."""
@@ -182,8 +183,11 @@ class Run:
         """vcs_add_commit_signers(): up to five signers of the commit a Fixes: names."""
         signers = [self.deduplicate(self.deduplicate(s)) for s in _signatures(log)]
         mapped = sorted(self.db.mailmap.map(s) for s in signers)
+        counts = Counter(mapped)
+        # vcs_assign() walks equal counts in Perl's hash order, which changes between runs.
+        self.tied = self.tied or len(set(counts.values())) < len(counts)
         count = 0
-        for line, _n in sorted(Counter(mapped).items(), key=lambda kv: -kv[1]):
+        for line, _n in sorted(counts.items(), key=lambda kv: -kv[1]):
             if line in self.db.ignore:
                 continue
             count += 1
@@ -270,7 +274,9 @@ def _best_name(words: list[str]) -> str:
 
 
 def recipients_items(db: Maintainers, scan: PatchScan, maintainers: bool, reviewers: bool,
-                     lists: bool, fix_log: Callable[[str], str]) -> list[tuple[str, list]]:
-    """One run's printed addresses and their reasons."""
+                     lists: bool, fix_log: Callable[[str], str]
+                     ) -> tuple[list[tuple[str, list[Reason]]], bool]:
+    """One run's printed addresses with their reasons, and whether Fixes: signers tied."""
     run = Run(db, maintainers, reviewers, lists)
-    return [(item.email, item.reasons) for item in run.recipients(scan, fix_log)]
+    items = [(item.email, item.reasons) for item in run.recipients(scan, fix_log)]
+    return items, run.tied

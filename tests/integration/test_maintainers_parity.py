@@ -154,6 +154,9 @@ def test_sample_is_large_and_covers_every_category(samples):
 def test_file_patches_match_get_maintainer(file_comparisons):
     mismatches = _report(file_comparisons)
     exact = sum(c.equal for c in file_comparisons)
+    ties = sum(c.tie_reordered and not c.equal for c in file_comparisons)
+    print(f"\nparity: {len(file_comparisons)} file patches, {exact} identical, "
+          f"{ties} reordered within a get_maintainer.pl tie, {len(mismatches)} different")
     assert not mismatches, f"{len(mismatches)} of {len(file_comparisons)} differ " \
                            f"({exact} exact):\n" + "\n".join(mismatches)
     # Most patches must match exactly, order included; ties are the exception.
@@ -183,3 +186,23 @@ def test_multi_file_and_rename_patches_match(full_tree, samples):
     )
     comparisons = compare(full_tree, {"combined": combined, "rename": rename})
     assert not _report(comparisons), "\n".join(_report(comparisons))
+
+
+def test_fixes_tag_adds_the_signers_of_the_fixed_commit(kernel_tree):
+    from tests.helpers import commit
+
+    sha = commit(kernel_tree, {"drivers/block/rnull.rs": "// SPDX-License-Identifier: GPL-2.0\n"},
+                 "rnull: break it\n\nReviewed-by: Rev One <rev1@example.org>\n"
+                 "Acked-by: Ack Two <ack2@example.org>")
+    message = f'Fix it.\n\nFixes: {sha[:12]} ("rnull: break it")'
+    text = make_patch("drivers/block/rnull.rs", message)
+    ours = Maintainers.load(kernel_tree).recipients(text)
+    real = run_get_maintainer(kernel_tree, text)
+    # Three signers, one signature each: get_maintainer.pl orders them randomly.
+    assert ours.order_ties
+    assert (sorted(ours.to), sorted(ours.cc)) == (sorted(real.to), sorted(real.cc))
+    assert ours.to[:3] == real.to[:3] == ["Andreas Hindborg <a.hindborg@kernel.org>",
+                                          "Boqun Feng <boqun.feng@gmail.com>",
+                                          "Jens Axboe <axboe@kernel.dk>"]
+    assert "Rev One <rev1@example.org>" in real.to and "Rev One <rev1@example.org>" in real.cc
+    assert ours.reasons["Ack Two <ack2@example.org>"][0].role == "blamed_fixes"
