@@ -17,6 +17,10 @@ from tests.helpers import git
 
 # Resolved before any test changes HOME/XDG, so the cache survives across tests and runs.
 KERNEL_CACHE = kernelsrc.cache_root()
+# rustup finds its toolchains through HOME unless these are set; keep the real ones so that
+# rustfmt and clippy-driver still run under the isolated HOME.
+RUST_HOMES = {var: os.environ.get(var) or str(Path.home() / default)
+              for var, default in (("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo"))}
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +40,9 @@ def isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("PATCHPILOT_KERNEL_CACHE", str(KERNEL_CACHE))
+    for var, value in RUST_HOMES.items():
+        if Path(value).exists():
+            monkeypatch.setenv(var, value)
     for var in ("EDITOR", "VISUAL", "GIT_EDITOR", "PATCHPILOT_CONFIG"):
         monkeypatch.delenv(var, raising=False)
     return home
