@@ -6,6 +6,7 @@ are limited to what the caller asks for explicitly (none in this module today).
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,6 +167,16 @@ class GitRepo:
             sha, _, diff = chunk.partition("\n")
             diffs[sha] = diff.lstrip("\n")
         return diffs
+
+    def format_patches(self, revs: str) -> dict[str, str]:
+        """Each commit of a range as `git format-patch --stdout` mails it: {commit: text}.
+
+        Empty commits (a b4 cover commit) are not mailed and so are absent.
+        """
+        out = self.run("format-patch", "--stdout", "--no-color", "--no-signature",
+                       "--keep-subject", revs, strip=False)
+        parts = re.split(r"^From ([0-9a-f]{40}) Mon Sep 17 00:00:00 2001\n", out, flags=re.M)
+        return dict(zip(parts[1::2], parts[2::2]))
 
     def patch_ids(self, diffs: dict[str, str]) -> dict[str, str]:
         """`git patch-id --stable` of each diff (as returned by diffs()): {commit: patch-id}."""
