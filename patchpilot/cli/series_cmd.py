@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patchpilot.core.errors import ExitCode
+from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.series import Series, load_series, open_kernel_repo
 
 
@@ -15,12 +15,24 @@ def register(sub) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args, out) -> ExitCode:
+def load_for_range(repo, range_: str | None, branch: str | None = None,
+                   base: str | None = None) -> Series:
+    """The series a command works on: RANGE (BASE..BRANCH), else BRANCH/--base/settings."""
     from patchpilot.core.config import Config
 
+    if range_:
+        if ".." not in range_:
+            raise PatchpilotError(f"RANGE {range_!r} is not BASE..BRANCH",
+                                  hint="e.g. master..b4/my-series, or master.. for HEAD")
+        base, _, branch = range_.partition("..")
+        branch = branch or None
+    base = base or Config(repo).value("series.base") or None
+    return load_series(repo, branch, base=base)
+
+
+def run(args, out) -> ExitCode:
     repo = open_kernel_repo(args.directory)
-    base = args.base or Config(repo).value("series.base") or None
-    series = load_series(repo, args.branch, base=base)
+    series = load_for_range(repo, None, args.branch, args.base)
     for warning in series.warnings:
         out.warn(warning)
     if args.json:

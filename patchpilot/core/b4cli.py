@@ -42,8 +42,13 @@ def executable() -> str:
     return shutil.which("b4") or "b4"
 
 
-def _env(editor: str | None) -> dict[str, str]:
+def _env(editor: str | None, config: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+    for key, value in (config or {}).items():  # like `git -c KEY=VALUE`, for b4's git calls
+        env[f"GIT_CONFIG_KEY_{count}"], env[f"GIT_CONFIG_VALUE_{count}"] = key, value
+        count += 1
+    env["GIT_CONFIG_COUNT"] = str(count)
     env["GIT_EDITOR"] = editor or "true"
     for var in ("EDITOR", "VISUAL"):
         env.pop(var, None)
@@ -53,12 +58,15 @@ def _env(editor: str | None) -> dict[str, str]:
 
 
 def run(args: list[str], cwd: Path, answer: str | None = None, editor: str | None = None,
-        check: bool = True) -> B4Result:
-    """Run `b4 ARGS` in `cwd`; `answer` is fed to its prompts, otherwise stdin is /dev/null."""
+        check: bool = True, config: dict[str, str] | None = None) -> B4Result:
+    """Run `b4 ARGS` in `cwd`; `answer` is fed to its prompts, otherwise stdin is /dev/null.
+
+    `config` adds git config values for this run only (e.g. b4.send-auto-to-cmd).
+    """
     argv = [executable(), *args]
     try:
         proc = subprocess.run(
-            argv, cwd=cwd, env=_env(editor), capture_output=True, text=True,
+            argv, cwd=cwd, env=_env(editor, config), capture_output=True, text=True,
             input=answer, stdin=None if answer is not None else subprocess.DEVNULL,
             timeout=TIMEOUT)
     except FileNotFoundError:
@@ -79,9 +87,11 @@ def run(args: list[str], cwd: Path, answer: str | None = None, editor: str | Non
 def last_error(result: B4Result) -> str:
     """The most telling line b4 printed: a CRITICAL/ERROR line, else the last line."""
     lines = [ln.strip() for ln in (result.stderr + result.stdout).splitlines() if ln.strip()]
-    for line in lines:
+    for number, line in enumerate(lines):
         if line.startswith(("CRITICAL:", "ERROR:")):
-            return line
+            # b4 puts the failing command's own message on the next line
+            follow = lines[number + 1] if number + 1 < len(lines) else ""
+            return f"{line} {follow}".strip() if line.endswith(":") else line
     tail = [ln for ln in lines if not ln.startswith(("Traceback", "File "))]
     return tail[-1] if tail else f"exit code {result.returncode}"
 
@@ -131,3 +141,7 @@ def parse_show_info(text: str) -> dict[str, str]:
 def prep_edit_cover() -> list[str]:
     """Run with editor=`cp FILE`: b4 appends its temp file's path, so FILE becomes the cover."""
     return ["prep", "--edit-cover"]
+
+
+def prep_auto_to_cc() -> list[str]:
+    return ["prep", "--auto-to-cc"]

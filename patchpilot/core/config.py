@@ -64,7 +64,7 @@ class Config:
         """The effective value of `section.key`, with its source."""
         if key in self._flags:
             return Setting(key, self._flags[key], "flag")
-        env = "PATCHPILOT_" + key.upper().replace(".", "_")
+        env = "PATCHPILOT_" + key.upper().replace(".", "_").replace("-", "_")
         if os.environ.get(env):
             return Setting(key, os.environ[env], "env")
         if self._repo is not None:

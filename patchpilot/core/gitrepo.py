@@ -74,10 +74,10 @@ class GitRepo:
             raise PatchpilotError(f"git {args[0]} failed: {detail}",
                                   hint="check the revision names and the repository state")
 
-    def try_run(self, *args: str) -> str | None:
+    def try_run(self, *args: str, **kwargs) -> str | None:
         """Like run(), but None when git fails (for questions whose answer may be 'no')."""
         try:
-            return self.run(*args)
+            return self.run(*args, **kwargs)
         except PatchpilotError:
             return None
 
@@ -169,12 +169,14 @@ class GitRepo:
         return diffs
 
     def format_patches(self, revs: str) -> dict[str, str]:
-        """Each commit of a range as `git format-patch --stdout` mails it: {commit: text}.
+        """Each commit of a range as a mail, made the way b4 makes them: {commit: text}.
 
-        Empty commits (a b4 cover commit) are not mailed and so are absent.
+        Same options as b4's git_range_to_patches (`git show --format=email --binary
+        --patch-with-stat --find-renames --no-mailmap`); merges are left out, as b4 does.
         """
-        out = self.run("format-patch", "--stdout", "--no-color", "--no-signature",
-                       "--keep-subject", revs, strip=False)
+        out = self.run("log", "--reverse", "--no-merges", "--format=email", "--binary",
+                       "--patch-with-stat", "--encoding=utf-8", "--find-renames",
+                       "--no-mailmap", "--no-color", revs, "--", strip=False)
         parts = re.split(r"^From ([0-9a-f]{40}) Mon Sep 17 00:00:00 2001\n", out, flags=re.M)
         return dict(zip(parts[1::2], parts[2::2]))
 
@@ -206,3 +208,45 @@ def _parse_commit(record: str) -> CommitInfo:
     return CommitInfo(sha=sha, parents=tuple(parents.split()), author_name=name,
                       author_email=email, author_date=date, committer_email=cemail,
                       message=message.rstrip("\n") + "\n")
+
+
+# -- for the checks runner (patchpilot.core.checks) ------------------------------------------
+
+@dataclass(frozen=True)
+class RawChange:
+    """One file a commit changes, as `git log --raw` lists it (full blob ids)."""
+
+    status: str          # A, M, D, R, C, T
+    old_mode: str
+    new_mode: str
+    old_blob: str
+    new_blob: str
+    path: str            # the path after the commit (the old path for a deletion)
+    old_path: str | None  # for renames and copies
+
+
+def raw_changes(repo: GitRepo, revs: str) -> dict[str, list[RawChange]]:
+    """The files each commit of a range changes, from one `git log --raw`: {commit: changes}."""
+    out = repo.run("-c", "core.quotePath=false", "log", "--raw", "--no-abbrev", "-M",
+                   "--format=%x01%H", revs, "--", strip=False)
+    changes: dict[str, list[RawChange]] = {}
+    for chunk in out.split("\x01")[1:]:
+        sha, _, rest = chunk.partition("\n")
+        changes[sha] = [_raw(line) for line in rest.splitlines() if line.startswith(":")]
+    return changes
+
+
+def _raw(line: str) -> RawChange:
+    meta, *names = line.split("\t")
+    old_mode, new_mode, old_blob, new_blob, status = meta[1:].split()
+    old_path = names[0] if len(names) > 1 else None
+    return RawChange(status[0], old_mode, new_mode, old_blob, new_blob, names[-1], old_path)
+
+
+def read_blob(repo: GitRepo, blob: str) -> bytes:
+    """The bytes of one blob (through git's persistent cat-file process)."""
+    return repo._repo.odb.stream(bytes.fromhex(blob)).read()
+
+
+GitRepo.raw_changes = raw_changes
+GitRepo.read_blob = read_blob

@@ -1,0 +1,68 @@
+"""`patchpilot recipients [RANGE] [--json] [--add-to/--add-cc/--remove ADDR] [--write]`."""
+
+from __future__ import annotations
+
+from patchpilot.cli.series_cmd import load_for_range
+from patchpilot.core.config import Config
+from patchpilot.core.errors import ExitCode
+from patchpilot.core.recipients import SeriesRecipients, compute
+from patchpilot.core.recipients_state import update_choices
+from patchpilot.core.recipients_write import write_cover
+from patchpilot.core.series import open_kernel_repo
+from patchpilot.core.text import safe_text
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("recipients", help="To/Cc of the series and of each patch, with "
+                                               "the reason for every address")
+    parser.add_argument("range", nargs="?", metavar="RANGE",
+                        help="BASE..BRANCH (default: the current series)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--add-to", action="append", default=[], metavar="ADDR",
+                        help="always send this series to ADDR (remembered across rerolls)")
+    parser.add_argument("--add-cc", action="append", default=[], metavar="ADDR",
+                        help="always copy ADDR")
+    parser.add_argument("--remove", action="append", default=[], metavar="ADDR",
+                        help="never send this series to ADDR")
+    parser.add_argument("--reset", action="store_true", help="forget your additions/removals")
+    parser.add_argument("--get-maintainer", action="store_true",
+                        help="use scripts/get_maintainer.pl itself instead of the engine")
+    parser.add_argument("--write", action="store_true",
+                        help="store them as To:/Cc: trailers in the b4 cover (as b4 prep "
+                             "--auto-to-cc does), after backing up the branch")
+    parser.set_defaults(handler=run)
+
+
+def run(args, out) -> ExitCode:
+    repo = open_kernel_repo(args.directory)
+    series = load_for_range(repo, args.range)
+    if args.add_to or args.add_cc or args.remove or args.reset:
+        update_choices(repo, series, args.add_to, args.add_cc, args.remove, args.reset)
+    flags = {"recipients.engine": "get_maintainer"} if args.get_maintainer else {}
+    result = compute(repo, series, Config(repo, flags=flags))
+    for problem in result.problems:
+        out.warn(f"MAINTAINERS:{problem.lineno}: {problem.message}")
+    if args.write:
+        backup = write_cover(repo, series, result)
+        out.warn(f"wrote To:/Cc: trailers into the cover of {series.branch} "
+                 f"(previous branch kept as {backup})")
+    if args.json:
+        out.json(result.to_json())
+    else:
+        render(result, out)
+    return ExitCode.OK
+
+
+def render(result: SeriesRecipients, out) -> None:
+    for header, addresses in (("To", result.to), ("Cc", result.cc)):
+        for address in addresses:
+            why = result.reasons.get(address, [])
+            first = why[0] if why else None
+            reason = f"{first.entry or ''} {first.match} ({first.role}, {first.source})" \
+                if first else ""
+            more = f" +{len(why) - 1} more" if len(why) > 1 else ""
+            out.line(f"{header}: {safe_text(address, 300)}    # {reason}{more}")
+    for removed in result.removed:
+        out.line(f"removed by you: {removed}")
+    for patch in result.patches:
+        out.line(f"[{patch.index}] {patch.commit[:12]}  to {len(patch.to)}, cc {len(patch.cc)}")

@@ -1,0 +1,223 @@
+"""Recipients of a series: per patch To/Cc, the cover's union, and why each address is there.
+
+Sources, in order: `maintainers` (the MAINTAINERS engine, or get_maintainer.pl itself),
+`policy` (the Rust-for-Linux rule: Rust code the RUST entry does not reach still goes to it),
+and `user` (additions and removals remembered per series in recipients_state). The cover goes
+to the union, de-duplicated as b4 does: by e-mail address, first seen wins, To before Cc.
+No UI imports; never prints.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass, field
+
+from patchpilot.core.config import Config
+from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.maintainers import Maintainers, Reason, run_get_maintainer
+from patchpilot.core.maintainers_parse import Problem
+from patchpilot.core.patches import parse_trailers
+from patchpilot.core.recipients_state import UserChoices, load_choices
+from patchpilot.core.series import Series
+
+POLICY_NOTE = "Rust code; Rust-for-Linux asks to be copied"
+
+
+@dataclass(frozen=True)
+class Why:
+    """One reason an address is a recipient (the JSON `reasons` items)."""
+
+    entry: str | None
+    match: str
+    role: str
+    source: str  # "maintainers" | "policy" | "user"
+
+    def to_json(self) -> dict:
+        return {"entry": self.entry, "match": self.match, "role": self.role,
+                "source": self.source}
+
+
+@dataclass
+class PatchRecipients:
+    index: int
+    commit: str
+    to: list[str]
+    cc: list[str]
+
+
+@dataclass
+class SeriesRecipients:
+    """To/Cc of the cover (union) and of each patch, with reasons and MAINTAINERS problems."""
+
+    to: list[str]
+    cc: list[str]
+    patches: list[PatchRecipients]
+    reasons: dict[str, list[Why]]
+    problems: list[Problem] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The stable `patchpilot recipients --json` contract (see README)."""
+        return {
+            "to": self.to, "cc": self.cc,
+            "patches": [{"patch": p.index, "commit": p.commit, "to": p.to, "cc": p.cc}
+                        for p in self.patches],
+            "reasons": {a: [w.to_json() for w in ws] for a, ws in self.reasons.items()},
+        }
+
+
+def bare(address: str) -> str:
+    """The e-mail address of `Name <addr>` (lower-cased), as b4 compares addresses."""
+    return email.utils.parseaddr(address)[1].lower() or address.strip().lower()
+
+
+@dataclass
+class Policy:
+    """The Rust-for-Linux rule, from configuration (recipients.rust-* keys)."""
+
+    enabled: bool
+    entry: str
+    roles: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config: Config) -> "Policy":
+        roles = tuple(r.strip() for r in config.value("recipients.rust-roles").split(",")
+                      if r.strip())
+        enabled = config.value("recipients.rust-policy").lower() in ("true", "yes", "1", "on")
+        return cls(enabled, config.value("recipients.rust-entry"), roles)
+
+
+def _why(reason: Reason) -> Why:
+    letter, _, value = reason.line.partition(":")
+    return Why(reason.entry, f"{letter}: {value.strip()}", reason.role, "maintainers")
+
+
+def entry_addresses(maint: Maintainers, name: str, roles: tuple[str, ...]) -> list[tuple[str,
+                                                                                       str]]:
+    """(address, role) of an entry's M:/R:/L: lines, as get_maintainer.pl prints them."""
+    letters = {"M": "maintainer", "R": "reviewer", "L": "list"}
+    for entry in maint.entries:
+        if entry.name.strip() == name:
+            found = []
+            for index in entry.fields:
+                fld = maint.fields[index]
+                role = letters.get(fld.letter or "")
+                if role in roles:
+                    value = fld.value.split()[0] if role == "list" else fld.value.strip()
+                    found.append((value, role))
+            return found
+    return []
+
+
+def _touches_rust(patch) -> bool:
+    return any(c.path.endswith(".rs") or (c.old_path or "").endswith(".rs")
+               for c in patch.changes)
+
+
+class _Builder:
+    """Accumulates one patch's To/Cc with b4's de-duplication and the reasons."""
+
+    def __init__(self, reasons: dict[str, list[Why]], removed: set[str]):
+        self.to: list[str] = []
+        self.cc: list[str] = []
+        self.seen: set[str] = set()
+        self.reasons = reasons
+        self.removed = removed
+
+    def add(self, address: str, header: str, why: Why | list[Why]) -> None:
+        key = bare(address)
+        if key in self.removed:
+            return
+        for item in why if isinstance(why, list) else [why]:
+            known = self.reasons.setdefault(address, [])
+            if item not in known:
+                known.append(item)
+        if key not in self.seen:
+            self.seen.add(key)
+            (self.to if header == "to" else self.cc).append(address)
+
+
+def compute(repo: GitRepo, series: Series, config: Config | None = None,
+            use_script: bool | None = None) -> SeriesRecipients:
+    """Recipients of every patch of `series` and of its cover."""
+    config = config or Config(repo)
+    if use_script is None:
+        use_script = config.value("recipients.engine") == "get_maintainer"
+    maint = Maintainers.load(repo.top)
+    policy = Policy.from_config(config)
+    choices = load_choices(repo, series)
+    mails = repo.format_patches(f"{series.base}..{series.head}") if series.patches else {}
+    reasons: dict[str, list[Why]] = {}
+    removed = {bare(a) for a in choices.remove}
+    cover = _Builder(reasons, removed)
+    patches = []
+    for patch in series.patches:
+        one = _Builder(reasons, removed)
+        _fill(one, maint, repo, mails.get(patch.commit, patch.diff_text), patch, policy,
+              choices, use_script)
+        _trailers(one, patch.trailers)
+        patches.append(PatchRecipients(patch.index, patch.commit, one.to, one.cc))
+        for address in one.to:
+            cover.add(address, "to", [])
+        for address in one.cc:
+            cover.add(address, "cc", [])
+    _user(cover, choices)
+    _trailers(cover, parse_trailers(series.cover_body or ""))
+    _drop_self(repo, config, cover, patches)
+    return SeriesRecipients(cover.to, cover.cc, patches, reasons, maint.problems,
+                            sorted(choices.remove))
+
+
+def _fill(one: _Builder, maint, repo, mail, patch, policy, choices, use_script) -> None:
+    if use_script:
+        found = run_get_maintainer(repo.top, mail)
+        engine = Why("get_maintainer.pl", "scripts/get_maintainer.pl", "maintainer",
+                     "maintainers")
+        for header, addresses in (("to", found.to), ("cc", found.cc)):
+            for address in addresses:
+                one.add(address, header, engine)
+    else:
+        found = maint.recipients(mail)
+        for header, addresses in (("to", found.to), ("cc", found.cc)):
+            for address in addresses:
+                one.add(address, header, [_why(r) for r in found.reasons.get(address, [])])
+    if policy.enabled and _touches_rust(patch):
+        _apply_policy(one, maint, policy)
+    _user(one, choices)
+
+
+def _apply_policy(one: _Builder, maint: Maintainers, policy: Policy) -> None:
+    wanted = entry_addresses(maint, policy.entry, policy.roles)
+    lists = [a for a, role in wanted if role == "list"]
+    if lists and all(bare(a) in one.seen for a in lists):
+        return  # the entry already reaches this patch
+    for address, role in wanted:
+        header = "cc" if role == "list" else "to"
+        one.add(address, header, Why(policy.entry, POLICY_NOTE, role, "policy"))
+
+
+def _user(one: _Builder, choices: UserChoices) -> None:
+    for header in ("to", "cc"):
+        for address in getattr(choices, f"add_{header}"):
+            one.add(address, header, Why(None, "added by you", header, "user"))
+
+
+def _trailers(one: _Builder, trailers) -> None:
+    """b4 copies the people named in trailers (Signed-off-by:, Reviewed-by: ...) on Cc."""
+    for trailer in trailers:
+        name, address = email.utils.parseaddr(trailer.value)
+        if trailer.name.lower() in ("to", "cc") or "@" not in address:
+            continue
+        shown = email.utils.formataddr((name, address)) if name else address
+        one.add(shown, "cc", Why(None, f"{trailer.name}: trailer", "cc", "user"))
+
+
+def _drop_self(repo: GitRepo, config: Config, cover: _Builder, patches) -> None:
+    """b4's send-me-too: when it is off, the sender's own address is not a recipient."""
+    me_too = (repo.config("b4.send-me-too") or "yes").lower()
+    me = (repo.config("user.email") or "").lower()
+    if me_too not in ("no", "n", "false", "0") or not me:
+        return
+    for holder in [cover, *patches]:
+        holder.to[:] = [a for a in holder.to if bare(a) != me]
+        holder.cc[:] = [a for a in holder.cc if bare(a) != me]
