@@ -182,7 +182,7 @@ class GitRepo:
 
     def patch_ids(self, diffs: dict[str, str]) -> dict[str, str]:
         """`git patch-id --stable` of each diff (as returned by diffs()): {commit: patch-id}."""
-        with tempfile.NamedTemporaryFile("w", suffix=".patch") as tmp:
+        with tempfile.NamedTemporaryFile("w", suffix=".patch", errors="surrogateescape") as tmp:
             for sha, diff in diffs.items():
                 tmp.write(f"commit {sha}\n{diff}")
             tmp.flush()

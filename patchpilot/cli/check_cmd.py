@@ -1,0 +1,95 @@
+"""`patchpilot check [RANGE] [--json] [--tool NAME,...] [--fail-on error|warning] [--no-cache]`:
+checkpatch, rustfmt, the Rust and commit-message rules and clippy, per patch."""
+
+from __future__ import annotations
+
+from patchpilot.core.errors import ExitCode, PatchpilotError
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("check", help="check every patch of the series (or RANGE)")
+    parser.add_argument("range", nargs="?", metavar="RANGE",
+                        help="BASE..HEAD to check instead of the current series")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--tool", metavar="NAME,...",
+                        help="only these tools: checkpatch, rustfmt, rust, commit, clippy")
+    parser.add_argument("--fail-on", choices=("error", "warning"), default=None,
+                        help="exit 1 when a finding is this bad (default: checks.fail_on)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="run everything afresh and leave the cache as it was")
+    parser.add_argument("--profile", metavar="NAME", help="rust-for-linux, kernel or auto")
+    parser.add_argument("--kbuild", metavar="DIR",
+                        help="a kernel build directory with CONFIG_RUST=y, for clippy")
+    parser.add_argument("--branch", metavar="NAME", help="another branch than the current one")
+    parser.add_argument("--base", metavar="REV",
+                        help="where the series starts, for a branch b4 does not manage")
+    parser.set_defaults(handler=run)
+
+
+def run(args, out) -> ExitCode:
+    from patchpilot.core.checks.profiles import parse_tools
+    from patchpilot.core.checks.runner import check_series, series_for_range
+    from patchpilot.core.config import Config
+    from patchpilot.core.series import load_series, open_kernel_repo
+
+    repo = open_kernel_repo(args.directory)
+    tools = ",".join(parse_tools(args.tool)) if args.tool is not None else None
+    config = Config(repo, flags={"checks.tools": tools, "checks.profile": args.profile,
+                                 "checks.kbuild": args.kbuild, "checks.fail_on": args.fail_on})
+    fail_on = config.value("checks.fail_on")
+    if fail_on not in ("error", "warning"):
+        raise PatchpilotError(f"checks.fail_on: {fail_on!r}", hint="use error or warning")
+    if args.range:
+        series = series_for_range(repo, args.range)
+    else:
+        base = args.base or config.value("series.base") or None
+        series = load_series(repo, args.branch, base=base)
+    live = None if args.json else _InOrder(len(series.patches), out)
+    report = check_series(repo, series, config, use_cache=not args.no_cache, on_result=live)
+    if args.json:
+        out.json(report.to_json())
+    else:
+        render_summary(report, out)
+    return ExitCode.FAILURE if report.fails(fail_on) else ExitCode.OK
+
+
+class _InOrder:
+    """Print patches in series order as soon as each and those before it are done."""
+
+    def __init__(self, total: int, out):
+        self.total, self.out, self.waiting, self.next = total, out, {}, 1
+
+    def __call__(self, result) -> None:
+        self.waiting[result.index] = result
+        while self.next in self.waiting:
+            render_patch(self.waiting.pop(self.next), self.total, self.out)
+            self.next += 1
+
+
+def render_patch(result, total: int, out) -> None:
+    """One patch's findings as they arrive (the `file:line: severity tool/rule` form)."""
+    cached = " (cached)" if result.cached else ""
+    out.line(f"[{result.index}/{total}] {result.commit[:12]} {result.subject}: "
+             f"{result.status}{cached}")
+    for f in result.findings:
+        where = _where(f)
+        out.line(f"    {where}: {f.severity} {f.tool}/{f.rule}: {f.message}")
+        if f.hint:
+            out.line(f"        hint: {f.hint}")
+        if f.fix is not None and "\n" not in f.fix:
+            out.line(f"        fix:  {f.fix}")
+
+
+def render_summary(report, out) -> None:
+    counts = report.summary()
+    out.line(f"{len(report.results)} patches ({report.cached} from the cache), profile "
+             f"{report.profile}: {counts['error']} errors, {counts['warning']} warnings, "
+             f"{counts['info']} info")
+
+
+def _where(finding) -> str:
+    if finding.file is not None:
+        return f"{finding.file}:{finding.line}" if finding.line else finding.file
+    if finding.tool in ("commit", "checkpatch"):
+        return f"commit message:{finding.line}" if finding.line else "commit message"
+    return "patch"

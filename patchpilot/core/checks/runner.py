@@ -1,0 +1,235 @@
+"""Check a series: every selected tool on every patch, in parallel, from the cache when the
+patch did not change, with results handed over patch by patch as they complete.
+
+`check_series(repo, series, config)` returns a CheckReport (the `patchpilot check --json`
+contract, see README); `on_result` is called with each patch's PatchResult as soon as all its
+tools are done (cached patches first), in the caller's thread. No UI, no printing.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Callable
+
+from patchpilot.core.checks import clippy
+from patchpilot.core.checks.cache import CheckCache
+from patchpilot.core.checks.commit_msg import drop_checkpatch_duplicates
+from patchpilot.core.checks.inputs import PatchInput, prepare, touches_rust
+from patchpilot.core.checks.model import SEVERITIES, Finding, at_least, sort_findings, worst
+from patchpilot.core.checks.profiles import Profile, load_profile
+from patchpilot.core.checks.tools import (
+    LOCAL_TOOLS, ToolContext, cache_key, checkpatch_batch, preflight)
+from patchpilot.core.config import Config
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.series import Series
+
+# Fewer commits than this behind the base: the repo lacks the history checkpatch resolves
+# commit ids in (a slim or shallow clone), so UNKNOWN_COMMIT_ID would fire on every Fixes:.
+HISTORY_NEEDED = 1000
+
+
+@dataclass
+class PatchResult:
+    """The findings of one patch; `cached` when every tool's result came from the cache."""
+
+    index: int
+    commit: str
+    subject: str
+    findings: list[Finding]
+    cached: bool = False
+
+    @property
+    def status(self) -> str:
+        """The worst severity found, or "clean"."""
+        return worst(f.severity for f in self.findings) or "clean"
+
+    def to_json(self) -> list[dict]:
+        return [{"patch": self.index, "commit": self.commit, "tool": f.tool, "rule": f.rule,
+                 "severity": f.severity, "file": f.file, "line": f.line,
+                 "message": f.message, "fix": f.fix} for f in self.findings]
+
+
+@dataclass
+class CheckReport:
+    """Everything `patchpilot check` reports about a series."""
+
+    base: str
+    head: str
+    profile: str
+    tools: tuple[str, ...]
+    results: list[PatchResult] = field(default_factory=list)
+
+    @property
+    def cached(self) -> int:
+        return sum(r.cached for r in self.results)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.results for f in r.findings]
+
+    def summary(self) -> dict[str, int]:
+        return {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
+
+    def fails(self, threshold: str) -> bool:
+        """Whether a finding reaches `threshold` (error or warning)."""
+        return any(at_least(f.severity, threshold) for f in self.findings)
+
+    def to_json(self) -> dict:
+        return {"series": {"base": self.base, "head": self.head,
+                           "patches": len(self.results), "cached": self.cached},
+                "findings": [item for r in self.results for item in r.to_json()],
+                "summary": self.summary()}
+
+
+def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool = True,
+                 on_result: Callable[[PatchResult], None] | None = None,
+                 jobs: int | None = None) -> CheckReport:
+    """Run the profile's tools over `series` (see the module docstring)."""
+    inputs = prepare(repo, series)
+    profile = load_profile(config.value("checks.profile"), touches_rust(inputs),
+                           config.value("checks.tools"), config.value("checks.rules"),
+                           config.value("checks.strict"))
+    ctx = ToolContext(repo.top, profile, _timeout(config),
+                      ignore_unknown_commit_id=_lacks_history(repo, series.base))
+    run = _Run(ctx, inputs, CheckCache(repo.git_dir, use_cache), on_result)
+    preflight(ctx, run.tools)
+    run.extra = _clippy(repo, series, inputs, config, ctx) if "clippy" in profile.tools else {}
+    run.execute(jobs or os.cpu_count() or 1)
+    report = CheckReport(series.base, series.head, profile.name, profile.tools)
+    report.results = [run.results[p.patch.index] for p in inputs]
+    return report
+
+
+def _timeout(config: Config) -> float:
+    value = config.get("checks.timeout")
+    try:
+        timeout = float(value.value)
+    except ValueError:
+        timeout = 0
+    if timeout <= 0:
+        raise PatchpilotError(f"checks.timeout ({value.source}): {value.value!r} is not a "
+                              "positive number of seconds", hint="e.g. 120")
+    return timeout
+
+
+def _lacks_history(repo: GitRepo, base: str) -> bool:
+    count = repo.try_run("rev-list", "--count", f"--max-count={HISTORY_NEEDED}", base)
+    return count is None or int(count) < HISTORY_NEEDED
+
+
+def _clippy(repo, series, inputs, config, ctx) -> dict[int, list[Finding]]:
+    kbuild = config.get("checks.kbuild")
+    return clippy.series_findings(repo, series, inputs, kbuild.value, ctx.timeout)
+
+
+class _Run:
+    """One run's bookkeeping: what is cached, what runs, and which patches are complete."""
+
+    def __init__(self, ctx: ToolContext, inputs: list[PatchInput], cache: CheckCache,
+                 on_result):
+        self.ctx, self.inputs, self.cache, self.on_result = ctx, inputs, cache, on_result
+        self.tools = tuple(t for t in ctx.profile.tools if t != "clippy")
+        self.extra: dict[int, list[Finding]] = {}
+        self.found: dict[int, dict[str, list[Finding]]] = {p.patch.index: {} for p in inputs}
+        self.hits: dict[int, int] = {p.patch.index: 0 for p in inputs}
+        self.keys = {(p.patch.index, t): cache_key(ctx, t, p) for p in inputs for t in self.tools}
+        self.results: dict[int, PatchResult] = {}
+
+    def execute(self, jobs: int) -> None:
+        for (index, tool), key in self.keys.items():
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.found[index][tool] = hit
+                self.hits[index] += 1
+        for pin in self.inputs:
+            self._maybe_done(pin)
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for future in as_completed(self._submit(pool, jobs)):
+                for index, tool, findings, ok in future.result():
+                    self._record(index, tool, findings, ok)
+
+    def _missing(self, pin: PatchInput, tool: str) -> bool:
+        return tool not in self.found[pin.patch.index]
+
+    def _submit(self, pool: ThreadPoolExecutor, jobs: int) -> list[Future]:
+        futures = []
+        if "checkpatch" in self.tools:
+            todo = [p for p in self.inputs if self._missing(p, "checkpatch")]
+            size = -(-len(todo) // jobs) if todo else 1
+            for start in range(0, len(todo), size):
+                futures.append(pool.submit(self._checkpatch, todo[start:start + size]))
+        local = [t for t in self.tools if t in LOCAL_TOOLS]
+        for pin in self.inputs:
+            wanted = [t for t in local if self._missing(pin, t)]
+            if wanted:
+                futures.append(pool.submit(self._local, pin, wanted))
+        return futures
+
+    def _checkpatch(self, batch: list[PatchInput]) -> list[tuple]:
+        mails = _mails(self.ctx, batch)
+        per_patch, ok = checkpatch_batch(self.ctx, [mails[p.patch.commit] for p in batch])
+        return [(p.patch.index, "checkpatch", found, ok) for p, found in zip(batch, per_patch)]
+
+    def _local(self, pin: PatchInput, tools: list[str]) -> list[tuple]:
+        return [(pin.patch.index, tool, *LOCAL_TOOLS[tool](self.ctx, pin)) for tool in tools]
+
+    def _record(self, index: int, tool: str, findings: list[Finding], ok: bool) -> None:
+        self.found[index][tool] = findings
+        if ok:
+            self.cache.put(self.keys[(index, tool)], findings)
+        self._maybe_done(self.inputs[index - 1])
+
+    def _maybe_done(self, pin: PatchInput) -> None:
+        index = pin.patch.index
+        if index in self.results or any(self._missing(pin, t) for t in self.tools):
+            return
+        findings = _assemble(self.found[index], self.extra.get(index, []), self.ctx.profile)
+        result = PatchResult(index, pin.patch.commit, pin.patch.subject, findings,
+                             cached=self.hits[index] == len(self.tools))
+        self.results[index] = result
+        if self.on_result is not None:
+            self.on_result(result)
+
+
+def _mails(ctx: ToolContext, batch: list[PatchInput]) -> dict[str, str]:
+    """The patches of `batch` as git mails them (one git call per run of consecutive ones)."""
+    from patchpilot.core.gitrepo import GitRepo
+
+    repo = GitRepo(ctx.tree)
+    first, last = batch[0].patch.commit, batch[-1].patch.commit
+    mails = repo.format_patches(f"{first}^..{last}")
+    for pin in batch:  # a batch with gaps (cache hits in between) or a root commit
+        if pin.patch.commit not in mails:
+            mails.update(repo.format_patches(f"{pin.patch.commit}^!"))
+    return mails
+
+
+def _assemble(by_tool: dict[str, list[Finding]], extra: list[Finding],
+              profile: Profile) -> list[Finding]:
+    """One patch's findings: ours de-duplicated against checkpatch, profile applied, sorted."""
+    commit = by_tool.get("commit", [])
+    if "checkpatch" in by_tool:
+        commit = drop_checkpatch_duplicates(commit, by_tool["checkpatch"])
+    merged = [f for tool, found in by_tool.items() if tool != "commit" for f in found]
+    adjusted = (profile.adjust(f) for f in merged + commit + extra)
+    return sort_findings(f for f in adjusted if f is not None)
+
+
+def series_for_range(repo: GitRepo, spec: str) -> Series:
+    """A series made of the commits in `BASE..HEAD` (a lone REV means REV..HEAD)."""
+    from patchpilot.core.series import _read_patches
+
+    start, sep, end = spec.partition("..")
+    end = end if sep and end else "HEAD"
+    base, head = repo.rev_parse(start or "HEAD"), repo.rev_parse(end)
+    if base is None or head is None or end.startswith("."):
+        raise PatchpilotError(f"RANGE {spec!r} does not name commits",
+                              hint="give BASE..HEAD, e.g. origin/master..HEAD")
+    patches = _read_patches(repo, base, head)
+    if not patches:
+        raise PatchpilotError(f"{spec} holds no commits", hint="give BASE..HEAD with BASE older")
+    return Series(branch=end, base=base, head=head, revision=1, change_id=None,
+                  b4_managed=False, cover_subject=None, cover_body=None, patches=patches)

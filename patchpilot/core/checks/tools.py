@@ -1,0 +1,237 @@
+"""The per-patch tools as the runner calls them: checkpatch (batched), rustfmt, Rust rules,
+commit-message rules; each with a time limit, its failures as findings, and the facts that
+determine its results (for the cache).
+
+An outcome is (findings per patch, whether they may be cached): a run that timed out, crashed
+or printed on stderr is reported but not cached, so the next run tries again. No UI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+import sys
+import tempfile
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+from patchpilot.core.checks import checkpatch as cp
+from patchpilot.core.checks import rustfmt as rf
+from patchpilot.core.checks.commit_msg import check_commit_message
+from patchpilot.core.checks.inputs import FileInput, PatchInput
+from patchpilot.core.checks.model import Finding
+from patchpilot.core.checks.procs import ToolMissing, run_tool
+from patchpilot.core.checks.profiles import Profile
+from patchpilot.core.checks.rust_imports import tree_context
+from patchpilot.core.checks.rust_rules import RULES, check_rust_file
+from patchpilot.core.checks.rust_source import TreeContext
+from patchpilot.core.errors import PatchpilotError
+
+Outcome = tuple[list[list[Finding]], bool]
+_CHECKS_DIR = Path(__file__).resolve().parent
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _file_digest(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.read_bytes() if path.is_file() else b"-")
+    return h.hexdigest()
+
+
+@dataclass
+class ToolContext:
+    """The tree, profile and limits one check run works with."""
+
+    tree: Path
+    profile: Profile
+    timeout: float = 120.0
+    ignore_unknown_commit_id: bool = False
+    python: str = sys.executable
+    _memo: dict = field(default_factory=dict)
+
+    @cached_property
+    def checkpatch_options(self) -> cp.CheckpatchOptions:
+        return cp.CheckpatchOptions(strict=self.profile.checkpatch_strict,
+                                    ignore=self.profile.checkpatch_ignore,
+                                    ignore_unknown_commit_id=self.ignore_unknown_commit_id,
+                                    python=self.python)
+
+    @cached_property
+    def rustfmt_config(self) -> rf.RustfmtConfig:
+        return rf.rustfmt_config(self.tree)
+
+    @cached_property
+    def tree_context(self) -> TreeContext:
+        return tree_context(self.tree)
+
+    @cached_property
+    def code_version(self) -> str:
+        """Our own checker code: a change to any rule invalidates what it produced."""
+        return _file_digest(*sorted(_CHECKS_DIR.glob("*.py")))
+
+    @cached_property
+    def rustfmt_version(self) -> str:
+        try:
+            result = run_tool([self.rustfmt_config.rustfmt, "--version"], self.timeout)
+        except ToolMissing:
+            return "missing"
+        return result.stdout.strip() or result.stderr.strip()
+
+    def fingerprint(self, tool: str) -> str:
+        """Tool version and options: part of every cache key of `tool`."""
+        if tool not in self._memo:
+            self._memo[tool] = _digest(tool, self.code_version, *self._tool_facts(tool))
+        return self._memo[tool]
+
+    def _tool_facts(self, tool: str) -> tuple:
+        tree = self.tree
+        if tool == "checkpatch":
+            return (_file_digest(tree / cp.SCRIPT, tree / "scripts/spelling.txt",
+                                 tree / "scripts/const_structs.checkpatch"),
+                    repr(self.checkpatch_options.__dict__ | {"python": None}))
+        if tool == "rustfmt":
+            return (self.rustfmt_version, _file_digest(tree / ".rustfmt.toml"),
+                    repr(self.rustfmt_config.skips), self.rustfmt_config.edition)
+        if tool == "rust":
+            return (_file_digest(tree / "scripts/Makefile.build",
+                                 tree / "rust/kernel/prelude.rs"),)
+        return ()
+
+
+def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
+    """What determines `tool`'s findings for one patch."""
+    patch = pin.patch
+    files = tuple(f.key() for f in pin.files)
+    if tool == "checkpatch":
+        parts = (patch.patch_id, patch.author, patch.subject, patch.body, files)
+    elif tool in ("rustfmt", "rust"):
+        parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files))
+    else:
+        parts = (patch.author, patch.subject, patch.body, tuple(pin.paths))
+    return _digest(tool, ctx.fingerprint(tool), parts)
+
+
+# -- checkpatch -------------------------------------------------------------------------------
+
+def checkpatch_batch(ctx: ToolContext, mails: list[str]) -> Outcome:
+    """One checkpatch.pl run over several patches (mail texts)."""
+    with tempfile.TemporaryDirectory(prefix="patchpilot-checkpatch-") as tmp:
+        names = []
+        for index, text in enumerate(mails, start=1):
+            (Path(tmp) / f"{index:04d}.patch").write_text(text)
+            names.append(str(Path(tmp) / f"{index:04d}.patch"))
+        argv = cp.checkpatch_argv(ctx.tree, names, ctx.checkpatch_options)
+        result = run_tool(argv, ctx.timeout, cwd=ctx.tree, env=_shim_env(Path(tmp), ctx.python))
+    if result.timed_out:
+        return [[timeout_finding("checkpatch", ctx.timeout)] for _ in mails], False
+    per_patch, unparsed = cp.parse_output(result.stdout, names, mails)
+    trouble = cp.stderr_findings(result.stderr) + [
+        Finding("checkpatch", "UNPARSED", "info", None, None, line,
+                "checkpatch.pl printed a line patchpilot does not understand")
+        for line in dict.fromkeys(unparsed)]
+    if result.returncode not in (0, 1):
+        trouble.append(crash_finding("checkpatch", result.returncode, result.stderr,
+                                     shlex.join(argv[:2])))
+    if trouble:
+        per_patch[0] = per_patch[0] + trouble
+    return per_patch, not trouble
+
+
+def _shim_env(tmp: Path, python: str) -> dict[str, str]:
+    """PATH with a `python3` that is `python` (checkpatch runs spdxcheck.py with it)."""
+    return cp._env(tmp, cp.CheckpatchOptions(python=python))
+
+
+def timeout_finding(tool: str, timeout: float) -> Finding:
+    return Finding(tool, "TIMEOUT", "error", None, None,
+                   f"{tool} did not finish within {timeout:g} s and was killed",
+                   "raise checks.timeout, or run the tool by hand to see where it hangs")
+
+
+def crash_finding(tool: str, status: int, stderr: str, how: str) -> Finding:
+    tail = "\n".join(stderr.strip().splitlines()[-5:]) or "(nothing on stderr)"
+    return Finding(tool, "CRASH", "error", None, None,
+                   f"{tool} failed with exit status {status}: {tail}", f"run it by hand: {how}")
+
+
+# -- rustfmt, Rust rules, commit message: one patch at a time --------------------------------
+
+def rustfmt_patch(ctx: ToolContext, pin: PatchInput) -> tuple[list[Finding], bool]:
+    found, ok = [], True
+    for file in pin.rust_files:
+        if file.text is None or rf.is_skipped(file.path, ctx.rustfmt_config):
+            continue
+        file_found, file_ok = _rustfmt_file(ctx, file)
+        found += file_found
+        ok = ok and file_ok
+    return found, ok
+
+
+def _rustfmt_file(ctx: ToolContext, file: FileInput) -> tuple[list[Finding], bool]:
+    config = ctx.rustfmt_config
+    argv = [config.rustfmt, "--emit", "stdout", "--edition", config.edition]
+    if config.config_path is not None:
+        argv += ["--config-path", str(config.config_path)]
+    result = run_tool(argv, ctx.timeout, input=file.text)
+    if result.timed_out:
+        return [replace(timeout_finding("rustfmt", ctx.timeout), file=file.path)], False
+    if result.returncode != 0:
+        failure = rf._failure(file.path, result.stderr)
+        return [failure], failure.rule != "TOOL"
+    old, new = file.text.splitlines(), result.stdout.splitlines()
+    return [rf._finding(file.path, start, end, fix)
+            for start, end, fix in rf.changed_ranges(old, new)
+            if file.added.intersection(range(start, end + 1))], True
+
+
+def rust_patch(ctx: ToolContext, pin: PatchInput) -> tuple[list[Finding], bool]:
+    found, ok = [], True
+    for file in pin.rust_files:
+        if file.problem and file.problem.startswith("not valid UTF-8"):
+            found.append(Finding("rust", "UTF8", "warning", file.path, None,
+                                 f"{file.path} is {file.problem}; the Rust checks skipped it",
+                                 "kernel sources are UTF-8: re-encode the file"))
+            continue
+        if file.text is None:
+            continue
+        try:
+            found += [replace(f, tool="rust") for f in
+                      check_rust_file(file.path, file.text, file.added, ctx.tree_context,
+                                      rules=tuple(RULES))]
+        except Exception as exc:  # a checker bug must not hide the other results
+            found.append(Finding("rust", "CRASH", "error", file.path, None,
+                                 f"the Rust rules failed on this file: {exc!r}",
+                                 "please report this to patchpilot"))
+            ok = False
+    return found, ok
+
+
+def commit_patch(ctx: ToolContext, pin: PatchInput) -> tuple[list[Finding], bool]:
+    patch = pin.patch
+    found = check_commit_message(patch.subject, patch.body, patch.author, pin.paths)
+    return [replace(f, tool="commit") for f in found], True
+
+
+LOCAL_TOOLS = {"rustfmt": rustfmt_patch, "rust": rust_patch, "commit": commit_patch}
+
+
+def preflight(ctx: ToolContext, tools: tuple[str, ...]) -> None:
+    """Fail early, with one clear message, when a selected tool cannot run at all."""
+    import shutil
+
+    if "checkpatch" in tools:
+        if not (ctx.tree / cp.SCRIPT).is_file():
+            raise PatchpilotError(f"{ctx.tree} has no {cp.SCRIPT}",
+                                  hint="run in a kernel tree, or leave it out: --tool "
+                                       "rustfmt,rust,commit")
+        if shutil.which("perl") is None:
+            raise PatchpilotError("perl is not installed; checkpatch.pl needs it",
+                                  hint="apt-get install perl, or leave out checkpatch (--tool)")
+    if "rustfmt" in tools and shutil.which(ctx.rustfmt_config.rustfmt) is None:
+        raise PatchpilotError("rustfmt is not installed",
+                              hint="rustup component add rustfmt, or leave it out (--tool)")
