@@ -5,7 +5,7 @@ from __future__ import annotations
 from patchpilot.cli.series_cmd import load_for_range
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode
-from patchpilot.core.recipients import SeriesRecipients, compute
+from patchpilot.core.recipients import SeriesRecipients, compute, preload
 from patchpilot.core.recipients_state import update_choices
 from patchpilot.core.recipients_write import write_cover
 from patchpilot.core.series import open_kernel_repo
@@ -35,11 +35,12 @@ def register(sub) -> None:
 
 def run(args, out) -> ExitCode:
     repo = open_kernel_repo(args.directory)
-    series = load_for_range(repo, args.range)
+    maint = preload(repo)
+    series = load_for_range(repo, args.range, light=True)
     if args.add_to or args.add_cc or args.remove or args.reset:
         update_choices(repo, series, args.add_to, args.add_cc, args.remove, args.reset)
     flags = {"recipients.engine": "get_maintainer"} if args.get_maintainer else {}
-    result = compute(repo, series, Config(repo, flags=flags))
+    result = compute(repo, series, Config(repo, flags=flags), maint=maint)
     for problem in result.problems:
         out.warn(f"MAINTAINERS:{problem.lineno}: {problem.message}")
     if args.write:

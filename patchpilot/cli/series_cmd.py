@@ -16,7 +16,7 @@ def register(sub) -> None:
 
 
 def load_for_range(repo, range_: str | None, branch: str | None = None,
-                   base: str | None = None) -> Series:
+                   base: str | None = None, light: bool = False) -> Series:
     """The series a command works on: RANGE (BASE..BRANCH), else BRANCH/--base/settings."""
     from patchpilot.core.config import Config
 
@@ -27,7 +27,7 @@ def load_for_range(repo, range_: str | None, branch: str | None = None,
         base, _, branch = range_.partition("..")
         branch = branch or None
     base = base or Config(repo).value("series.base") or None
-    return load_series(repo, branch, base=base)
+    return load_series(repo, branch, base=base, light=light)
 
 
 def run(args, out) -> ExitCode:

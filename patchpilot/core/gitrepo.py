@@ -6,6 +6,7 @@ are limited to what the caller asks for explicitly (none in this module today).
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from dataclasses import dataclass
@@ -126,8 +127,25 @@ class GitRepo:
     # -- config -------------------------------------------------------------------------------
 
     def config(self, key: str) -> str | None:
-        """One git config value (last one wins), or None."""
-        return self.try_run("config", "--get", key)
+        """One git config value (last one wins), or None.
+
+        All values are read with one `git config --list` and kept until a config file changes.
+        """
+        section, _, rest = key.partition(".")
+        middle, _, name = rest.rpartition(".")
+        wanted = ".".join(p for p in (section.lower(), middle, name.lower()) if p)
+        return self._config_values().get(wanted)
+
+    def _config_values(self) -> dict[str, str]:
+        stamp = tuple(_stat(p) for p in _config_files(self.git_dir))
+        if getattr(self, "_config_stamp", None) != stamp:
+            values = {}
+            for item in (self.try_run("config", "-z", "--list") or "").split("\0"):
+                name, _, value = item.partition("\n")
+                if name:
+                    values[name] = value
+            self._config_cache, self._config_stamp = values, stamp
+        return self._config_cache
 
     def config_regexp(self, pattern: str) -> dict[str, str]:
         """All config keys matching a regexp, with their values (keys lower-cased by git)."""
@@ -201,6 +219,24 @@ class GitRepo:
         """A cheap fingerprint of refs and HEAD, to notice that the repository changed."""
         return self.run("for-each-ref", "--format=%(refname) %(objectname)") + \
             (self.try_run("rev-parse", "HEAD") or "")
+
+
+def _config_files(git_dir: Path) -> list[Path]:
+    home = Path(os.environ.get("HOME", "/"))
+    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    files = [git_dir / "config", home / ".gitconfig", xdg / "git" / "config"]
+    for var in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"):
+        if os.environ.get(var):
+            files.append(Path(os.environ[var]))
+    return files
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def _parse_commit(record: str) -> CommitInfo:

@@ -10,9 +10,12 @@ No UI imports; never prints.
 from __future__ import annotations
 
 import email.utils
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from patchpilot.core.config import Config
+from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
 from patchpilot.core.maintainers import Maintainers, Reason, run_get_maintainer
 from patchpilot.core.maintainers_parse import Problem
@@ -109,9 +112,12 @@ def entry_addresses(maint: Maintainers, name: str, roles: tuple[str, ...]) -> li
     return []
 
 
-def _touches_rust(patch) -> bool:
-    return any(c.path.endswith(".rs") or (c.old_path or "").endswith(".rs")
-               for c in patch.changes)
+_DIFF_HEADER = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.M)
+
+
+def _touches_rust(mail: str) -> bool:
+    """Whether the patch (as mailed) adds, changes, renames or deletes a .rs file."""
+    return any(a.endswith(".rs") or b.endswith(".rs") for a, b in _DIFF_HEADER.findall(mail))
 
 
 class _Builder:
@@ -137,24 +143,35 @@ class _Builder:
             (self.to if header == "to" else self.cc).append(address)
 
 
+def preload(repo: GitRepo) -> Future:
+    """Parse MAINTAINERS in a thread while git works in its own processes (a Future)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(Maintainers.load, repo.top)
+    pool.shutdown(wait=False)
+    return future
+
+
 def compute(repo: GitRepo, series: Series, config: Config | None = None,
-            use_script: bool | None = None) -> SeriesRecipients:
-    """Recipients of every patch of `series` and of its cover."""
+            use_script: bool | None = None, maint: Future | None = None) -> SeriesRecipients:
+    """Recipients of every patch of `series` and of its cover (see preload for `maint`)."""
     config = config or Config(repo)
     if use_script is None:
         use_script = config.value("recipients.engine") == "get_maintainer"
-    maint = Maintainers.load(repo.top)
+    maint = maint.result() if maint is not None else Maintainers.load(repo.top)
     policy = Policy.from_config(config)
     choices = load_choices(repo, series)
     mails = repo.format_patches(f"{series.base}..{series.head}") if series.patches else {}
+    missing = [p.commit[:12] for p in series.patches if p.commit not in mails]
+    if missing:
+        raise PatchpilotError(f"git format-patch gave no mail for {', '.join(missing)}",
+                              hint="an empty commit in the series? drop it or add a change")
     reasons: dict[str, list[Why]] = {}
     removed = {bare(a) for a in choices.remove}
     cover = _Builder(reasons, removed)
     patches = []
     for patch in series.patches:
         one = _Builder(reasons, removed)
-        _fill(one, maint, repo, mails.get(patch.commit, patch.diff_text), patch, policy,
-              choices, use_script)
+        _fill(one, maint, repo, mails[patch.commit], policy, choices, use_script)
         _trailers(one, patch.trailers)
         patches.append(PatchRecipients(patch.index, patch.commit, one.to, one.cc))
         for address in one.to:
@@ -168,7 +185,7 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
                             sorted(choices.remove))
 
 
-def _fill(one: _Builder, maint, repo, mail, patch, policy, choices, use_script) -> None:
+def _fill(one: _Builder, maint, repo, mail, policy, choices, use_script) -> None:
     if use_script:
         found = run_get_maintainer(repo.top, mail)
         engine = Why("get_maintainer.pl", "scripts/get_maintainer.pl", "maintainer",
@@ -181,7 +198,7 @@ def _fill(one: _Builder, maint, repo, mail, patch, policy, choices, use_script) 
         for header, addresses in (("to", found.to), ("cc", found.cc)):
             for address in addresses:
                 one.add(address, header, [_why(r) for r in found.reasons.get(address, [])])
-    if policy.enabled and _touches_rust(patch):
+    if policy.enabled and _touches_rust(mail):
         _apply_policy(one, maint, policy)
     _user(one, choices)
 

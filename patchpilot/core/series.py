@@ -87,8 +87,12 @@ def _tracking_or_none(repo: GitRepo, branch: str) -> Tracking | None:
 
 
 def load_series(repo: GitRepo, branch: str | None = None, base: str | None = None,
-                allow_empty: bool = False) -> Series:
-    """The series on `branch` (default: the current one)."""
+                allow_empty: bool = False, light: bool = False) -> Series:
+    """The series on `branch` (default: the current one).
+
+    `light` reads commits and messages only: no diffs, patch-ids or work-tree status, for
+    commands that work from the patches as mailed (repo.format_patches) instead.
+    """
     branch = branch or _current_or_fail(repo)
     if repo.rev_parse(f"refs/heads/{branch}") is None:
         raise PatchpilotError(f"no branch named {branch}", hint="list branches: git branch")
@@ -98,17 +102,17 @@ def load_series(repo: GitRepo, branch: str | None = None, base: str | None = Non
     else:
         base_commit = start = _resolve_base(repo, branch, base)
         end = repo.rev_parse(f"refs/heads/{branch}")
-    patches = _read_patches(repo, start, end)
+    patches = _read_patches(repo, start, end, with_diffs=not light)
     if not patches and not allow_empty:
         raise PatchpilotError(f"branch {branch} has no commits over its base "
                               f"{base_commit[:12]}", hint="commit your work on the branch first")
-    series = _assemble(repo, branch, tracking, base_commit, end, patches)
+    series = _assemble(repo, branch, tracking, base_commit, end, patches, not light)
     if tracking is not None and tracking.strategy == "tip-commit":
         above = int(repo.run("rev-list", "--count", f"{tracking.cover_commit}..{branch}"))
         if above:
             series.warnings.append(f"{above} commit(s) above the cover commit are not part "
                                    "of the series (tip-commit keeps the cover at the tip)")
-    if repo.is_dirty():
+    if not light and repo.is_dirty():
         series.warnings.append("the work tree has uncommitted changes (read-only view)")
     return series
 
@@ -167,13 +171,13 @@ def _resolve_base(repo: GitRepo, branch: str, base: str | None) -> str:
     return merge
 
 
-def _read_patches(repo: GitRepo, start: str, end: str) -> list[Patch]:
+def _read_patches(repo: GitRepo, start: str, end: str, with_diffs: bool = True) -> list[Patch]:
     commits = repo.log(f"{start}..{end}")
     merges = [c.sha[:12] for c in commits if len(c.parents) > 1]
     if merges:
         raise PatchpilotError(f"the series contains merge commit(s) {', '.join(merges)}",
                               hint="a mailed series must be linear: rebase it onto its base")
-    diffs = repo.diffs(f"{start}..{end}") if commits else {}
+    diffs = repo.diffs(f"{start}..{end}") if commits and with_diffs else {}
     ids = repo.patch_ids(diffs) if diffs else {}
     patches = []
     for index, info in enumerate(commits, start=1):
@@ -186,7 +190,7 @@ def _read_patches(repo: GitRepo, start: str, end: str) -> list[Patch]:
     return patches
 
 
-def _assemble(repo, branch, tracking, start, end, patches) -> Series:
+def _assemble(repo, branch, tracking, start, end, patches, with_sent=True) -> Series:
     if tracking is None:
         return Series(branch=branch, base=start, head=end, revision=1, change_id=None,
                       b4_managed=False, cover_subject=None, cover_body=None, patches=patches)
@@ -194,7 +198,8 @@ def _assemble(repo, branch, tracking, start, end, patches) -> Series:
         branch=branch, base=start, head=end, revision=tracking.revision,
         change_id=tracking.change_id, b4_managed=True, cover_subject=tracking.cover_subject,
         cover_body=tracking.cover_body, patches=patches, strategy=tracking.strategy,
-        prefixes=tracking.prefixes, sent=sent_history(repo, tracking))
+        prefixes=tracking.prefixes,
+        sent=sent_history(repo, tracking) if with_sent else [])
 
 
 def sent_history(repo: GitRepo, tracking: Tracking) -> list[SentRevision]:
