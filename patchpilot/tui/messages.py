@@ -23,3 +23,24 @@ class SeriesLoaded(Message):
 @dataclass
 class LoadFailed(Message):
     error: PatchpilotError
+
+
+@dataclass
+class ChecksStarted(Message):
+    """The series about to be checked (patch rows can show as pending)."""
+
+    series: Series
+
+
+@dataclass
+class PatchChecked(Message):
+    """All tools are done for one patch (a PatchResult from core.checks.runner)."""
+
+    result: object
+
+
+@dataclass
+class ChecksDone(Message):
+    """The whole check run is over (a CheckReport from core.checks.runner)."""
+
+    report: object

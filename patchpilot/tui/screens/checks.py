@@ -1,0 +1,219 @@
+"""The checks screen: each patch with its check status as results stream in, the findings of
+the selected patch, and its diff scrolled to the selected finding's line."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from patchpilot.core.checks.model import Finding
+from patchpilot.core.checks.runner import check_series
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.patches import Patch
+from patchpilot.core.series import Series, load_series
+from patchpilot.core.text import safe_text
+from patchpilot.tui.messages import ChecksDone, ChecksStarted, LoadFailed, PatchChecked
+from patchpilot.tui.screens import register
+from patchpilot.tui.widgets.diffview import render_file
+
+STATUS_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", "clean": "green",
+                "pending": "dim"}
+
+
+def diff_rows(patch: Patch, target: tuple[str, int] | None) -> tuple[list[Text], int | None]:
+    """The patch's diff as rows (as DiffView draws them) and the row of `target` (file, new
+    line), highlighted; None when the line is not in the diff."""
+    rows: list[Text] = []
+    found = None
+    for pfile, change in zip(patch.diff, patch.changes):
+        rendered = render_file(pfile, change.path)
+        rows.append(rendered[0])
+        at = 1
+        for hunk in ([] if pfile.is_binary_file else pfile):
+            rows.append(rendered[at])
+            at += 1
+            for line in hunk:
+                if target == (change.path, line.target_line_no) and line.line_type != "-":
+                    found = len(rows)
+                    rendered[at].stylize("reverse")
+                rows.append(rendered[at])
+                at += 1
+        rows.extend(rendered[at:] + [Text("")])
+    for row in rows:
+        row.no_wrap = True
+    return rows, found
+
+
+def finding_place(f: Finding) -> str:
+    if f.file is None:
+        return "message" if f.tool in ("commit", "checkpatch") else "patch"
+    return f"{f.file}:{f.line}" if f.line else f.file
+
+
+@register("checks", "Checks", "checkpatch, rustfmt, Rust, commit-message and clippy findings "
+          "per patch")
+class ChecksScreen(Screen):
+    """Check results of one series; Enter shows the selected finding in the diff."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Next", show=False, id="checks.down"),
+        Binding("k", "cursor_up", "Previous", show=False, id="checks.up"),
+        Binding("tab", "app.focus_next", "Switch pane", id="checks.focus"),
+        Binding("enter", "jump", "Go to line", id="checks.jump"),
+        Binding("r", "refresh", "Re-run", id="checks.rerun"),
+        Binding("q", "app.pop_screen", "Back", id="checks.back"),
+    ]
+
+    DEFAULT_CSS = """
+    #checks-info { padding: 0 1; height: auto; background: $boost; }
+    #checks-body { height: 1fr; }
+    #checks-left { width: 50%; min-width: 40; }
+    #checks-patches { height: 2fr; }
+    #checks-findings { height: 3fr; border-top: solid $primary-background; }
+    #checks-diff { width: 1fr; padding: 0 1; border-left: solid $primary-background; }
+    """
+
+    def __init__(self, branch: str):
+        super().__init__()
+        self.branch = branch
+        self.series: Series | None = None
+        self.results: dict[int, object] = {}
+        self.report = None
+        self.running = False
+        self.diff_target: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"{self.branch}: checking", id="checks-info")
+        with Horizontal(id="checks-body"):
+            with Vertical(id="checks-left"):
+                yield DataTable(id="checks-patches", cursor_type="row")
+                yield DataTable(id="checks-findings", cursor_type="row")
+            with VerticalScroll(id="checks-diff"):
+                yield Static(id="checks-diff-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"checks: {self.branch}"
+        self.query_one("#checks-patches", DataTable).add_columns("#", "Status", "Subject")
+        self.query_one("#checks-findings", DataTable).add_columns("Sev", "Tool/rule", "Where",
+                                                                 "Message")
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.results, self.report, self.running = {}, None, True
+        self.run_checks()
+
+    @work(thread=True, exclusive=True, group="checks-run")
+    def run_checks(self) -> None:
+        try:
+            series = load_series(self.app.repo, self.branch, base=self.app.default_base)
+            self.post_message(ChecksStarted(series))
+            report = check_series(self.app.repo, series, self.app.config,
+                                  on_result=lambda r: self.post_message(PatchChecked(r)))
+            self.post_message(ChecksDone(report))
+        except PatchpilotError as exc:
+            self.post_message(LoadFailed(exc))
+
+    def on_checks_started(self, message: ChecksStarted) -> None:
+        self.series = message.series
+        table = self.query_one("#checks-patches", DataTable)
+        table.clear()
+        total = len(self.series.patches)
+        for patch in self.series.patches:
+            table.add_row(f"{patch.index}/{total}", Text("pending", style="dim"),
+                          Text(safe_text(patch.subject, 200)), key=str(patch.index))
+        table.focus()
+        self._show_selected()
+
+    def on_patch_checked(self, message: PatchChecked) -> None:
+        result = message.result
+        self.results[result.index] = result
+        table = self.query_one("#checks-patches", DataTable)
+        label = result.status + (" (cached)" if result.cached else "")
+        table.update_cell(str(result.index), table.ordered_columns[1].key,
+                          Text(label, style=STATUS_STYLE.get(result.status, "")))
+        if self.selected_index == result.index:
+            self._show_selected()
+
+    def on_checks_done(self, message: ChecksDone) -> None:
+        self.report, self.running = message.report, False
+        counts = self.report.summary()
+        self.query_one("#checks-info", Static).update(Text(
+            f"{self.branch}  profile {self.report.profile}  {len(self.report.results)} patches "
+            f"({self.report.cached} cached)  {counts['error']} errors  {counts['warning']} "
+            f"warnings  {counts['info']} info"))
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.running = False
+        self.query_one("#checks-info", Static).update(
+            Text(f"{self.branch}: {message.error}", style="red"))
+
+    @property
+    def selected_index(self) -> int | None:
+        if not self.series or not self.series.patches:
+            return None
+        return self.query_one("#checks-patches", DataTable).cursor_row + 1
+
+    @property
+    def selected_findings(self) -> list[Finding]:
+        result = self.results.get(self.selected_index or 0)
+        return list(result.findings) if result else []
+
+    @on(DataTable.RowHighlighted, "#checks-patches")
+    def _patch_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        table = self.query_one("#checks-findings", DataTable)
+        table.clear()
+        for f in self.selected_findings:
+            table.add_row(Text(f.severity, style=STATUS_STYLE[f.severity]),
+                          f"{f.tool}/{f.rule}", safe_text(finding_place(f), 200),
+                          Text(safe_text(f.message, 300)))
+        self._show_diff(None)
+
+    def _show_diff(self, target: tuple[str, int] | None) -> None:
+        index = self.selected_index
+        if index is None or self.series is None:
+            return
+        rows, self.diff_target = diff_rows(self.series.patches[index - 1], target)
+        self.query_one("#checks-diff-text", Static).update(Group(*rows))
+        scroll = self.query_one("#checks-diff", VerticalScroll)
+        if self.diff_target is None:
+            scroll.scroll_home(animate=False)
+        else:
+            self.call_after_refresh(scroll.scroll_to, y=max(0, self.diff_target - 3),
+                                    animate=False)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "checks-patches":
+            self.query_one("#checks-findings", DataTable).move_cursor(row=0)
+        self.action_jump()
+
+    def action_jump(self) -> None:
+        """Show the selected finding's line in the diff (the first finding if none chosen)."""
+        findings = self.selected_findings
+        if not findings:
+            return
+        row = self.query_one("#checks-findings", DataTable).cursor_row
+        finding = findings[min(max(row, 0), len(findings) - 1)]
+        self._show_diff((finding.file, finding.line) if finding.file and finding.line else None)
+
+    def _focused_table(self) -> DataTable:
+        focused = self.focused
+        return focused if isinstance(focused, DataTable) else \
+            self.query_one("#checks-patches", DataTable)
+
+    def action_cursor_down(self) -> None:
+        self._focused_table().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self._focused_table().action_cursor_up()

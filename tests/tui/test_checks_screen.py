@@ -1,0 +1,93 @@
+"""Pilot tests of the checks screen on a real series in the real slim tree (real checkpatch,
+rustfmt and Rust rules)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from textual.widgets import DataTable
+
+from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.prep import new_series
+from patchpilot.tui.app import PatchpilotApp
+from patchpilot.tui.screens.checks import ChecksScreen
+from patchpilot.tui.screens.series import SeriesScreen
+from tests.helpers import commit, rust_sample
+
+SIZE = (140, 40)
+UNSAFE = "\n/// Reads.\npub fn read(p: &u32) -> u32 {\n    unsafe { core::ptr::read(p) }\n}\n"
+
+
+def plain(renderable) -> str:
+    console = Console(width=200, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def rust_series(tree) -> None:
+    new_series(GitRepo(tree), "checked", fork_point="master")
+    commit(tree, {"samples/rust/rust_c.rs": rust_sample("rust_c")},
+           "samples: rust: add the c sample\n\nAdd a sample that prints a line at load.")
+    commit(tree, {"samples/rust/rust_c.rs": rust_sample("rust_c") + UNSAFE},
+           "samples: rust: c: add a read helper\n\nRead through a reference.")
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_checks(pilot) -> ChecksScreen:
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, SeriesScreen)
+    await pilot.press("c")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ChecksScreen)
+    return screen
+
+
+async def test_statuses_findings_and_jump_to_line(kernel_tree):
+    rust_series(kernel_tree)
+    app = PatchpilotApp(kernel_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checks(pilot)
+        assert screen.report is not None and not screen.running
+        assert sorted(screen.results) == [1, 2]
+        assert screen.results[2].status == "error"
+        patches = screen.query_one("#checks-patches", DataTable)
+        assert "error" in str(patches.get_cell_at((1, 1)))
+        await pilot.press("j")
+        await pilot.pause()
+        assert screen.selected_index == 2
+        findings = screen.query_one("#checks-findings", DataTable)
+        rules = [f.rule for f in screen.selected_findings]
+        assert "A4" in rules and findings.row_count == len(rules)
+        a4 = screen.selected_findings[rules.index("A4")]
+        findings.focus()
+        findings.move_cursor(row=rules.index("A4"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.diff_target is not None
+        diff = plain(screen.query_one("#checks-diff-text").content).splitlines()
+        assert "unsafe { core::ptr::read(p) }" in diff[screen.diff_target]
+        assert a4.line is not None and a4.file == "samples/rust/rust_c.rs"
+
+
+async def test_rerun_comes_from_the_cache(kernel_tree):
+    rust_series(kernel_tree)
+    app = PatchpilotApp(kernel_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checks(pilot)
+        assert screen.report.cached == 0
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.report.cached == 2
+        assert all(r.cached for r in screen.results.values())
+        assert "cached" in str(screen.query_one("#checks-patches", DataTable)
+                               .get_cell_at((0, 1)))
+        info = plain(screen.query_one("#checks-info").content)
+        assert "(2 cached)" in info and "rust-for-linux" in info
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, SeriesScreen)
