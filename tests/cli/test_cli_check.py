@@ -68,3 +68,22 @@ def test_bad_input_is_one_line_and_exit_2(kernel_tree):
     (kernel_tree / "scripts/checkpatch.pl").unlink()
     code, _, err = cli(kernel_tree, "check", "--tool", "checkpatch")
     assert code == 2 and "no scripts/checkpatch.pl" in err
+
+
+def test_doctor_reports_real_tools_against_the_tree(kernel_tree, tmp_path):
+    code, out, err = cli(kernel_tree, "doctor", "--json")
+    doc = json.loads(out)
+    items = {i["name"]: i for i in doc["items"]}
+    assert set(items) >= {"rustc", "bindgen", "rustfmt", "clippy", "rust-src", "clang",
+                          "perl", "Rust build"}
+    assert items["rustc"]["status"] == "ok" and items["rustc"]["required"] == "1.78.0"
+    assert items["bindgen"]["required"] == "0.65.1"
+    assert all(i["hint"] for i in doc["items"] if i["status"] != "ok")
+    assert items["Rust build"]["status"] == "info" and "checks.kbuild" in items["Rust build"]["hint"]
+    assert code == (0 if doc["healthy"] else 1)
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb/.config").write_text("CONFIG_RUST=y\n")
+    code, out, _ = cli(kernel_tree, "doctor", "--json", "--kbuild", str(tmp_path / "kb"))
+    assert {i["name"]: i["status"] for i in json.loads(out)["items"]}["Rust build"] == "ok"
+    code, out, _ = cli(kernel_tree, "doctor")
+    assert "rustc" in out and ("MISSING" not in out or "->" in out)

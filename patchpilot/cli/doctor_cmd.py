@@ -1,0 +1,35 @@
+"""`patchpilot doctor [--json]`: the Rust toolchain against the tree's minimum versions,
+rustfmt, clippy, rust-src, clang/LLVM, perl and the configured Rust build."""
+
+from __future__ import annotations
+
+from patchpilot.core.errors import ExitCode
+
+MARK = {"ok": "ok     ", "missing": "MISSING", "old": "TOO OLD", "info": "note   "}
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("doctor", help="check the tools patchpilot and the kernel need")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--kbuild", metavar="DIR", help="the kernel build directory to check")
+    parser.set_defaults(handler=run)
+
+
+def run(args, out) -> ExitCode:
+    from patchpilot.core.config import Config
+    from patchpilot.core.doctor import diagnose, healthy
+    from patchpilot.core.series import open_kernel_repo
+
+    repo = open_kernel_repo(args.directory)
+    kbuild = Config(repo, flags={"checks.kbuild": args.kbuild}).value("checks.kbuild")
+    items = diagnose(repo.top, kbuild)
+    if args.json:
+        out.json({"items": [i.to_json() for i in items], "healthy": healthy(items)})
+    else:
+        for item in items:
+            found = item.found or "-"
+            need = f" (needs {item.required})" if item.required else ""
+            out.line(f"{MARK[item.status]} {item.name:<10} {found}{need}")
+            if item.hint:
+                out.line(f"           -> {item.hint}")
+    return ExitCode.OK if healthy(items) else ExitCode.FAILURE

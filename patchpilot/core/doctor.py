@@ -1,0 +1,113 @@
+"""`patchpilot doctor`: is this machine ready to check Rust kernel patches?
+
+Runs the real tools (`--version`) and compares them with the tree's
+`scripts/min-tool-version.sh`; every item says what to do when it is missing or too old.
+No UI, no printing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from patchpilot.core.checks.clippy import rust_enabled
+
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of the report: `status` is ok, missing, old or info."""
+
+    name: str
+    status: str
+    found: str | None
+    required: str | None
+    hint: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _output(argv: list[str], cwd: Path | None = None) -> str | None:
+    if shutil.which(argv[0]) is None:
+        return None
+    try:
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (proc.stdout or proc.stderr).strip() if proc.returncode == 0 else None
+
+
+def version_of(text: str | None) -> tuple[int, ...] | None:
+    match = _VERSION.search(text or "")
+    return tuple(int(g or 0) for g in match.groups()) if match else None
+
+
+def min_version(tree: Path, tool: str) -> str | None:
+    """What the tree's scripts/min-tool-version.sh asks for (None when it cannot say)."""
+    script = tree / "scripts" / "min-tool-version.sh"
+    return _output(["sh", str(script), tool], cwd=tree) if script.is_file() else None
+
+
+def _tool(name: str, argv: list[str], hint: str, required: str | None = None) -> Item:
+    out = _output(argv)
+    if out is None:
+        return Item(name, "missing", None, required, hint)
+    found = out.splitlines()[0]
+    if required and (version_of(found) or ()) < (version_of(required) or ()):
+        return Item(name, "old", found, required, hint)
+    return Item(name, "ok", found, required, "")
+
+
+def _rust_src() -> Item:
+    sysroot = _output(["rustc", "--print", "sysroot"])
+    hint = "rustup component add rust-src (the kernel builds core and alloc from it)"
+    if sysroot is None:
+        return Item("rust-src", "missing", None, None, hint)
+    library = Path(sysroot) / "lib/rustlib/src/rust/library"
+    return Item("rust-src", "ok" if library.is_dir() else "missing",
+                str(library) if library.is_dir() else None, None,
+                "" if library.is_dir() else hint)
+
+
+def _kbuild(kbuild: str) -> Item:
+    if not kbuild:
+        return Item("Rust build", "info", None, None,
+                    "no build configured: clippy does not run; set checks.kbuild to a "
+                    "build dir with CONFIG_RUST=y (git config patchpilot.checks.kbuild DIR)")
+    path = Path(kbuild).expanduser()
+    if rust_enabled(path):
+        return Item("Rust build", "ok", str(path), None, "")
+    return Item("Rust build", "missing", str(path), "CONFIG_RUST=y",
+                f"configure it: make O={path} LLVM=1 rustavailable, then enable CONFIG_RUST")
+
+
+def diagnose(tree: Path, kbuild: str = "") -> list[Item]:
+    """Every item, in the order a person would fix them."""
+    rustc_min, bindgen_min = min_version(tree, "rustc"), min_version(tree, "bindgen")
+    llvm_min = min_version(tree, "llvm")
+    return [
+        _tool("rustc", ["rustc", "--version"], "install with rustup (https://rustup.rs), "
+              f"at least {rustc_min}", rustc_min),
+        _tool("bindgen", ["bindgen", "--version"], "cargo install --locked bindgen-cli "
+              f"(at least {bindgen_min})", bindgen_min),
+        _tool("rustfmt", ["rustfmt", "--version"], "rustup component add rustfmt"),
+        _tool("clippy", ["clippy-driver", "--version"], "rustup component add clippy"),
+        _rust_src(),
+        _tool("clang", ["clang", "--version"], "apt-get install clang lld llvm (the kernel's "
+              f"Rust support needs LLVM=1, at least {llvm_min})", llvm_min),
+        _tool("ld.lld", ["ld.lld", "--version"], "apt-get install lld", llvm_min),
+        _tool("perl", ["perl", "-e", "print $^V"], "apt-get install perl (checkpatch.pl)"),
+        _kbuild(kbuild),
+    ]
+
+
+def healthy(items: list[Item]) -> bool:
+    """Whether everything a check run needs is there (a missing build is only info)."""
+    needed = {"rustfmt", "perl"}
+    return all(item.status == "ok" for item in items if item.name in needed)
