@@ -8,6 +8,7 @@ and cached outside the repository (patchpilot.demo.kernelsrc).
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,14 @@ KERNEL_CACHE = kernelsrc.cache_root()
 # rustfmt and clippy-driver still run under the isolated HOME.
 RUST_HOMES = {var: os.environ.get(var) or str(Path.home() / default)
               for var, default in (("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo"))}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def dev_null_survives():
+    """A tool run with `-o /dev/null` (rustc does this) replaces the device with a file,
+    breaking every later program on the machine; fail the run if anything did that."""
+    yield
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode), "a test replaced /dev/null with a file"
 
 
 @pytest.fixture(autouse=True)
