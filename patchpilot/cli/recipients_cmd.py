@@ -24,6 +24,8 @@ def register(sub) -> None:
                         help="always copy ADDR")
     parser.add_argument("--remove", action="append", default=[], metavar="ADDR",
                         help="never send this series to ADDR")
+    parser.add_argument("--restore", action="append", default=[], metavar="ADDR",
+                        help="undo an earlier --remove of ADDR")
     parser.add_argument("--reset", action="store_true", help="forget your additions/removals")
     parser.add_argument("--get-maintainer", action="store_true",
                         help="use scripts/get_maintainer.pl itself instead of the engine")
@@ -37,8 +39,9 @@ def run(args, out) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     maint = preload(repo)
     series = load_for_range(repo, args.range, light=True)
-    if args.add_to or args.add_cc or args.remove or args.reset:
-        update_choices(repo, series, args.add_to, args.add_cc, args.remove, args.reset)
+    if args.add_to or args.add_cc or args.remove or args.reset or args.restore:
+        update_choices(repo, series, args.add_to, args.add_cc, args.remove, args.reset,
+                       args.restore)
     flags = {"recipients.engine": "get_maintainer"} if args.get_maintainer else {}
     result = compute(repo, series, Config(repo, flags=flags), maint=maint)
     for problem in result.problems:

@@ -61,9 +61,11 @@ def _same(a: str, b: str) -> bool:
 
 
 def update_choices(repo: GitRepo, series, add_to=(), add_cc=(), remove=(),
-                   reset: bool = False) -> UserChoices:
-    """Apply the user's edits: an added address is no longer removed, and the reverse."""
+                   reset: bool = False, restore=()) -> UserChoices:
+    """Apply the user's edits: an added address is no longer removed, and the reverse;
+    `restore` forgets a removal (the address comes back if MAINTAINERS names it)."""
     choices = UserChoices() if reset else load_choices(repo, series)
+    choices.remove = [a for a in choices.remove if not any(_same(a, r) for r in restore)]
     for address in (*add_to, *add_cc, *remove):
         if not _valid(address):
             raise PatchpilotError(f"{address!r} is not an e-mail address",

@@ -46,6 +46,7 @@ class SeriesScreen(Screen):
         Binding("tab", "app.focus_next", "Switch pane", id="series.focus"),
         Binding("r", "refresh", "Refresh", id="series.refresh"),
         Binding("c", "open_checks", "Checks", id="series.checks"),
+        Binding("m", "open('recipients')", "Recipients", id="series.recipients"),
         Binding("q", "app.pop_screen", "Back", id="series.back"),
     ]
 
@@ -69,6 +70,10 @@ class SeriesScreen(Screen):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def action_open(self, name: str) -> None:
+        """Open another registered screen on this series."""
+        self.app.open_screen(name, branch=self.branch)
 
     def action_open_checks(self) -> None:
         self.app.open_screen("checks", branch=self.branch)

@@ -1,0 +1,196 @@
+"""The recipients screen: To and Cc of the series, why each address is there, and the user's
+edits (add, remove, restore), remembered for the series; `w` writes them into the b4 cover."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.recipients import SeriesRecipients, bare, compute, preload
+from patchpilot.core.recipients_state import update_choices
+from patchpilot.core.recipients_write import write_cover
+from patchpilot.core.series import Series, load_series
+from patchpilot.core.text import safe_text
+from patchpilot.tui.messages import LoadFailed
+from patchpilot.tui.screens import register
+from patchpilot.tui.widgets.dialogs import Confirm, Prompt
+
+
+@dataclass
+class RecipientsLoaded(Message):
+    series: Series
+    result: SeriesRecipients
+
+
+@dataclass
+class CoverWritten(Message):
+    backup: str
+
+
+@dataclass(frozen=True)
+class Row:
+    header: str  # "To", "Cc" or "removed"
+    address: str
+
+
+def rows_of(result: SeriesRecipients) -> list[Row]:
+    return ([Row("To", a) for a in result.to] + [Row("Cc", a) for a in result.cc]
+            + [Row("removed", a) for a in result.removed])
+
+
+def describe_address(result: SeriesRecipients, row: Row) -> Text:
+    """Every reason for one address, and which patches it receives."""
+    text = Text(safe_text(row.address, 300), style="bold")
+    if row.header == "removed":
+        return text.append("\nremoved by you; press d to restore it", style="yellow")
+    for why in result.reasons.get(row.address, []):
+        text.append(f"\n  {why.source:<11} {why.role:<14} {why.entry or '':<24} ")
+        text.append(safe_text(why.match, 200))
+    patches = [str(p.index) for p in result.patches
+               if bare(row.address) in {bare(a) for a in p.to + p.cc}]
+    text.append(f"\n  patches: {', '.join(patches) or 'cover letter only'}", style="dim")
+    return text
+
+
+@register("recipients", "Recipients", "To/Cc of the series with the reason for each address")
+class RecipientsScreen(Screen):
+    """Recipients of one series."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="recipients.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="recipients.up"),
+        Binding("a", "add('to')", "Add To", id="recipients.add_to"),
+        Binding("c", "add('cc')", "Add Cc", id="recipients.add_cc"),
+        Binding("d", "toggle_remove", "Remove/restore", id="recipients.remove"),
+        Binding("w", "write", "Write to cover", id="recipients.write"),
+        Binding("r", "refresh", "Refresh", id="recipients.refresh"),
+        Binding("q", "app.pop_screen", "Back", id="recipients.back"),
+    ]
+
+    def __init__(self, branch: str):
+        super().__init__()
+        self.branch = branch
+        self.series: Series | None = None
+        self.result: SeriesRecipients | None = None
+        self.rows: list[Row] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"{self.branch}: computing recipients", id="rcpt-info")
+        yield DataTable(id="rcpt-table", cursor_type="row")
+        yield Static(id="rcpt-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.branch}: recipients"
+        self.query_one(DataTable).add_columns("", "Address", "Source", "Why")
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="recipients")
+    def load(self, add_to=(), add_cc=(), remove=(), restore=()) -> None:
+        try:
+            repo = self.app.repo
+            maint = preload(repo)
+            series = load_series(repo, self.branch, base=self.app.default_base, light=True)
+            if add_to or add_cc or remove or restore:
+                update_choices(repo, series, add_to, add_cc, remove, restore=restore)
+            self.post_message(RecipientsLoaded(series, compute(repo, series, maint=maint)))
+        except PatchpilotError as exc:
+            self.post_message(LoadFailed(exc))
+
+    def on_recipients_loaded(self, message: RecipientsLoaded) -> None:
+        self.series, self.result = message.series, message.result
+        self.rows = rows_of(message.result)
+        table = self.query_one(DataTable)
+        row_before = table.cursor_row
+        table.clear()
+        for row in self.rows:
+            why = message.result.reasons.get(row.address, [])
+            sources = ",".join(sorted({w.source for w in why})) or "user"
+            first = f"{why[0].entry or ''} {why[0].match}" if why else "removed by you"
+            style = "strike dim" if row.header == "removed" else ""
+            table.add_row(row.header, Text(safe_text(row.address, 200), style=style), sources,
+                          Text(safe_text(first, 200)))
+        table.move_cursor(row=min(row_before, max(len(self.rows) - 1, 0)))
+        self._show_info()
+        self._show_detail()
+
+    def _show_info(self) -> None:
+        result = self.result
+        text = Text(f"{self.branch}: To {len(result.to)}, Cc {len(result.cc)}, "
+                    f"{len(result.patches)} patches")
+        for problem in result.problems[:3]:
+            text.append(f"\n! MAINTAINERS:{problem.lineno}: {problem.message}", style="yellow")
+        self.query_one("#rcpt-info", Static).update(text)
+
+    def _show_detail(self) -> None:
+        row = self.selected
+        detail = describe_address(self.result, row) if row and self.result else Text("")
+        self.query_one("#rcpt-detail", Static).update(detail)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.query_one("#rcpt-info", Static).update(Text(str(message.error), style="red"))
+
+    @property
+    def selected(self) -> Row | None:
+        index = self.query_one(DataTable).cursor_row
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, _event) -> None:
+        self._show_detail()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
+
+    def action_add(self, header: str) -> None:
+        def added(address: str | None) -> None:
+            if address:
+                self.load(add_to=[address] if header == "to" else [],
+                          add_cc=[address] if header == "cc" else [])
+        self.app.push_screen(Prompt(f"Add to {header.capitalize()}:",
+                                    "Name <user@example.org>"), added)
+
+    def action_toggle_remove(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        if row.header == "removed":
+            self.load(restore=[row.address])
+        else:
+            self.load(remove=[row.address])
+
+    def action_write(self) -> None:
+        if self.result is None:
+            return
+        question = (f"Write {len(self.result.to)} To and {len(self.result.cc)} Cc addresses "
+                    f"into the cover of {self.branch}? b4 rewrites the branch; it is backed "
+                    "up first.")
+        self.app.push_screen(Confirm(question), lambda yes: yes and self.write())
+
+    @work(thread=True, exclusive=True, group="recipients-write")
+    def write(self) -> None:
+        try:
+            repo = self.app.repo
+            series = load_series(repo, self.branch, base=self.app.default_base, light=True)
+            self.post_message(CoverWritten(write_cover(repo, series, compute(repo, series))))
+        except PatchpilotError as exc:
+            self.post_message(LoadFailed(exc))
+
+    def on_cover_written(self, message: CoverWritten) -> None:
+        self.notify(f"Cover updated; previous branch kept as {message.backup}", markup=False)
+        self.load()
