@@ -14,7 +14,7 @@ def register(sub) -> None:
     parser.add_argument("--tool", metavar="NAME,...",
                         help="only these tools: checkpatch, rustfmt, rust, commit, clippy")
     parser.add_argument("--fail-on", choices=("error", "warning"), default=None,
-                        help="exit 1 when a finding is this bad (default: checks.fail_on)")
+                        help="exit 1 when a finding is this bad (default: checks.fail-on)")
     parser.add_argument("--no-cache", action="store_true",
                         help="run everything afresh and leave the cache as it was")
     parser.add_argument("--profile", metavar="NAME", help="rust-for-linux, kernel or auto")
@@ -35,10 +35,10 @@ def run(args, out) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     tools = ",".join(parse_tools(args.tool)) if args.tool is not None else None
     config = Config(repo, flags={"checks.tools": tools, "checks.profile": args.profile,
-                                 "checks.kbuild": args.kbuild, "checks.fail_on": args.fail_on})
-    fail_on = config.value("checks.fail_on")
+                                 "checks.kbuild": args.kbuild, "checks.fail-on": args.fail_on})
+    fail_on = config.value("checks.fail-on")
     if fail_on not in ("error", "warning"):
-        raise PatchpilotError(f"checks.fail_on: {fail_on!r}", hint="use error or warning")
+        raise PatchpilotError(f"checks.fail-on: {fail_on!r}", hint="use error or warning")
     if args.range:
         series = series_for_range(repo, args.range)
     else:

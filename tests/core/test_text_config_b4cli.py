@@ -70,3 +70,11 @@ def test_b4_runner_never_waits_on_stdin(kernel_tree):
     result = b4cli.run(["send", "--no-sign", "--dry-run"], cwd=kernel_tree, check=False)
     assert result.returncode != 0
     assert "CRITICAL" in b4cli.last_error(result) or result.stderr
+
+
+def test_every_setting_can_be_set_with_git_config(kernel_tree):
+    """git config names allow letters, digits and dashes only; so must our keys."""
+    import re
+    for setting in Config(GitRepo(kernel_tree)).all():
+        assert re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*", setting.key), setting.key
+        git(kernel_tree, "config", f"patchpilot.{setting.key}", setting.value or "x")
