@@ -70,14 +70,32 @@ def _f(rule: str, line: int | None, message: str, hint: str, fix: str | None = N
 
 
 def check_commit_message(subject: str, body: str, author: str,
-                         paths: Sequence[str] = ()) -> list[Finding]:
-    """All B rules; `paths` (files the patch touches) lets B2 suggest the Rust prefix."""
+                         paths: Sequence[str] = (),
+                         history_prefix: str | None = None) -> list[Finding]:
+    """All B rules; `paths` (files the patch touches) lets B2 suggest the Rust prefix, and
+    `history_prefix` (the prefix the touched files' history uses) comes first when known."""
     msg = split_message(subject, body)
     found: list[Finding] = []
     for rule in (_sign_off, _co_developers, _subject, _imperative, _body_lines, _fixes,
                  _commit_refs, _reported_by, _stable, _tags):
         found.extend(rule(msg, author, paths))
+    if history_prefix is not None:
+        found = [f for f in found if not f.message.startswith(_RUST_CONVENTION)]
+        found.extend(_history(msg, history_prefix))
     return found
+
+
+_RUST_CONVENTION = ("Rust samples use the prefix", "changes under rust/ use the prefix")
+
+
+def _history(msg: Message, expected: str) -> Iterator[Finding]:
+    """B2: the prefix the touched files' history uses is the best guide."""
+    match = _PREFIX.match(msg.subject)
+    prefix, summary = match.groups() if match else ("", msg.subject)
+    if prefix == expected or prefix.startswith(expected + ":"):
+        return
+    yield _f("B2", 1, f"the history of the touched files uses the prefix `{expected}: `",
+             "use the prefix their maintainers expect", f"{expected}: {summary}")
 
 
 def _email(value: str) -> str:

@@ -93,7 +93,8 @@ def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool 
                            config.value("checks.tools"), config.value("checks.rules"),
                            config.value("checks.strict"))
     ctx = ToolContext(repo.top, profile, _timeout(config),
-                      ignore_unknown_commit_id=_lacks_history(repo, series.base))
+                      ignore_unknown_commit_id=_lacks_history(repo, series.base),
+                      base=series.base)
     run = _Run(ctx, inputs, CheckCache(repo.git_dir, use_cache), on_result)
     preflight(ctx, run.tools)
     run.extra = _clippy(repo, series, inputs, config, ctx) if "clippy" in profile.tools else {}

@@ -19,6 +19,7 @@ from pathlib import Path
 from patchpilot.core.checks import checkpatch as cp
 from patchpilot.core.checks import rustfmt as rf
 from patchpilot.core.checks.commit_msg import check_commit_message
+from patchpilot.core.checks.prefix import history_prefix
 from patchpilot.core.checks.inputs import FileInput, PatchInput
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.procs import ToolMissing, run_tool
@@ -52,7 +53,15 @@ class ToolContext:
     timeout: float = 120.0
     ignore_unknown_commit_id: bool = False
     python: str = sys.executable
+    base: str | None = None  # the series' base: where the touched files' history is read
     _memo: dict = field(default_factory=dict)
+
+    def history_prefix(self, paths: list[str]) -> str | None:
+        """The subject prefix the history of `paths` uses (B2), memoised per path set."""
+        key = ("prefix", tuple(paths))
+        if key not in self._memo:
+            self._memo[key] = history_prefix(self.tree, self.base, paths) if self.base else None
+        return self._memo[key]
 
     @cached_property
     def checkpatch_options(self) -> cp.CheckpatchOptions:
@@ -112,7 +121,8 @@ def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
     elif tool in ("rustfmt", "rust"):
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files))
     else:
-        parts = (patch.author, patch.subject, patch.body, tuple(pin.paths))
+        parts = (patch.author, patch.subject, patch.body, tuple(pin.paths),
+                 ctx.history_prefix(pin.paths))
     return _digest(tool, ctx.fingerprint(tool), parts)
 
 
@@ -213,7 +223,8 @@ def rust_patch(ctx: ToolContext, pin: PatchInput) -> tuple[list[Finding], bool]:
 
 def commit_patch(ctx: ToolContext, pin: PatchInput) -> tuple[list[Finding], bool]:
     patch = pin.patch
-    found = check_commit_message(patch.subject, patch.body, patch.author, pin.paths)
+    found = check_commit_message(patch.subject, patch.body, patch.author, pin.paths,
+                                 ctx.history_prefix(pin.paths))
     return [replace(f, tool="commit") for f in found], True
 
 
