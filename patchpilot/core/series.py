@@ -94,14 +94,15 @@ def load_series(repo: GitRepo, branch: str | None = None, base: str | None = Non
     commands that work from the patches as mailed (repo.format_patches) instead.
     """
     branch = branch or _current_or_fail(repo)
-    if repo.rev_parse(f"refs/heads/{branch}") is None:
+    tip = repo.rev_parse(f"refs/heads/{branch}")
+    if tip is None:
         raise PatchpilotError(f"no branch named {branch}", hint="list branches: git branch")
     tracking = read_tracking(repo, branch)
     if tracking is not None and base is None:
-        base_commit, start, end = _managed_range(repo, tracking)
+        base_commit, start, end = _managed_range(repo, tracking, tip)
     else:
         base_commit = start = _resolve_base(repo, branch, base)
-        end = repo.rev_parse(f"refs/heads/{branch}")
+        end = tip
     patches = _read_patches(repo, start, end, with_diffs=not light)
     if not patches and not allow_empty:
         raise PatchpilotError(f"branch {branch} has no commits over its base "
@@ -125,14 +126,15 @@ def _current_or_fail(repo: GitRepo) -> str:
     return branch
 
 
-def _managed_range(repo: GitRepo, tracking: Tracking) -> tuple[str, str, str]:
+def _managed_range(repo: GitRepo, tracking: Tracking,
+                   tip: str | None = None) -> tuple[str, str, str]:
     """(base, start, last patch) of a b4 branch, as b4 prep --show-info computes them.
 
     Patches are start..last; with the "commit" strategy start is the cover commit itself.
     """
-    tip = repo.rev_parse(f"refs/heads/{tracking.branch}")
+    tip = tip or repo.rev_parse(f"refs/heads/{tracking.branch}")
     if tracking.strategy == "commit":
-        base = repo.rev_parse(f"{tracking.cover_commit}^")
+        base = tracking.cover_parent or repo.rev_parse(f"{tracking.cover_commit}^")
         return base, tracking.cover_commit, tip
     if not tracking.base_branch:
         raise PatchpilotError(f"b4 tracking of {tracking.branch} names no base-branch",

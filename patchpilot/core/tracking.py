@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.gitrepo import CommitInfo, GitRepo
 
 MARKER = "--- b4-submit-tracking ---"
 STRATEGIES = ("commit", "branch-description", "tip-commit")
@@ -34,6 +34,7 @@ class Tracking:
     history: dict[str, list[str]] = field(default_factory=dict)
     prerequisites: list[str] = field(default_factory=list)
     base_branch: str | None = None
+    cover_parent: str | None = None  # the commit under the cover commit, when there is one
 
 
 def strategy_of(repo: GitRepo, branch: str) -> str:
@@ -47,11 +48,11 @@ def strategy_of(repo: GitRepo, branch: str) -> str:
     return value
 
 
-def find_cover_commit(repo: GitRepo, branch: str) -> str | None:
+def find_cover_commit(repo: GitRepo, branch: str) -> CommitInfo | None:
     """The cover commit as b4 finds it: marker in the message, committed by us, within a year."""
     email = repo.config("user.email") or ""
     found = repo.log(branch, grep=MARKER, since="1.year", committer=email, max_count=1)
-    return found[0].sha if found else None
+    return found[0] if found else None
 
 
 def foreign_cover_email(repo: GitRepo, branch: str) -> str | None:
@@ -72,9 +73,10 @@ def read_tracking(repo: GitRepo, branch: str) -> Tracking | None:
     commit = find_cover_commit(repo, branch)
     if commit is None:
         return None
-    message = repo.log(commit, max_count=1)[0].message
-    cover, _, rest = message.partition(MARKER)
-    return _build(branch, strategy, commit, cover, _load_json(rest, branch))
+    cover, _, rest = commit.message.partition(MARKER)
+    tracking = _build(branch, strategy, commit.sha, cover, _load_json(rest, branch))
+    tracking.cover_parent = commit.parents[0] if commit.parents else None
+    return tracking
 
 
 def _load_json(text: str, branch: str) -> dict:
