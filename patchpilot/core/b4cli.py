@@ -145,3 +145,49 @@ def prep_edit_cover() -> list[str]:
 
 def prep_auto_to_cc() -> list[str]:
     return ["prep", "--auto-to-cc"]
+
+
+def prep_set_prefixes(prefixes: list[str]) -> list[str]:
+    """`--set-prefixes` replaces b4's extra prefixes; one empty string clears them."""
+    return ["prep", "--set-prefixes", *(prefixes or [""])]
+
+
+# -- send -------------------------------------------------------------------------------------
+
+# b4 send waits on `input('Press Enter to proceed or Ctrl-C to abort')` once, and once more
+# before that when its own pre-flight checks fail ("Press Enter to ignore and send anyway").
+SEND_PROCEED = "\n"
+SEND_IGNORE_PREFLIGHT = "\n"
+DRYRUN_START = "--- DRYRUN: message follows ---"
+DRYRUN_END = "--- DRYRUN: message ends ---"
+
+
+def send(dry_run: bool = False, output_dir: str | None = None, reflect: bool = False,
+         preview_to: list[str] | None = None) -> list[str]:
+    """`b4 send --no-sign` in one of its modes (patatt signing is the user's own business)."""
+    argv = ["send", "--no-sign"]
+    if output_dir:
+        return argv + ["-o", output_dir]
+    if dry_run:
+        argv.append("--dry-run")
+    if reflect:
+        argv.append("--reflect")
+    if preview_to:
+        argv += ["--preview-to", *preview_to]
+    return argv
+
+
+def parse_dry_run(text: str) -> list[str]:
+    """The raw messages `b4 send --dry-run` printed (b4 indents each line with `    | `)."""
+    messages, current = [], None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped == DRYRUN_START:
+            current = []
+        elif stripped == DRYRUN_END and current is not None:
+            messages.append("\n".join(current) + "\n")
+            current = None
+        elif current is not None:
+            body = line.split("|", 1)[1] if "|" in line else ""
+            current.append(body[1:] if body.startswith(" ") else body)
+    return messages

@@ -1,0 +1,164 @@
+"""The mail relay b4 runs as `sendemail.sendmailCmd` while patchpilot sends a series.
+
+`python -m patchpilot.cli.send_hook PLAN.json -i [-f SENDER] RCPT...` with one message on stdin.
+b4 calls it once per message, in order, and stops at the first non-zero exit (its
+`_run_command` path raises RuntimeError: no tag, no reroll). For each message the hook
+
+1. skips it when the plan says an earlier attempt already delivered that position (a retry),
+2. gives it back its original Message-ID and threading when an earlier attempt generated one,
+3. delivers it through the user's own git `sendemail.*` transport (SMTP via smtplib, or the
+   user's own sendmailCmd), and
+4. appends what happened to the attempt's journal, fsynced, before answering b4.
+
+Passwords are read from git config or `git credential fill` at delivery time; never stored.
+"""
+
+from __future__ import annotations
+
+import email
+import email.utils
+import json
+import os
+import re
+import shlex
+import smtplib
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from patchpilot.core.sendlog import append_journal, read_journal
+
+COUNTER = re.compile(r"\[[^\]]*?\b(\d+)/(\d+)\]")
+
+
+def position(subject: str) -> tuple[int, int]:
+    """(n, total) from `[PATCH v2 n/total]`; a lone patch is (1, 1)."""
+    match = COUNTER.search(" ".join(subject.split()))
+    return (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+
+
+def parse_args(argv: list[str]) -> tuple[Path, str | None, list[str]]:
+    plan, rest, sender, rcpts = Path(argv[0]), argv[1:], None, []
+    index = 0
+    while index < len(rest):
+        arg = rest[index]
+        if arg == "-f" and index + 1 < len(rest):
+            sender, index = rest[index + 1], index + 2
+            continue
+        if not arg.startswith("-"):
+            rcpts.append(arg)
+        index += 1
+    return plan, sender, rcpts
+
+
+def rewrite_ids(data: bytes, mapping: dict[str, str]) -> bytes:
+    """Replace b4's fresh Message-IDs by the originals, in the header block only."""
+    head, sep, body = data.partition(b"\n\n") if b"\r\n\r\n" not in data \
+        else data.partition(b"\r\n\r\n")
+    for new, old in mapping.items():
+        head = head.replace(new.encode(), old.encode())
+    return head + sep + body
+
+
+def _password(transport: dict, server: str, port: int, user: str) -> str:
+    key = f"sendemail.{transport['identity']}.smtppass" if transport.get("identity") \
+        else "sendemail.smtppass"
+    found = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True)
+    if found.stdout.strip():
+        return found.stdout.strip()
+    query = f"protocol=smtp\nhost={server}:{port}\nusername={user}\n\n" if port \
+        else f"protocol=smtp\nhost={server}\nusername={user}\n\n"
+    filled = subprocess.run(["git", "credential", "fill"], input=query, capture_output=True,
+                            text=True, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+    for line in filled.stdout.splitlines():
+        if line.startswith("password="):
+            return line.split("=", 1)[1]
+    return ""
+
+
+def smtp_send(transport: dict, sender: str, rcpts: list[str], data: bytes) -> None:
+    server = transport.get("smtpserver") or "localhost"
+    port = int(transport.get("smtpserverport") or 0)
+    encryption = (transport.get("smtpencryption") or "").lower()
+    klass = smtplib.SMTP_SSL if encryption in ("ssl", "smtps") else smtplib.SMTP
+    with klass(server, port, timeout=float(transport.get("timeout") or 60)) as smtp:
+        if encryption in ("tls", "starttls"):
+            smtp.ehlo()
+            smtp.starttls()
+            smtp.ehlo()
+        user = transport.get("smtpuser") or ""
+        if encryption and user and (transport.get("smtpauth") or "").lower() != "none":
+            smtp.login(user, _password(transport, server, port, user))
+        data = re.sub(rb"\r\n|\n|\r(?!\n)", b"\r\n", data)
+        smtp.sendmail(sender, rcpts, data)
+
+
+def command_send(transport: dict, rcpts: list[str], data: bytes) -> None:
+    argv = shlex.split(transport["sendmailcmd"]) + ["-i", *rcpts]
+    proc = subprocess.run(argv, input=data, capture_output=True)
+    if proc.returncode:
+        raise OSError(f"{argv[0]} exited {proc.returncode}: "
+                      f"{proc.stderr.decode(errors='replace').strip()[:300]}")
+
+
+def describe(exc: Exception, transport: dict) -> str:
+    """One line on what the transport said, without any secret."""
+    where = f"{transport.get('smtpserver')}:{transport.get('smtpserverport') or 25}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"{where} refused authentication ({exc.smtp_code})"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{where} answered {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"{where} refused the recipients {', '.join(exc.recipients)}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"{where} closed the connection ({exc})"
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return f"{where} timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"cannot connect to {where} (connection refused)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def handle(plan: dict, sender: str | None, rcpts: list[str], data: bytes) -> int:
+    journal = Path(plan["journal"])
+    message = email.message_from_bytes(data)
+    subject = " ".join(str(message.get("Subject", "")).split())
+    pos, total = position(subject)
+    b4_id = str(message.get("Message-ID", "")).strip()
+    earlier = plan.get("resume", {}).get(str(pos), {})
+    mapping = {e["b4_msgid"]: e["msgid"] for e in read_journal(journal)
+               if e.get("b4_msgid") and e.get("msgid")}
+    if earlier.get("msgid"):
+        mapping[b4_id] = earlier["msgid"]
+    entry = {"position": pos, "total": total, "subject": subject, "b4_msgid": b4_id,
+             "msgid": mapping.get(b4_id, b4_id), "rcpt": rcpts,
+             "to": message.get_all("To", []), "cc": message.get_all("Cc", [])}
+    if earlier.get("delivered"):
+        append_journal(journal, {**entry, "status": "skipped", "note": "delivered earlier"})
+        return 0
+    transport = plan["transport"]
+    try:
+        data = rewrite_ids(data, mapping)
+        if transport.get("sendmailcmd"):
+            command_send(transport, rcpts, data)
+        else:
+            smtp_send(transport, sender or transport["from"], rcpts, data)
+    except Exception as exc:  # every failure is reported to b4 and journaled, never hidden
+        reason = describe(exc, transport)
+        append_journal(journal, {**entry, "status": "failed", "error": reason})
+        print(f"patchpilot relay: message {pos}/{total} not delivered: {reason}",
+              file=sys.stderr)
+        return 1
+    append_journal(journal, {**entry, "status": "delivered"})
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    plan_path, sender, rcpts = parse_args(argv)
+    plan = json.loads(plan_path.read_text())
+    return handle(plan, sender, rcpts, sys.stdin.buffer.read())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

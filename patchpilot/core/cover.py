@@ -1,0 +1,141 @@
+"""The cover letter and subject prefixes of a b4 series, read by patchpilot and written by b4.
+
+Writes go through `b4 prep --edit-cover` (an editor command b4 runs on its temporary file) and
+`b4 prep --set-prefixes`, so a series stays an ordinary b4 series. Never prints.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from patchpilot.core import b4cli
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.series import Series
+
+RESEND = "RESEND"
+
+
+@dataclass
+class CoverView:
+    """The cover as it will be mailed, with what still needs editing."""
+
+    subject_line: str
+    subject: str
+    body: str
+    editme: list[tuple[int, str]] = field(default_factory=list)
+    below_dashes: bool = False  # one-patch series: b4 puts the cover text below '---'
+    base: str = ""
+    change_id: str | None = None
+    prerequisites: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"subject_line": self.subject_line, "subject": self.subject, "body": self.body,
+                "editme": [{"line": n, "text": t} for n, t in self.editme],
+                "below_dashes": self.below_dashes, "base": self.base,
+                "change_id": self.change_id, "prerequisites": self.prerequisites}
+
+
+def subject_line(series: Series, prefixes: list[str] | None = None) -> str:
+    """`[PATCH RFC rust-next v2 0/3] subject` as b4 numbers it (no 0/N for one patch)."""
+    words = ["PATCH", *(series.prefixes if prefixes is None else prefixes)]
+    if series.revision > 1:
+        words.append(f"v{series.revision}")
+    count = len(series.patches)
+    if count == 1:
+        return f"[{' '.join(words)}] {series.patches[0].subject}"
+    return f"[{' '.join(words)} 0/{count}] {series.cover_subject or ''}"
+
+
+def view(series: Series, prerequisites: list[str] | None = None) -> CoverView:
+    _require_b4(series)
+    subject, body = series.cover_subject or "", series.cover_body or ""
+    lines = [subject, ""] + body.splitlines()
+    editme = [(n, ln) for n, ln in enumerate(lines, start=1) if "EDITME" in ln]
+    return CoverView(subject_line(series), subject, body, editme,
+                     below_dashes=len(series.patches) == 1, base=series.base,
+                     change_id=series.change_id, prerequisites=list(prerequisites or []))
+
+
+def only_editme(text: str) -> bool:
+    """A cover whose every non-empty line is an EDITME placeholder says nothing yet."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    return not lines or all("EDITME" in ln for ln in lines)
+
+
+def _require_b4(series: Series) -> None:
+    if not series.b4_managed:
+        raise PatchpilotError(f"{series.branch} is not managed by b4: it has no cover letter",
+                              hint="enroll it first: patchpilot enroll BASE")
+
+
+def _require_clean(repo: GitRepo, series: Series) -> None:
+    _require_b4(series)
+    if repo.current_branch() != series.branch:
+        raise PatchpilotError(f"{series.branch} is not checked out",
+                              hint=f"git switch {series.branch}")
+    if repo.is_dirty():
+        raise PatchpilotError("the work tree has uncommitted changes (b4 refuses to edit)",
+                              hint="commit or stash them first")
+
+
+def raw_cover(repo: GitRepo, series: Series) -> str:
+    """The cover exactly as b4 hands it to an editor (comments included)."""
+    _require_clean(repo, series)
+    with tempfile.TemporaryDirectory(prefix="patchpilot-") as tmp:
+        out = Path(tmp) / "cover.txt"
+        code = "import shutil, sys; shutil.copyfile(sys.argv[2], sys.argv[1])"
+        editor = " ".join(shlex.quote(a) for a in (sys.executable, "-c", code, str(out)))
+        b4cli.run(b4cli.prep_edit_cover(), cwd=repo.top, editor=editor)
+        return out.read_text(encoding="utf-8")
+
+
+def set_cover(repo: GitRepo, series: Series, text: str) -> None:
+    """Replace the cover with `text` through `b4 prep --edit-cover`."""
+    _require_clean(repo, series)
+    if only_editme(text):
+        raise PatchpilotError("the new cover has nothing but EDITME placeholders (or nothing)",
+                              hint="write a subject line and a description; cover unchanged")
+    with tempfile.TemporaryDirectory(prefix="patchpilot-") as tmp:
+        source = Path(tmp) / "cover.txt"
+        source.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        b4cli.run(b4cli.prep_edit_cover(), cwd=repo.top,
+                  editor=f"cp {shlex.quote(str(source))}")
+
+
+def relink_previous(repo: GitRepo, old_msgid: str, new_msgid: str) -> None:
+    """Point the cover's `Link to vN:` at the cover that really went out (after a retry)."""
+    code = ("import sys; p = sys.argv[3]; t = open(p).read(); "
+            "open(p, 'w').write(t.replace(sys.argv[1], sys.argv[2]))")
+    editor = " ".join(shlex.quote(a) for a in (sys.executable, "-c", code,
+                                               old_msgid.strip("<>"), new_msgid.strip("<>")))
+    b4cli.run(b4cli.prep_edit_cover(), cwd=repo.top, editor=editor)
+
+
+def compose_prefixes(current: list[str], rfc: bool | None = None, tree: str | None = None,
+                     resend: bool | None = None, known_trees: tuple[str, ...] = ()) -> list[str]:
+    """New extra prefixes: RFC first, then the target tree, then RESEND; others kept."""
+    keep = [p for p in current if p not in ("RFC", RESEND) and
+            (tree is None or (p != tree and p not in known_trees and not _is_tree(p)))]
+    has = {p: p in current for p in ("RFC", RESEND)}
+    rfc = has["RFC"] if rfc is None else rfc
+    resend = has[RESEND] if resend is None else resend
+    out = (["RFC"] if rfc else []) + ([tree] if tree else []) + keep
+    return out + ([RESEND] if resend else [])
+
+
+def _is_tree(prefix: str) -> bool:
+    return prefix.endswith(("-next", "-fixes")) or prefix in ("net", "bpf")
+
+
+def set_prefixes(repo: GitRepo, series: Series, prefixes: list[str]) -> None:
+    _require_clean(repo, series)
+    for prefix in prefixes:
+        if not prefix or any(c in prefix for c in "[] \t\n"):
+            raise PatchpilotError(f"bad prefix {prefix!r}",
+                                  hint="a prefix is one word, such as RFC or rust-next")
+    b4cli.run(b4cli.prep_set_prefixes(prefixes), cwd=repo.top)
