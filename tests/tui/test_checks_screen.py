@@ -91,3 +91,21 @@ async def test_rerun_comes_from_the_cache(kernel_tree):
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, SeriesScreen)
+
+
+async def test_highlighted_finding_shows_its_whole_message(kernel_tree):
+    from textual.widgets import Static
+    rust_series(kernel_tree)
+    app = PatchpilotApp(kernel_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checks(pilot)
+        patches = screen.query_one("#checks-patches", DataTable)
+        bad = next(i for i, r in screen.results.items() if r.findings)
+        patches.move_cursor(row=bad - 1)
+        await pilot.pause()
+        findings = screen.query_one("#checks-findings", DataTable)
+        findings.move_cursor(row=0)
+        await pilot.pause()
+        shown = plain(screen.query_one("#checks-finding", Static).content)
+        first = screen.selected_findings[0]
+        assert first.message in shown

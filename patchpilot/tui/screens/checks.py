@@ -76,6 +76,7 @@ class ChecksScreen(Screen):
     #checks-left { width: 50%; min-width: 40; }
     #checks-patches { height: 2fr; }
     #checks-findings { height: 3fr; border-top: solid $primary-background; }
+    #checks-finding { height: auto; max-height: 8; padding: 0 1; background: $boost; }
     #checks-diff { width: 1fr; padding: 0 1; border-left: solid $primary-background; }
     """
 
@@ -95,6 +96,7 @@ class ChecksScreen(Screen):
             with Vertical(id="checks-left"):
                 yield DataTable(id="checks-patches", cursor_type="row")
                 yield DataTable(id="checks-findings", cursor_type="row")
+                yield Static(id="checks-finding")
             with VerticalScroll(id="checks-diff"):
                 yield Static(id="checks-diff-text")
         yield Footer()
@@ -165,6 +167,18 @@ class ChecksScreen(Screen):
     def selected_findings(self) -> list[Finding]:
         result = self.results.get(self.selected_index or 0)
         return list(result.findings) if result else []
+
+    @on(DataTable.RowHighlighted, "#checks-findings")
+    def _finding_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The whole message and hint of the highlighted finding (the table cuts them)."""
+        found = self.selected_findings
+        text = Text()
+        if 0 <= event.cursor_row < len(found):
+            f = found[event.cursor_row]
+            text.append(safe_text(f.message, 1000))
+            if f.hint:
+                text.append("\nhint: " + safe_text(f.hint, 1000), style="dim")
+        self.query_one("#checks-finding", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#checks-patches")
     def _patch_highlighted(self, event: DataTable.RowHighlighted) -> None:
