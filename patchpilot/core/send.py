@@ -82,7 +82,9 @@ def preview(repo: GitRepo, mode: str = "send", preview_to: list[str] | None = No
             ) -> list[Message]:
     """The messages b4 would send, from `b4 send --dry-run` (nothing is sent)."""
     transport_config(repo)  # without SMTP, b4 would pick its web endpoint
-    argv = b4cli.send(dry_run=True, preview_to=preview_to if mode == "preview" else None)
+    # b4 refuses --preview-to with --dry-run: the preview shows the real headers, and the
+    # recipients of a preview are the given addresses only
+    argv = b4cli.send(dry_run=True)
     result = b4cli.run(argv, cwd=repo.top, check=False)
     raws = b4cli.parse_dry_run(result.stderr + result.stdout)
     if result.returncode != 0 or not raws:
@@ -109,6 +111,8 @@ class SendPlan:
     def recipients(self, me: str = "") -> list[str]:
         if self.mode == "reflect":
             return [me]
+        if self.mode == "preview":
+            return [a.lower() for _, a in email.utils.getaddresses(self.preview_to) if a]
         seen: dict[str, None] = {}
         for message in self.to_send():
             for address in message.recipients():
@@ -262,3 +266,21 @@ def _after_complete(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: Se
         if ours and ours["b4_msgid"] != cover["msgid"]:
             relink_previous(repo, ours["b4_msgid"], cover["msgid"])
     log.save()
+
+
+def export(repo: GitRepo, series: Series, directory: str) -> tuple[list[Path], list[str]]:
+    """Write the messages b4 would send into `directory` (`b4 send -o DIR --no-sign`); return
+    the files in series order and the `git send-email` command line that sends them as is
+    (their own To/Cc, Message-IDs and threading; no Cc collected from the bodies)."""
+    _require_sendable(repo, series)
+    target = Path(directory).expanduser().resolve()
+    if target.exists() and any(target.glob("*.eml")):
+        raise PatchpilotError(f"{target} already holds .eml files",
+                              hint="export into an empty or new directory")
+    transport_config(repo)  # without SMTP, b4 -o insists on a patatt key (web endpoint)
+    b4cli.run(b4cli.send(output_dir=str(target)), cwd=repo.top)
+    files = sorted(target.glob("*.eml"),
+                   key=lambda p: parse_message(p.read_text(encoding="utf-8")).position)
+    command = ["git", "send-email", "--confirm=never", "--no-thread", "--suppress-cc=author",
+               "--suppress-cc=body", "--8bit-encoding=UTF-8", *[str(f) for f in files]]
+    return files, command

@@ -1,0 +1,149 @@
+"""`patchpilot send` (--dry-run, --reflect, --preview-to, the real send) and `patchpilot export`.
+
+The real send names the number of messages and recipients and asks for `yes` on a terminal;
+`--yes` is for scripts; with no terminal and no --yes it refuses. Pre-flight lines that fail
+block it unless overridden by name (`--override NAME`, recorded in the send log).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+from patchpilot.core import preflight
+from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.send import Message, SendPlan, SendResult, execute, export, plan
+from patchpilot.core.series import load_series, open_kernel_repo
+from patchpilot.core.text import safe_text
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("send", help="preview, check and send the series through b4")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true",
+                      help="show the exact messages b4 would send; send nothing")
+    mode.add_argument("--reflect", action="store_true", help="send everything to yourself only")
+    mode.add_argument("--preview-to", action="append", metavar="ADDR",
+                      help="send a [PREVIEW] copy to ADDR only (repeatable)")
+    parser.add_argument("--yes", action="store_true",
+                        help="do not ask: confirm the count shown (for scripts)")
+    parser.add_argument("--override", action="append", default=[], metavar="NAME",
+                        help="send although pre-flight line NAME fails (logged)")
+    parser.add_argument("--no-checks", action="store_true",
+                        help="skip running the checks (the 'checks' line then fails)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(handler=run)
+    exp = sub.add_parser("export", help="write the messages b4 would send as files for "
+                                        "git send-email, and print the command that sends them")
+    exp.add_argument("dir", metavar="DIR")
+    exp.add_argument("--json", action="store_true", help="machine-readable output")
+    exp.set_defaults(handler=run_export)
+
+
+def run(args, out) -> ExitCode:
+    repo = open_kernel_repo(args.directory)
+    series = load_series(repo)
+    mode = "reflect" if args.reflect else "preview" if args.preview_to else "send"
+    send_plan = plan(repo, series, mode, args.preview_to)
+    if args.dry_run:
+        return _show_dry_run(send_plan, out, args.json)
+    lines = preflight.run_preflight(repo, series, send_plan.messages,
+                                    run_checks=not args.no_checks)
+    if args.no_checks:
+        lines = [_checks_skipped(line) for line in lines]
+    _show_preflight(lines, args.override, out)
+    blocked = preflight.blocking(lines, args.override) if mode == "send" else []
+    if blocked:
+        names = " ".join(f"--override {line.name}" for line in blocked)
+        raise PatchpilotError(f"pre-flight failed: {', '.join(ln.name for ln in blocked)}",
+                              hint=f"fix what each line says, or send anyway with {names}",
+                              exit_code=ExitCode.FAILURE)
+    confirmed = _confirm(send_plan, repo.config("user.email") or "", args.yes, out)
+    result = execute(repo, send_plan, confirmed, args.override)
+    return _report(result, send_plan, out, args.json)
+
+
+def _checks_skipped(line):
+    if line.name == "checks":
+        return preflight.Line("checks", preflight.FAIL, "not run (--no-checks)",
+                              "patchpilot check, or --override checks")
+    return line
+
+
+def _show_dry_run(send_plan: SendPlan, out, as_json: bool) -> ExitCode:
+    if as_json:
+        out.json({"messages": [_message_json(m) for m in send_plan.messages]})
+        return ExitCode.OK
+    for message in send_plan.messages:
+        out.line(safe_text(message.raw, 100_000).rstrip())
+        out.line("-" * 72)
+    out.line(f"dry run: {len(send_plan.messages)} messages, nothing sent")
+    return ExitCode.OK
+
+
+def _message_json(m: Message) -> dict:
+    return {"position": m.position, "total": m.total, "subject": m.subject, "from": m.sender,
+            "to": m.to, "cc": m.cc, "message_id": m.msgid, "in_reply_to": m.in_reply_to,
+            "references": m.references, "body": m.body}
+
+
+def _show_preflight(lines, overrides, out) -> None:
+    for line in lines:
+        state = "override" if line.state == "fail" and line.name in overrides else line.state
+        fix = f"  -> {line.fix}" if line.fix and line.state != "ok" else ""
+        out.warn(f"pre-flight {line.name:<11} {state:<8} {line.detail}{fix}")
+
+
+def _confirm(send_plan: SendPlan, me: str, assume_yes: bool, out) -> tuple[int, int]:
+    count, rcpts = len(send_plan.to_send()), len(send_plan.recipients(me))
+    what = f"{count} message(s) to {rcpts} recipient(s)"
+    if send_plan.resume:
+        done = len(send_plan.messages) - count
+        what += (f" (finishing attempt {send_plan.resume.id}: {done} already delivered are "
+                 "skipped; the rest keep their original Message-IDs)")
+    if assume_yes:
+        return count, rcpts
+    if not sys.stdin.isatty():
+        raise PatchpilotError(f"refusing to send {what} without a confirmation",
+                              hint="run it in a terminal, or pass --yes after a --dry-run")
+    out.line(f"About to send {what} via {send_plan.mode}.")
+    answer = input("Type 'yes' to send: ").strip().lower()
+    if answer != "yes":
+        raise PatchpilotError("not sent", hint="nothing was sent", exit_code=ExitCode.FAILURE)
+    return count, rcpts
+
+
+def _report(result: SendResult, send_plan: SendPlan, out, as_json: bool) -> ExitCode:
+    attempt = result.attempt
+    if as_json:
+        out.json({"status": attempt.status, "attempt": attempt.id, "tag": attempt.tag,
+                  "cover_message_id": attempt.cover_msgid, "lore": result.lore,
+                  "messages": attempt.messages,
+                  "not_sent": [m.subject for m in result.missing], "error": attempt.error})
+    else:
+        for entry in attempt.messages:
+            out.line(f"{entry['status']:<9} {entry['msgid']}  {safe_text(entry['subject'], 200)}")
+        for message in result.missing:
+            out.line(f"not sent  {safe_text(message.subject, 200)}")
+        if result.complete:
+            out.line(f"sent; tag {attempt.tag or '-'}; cover {result.lore or '-'}")
+    if result.complete:
+        return ExitCode.OK
+    hint = ("run patchpilot send again: it sends only the messages above marked 'not sent', "
+            "threaded to what went out" if send_plan.mode == "send" and attempt.status ==
+            "partial" else "fix the transport and send again")
+    raise PatchpilotError(f"send stopped ({attempt.error}); series not marked sent",
+                          hint=hint, exit_code=ExitCode.FAILURE)
+
+
+def run_export(args, out) -> ExitCode:
+    repo = open_kernel_repo(args.directory)
+    series = load_series(repo)
+    files, command = export(repo, series, args.dir)
+    if args.json:
+        out.json({"files": [str(f) for f in files], "command": command})
+        return ExitCode.OK
+    for path in files:
+        out.line(str(path))
+    out.line(" ".join(shlex.quote(a) for a in command))
+    return ExitCode.OK
