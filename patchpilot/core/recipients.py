@@ -171,10 +171,11 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
     config = config or Config(repo)
     if use_script is None:
         use_script = config.value("recipients.engine") == "get_maintainer"
+    # git first: the MAINTAINERS parse (preload) goes on while git writes the mails
+    mails = repo.format_patches(f"{series.base}..{series.head}") if series.patches else {}
     maint = maint.result() if maint is not None else Maintainers.load(repo.top)
     policy = Policy.from_config(config)
     choices = load_choices(repo, series)
-    mails = repo.format_patches(f"{series.base}..{series.head}") if series.patches else {}
     missing = [p.commit[:12] for p in series.patches if p.commit not in mails]
     if missing:
         raise PatchpilotError(f"git format-patch gave no mail for {', '.join(missing)}",
