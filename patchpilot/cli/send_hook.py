@@ -27,15 +27,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from patchpilot.core.sendlog import append_journal, read_journal
-
-COUNTER = re.compile(r"\[[^\]]*?\b(\d+)/(\d+)\]")
-
-
-def position(subject: str) -> tuple[int, int]:
-    """(n, total) from `[PATCH v2 n/total]`; a lone patch is (1, 1)."""
-    match = COUNTER.search(" ".join(subject.split()))
-    return (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+from patchpilot.core.sendlog import append_journal, position, read_journal
 
 
 def parse_args(argv: list[str]) -> tuple[Path, str | None, list[str]]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from patchpilot.core import b4cli
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.sendlog import COMPLETE, FAILED, PARTIAL, Attempt, SendLog
+from patchpilot.core.sendlog import COMPLETE, FAILED, PARTIAL, Attempt, SendLog, position
 from patchpilot.core.series import Series
 from patchpilot.core.preflight import b4_needs, check_identity, lore_link, transport_config
 
@@ -57,8 +57,6 @@ def _header(message, name: str) -> str:
 
 def parse_message(raw: str) -> Message:
     """A message from b4's output (headers decoded, addresses kept as b4 wrote them)."""
-    from patchpilot.cli.send_hook import position  # pure function shared with the relay
-
     message = email.message_from_string(raw)
     subject = " ".join(_header(message, "Subject").split())
     pos, total = position(subject)

@@ -21,6 +21,13 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.paths import repo_state_dir
 
 COMPLETE, PARTIAL, FAILED, STARTED = "complete", "partial", "failed", "started"
+COUNTER = re.compile(r"\[[^\]]*?\b(\d+)/(\d+)\]")
+
+
+def position(subject: str) -> tuple[int, int]:
+    """(n, total) from `[PATCH v2 n/total]`; a lone patch is (1, 1)."""
+    match = COUNTER.search(" ".join(subject.split()))
+    return (int(match.group(1)), int(match.group(2))) if match else (1, 1)
 
 
 @dataclass
