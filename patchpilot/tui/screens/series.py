@@ -47,6 +47,7 @@ class SeriesScreen(Screen):
         Binding("r", "refresh", "Refresh", id="series.refresh"),
         Binding("c", "open_checks", "Checks", id="series.checks"),
         Binding("m", "open('recipients')", "Recipients", id="series.recipients"),
+        Binding("s", "open('send')", "Send", id="series.send"),
         Binding("q", "app.pop_screen", "Back", id="series.back"),
     ]
 

@@ -1,0 +1,189 @@
+"""The send screen: the exact messages b4 would send, the pre-flight lines, and the send itself
+after a confirmation that names the number of messages and recipients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from patchpilot.core import preflight
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.send import SendPlan, SendResult, execute, plan
+from patchpilot.core.series import load_series
+from patchpilot.core.text import safe_text
+from patchpilot.tui.messages import LoadFailed
+from patchpilot.tui.screens import register
+from patchpilot.tui.widgets.dialogs import Confirm
+
+STATE_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
+
+
+@dataclass
+class SendPlanned(Message):
+    plan: SendPlan
+    lines: list
+
+
+@dataclass
+class SendDone(Message):
+    result: SendResult
+
+
+def describe_message(message) -> Text:
+    """Headers and body of one message, as data (never markup)."""
+    text = Text()
+    for name, value in (("From", message.sender), ("To", ", ".join(message.to)),
+                        ("Cc", ", ".join(message.cc)), ("Subject", message.subject),
+                        ("Message-ID", message.msgid), ("In-Reply-To", message.in_reply_to)):
+        text.append(f"{name}: ", style="bold")
+        text.append(safe_text(value or "-", 5000) + "\n")
+    return text.append("\n" + safe_text(message.body, 200_000))
+
+
+@register("send", "Send", "preview, pre-flight and send the series through b4")
+class SendScreen(Screen):
+    """Preview and send one series."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Next", show=False, id="send.down"),
+        Binding("k", "cursor_up", "Previous", show=False, id="send.up"),
+        Binding("x", "send", "Send...", id="send.send"),
+        Binding("r", "refresh", "Preview again", id="send.refresh"),
+        Binding("q", "app.pop_screen", "Back", id="send.back"),
+    ]
+
+    DEFAULT_CSS = """
+    #send-info { padding: 0 1; height: auto; background: $boost; }
+    #send-body { height: 2fr; }
+    #send-messages { width: 45%; }
+    #send-view { width: 1fr; padding: 0 1; border-left: solid $primary-background; }
+    #send-preflight { height: 1fr; border-top: solid $primary-background; }
+    """
+
+    def __init__(self, branch: str):
+        super().__init__()
+        self.branch = branch
+        self.plan: SendPlan | None = None
+        self.lines: list = []
+        self.result: SendResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"{self.branch}: asking b4 for the messages (nothing is sent)",
+                     id="send-info")
+        with Horizontal(id="send-body"):
+            yield DataTable(id="send-messages", cursor_type="row")
+            with VerticalScroll(id="send-view"):
+                yield Static(id="send-message")
+        yield DataTable(id="send-preflight", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.branch}: send"
+        self.query_one("#send-messages", DataTable).add_columns("#", "Subject", "Rcpts")
+        self.query_one("#send-preflight", DataTable).add_columns("Pre-flight", "State",
+                                                                 "Detail", "Fix")
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="send-plan")
+    def load(self) -> None:
+        try:
+            repo = self.app.repo
+            series = load_series(repo, self.branch, base=self.app.default_base)
+            send_plan = plan(repo, series)
+            lines = preflight.run_preflight(repo, series, send_plan.messages)
+            self.post_message(SendPlanned(send_plan, lines))
+        except PatchpilotError as exc:
+            self.post_message(LoadFailed(exc))
+
+    def on_send_planned(self, message: SendPlanned) -> None:
+        self.plan, self.lines = message.plan, message.lines
+        table = self.query_one("#send-messages", DataTable)
+        table.clear()
+        for m in self.plan.messages:
+            table.add_row(f"{m.position}/{m.total}", Text(safe_text(m.subject, 300)),
+                          str(len(m.recipients())))
+        checks = self.query_one("#send-preflight", DataTable)
+        checks.clear()
+        for line in self.lines:
+            checks.add_row(line.name, Text(line.state, style=STATE_STYLE.get(line.state, "")),
+                           Text(safe_text(line.detail, 300)), Text(safe_text(line.fix, 300)))
+        self._show_info()
+        self._show_message()
+
+    def _show_info(self) -> None:
+        count = len(self.plan.to_send())
+        me = self.app.repo.config("user.email") or ""
+        text = Text(f"{self.branch}: {count} message(s) to {len(self.plan.recipients(me))} "
+                    "recipient(s), exactly as b4 will send them")
+        blocking = [ln.name for ln in preflight.blocking(self.lines, [])]
+        if blocking:
+            text.append(f"\npre-flight blocks: {', '.join(blocking)} (x asks before "
+                        "overriding)", style="yellow")
+        if self.plan.resume:
+            text.append(f"\nan earlier attempt stopped; {len(self.plan.messages) - count} "
+                        "message(s) already went out and will be skipped", style="yellow")
+        self.query_one("#send-info", Static).update(text)
+
+    def _show_message(self) -> None:
+        index = self.query_one("#send-messages", DataTable).cursor_row
+        if self.plan and 0 <= index < len(self.plan.messages):
+            self.query_one("#send-message", Static).update(
+                describe_message(self.plan.messages[index]))
+
+    @on(DataTable.RowHighlighted, "#send-messages")
+    def _highlighted(self, _event) -> None:
+        self._show_message()
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.query_one("#send-info", Static).update(Text(str(message.error), style="red"))
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#send-messages", DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#send-messages", DataTable).action_cursor_up()
+
+    def action_send(self) -> None:
+        if self.plan is None:
+            return
+        me = self.app.repo.config("user.email") or ""
+        count, rcpts = len(self.plan.to_send()), len(self.plan.recipients(me))
+        overrides = [ln.name for ln in preflight.blocking(self.lines, [])]
+        question = f"Send {count} message(s) to {rcpts} recipient(s) now?"
+        if overrides:
+            question += f" Pre-flight fails on: {', '.join(overrides)}; sending overrides " \
+                        "them (recorded in the send log)."
+        self.app.push_screen(Confirm(question),
+                             lambda yes: yes and self.send((count, rcpts), overrides))
+
+    @work(thread=True, exclusive=True, group="send-run")
+    def send(self, confirmed: tuple[int, int], overrides: list[str]) -> None:
+        try:
+            self.post_message(SendDone(execute(self.app.repo, self.plan, confirmed, overrides)))
+        except PatchpilotError as exc:
+            self.post_message(LoadFailed(exc))
+
+    def on_send_done(self, message: SendDone) -> None:
+        self.result = result = message.result
+        attempt = result.attempt
+        if result.complete:
+            text = Text(f"sent: tag {attempt.tag or '-'}, cover {result.lore or '-'}",
+                        style="green")
+        else:
+            text = Text(f"send stopped ({safe_text(str(attempt.error), 300)}); "
+                        f"{len(result.missing)} message(s) not sent; x again sends only those",
+                        style="red")
+        self.query_one("#send-info", Static).update(text)
+        self.notify(text.plain, markup=False)

@@ -1,0 +1,56 @@
+"""Pilot tests of the send screen: the exact messages from b4, pre-flight, and a send to a real
+SMTP server (aiosmtpd on loopback) that happens only after the confirmation."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from patchpilot.core.series import load_series
+from patchpilot.tui.app import PatchpilotApp
+from patchpilot.tui.screens.send import SendScreen
+from tests.helpers import git
+from tests.integration.test_send import point_at, rust_series
+from tests.smtp import SmtpServer
+from tests.tui.test_app import plain, settle
+
+SIZE = (140, 45)
+
+
+async def open_send(pilot) -> SendScreen:
+    await settle(pilot)
+    await pilot.press("s")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SendScreen)
+    assert screen.plan is not None, plain(screen.query_one("#send-info").content)
+    return screen
+
+
+async def test_preview_then_send_only_after_yes(kernel_tree):
+    repo = rust_series(kernel_tree)
+    with SmtpServer() as smtp:
+        point_at(kernel_tree, smtp)
+        app = PatchpilotApp(kernel_tree)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_send(pilot)
+            assert [m.position for m in screen.plan.messages] == [0, 1, 2, 3]
+            assert "0/3" in screen.plan.messages[0].subject
+            assert screen.query_one("#send-messages", DataTable).row_count == 4
+            shown = plain(screen.query_one("#send-message").content)
+            assert "rust-for-linux@vger.kernel.org" in shown and "Message-ID:" in shown
+            assert {ln.name for ln in screen.lines} >= {"checks", "recipients", "cover"}
+            await pilot.press("x")
+            await pilot.pause()
+            await pilot.press("n")
+            await settle(pilot)
+            assert smtp.mailbox.messages == []  # declined: nothing went out
+            await pilot.press("x")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(pilot)
+            await settle(pilot)
+            assert screen.result is not None and screen.result.complete
+        assert len(smtp.mailbox.messages) == 4
+    series = load_series(repo)
+    assert series.revision == 2 and [s.revision for s in series.sent] == [1]
+    assert git(kernel_tree, "tag", "-l", "sent/*").strip()
