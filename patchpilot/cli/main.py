@@ -14,13 +14,14 @@ import sys
 from typing import TextIO
 
 from patchpilot import __version__
-from patchpilot.cli import check_cmd, config_cmd, doctor_cmd, prep_cmd, recipients_cmd, series_cmd
+from patchpilot.cli import (check_cmd, config_cmd, doctor_cmd, prep_cmd, recipients_cmd,
+                            replies_cmd, series_cmd)
 from patchpilot.cli import cover_cmd, send_cmd
 from patchpilot.cli.output import Output
 from patchpilot.core.errors import ExitCode, PatchpilotError
 
 COMMANDS = (series_cmd, prep_cmd, recipients_cmd, check_cmd, doctor_cmd, config_cmd, cover_cmd,
-            send_cmd)
+            send_cmd, replies_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,68 @@
+"""`patchpilot replies [--json] [--refresh] [--branch NAME] [--set-state ID STATE] ...`."""
+
+from __future__ import annotations
+
+from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.replies import RepliesReport, collect, mark_read, set_comment_state
+from patchpilot.core.reviewdb import STATES
+from patchpilot.core.series import open_kernel_repo
+from patchpilot.core.text import safe_text
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("replies", help="review replies from lore per patch and line, "
+                                            "trailers, and the state of every comment")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--refresh", action="store_true",
+                        help="ask the server for new replies (else the cache is shown)")
+    parser.add_argument("--branch", metavar="NAME", help="the series on NAME (default: current)")
+    parser.add_argument("--set-state", nargs=2, metavar=("MSGID:N", "STATE"),
+                        help=f"set a comment's state ({', '.join(STATES)})")
+    parser.add_argument("--note", help="with --set-state wontfix: why")
+    parser.add_argument("--revision", type=int, help="with --set-state addressed: the "
+                                                     "revision (default: the one in progress)")
+    parser.add_argument("--mark-read", action="append", default=[], metavar="MSGID",
+                        help="mark a message read ('all': every message shown)")
+    parser.set_defaults(handler=run)
+
+
+def run(args, out) -> ExitCode:
+    repo = open_kernel_repo(args.directory)
+    if args.set_state:
+        comment_id, state = args.set_state
+        if state not in STATES:
+            raise PatchpilotError(f"unknown state {state!r}", hint=f"use one of {', '.join(STATES)}")
+        comment = set_comment_state(repo, comment_id, state, args.note, args.branch, args.revision)
+        out.warn(f"comment {safe_text(comment.id, 200)} is now {comment.state}")
+    report = collect(repo, args.branch, refresh=args.refresh)
+    if args.mark_read:
+        every = [m.msgid for r in report.revisions for m in r.messages]
+        mark_read(repo, every if "all" in args.mark_read else args.mark_read)
+    if report.offline:
+        out.warn(report.offline)
+    for warning in report.warnings[1 if report.offline else 0:]:
+        out.warn(safe_text(warning, 300))
+    if args.json:
+        out.json(report.to_json())
+    else:
+        render(report, out)
+    return ExitCode.OK
+
+
+def render(report: RepliesReport, out) -> None:
+    for rev in report.revisions:
+        unread = sum(m.unread for m in rev.messages)
+        out.line(f"v{rev.revision} <{safe_text(rev.cover_msgid or '-', 200)}>: "
+                 f"{len(rev.messages)} replies, {unread} unread")
+        for m in rev.messages:
+            mark = "*" if m.unread else " "
+            where = "cover" if m.patch == 0 else f"patch {m.patch}"
+            out.line(f" {mark} [{where}] {m.kind:<6} {safe_text(m.sender, 120)}  {m.date[:16]}")
+            for name, value in m.trailers:
+                out.line(f"      {name}: {safe_text(value, 200)}")
+            for c in m.comments:
+                at = f"{c.file}:{c.line}" if c.file else "-"
+                first = safe_text(c.text, 2000).splitlines()[0][:100] if c.text else ""
+                out.line(f"      #{c.n} {c.state:<9} {safe_text(at, 200)}  {first}")
+    if report.newer_revisions:
+        out.line(f"newer revision(s) on the list: {report.newer_revisions}")

@@ -1,0 +1,236 @@
+"""Parse real mail into plain data: headers we need and the body as text.
+
+Survives MIME multipart, quoted-printable/base64, any charset (unknown ones decode as latin-1),
+format=flowed, and HTML-only messages (text extracted with the standard library's html.parser,
+<blockquote> turned into "> " quotes). Sizes are bounded: an oversized message is refused with
+MailTooLarge. Everything here is untrusted input; nothing is executed or used as a path.
+Standard library only; no UI, no network.
+"""
+
+from __future__ import annotations
+
+import email
+import email.errors
+import email.header
+import email.policy
+import email.utils
+import re
+from dataclasses import dataclass, field
+from datetime import timezone
+from html.parser import HTMLParser
+
+from patchpilot.core.errors import ExitCode, PatchpilotError
+
+MAX_MESSAGE = 10 * 1024 * 1024  # one review mail; a 50 MB one is refused
+_MSGID = re.compile(r"<([^<>\s]{1,900})>")
+_FROM_LINE = re.compile(rb"^From [^\n]*\n", re.M)
+_MBOXRD = re.compile(rb"^>(>*From )", re.M)
+
+
+class MailTooLarge(PatchpilotError):
+    """A message over the size limit; it is skipped, never parsed."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"a message of {size} bytes is over the {limit}-byte limit",
+                         hint="it was skipped", exit_code=ExitCode.FAILURE)
+        self.size = size
+
+
+@dataclass
+class Mail:
+    """One message, decoded."""
+
+    msgid: str
+    subject: str
+    sender: str  # "Name <addr>"
+    address: str  # the bare, lower-case address
+    date: str  # ISO 8601 (UTC) or "" when unparseable
+    in_reply_to: str | None
+    references: list[str] = field(default_factory=list)
+    body: str = ""
+    html: bool = False
+    size: int = 0
+
+
+def clean_msgid(value: str | None) -> str | None:
+    """The bare Message-ID inside `<...>` (or the trimmed value), None when unusable."""
+    if not value:
+        return None
+    match = _MSGID.search(value)
+    bare = match.group(1) if match else value.strip().strip("<>")
+    if not bare or len(bare) > 900 or any(c.isspace() or ord(c) < 32 for c in bare):
+        return None
+    return bare
+
+
+def all_msgids(value: str | None) -> list[str]:
+    """Every `<id>` in a References-style header, in order."""
+    return [m for m in _MSGID.findall(value or "") if clean_msgid(m)]
+
+
+def split_mbox(data: bytes) -> list[bytes]:
+    """The messages of an mboxrd file (as public-inbox serves), un-escaped."""
+    starts = [m.start() for m in _FROM_LINE.finditer(data)
+              if m.start() == 0 or data[m.start() - 1:m.start()] == b"\n"]
+    messages = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(data)
+        chunk = data[start:end]
+        chunk = chunk[chunk.index(b"\n") + 1:]
+        messages.append(_MBOXRD.sub(rb"\1", chunk))
+    return messages
+
+
+def join_mbox(messages: list[bytes]) -> bytes:
+    """An mboxrd file holding `messages` (the inverse of split_mbox)."""
+    parts = []
+    for raw in messages:
+        escaped = re.sub(rb"^(>*From )", rb">\1", raw, flags=re.M)
+        parts.append(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + escaped.rstrip(b"\n")
+                     + b"\n\n")
+    return b"".join(parts)
+
+
+def parse_mail(raw: bytes, limit: int = MAX_MESSAGE) -> Mail:
+    """Decode one RFC 822 message; MailTooLarge when it is over `limit` bytes."""
+    if len(raw) > limit:
+        raise MailTooLarge(len(raw), limit)
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    name, addr = email.utils.parseaddr(_header(msg, "From"))
+    body, is_html = _body(msg)
+    return Mail(
+        msgid=clean_msgid(_header(msg, "Message-ID")) or "", subject=_header(msg, "Subject"),
+        sender=f"{name} <{addr}>" if name and addr else (addr or name), address=addr.lower(),
+        date=_iso_date(_header(msg, "Date")), in_reply_to=clean_msgid(_header(msg, "In-Reply-To")),
+        references=all_msgids(_header(msg, "References")), body=body, html=is_html,
+        size=len(raw))
+
+
+def _header(msg, name: str) -> str:
+    value = msg.get(name)
+    if value is None:
+        return ""
+    try:
+        decoded = email.header.make_header(email.header.decode_header(str(value)))
+        return " ".join(str(decoded).split())
+    except (LookupError, UnicodeError, email.errors.HeaderParseError):
+        return " ".join(str(value).split())
+
+
+def _iso_date(value: str) -> str:
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).isoformat()
+
+
+def _body(msg) -> tuple[str, bool]:
+    """The text of the first text/plain part; else the first text/html part as text."""
+    plain = html = None
+    for part in msg.walk():
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain" and plain is None:
+            plain = part
+        elif ctype == "text/html" and html is None:
+            html = part
+    if plain is not None:
+        return _unflow(_decode(plain), plain), False
+    if html is not None:
+        return html_to_text(_decode(html)), True
+    return "", False
+
+
+def _decode(part) -> str:
+    payload = part.get_payload(decode=True) or b""
+    charset = part.get_content_charset() or "us-ascii"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        return payload.decode("latin-1")
+
+
+def _unflow(text: str, part) -> str:
+    """RFC 3676 format=flowed: soft line breaks (a trailing space) join lines."""
+    if (part.get_param("format") or "").lower() != "flowed":
+        return text
+    delsp = (part.get_param("delsp") or "").lower() == "yes"
+    out: list[str] = []
+    carry = ""
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffing
+        if line.endswith(" ") and line != "-- ":
+            carry += line[:-1] if delsp else line
+            continue
+        out.append(carry + line)
+        carry = ""
+    if carry:
+        out.append(carry)
+    return "\n".join(out)
+
+
+class _HtmlText(HTMLParser):
+    """Text of an HTML mail: block tags end lines, <blockquote> nests "> " quotes."""
+
+    BLOCKS = {"p", "div", "br", "tr", "li", "pre", "h1", "h2", "h3", "h4", "table"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lines: list[tuple[int, str]] = []
+        self.depth = 0
+        self.current = ""
+        self.skip = 0
+        self.pre = 0
+
+    def _flush(self) -> None:
+        self.lines.append((self.depth, self.current))
+        self.current = ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "head"):
+            self.skip += 1
+        elif tag == "blockquote":
+            self._flush()
+            self.depth += 1
+        elif tag in self.BLOCKS:
+            self.pre += tag == "pre"
+            self._flush()
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "head"):
+            self.skip = max(self.skip - 1, 0)
+        elif tag == "blockquote":
+            self._flush()
+            self.depth = max(self.depth - 1, 0)
+        elif tag in self.BLOCKS:
+            self.pre -= tag == "pre" and self.pre > 0
+            self._flush()
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        if self.pre:
+            lines = data.split("\n")
+            self.current += lines[0]
+            for line in lines[1:]:
+                self._flush()
+                self.current = line
+        else:
+            self.current += " ".join(data.split()) if data.strip() else (
+                " " if self.current else "")
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML body; quotes become "> " lines."""
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    parser._flush()
+    lines = [("> " * depth + text.strip()).rstrip() if depth else text.rstrip()
+             for depth, text in parser.lines]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
