@@ -44,3 +44,14 @@ def test_wheel_carries_config_and_loads_it(tmp_path):
     assert proc.returncode == 0, proc.stderr
     shipped = tomllib.loads((ROOT / "config" / "defaults.toml").read_text())
     assert proc.stdout.strip() == shipped["ui"]["theme"]
+
+
+def test_a_command_imports_only_what_it_needs():
+    """`patchpilot series` must not pay for the HTTP stack or the Rust parser at start-up."""
+    code = ("import io, sys\nfrom patchpilot.cli.main import main\n"
+            "main(['series', '--help'], stdout=io.StringIO(), stderr=io.StringIO())\n"
+            "heavy = [m for m in ('requests', 'tree_sitter', 'tree_sitter_rust', 'sqlite3',"
+            " 'textual') if m in sys.modules]\nprint(heavy); sys.exit(1 if heavy else 0)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+

@@ -13,15 +13,21 @@ import os
 import sys
 from typing import TextIO
 
+import importlib
+
 from patchpilot import __version__
-from patchpilot.cli import (check_cmd, config_cmd, doctor_cmd, prep_cmd, recipients_cmd,
-                            replies_cmd, series_cmd)
-from patchpilot.cli import cover_cmd, send_cmd
 from patchpilot.cli.output import Output
 from patchpilot.core.errors import ExitCode, PatchpilotError
 
-COMMANDS = (series_cmd, prep_cmd, recipients_cmd, check_cmd, doctor_cmd, config_cmd, cover_cmd,
-            send_cmd, replies_cmd)
+# Subcommand modules, and the commands each registers. Only the module of the command being
+# run is imported (so `series` does not pay for requests, tree-sitter...); --help and unknown
+# words import them all.
+COMMANDS = {
+    "series_cmd": ("series",), "prep_cmd": ("new", "enroll"), "recipients_cmd": ("recipients",),
+    "check_cmd": ("check",), "doctor_cmd": ("doctor",), "config_cmd": ("config",),
+    "cover_cmd": ("cover", "prefixes"), "send_cmd": ("send", "export"),
+    "replies_cmd": ("replies",),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,7 +35,19 @@ class _Parser(argparse.ArgumentParser):
         raise PatchpilotError(message, hint=f"see {self.prog} --help")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _wanted(argv: list[str] | None) -> list[str]:
+    """The modules to import for `argv`: the one holding its command, else all of them."""
+    words = list(argv if argv is not None else sys.argv[1:])
+    while words[:1] == ["-C"]:
+        words = words[2:]
+    command = words[0] if words else None
+    for module, commands in COMMANDS.items():
+        if command in commands:
+            return [module]
+    return list(COMMANDS)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="patchpilot",
                      description="Check, address, send and follow Rust patch series for "
                                  "the Linux kernel. With no command, opens the TUI.")
@@ -37,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run as if started in DIR (a kernel git tree)")
     parser.add_argument("--version", action="version", version=f"patchpilot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMANDS:
-        module.register(sub)
+    for name in _wanted(argv) if argv is not None else COMMANDS:
+        importlib.import_module(f"patchpilot.cli.{name}").register(sub)
     return parser
 
 
@@ -48,7 +66,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
     out = Output(stdout or sys.stdout, stderr or sys.stderr)
     try:
         with contextlib.redirect_stdout(out.stdout):  # --help and --version print here
-            args = build_parser().parse_args(argv)
+            args = build_parser(argv if argv is not None else sys.argv[1:]).parse_args(argv)
         if args.command is None:
             return _open_tui(args)
         return args.handler(args, out)
@@ -74,4 +92,10 @@ def _open_tui(args) -> ExitCode:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(int(main()))
+    try:
+        code = int(main())
+        sys.stdout.flush()
+    except BrokenPipeError:  # `patchpilot series | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)
