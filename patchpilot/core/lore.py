@@ -17,6 +17,7 @@ import re
 import time
 import zlib
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -48,6 +49,14 @@ class ThreadData:
     transferred: int = 0
     changed: bool = False
     from_cache: bool = False
+    server_time: float | None = None  # the server's clock when it answered
+
+
+def _http_date(value: str | None) -> float | None:
+    try:
+        return parsedate_to_datetime(value).timestamp() if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def base_from_midmask(midmask: str | None) -> str | None:
@@ -81,11 +90,12 @@ class LoreClient:
     """Requests to one public-inbox base URL, with a cache under `cache_root`."""
 
     def __init__(self, base: str, cache_root: Path, timeout: float = 10.0, retries: int = 2,
-                 backoff: float = 0.5, full_every: float = 86400.0, skew: float = 120.0):
+                 backoff: float = 0.5, full_every: float = 86400.0, margin: float = 5.0):
         self.base = base.rstrip("/")
         self.cache = Path(cache_root) / hashlib.sha256(self.base.encode()).hexdigest()[:16]
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
-        self.full_every, self.skew = full_every, skew
+        self.full_every, self.margin = full_every, margin
+        self.server_time: float | None = None
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "patchpilot"
 
@@ -107,6 +117,7 @@ class LoreClient:
                 last = f"HTTP {resp.status_code}"
                 continue
             head = sum(len(k) + len(v) + 4 for k, v in resp.headers.items()) + 17
+            self.server_time = _http_date(resp.headers.get("Date"))
             return resp.status_code, body, len(body) + head
         raise LoreUnreachable(self.base, last)
 
@@ -155,7 +166,8 @@ class LoreClient:
             mbox = gunzip(data_path.read_bytes())
         except (OSError, ValueError, zlib.error, PatchpilotError):
             return None
-        return ThreadData(msgid, mbox, float(meta.get("fetched_at", 0)), from_cache=True)
+        return ThreadData(msgid, mbox, float(meta.get("fetched_at", 0)), from_cache=True,
+                          server_time=meta.get("server_time"))
 
     def _store(self, thread: ThreadData) -> None:
         data_path, meta_path = self._paths(thread.msgid)
@@ -165,6 +177,7 @@ class LoreClient:
         tmp.replace(data_path)
         meta_path.write_text(json.dumps({"msgid": thread.msgid, "base": self.base,
                                          "fetched_at": thread.fetched_at,
+                                         "server_time": thread.server_time,
                                          "sha256": hashlib.sha256(thread.mbox).hexdigest()}))
 
     # -- threads ------------------------------------------------------------------------
@@ -181,18 +194,20 @@ class LoreClient:
         mbox = mbox if mbox is not None else b""
         changed = old is None or hashlib.sha256(mbox).digest() != \
             hashlib.sha256(old.mbox).digest()
-        fresh = ThreadData(msgid, mbox, now, transferred=cost, changed=changed)
+        fresh = ThreadData(msgid, mbox, now, transferred=cost, changed=changed,
+                           server_time=self.server_time)
         self._store(fresh)
         return fresh
 
     def _incremental(self, old: ThreadData, subjects: tuple[str, ...], now: float) -> ThreadData:
-        since = int(old.fetched_at - self.skew)
+        # The server's own clock (its Date header) bounds what is new: no client clock skew.
+        since = int((old.server_time or old.fetched_at) - self.margin)
         terms = " OR ".join(f's:"{s}"' for s in subjects)
         found, cost = self.search(f"rt:{since}.. AND ({terms})")
         messages = split_mbox(old.mbox)
         added = merge_into_thread(messages, split_mbox(found), old.msgid)
         fresh = ThreadData(old.msgid, join_mbox(messages) if added else old.mbox, now,
-                           transferred=cost, changed=bool(added))
+                           transferred=cost, changed=bool(added), server_time=self.server_time)
         self._store(fresh)
         return fresh
 

@@ -96,14 +96,26 @@ def parse_mail(raw: bytes, limit: int = MAX_MESSAGE) -> Mail:
     if len(raw) > limit:
         raise MailTooLarge(len(raw), limit)
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    name, addr = email.utils.parseaddr(_header(msg, "From"))
+    name, addr = _sender(_header(msg, "From"))
     body, is_html = _body(msg)
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
     return Mail(
         msgid=clean_msgid(_header(msg, "Message-ID")) or "", subject=_header(msg, "Subject"),
         sender=f"{name} <{addr}>" if name and addr else (addr or name), address=addr.lower(),
         date=_iso_date(_header(msg, "Date")), in_reply_to=clean_msgid(_header(msg, "In-Reply-To")),
         references=all_msgids(_header(msg, "References")), body=body, html=is_html,
         size=len(raw))
+
+
+def _sender(value: str) -> tuple[str, str]:
+    """(name, address) of a From header, also when it is not RFC 5322 clean."""
+    name, addr = email.utils.parseaddr(value)
+    if addr and "@" in addr:
+        return name, addr
+    match = re.search(r"^(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$", value)
+    if match:
+        return match.group(1).strip().strip('"'), match.group(2)
+    return value.strip(), ""
 
 
 def _header(msg, name: str) -> str:
@@ -221,8 +233,7 @@ class _HtmlText(HTMLParser):
                 self._flush()
                 self.current = line
         else:
-            self.current += " ".join(data.split()) if data.strip() else (
-                " " if self.current else "")
+            self.current += re.sub(r"\s+", " ", data)
 
 
 def html_to_text(html: str) -> str:
@@ -231,6 +242,6 @@ def html_to_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     parser._flush()
-    lines = [("> " * depth + text.strip()).rstrip() if depth else text.rstrip()
+    lines = [("> " * depth + text.strip()).rstrip() if depth else text.strip()
              for depth, text in parser.lines]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"

@@ -130,7 +130,7 @@ def collect(repo: GitRepo, branch: str | None = None, refresh: bool = False,
     """The review of every sent revision of the series on `branch`."""
     config = config or Config(repo)
     client = client or make_client(repo, config)
-    series = load_series(repo, branch, light=True, allow_empty=True)
+    series = load_series(repo, branch, allow_empty=True)  # light loads skip the sent history
     if not series.sent:
         raise PatchpilotError(f"{series.branch} has no sent revision to follow",
                               hint="send the series first (b4 send)")

@@ -21,6 +21,7 @@ TRAILER_NAMES = ("Reviewed-by", "Acked-by", "Tested-by", "Suggested-by", "Report
 _TRAILER = re.compile(r"^\s*(" + "|".join(TRAILER_NAMES) + r")\s*:\s*(\S.*)$", re.I)
 _CANON = {name.lower(): name for name in TRAILER_NAMES}
 _BRACKET = re.compile(r"\[([^\]]*)\]")
+_GREETING = re.compile(r"^\s*((hi|hello|hey|dear)\b[^.!?]{0,40}[,!]?|thanks[,!.]?|)\s*$", re.I)
 _NAK = re.compile(r"^\s*(NAK|NACK|Nacked-by:)", re.M)
 _ATTRIBUTION = re.compile(r"(wrote|writes|a écrit|schrieb)\s*:\s*$", re.I)
 BOT_ADDRESSES = ("lkp@intel.com", "syzbot", "noreply@", "ci_notify@", "patchwork-bot",
@@ -200,8 +201,8 @@ def extract_comments(blocks, index: DiffIndex | None) -> list[Comment]:
             quote = lines
             continue
         text = "\n".join(l for l in lines if not _TRAILER.match(l)).strip("\n")
-        if not text.strip():
-            continue
+        if all(_GREETING.match(l) for l in text.splitlines()):
+            continue  # nothing but greetings or blank lines
         unq = [_unquote(l) for l in quote]
         file, line = index.locate(unq) if index and unq else (None, None)
         shown = "\n".join(quote[-QUOTE_KEEP:]).strip("\n")
