@@ -47,6 +47,7 @@ class SeriesScreen(Screen):
         Binding("r", "refresh", "Refresh", id="series.refresh"),
         Binding("c", "open_checks", "Checks", id="series.checks"),
         Binding("m", "open('recipients')", "Recipients", id="series.recipients"),
+        Binding("v", "open('replies')", "Replies", id="series.replies"),
         Binding("s", "open('send')", "Send", id="series.send"),
         Binding("e", "open('cover')", "Cover letter", id="series.cover"),
         Binding("q", "app.pop_screen", "Back", id="series.back"),
