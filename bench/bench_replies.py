@@ -1,0 +1,123 @@
+"""Following a review: parse and map a generated 300-message thread, and what a refresh of an
+unchanged thread transfers against a plain `t.mbox.gz` re-fetch, on a real public-inbox server
+on loopback (Debian's public-inbox; `apt-get install public-inbox libsearch-xapian-perl`).
+
+1. Parse + map: split the mbox, decode every message, find the patch each reply answers,
+   split quotes from comments and map every quote to file and new-file line. Target: well
+   under a second. Median of 5 runs.
+2. Refresh: a thread of `--deliver` messages (default 40; public-inbox-mda takes ~0.4 s per
+   message) is fetched once; then patchpilot's refresh (one `rt:` search on the server's own
+   clock, answered 404 when nothing is new) vs a plain re-fetch of `t.mbox.gz`. Bytes are the
+   HTTP body plus headers as received.
+Prints the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT  # noqa: F401  (puts the project on sys.path)
+
+from patchpilot.core.lore import LoreClient, subject_terms
+from patchpilot.core.mail import join_mbox, parse_mail, split_mbox
+from patchpilot.core.review import analyse_thread
+
+FILE_LINES = 200
+
+
+def source(k: int) -> list[str]:
+    return [f"    let value_{k}_{i} = compute({i}); // line {i}" for i in range(FILE_LINES)]
+
+
+def patch_mail(k: int, total: int) -> bytes:
+    lines = source(k)
+    diff = (f"diff --git a/samples/rust/f{k}.rs b/samples/rust/f{k}.rs\nnew file mode 100644\n"
+            f"--- /dev/null\n+++ b/samples/rust/f{k}.rs\n@@ -0,0 +1,{FILE_LINES} @@\n"
+            + "".join(f"+{l}\n" for l in lines))
+    return (f"From: Dev <dev@example.org>\nTo: list@example.org\nSubject: [PATCH {k}/{total}] "
+            f"samples: rust: add f{k}\nMessage-ID: <p{k}@bench>\nIn-Reply-To: <cover@bench>\n"
+            f"References: <cover@bench>\nDate: Mon, 01 Jan 2024 00:00:0{k} +0000\n\n"
+            f"Add f{k}.\n\nSigned-off-by: Dev <dev@example.org>\n---\n{diff}-- \n2.39.2\n"
+            ).encode()
+
+
+def reply_mail(n: int, patches: int) -> bytes:
+    k = n % patches + 1
+    at = (n * 7) % (FILE_LINES - 4)
+    quote = "\n".join(f"> +{l}" for l in source(k)[at:at + 3])
+    return (f"From: Reviewer {n} <r{n}@example.com>\nTo: list@example.org\n"
+            f"Subject: Re: [PATCH {k}/{patches}] samples: rust: add f{k}\n"
+            f"Message-ID: <r{n}@bench>\nIn-Reply-To: <p{k}@bench>\n"
+            f"References: <cover@bench> <p{k}@bench>\nDate: Tue, 02 Jan 2024 00:00:00 +0000\n\n"
+            f"On Mon, Dev wrote:\n{quote}\n\nThis line wants a comment ({n}).\n\n"
+            f"> +{source(k)[at + 3]}\n\nAnd a second one.\n\n"
+            f"Reviewed-by: Reviewer {n} <r{n}@example.com>\n").encode()
+
+
+def thread(count: int, patches: int = 3) -> list[bytes]:
+    cover = (b"From: Dev <dev@example.org>\nTo: list@example.org\nSubject: [PATCH 0/3] "
+             b"samples: rust: bench\nMessage-ID: <cover@bench>\n"
+             b"Date: Mon, 01 Jan 2024 00:00:00 +0000\n\nA bench series.\n")
+    mails = [cover] + [patch_mail(k, patches) for k in range(1, patches + 1)]
+    return mails + [reply_mail(n, patches) for n in range(count - len(mails))]
+
+
+def parse_and_map(mbox: bytes) -> tuple[float, int]:
+    start = time.perf_counter()
+    result = analyse_thread([parse_mail(raw) for raw in split_mbox(mbox)], "cover@bench")
+    elapsed = time.perf_counter() - start
+    mapped = sum(c.line is not None for r in result.replies for c in r.comments)
+    return elapsed, mapped
+
+
+def bench_parse() -> None:
+    mbox = join_mbox(thread(300))
+    runs = [parse_and_map(mbox) for _ in range(5)]
+    mapped = runs[0][1]
+    print(f"parse+map 300-message thread ({len(mbox) // 1024} KiB): "
+          f"median {statistics.median(r[0] for r in runs) * 1000:.0f} ms, "
+          f"{mapped} comments mapped to file:line")
+
+
+def bench_refresh(count: int) -> None:
+    import sys
+    sys.path.insert(0, str(ROOT))
+    from tests.publicinbox import PublicInbox
+
+    with tempfile.TemporaryDirectory() as tmp, PublicInbox(Path(tmp) / "pi") as inbox:
+        os.environ.setdefault("HOME", tmp)
+        mails = thread(count)
+        for raw in mails:
+            inbox.deliver(raw)
+        time.sleep(3)  # the last delivery is older than the margin, as for a quiet thread
+        client = LoreClient(inbox.base, Path(tmp) / "cache", margin=2.0)
+        first = client.thread("cover@bench", refresh=True)
+        subjects = subject_terms([parse_mail(m).subject for m in mails[:4]])
+        start = time.perf_counter()
+        again = client.thread("cover@bench", refresh=True, subjects=subjects)
+        took = time.perf_counter() - start
+        start = time.perf_counter()
+        _, full_cost = client.fetch_thread_full("cover@bench")
+        full_took = time.perf_counter() - start
+        assert len(split_mbox(again.mbox)) == len(mails) == len(split_mbox(first.mbox))
+    print(f"refresh of an unchanged {count}-message thread: {again.transferred} bytes "
+          f"({took * 1000:.0f} ms); plain t.mbox.gz re-fetch: {full_cost} bytes "
+          f"({full_took * 1000:.0f} ms); ratio {again.transferred / full_cost:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deliver", type=int, default=40,
+                        help="messages in the thread served by public-inbox")
+    args = parser.parse_args()
+    bench_parse()
+    bench_refresh(args.deliver)
+
+
+if __name__ == "__main__":
+    main()
