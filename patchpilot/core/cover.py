@@ -15,6 +15,7 @@ from pathlib import Path
 from patchpilot.core import b4cli
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.prep import require_b4_checkout
 from patchpilot.core.series import Series
 
 RESEND = "RESEND"
@@ -74,13 +75,7 @@ def _require_b4(series: Series) -> None:
 
 
 def _require_clean(repo: GitRepo, series: Series) -> None:
-    _require_b4(series)
-    if repo.current_branch() != series.branch:
-        raise PatchpilotError(f"{series.branch} is not checked out",
-                              hint=f"git switch {series.branch}")
-    if repo.is_dirty():
-        raise PatchpilotError("the work tree has uncommitted changes (b4 refuses to edit)",
-                              hint="commit or stash them first")
+    require_b4_checkout(repo, series, "edit the cover")
 
 
 def raw_cover(repo: GitRepo, series: Series) -> str:

@@ -13,10 +13,21 @@ from patchpilot.core.series import Series, load_series
 from patchpilot.core.tracking import read_tracking
 
 
-def _require_clean(repo: GitRepo) -> None:
+def _require_clean(repo: GitRepo, doing: str = "work on it") -> None:
     if repo.is_dirty():
-        raise PatchpilotError("the work tree has uncommitted changes",
-                              hint="commit or stash them first (b4 refuses a dirty tree)")
+        raise PatchpilotError(f"the work tree has uncommitted changes (b4 refuses to {doing})",
+                              hint="commit or stash them first")
+
+
+def require_b4_checkout(repo: GitRepo, series: Series, doing: str) -> None:
+    """What every b4 rewrite or send needs: b4 manages the branch, it is checked out, clean."""
+    if not series.b4_managed:
+        raise PatchpilotError(f"{series.branch} is not managed by b4: cannot {doing}",
+                              hint="enroll it first: patchpilot enroll BASE")
+    if repo.current_branch() != series.branch:
+        raise PatchpilotError(f"{series.branch} is not checked out",
+                              hint=f"git switch {series.branch}")
+    _require_clean(repo, doing)
 
 
 def new_series(repo: GitRepo, name: str, fork_point: str | None = None) -> Series:

@@ -20,6 +20,7 @@ from patchpilot.core import b4cli
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
 from patchpilot.core.patches import split_message
+from patchpilot.core.prep import require_b4_checkout
 from patchpilot.core.recipients import SeriesRecipients, bare
 from patchpilot.core.series import Series
 
@@ -54,15 +55,7 @@ def _hook(*args: str) -> str:
 
 def write_cover(repo: GitRepo, series: Series, result: SeriesRecipients) -> str:
     """Write the recipients into the cover of `series` (the current branch); return the backup."""
-    if not series.b4_managed:
-        raise PatchpilotError(f"{series.branch} is not managed by b4: no cover to write to",
-                              hint="enroll it first: patchpilot enroll BASE")
-    if repo.current_branch() != series.branch:
-        raise PatchpilotError(f"{series.branch} is not checked out",
-                              hint=f"git switch {series.branch}")
-    if repo.is_dirty():
-        raise PatchpilotError("the work tree has uncommitted changes",
-                              hint="commit or stash them first (b4 refuses a dirty tree)")
+    require_b4_checkout(repo, series, "write its cover")
     b4cli.version(repo.top)
     backup = backup_ref(repo, series.branch)
     with tempfile.TemporaryDirectory(prefix="patchpilot-") as tmp:

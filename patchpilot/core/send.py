@@ -24,6 +24,7 @@ from patchpilot.core import b4cli
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
 from patchpilot.core.sendlog import COMPLETE, FAILED, PARTIAL, Attempt, SendLog, position
+from patchpilot.core.prep import require_b4_checkout
 from patchpilot.core.series import Series
 from patchpilot.core.preflight import b4_needs, check_identity, lore_link, transport_config
 
@@ -134,18 +135,10 @@ def plan(repo: GitRepo, series: Series, mode: str = "send",
 
 
 def _require_sendable(repo: GitRepo, series: Series) -> None:
-    if not series.b4_managed:
-        raise PatchpilotError(f"{series.branch} is not managed by b4",
-                              hint="enroll it first: patchpilot enroll BASE")
-    if repo.current_branch() != series.branch:
-        raise PatchpilotError(f"{series.branch} is not checked out",
-                              hint=f"git switch {series.branch}")
-    if not series.patches:
+    if series.b4_managed and not series.patches:
         raise PatchpilotError(f"{series.branch} has no patches to send",
                               hint="commit your work on the branch first")
-    if repo.is_dirty():
-        raise PatchpilotError("the work tree has uncommitted changes (b4 refuses to send)",
-                              hint="commit or stash them, then send again")
+    require_b4_checkout(repo, series, "send")
     check_identity(repo)
 
 
