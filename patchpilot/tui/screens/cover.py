@@ -108,24 +108,17 @@ class CoverScreen(Screen):
             self.save_prefixes(cover.compose_prefixes(self.series.prefixes, rfc=rfc))
 
     def action_save(self) -> None:
-        self.save(self.query_one(TextArea).text)
+        self.write(cover.set_cover, self.query_one(TextArea).text)
 
-    @work(thread=True, exclusive=True, group="cover-write")
-    def save(self, text: str) -> None:
-        try:
-            repo = self.app.repo
-            series = load_series(repo, self.branch, allow_empty=True)
-            cover.set_cover(repo, series, text)
-            self.post_message(CoverSaved(load_series(repo, self.branch, allow_empty=True)))
-        except PatchpilotError as exc:
-            self.post_message(LoadFailed(exc))
-
-    @work(thread=True, exclusive=True, group="cover-write")
     def save_prefixes(self, prefixes: list[str]) -> None:
+        self.write(cover.set_prefixes, prefixes)
+
+    @work(thread=True, exclusive=True, group="cover-write")
+    def write(self, change, value) -> None:
+        """Apply one cover change through b4 (`change(repo, series, value)`), then reload."""
         try:
             repo = self.app.repo
-            series = load_series(repo, self.branch, allow_empty=True)
-            cover.set_prefixes(repo, series, prefixes)
+            change(repo, load_series(repo, self.branch, allow_empty=True), value)
             self.post_message(CoverSaved(load_series(repo, self.branch, allow_empty=True)))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
