@@ -126,8 +126,10 @@ def open_db(repo: GitRepo) -> ReviewDB:
 
 
 def collect(repo: GitRepo, branch: str | None = None, refresh: bool = False,
-            config: Config | None = None, client: LoreClient | None = None) -> RepliesReport:
-    """The review of every sent revision of the series on `branch`."""
+            config: Config | None = None, client: LoreClient | None = None,
+            cache_only: bool = False) -> RepliesReport:
+    """The review of every sent revision of the series on `branch`; `cache_only` never
+    touches the network (a revision with nothing cached has no messages)."""
     config = config or Config(repo)
     client = client or make_client(repo, config)
     series = load_series(repo, branch, allow_empty=True)  # light loads skip the sent history
@@ -139,20 +141,21 @@ def collect(repo: GitRepo, branch: str | None = None, refresh: bool = False,
     db = open_db(repo)
     try:
         for sent in series.sent:
-            report.revisions.append(_revision(repo, client, db, sent, refresh, own, report))
-        if refresh and report.offline is None and series.change_id:
+            report.revisions.append(_revision(repo, client, db, sent, refresh, own, report,
+                                              cache_only))
+        if refresh and not cache_only and report.offline is None and series.change_id:
             report.newer_revisions = _newer(client, series, report)
     finally:
         db.close()
     return report
 
 
-def _revision(repo, client, db, sent, refresh, own, report) -> RevisionView:
+def _revision(repo, client, db, sent, refresh, own, report, cache_only=False) -> RevisionView:
     cover = sent.msgids[0].strip("<>") if sent.msgids else None
     view = RevisionView(sent.revision, cover, None)
     if cover is None:
         return view
-    data = _fetch(client, cover, refresh, report)
+    data = client.cached(cover) if cache_only else _fetch(client, cover, refresh, report)
     if data is None:
         return view
     view.fetched_at, view.transferred = data.fetched_at, data.transferred
