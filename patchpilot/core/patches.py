@@ -122,3 +122,13 @@ def parse_trailers(body: str) -> list[Trailer]:
         else:
             return []
     return trailers
+
+
+REVIEW_TRAILERS = ("reviewed-by", "acked-by", "tested-by", "reviewed-and-tested-by")
+
+
+def without_review_trailers(body: str) -> str:
+    """`body` without the review trailers b4 collects from the list (Reviewed-by, Acked-by,
+    Tested-by): what a message says once the review's tags are set aside."""
+    return "\n".join(line for line in body.splitlines()
+                     if line.split(":", 1)[0].strip().lower() not in REVIEW_TRAILERS).strip()

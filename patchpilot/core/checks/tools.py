@@ -28,6 +28,7 @@ from patchpilot.core.checks.rust_imports import tree_context
 from patchpilot.core.checks.rust_rules import RULES, check_rust_file
 from patchpilot.core.checks.rust_source import TreeContext
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.patches import without_review_trailers
 
 Outcome = tuple[list[list[Finding]], bool]
 _CHECKS_DIR = Path(__file__).resolve().parent
@@ -116,12 +117,15 @@ def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
     """What determines `tool`'s findings for one patch."""
     patch = pin.patch
     files = tuple(f.key() for f in pin.files)
+    # Review tags b4 picks up from the list (canonical "Name: Name <addr>" lines) do not
+    # change what a check finds, so a reroll that only gained them reuses its results.
+    body = without_review_trailers(patch.body)
     if tool == "checkpatch":
-        parts = (patch.patch_id, patch.author, patch.subject, patch.body, files)
+        parts = (patch.patch_id, patch.author, patch.subject, body, files)
     elif tool in ("rustfmt", "rust"):
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files))
     else:
-        parts = (patch.author, patch.subject, patch.body, tuple(pin.paths),
+        parts = (patch.author, patch.subject, body, tuple(pin.paths),
                  ctx.history_prefix(pin.paths))
     return _digest(tool, ctx.fingerprint(tool), parts)
 

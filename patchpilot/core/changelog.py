@@ -1,0 +1,144 @@
+"""The "Changes in vN" block drafted from the comparison and the addressed review comments.
+
+`draft` turns the range-diff (rangediff.PatchChange) and the comments marked addressed into
+bullet lines in the kernel's usual terse style; `fill_cover` puts them into the cover in
+place of b4's EDITME lines (or of patchpilot's previous draft), leaving b4's `Link to vN`
+line as b4 wrote it. `write_changelog` stores the result through b4 (cover.set_cover) inside
+a guarded rewrite. No UI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from patchpilot.core import cover, rewrite
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.paths import repo_state_dir
+from patchpilot.core.rangediff import PatchChange
+from patchpilot.core.series import Series
+from patchpilot.core.text import safe_text
+
+QUOTE_LEN = 70
+
+
+@dataclass
+class Addressed:
+    """A review comment the user marked addressed, and where it lands now."""
+
+    reviewer: str
+    text: str
+    old_patch: int  # 0: the cover
+    new_patch: int | None
+
+
+def _name(sender: str) -> str:
+    name = sender.split("<", 1)[0].strip().strip('"')
+    return name or sender.strip("<>")
+
+
+def _excerpt(text: str) -> str:
+    first = " ".join(safe_text(text, 400).split())
+    return first if len(first) <= QUOTE_LEN else first[:QUOTE_LEN - 3].rstrip() + "..."
+
+
+def draft(changes: list[PatchChange], addressed: list[Addressed]) -> list[str]:
+    """The bullet lines of the changelog (each starts with "- ")."""
+    lines: list[str] = []
+    by_patch: dict[int | None, list[Addressed]] = {}
+    for item in addressed:
+        by_patch.setdefault(item.new_patch if item.old_patch else 0, []).append(item)
+    for item in by_patch.pop(0, []):
+        lines.append(f'- Addressed {_name(item.reviewer)}\'s comment on the cover: '
+                     f'"{_excerpt(item.text)}"')
+    tags: list[str] = []
+    for change in changes:
+        lines += _patch_lines(change, by_patch.pop(change.new, []) if change.new else [])
+        tags += [t for t in change.trailers_added if t not in tags]
+    for items in by_patch.values():  # comments on patches that were dropped
+        for item in items:
+            lines.append(f'- Addressed {_name(item.reviewer)}\'s comment: '
+                         f'"{_excerpt(item.text)}"')
+    if tags:
+        people = "; ".join(f"{t.split(':', 1)[0]} from {_name(t.split(':', 1)[1])}"
+                           for t in tags)
+        lines.append(f"- Collected tags: {people}")
+    return lines or ["- No changes to the patches"]
+
+
+def _patch_lines(change: PatchChange, addressed: list[Addressed]) -> list[str]:
+    where = f"patch {change.new}" if change.new else f"patch {change.old} of the last version"
+    subject = safe_text(change.subject, 120)
+    out = []
+    if change.status == "new":
+        out.append(f"- New {where}: {subject}")
+    elif change.status == "dropped":
+        out.append(f"- Dropped {subject}")
+    elif change.status == "changed":
+        what = ", ".join(change.files) or "the code"
+        if change.functions:
+            what += " (" + "; ".join(change.functions[:3]) + ")"
+        out.append(f"- {subject} ({where}): changed {what}")
+    if change.message == "edited":
+        out.append(f"- {subject} ({where}): reworded the commit message")
+    if change.reordered:
+        out.append(f"- Moved {subject} to {where}")
+    for item in addressed:
+        out.append(f'  - addresses {_name(item.reviewer)}\'s comment: "{_excerpt(item.text)}"')
+    if addressed and len(out) == len(addressed):  # comment addressed, patch unchanged
+        out.insert(0, f"- {subject} ({where}):")
+    return out
+
+
+# -- the cover ----------------------------------------------------------------------------
+
+def _header(revision: int) -> re.Pattern:
+    return re.compile(rf"^Changes in v{revision}:\s*$", re.M)
+
+
+def _memory(repo: GitRepo, series: Series):
+    key = re.sub(r"[^\w.-]", "_", series.change_id or series.branch)
+    return repo_state_dir(repo.git_dir) / "changelog" / f"{key}-v{series.revision}.txt"
+
+
+def fill_cover(text: str, revision: int, lines: list[str], previous: str | None,
+               force: bool = False) -> str:
+    """`text` with `lines` in its "Changes in vN" block (see the module docstring)."""
+    match = _header(revision).search(text)
+    if match is None:
+        raise PatchpilotError(f"the cover has no \"Changes in v{revision}:\" block",
+                              hint="b4 writes it when the series is rerolled; add the line "
+                                   "under --- in the cover")
+    head, rest = text[:match.end()], text[match.end():]
+    block, tail = _split_block(rest)
+    entries = [ln for ln in block if not ln.lstrip().startswith("- Link to v")]
+    links = [ln for ln in block if ln.lstrip().startswith("- Link to v")]
+    own = previous is not None and "\n".join(entries).strip() == previous.strip()
+    placeholder = all("EDITME" in ln for ln in entries if ln.strip())
+    if not (own or placeholder or force):
+        raise PatchpilotError(f"the Changes in v{revision} block was written by hand",
+                              hint="edit it in the cover, or replace it with --force")
+    return head + "\n" + "\n".join([*lines, *links]) + "\n" + tail
+
+
+def _split_block(rest: str) -> tuple[list[str], str]:
+    """The changelog lines right after the header, and what follows them."""
+    lines = rest.lstrip("\n").split("\n")
+    block = []
+    while lines and (lines[0].startswith(("-", " ")) and lines[0].strip()):
+        block.append(lines.pop(0))
+    return block, "\n".join(lines)
+
+
+def write_changelog(repo: GitRepo, series: Series, lines: list[str],
+                    force: bool = False) -> str:
+    """Write `lines` into the cover (through b4); return the new cover text."""
+    memory = _memory(repo, series)
+    previous = memory.read_text() if memory.exists() else None
+    text = fill_cover(cover.raw_cover(repo, series), series.revision, lines, previous, force)
+    with rewrite.guarded(repo, series.branch, f"changelog for v{series.revision}"):
+        cover.set_cover(repo, series, text)
+    memory.parent.mkdir(parents=True, exist_ok=True)
+    memory.write_text("\n".join(lines))
+    return text

@@ -1,0 +1,168 @@
+"""Rewrites of the user's branch, made safe: a backup ref first, a journal, and an undo.
+
+Every rewrite patchpilot makes (trailers applied, the changelog written into the cover) runs
+inside `guarded(...)`: the branch tip is saved as `refs/patchpilot/backup/<branch>/<n>`, a
+journal entry marks the rewrite as started, and on any failure the branch is put back where it
+was. A rewrite killed halfway leaves a started entry: `recover` finds it the next time and puts
+the branch back (keeping a backup of the half-done state), so a branch is only ever as before
+or as after a rewrite. `undo` takes back the last finished rewrite. No UI.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.paths import repo_state_dir
+from patchpilot.core.sendlog import write_atomic
+
+BACKUP_PREFIX = "refs/patchpilot/backup"
+_ACTIVE: dict[str, "Rewrite"] = {}  # branch -> the outer rewrite in progress
+
+
+@dataclass
+class Rewrite:
+    """One rewrite of one branch: what, from which tip to which, and its backup ref."""
+
+    branch: str
+    what: str
+    before: str
+    backup: str
+    started: float
+    after: str | None = None
+    state: str = "started"  # started, done, failed, recovered, undone
+
+
+def _journal_path(repo: GitRepo) -> Path:
+    return repo_state_dir(repo.git_dir) / "rewrites.json"
+
+
+def history(repo: GitRepo) -> list[Rewrite]:
+    """Every rewrite recorded in this repository, oldest first (an unreadable journal is
+    an error: it is what undo relies on)."""
+    path = _journal_path(repo)
+    if not path.exists():
+        return []
+    try:
+        return [Rewrite(**item) for item in json.loads(path.read_text())]
+    except (OSError, ValueError, TypeError) as exc:
+        raise PatchpilotError(f"cannot read the rewrite journal {path}: {exc}",
+                              hint="the backup refs are intact: git for-each-ref "
+                                   f"{BACKUP_PREFIX}") from None
+
+
+def _save(repo: GitRepo, entries: list[Rewrite]) -> None:
+    path = _journal_path(repo)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps([asdict(e) for e in entries], indent=1))
+
+
+def _update(repo: GitRepo, entry: Rewrite) -> None:
+    entries = history(repo)
+    for i, old in enumerate(entries):
+        if old.backup == entry.backup:
+            entries[i] = entry
+    _save(repo, entries)
+
+
+def backup(repo: GitRepo, branch: str, tip: str) -> str:
+    """Save `tip` under a new backup ref for `branch`; return the ref."""
+    existing = repo.run("for-each-ref", "--format=%(refname)", f"{BACKUP_PREFIX}/{branch}/")
+    numbers = [int(r.rsplit("/", 1)[1]) for r in existing.splitlines()
+               if r.rsplit("/", 1)[1].isdigit()]
+    ref = f"{BACKUP_PREFIX}/{branch}/{max(numbers, default=0) + 1}"
+    repo.run("update-ref", ref, tip, "")
+    return ref
+
+
+def tip_of(repo: GitRepo, branch: str) -> str:
+    tip = repo.rev_parse(f"refs/heads/{branch}")
+    if tip is None:
+        raise PatchpilotError(f"no branch {branch}", hint="git branch -a lists them")
+    return tip
+
+
+def move_branch(repo: GitRepo, branch: str, target: str, expected: str) -> None:
+    """Point `branch` at `target` if it is still at `expected`; the work tree follows when
+    the branch is checked out (`git reset --keep` refuses to lose local changes)."""
+    if repo.current_branch() == branch:
+        if repo.rev_parse("HEAD") != expected:
+            raise PatchpilotError(f"{branch} moved while patchpilot was working on it",
+                                  hint="nothing was changed; look at git reflog")
+        repo.run("reset", "--quiet", "--keep", target)
+    else:
+        repo.run("update-ref", "-m", "patchpilot: restore", f"refs/heads/{branch}", target,
+                 expected)
+
+
+@contextmanager
+def guarded(repo: GitRepo, branch: str, what: str):
+    """Run a rewrite of `branch`: back up, journal, and restore on any failure. Nested
+    rewrites of the same branch are part of the outer one (one backup, all or nothing)."""
+    if branch in _ACTIVE:
+        yield _ACTIVE[branch]
+        return
+    recover(repo, branch)
+    before = tip_of(repo, branch)
+    entry = Rewrite(branch, what, before, backup(repo, branch, before), time.time())
+    _save(repo, history(repo) + [entry])
+    _ACTIVE[branch] = entry
+    try:
+        yield entry
+    except BaseException:
+        _ACTIVE.pop(branch, None)
+        now = repo.rev_parse(f"refs/heads/{branch}")
+        if now is not None and now != before:
+            move_branch(repo, branch, before, now)
+        entry.state = "failed"
+        _update(repo, entry)
+        raise
+    _ACTIVE.pop(branch, None)
+    entry.after, entry.state = tip_of(repo, branch), "done"
+    _update(repo, entry)
+
+
+def recover(repo: GitRepo, branch: str) -> Rewrite | None:
+    """Put `branch` back before a rewrite that was interrupted (killed) halfway."""
+    entries = [e for e in history(repo) if e.branch == branch and e.state == "started"]
+    if not entries:
+        return None
+    entry = entries[-1]
+    now = repo.rev_parse(f"refs/heads/{branch}")
+    if now is not None and now != entry.before:
+        backup(repo, branch, now)  # keep the half-done state too: nothing is lost
+        move_branch(repo, branch, entry.before, now)
+    entry.state = "recovered"
+    _update(repo, entry)
+    return entry
+
+
+def last_undoable(repo: GitRepo, branch: str) -> Rewrite | None:
+    done = [e for e in history(repo) if e.branch == branch and e.state == "done"]
+    return done[-1] if done else None
+
+
+def undo(repo: GitRepo, branch: str) -> Rewrite:
+    """Take back the last finished rewrite of `branch` (only if nothing moved it since)."""
+    entry = last_undoable(repo, branch)
+    if entry is None:
+        raise PatchpilotError(f"no patchpilot rewrite of {branch} to undo",
+                              hint=f"backups are under {BACKUP_PREFIX}/{branch}/")
+    now = tip_of(repo, branch)
+    if now != entry.after:
+        raise PatchpilotError(
+            f"{branch} changed after the last rewrite ({entry.what}); undo would lose that work",
+            hint=f"the state before it is kept at {entry.backup}", exit_code=ExitCode.FAILURE)
+    if repo.current_branch() == branch and repo.is_dirty():
+        raise PatchpilotError("the work tree has uncommitted changes",
+                              hint="commit or stash them first; nothing was changed")
+    backup(repo, branch, now)
+    move_branch(repo, branch, entry.before, now)
+    entry.state = "undone"
+    _update(repo, entry)
+    return entry
