@@ -1,0 +1,68 @@
+"""The drafted changelog and where it goes in the cover (pure functions, no git)."""
+
+from __future__ import annotations
+
+import pytest
+
+from patchpilot.core.changelog import Addressed, draft, fill_cover
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.rangediff import PatchChange
+
+COVER = """\
+rust: phy: docs
+
+Body.
+
+---
+Changes in v2:
+- EDITME: describe what is new in this series revision.
+- EDITME: use bulletpoints and terse descriptions.
+- Link to v1: https://patch.msgid.link/20260101-x-v1-0-abc@example.org
+
+"""
+
+
+def changes() -> list[PatchChange]:
+    return [
+        PatchChange(1, 1, "rust: a", "unchanged", message="trailers",
+                    trailers_added=["Reviewed-by: Rev One <rev1@example.com>"]),
+        PatchChange(2, 2, "rust: b", "changed", files=["rust/kernel/b.rs"],
+                    functions=["impl Foo"]),
+        PatchChange(None, 3, "rust: c", "new"),
+        PatchChange(3, None, "rust: old", "dropped"),
+    ]
+
+
+def test_draft_names_changes_comments_and_tags():
+    lines = draft(changes(), [Addressed('"Rev, Two" <rev2@example.com>', "Use pr_debug\nhere",
+                                        2, 2),
+                              Addressed("Maint <m@example.com>", "Split this " + "x" * 100,
+                                        0, None)])
+    assert lines[0].startswith("- Addressed Maint's comment on the cover: \"Split this")
+    assert lines[0].endswith('..."') and len(lines[0]) < 130
+    assert "- rust: b (patch 2): changed rust/kernel/b.rs (impl Foo)" in lines
+    assert '  - addresses Rev, Two\'s comment: "Use pr_debug here"' in lines
+    assert "- New patch 3: rust: c" in lines and "- Dropped rust: old" in lines
+    assert lines[-1] == "- Collected tags: Reviewed-by from Rev One"
+    assert not any("rust: a" in line for line in lines)
+
+
+def test_draft_of_nothing_says_so():
+    assert draft([PatchChange(1, 1, "rust: a", "unchanged")], []) == \
+        ["- No changes to the patches"]
+
+
+def test_fill_replaces_editme_then_own_draft_but_not_hand_written_text():
+    first = fill_cover(COVER, 2, ["- one"], previous=None)
+    assert "EDITME" not in first and "- one\n- Link to v1: https://patch.msgid.link/" in first
+    assert first.startswith("rust: phy: docs\n\nBody.\n\n---\nChanges in v2:\n")
+    second = fill_cover(first, 2, ["- two", "  - detail"], previous="- one")
+    assert "- one" not in second and "- two\n  - detail\n- Link to v1:" in second
+    with pytest.raises(PatchpilotError, match="written by hand"):
+        fill_cover(second, 2, ["- three"], previous="- one")
+    assert "- three" in fill_cover(second, 2, ["- three"], previous="- one", force=True)
+
+
+def test_fill_without_a_changes_block_is_an_error():
+    with pytest.raises(PatchpilotError, match="no \"Changes in v3:\" block"):
+        fill_cover(COVER, 3, ["- x"], previous=None)
