@@ -82,7 +82,7 @@ def run_preflight(repo: GitRepo, series: Series, messages=None, run_checks: bool
     checks = _checks(repo, series) if run_checks else \
         Line("checks", SKIP, "not run", "patchpilot check")
     return [_environment(repo), _tree(repo), _patches(series), _editme(series),
-            _signoffs(series), _recipients(series, messages), checks,
+            _signoffs(series), _recipients(series, messages), _comments(repo, series), checks,
             *_b4_preflight(repo, checks.state == OK)]
 
 
@@ -154,6 +154,22 @@ def _checks(repo: GitRepo, series: Series) -> Line:
     if errors:
         return Line("checks", FAIL, f"{errors} error(s) ({cached})", "patchpilot check")
     return Line("checks", OK, f"no errors on this exact series ({cached})")
+
+
+def _comments(repo: GitRepo, series: Series) -> Line:
+    """Review comments still open on the revisions already sent (from the cached replies)."""
+    from patchpilot.core.reroll import open_comments
+
+    if not series.sent:
+        return Line("comments", OK, "no earlier revision")
+    still_open = open_comments(repo, series.branch)
+    if still_open:
+        revisions = ", ".join(f"v{n}" for n in sorted({c.revision for c in still_open}))
+        return Line("comments", FAIL, f"{len(still_open)} review comment(s) still open on "
+                                      f"{revisions}",
+                    "patchpilot replies --set-state ID addressed|replied|wontfix, "
+                    "or --override comments")
+    return Line("comments", OK, "no review comment left open")
 
 
 def b4_needs(repo: GitRepo) -> list[str]:

@@ -125,6 +125,12 @@ def test_trailers_changelog_recheck_and_v2(reviewed):
     checks = ok_json(tree, "reroll", "--check")["checks"]
     assert checks["rerun"] == [2] and checks["reused"] == [1, 3]
 
+    with SmtpServer() as smtp:  # an open comment blocks the send until it is answered
+        git(tree, "config", "sendemail.smtpServerPort", str(smtp.port))
+        code, _, err = run(tree, *SEND)
+        assert code == 1 and "comments" in err and smtp.mailbox.messages == [], err
+    looks_good = plan["open_comments"][0]["id"]
+    assert run(tree, "replies", "--set-state", looks_good, "replied")[0] == 0
     v2 = send(tree)
     assert len(v2) == 4
     body = {m["Subject"].split("]")[0].split()[-1]: m.get_payload(decode=True).decode()
