@@ -239,3 +239,25 @@ def test_interrupted_rewrite_leaves_the_branch_as_before(reviewed):
     assert history[-2].state == "recovered"
     refs = git(tree, "for-each-ref", "--format=%(objectname)", "refs/patchpilot/backup/")
     assert half in refs
+
+
+def test_plain_b4_series_reordered_dropped_and_new(kernel_tree):
+    """A series sent with b4 alone (its tag and history are b4's), then reworked by hand."""
+    from tests.integration.test_replies import send_series
+    tree = kernel_tree
+    send_series(tree)
+    cover = git(tree, "rev-list", "--reverse", "master..HEAD").split()[0]
+    # drop patch 1, swap patches 2 and 3
+    todo = ("import sys; p = sys.argv[1]; lines = [l for l in open(p) if l.startswith('pick')]; "
+            "open(p, 'w').write(lines[2] + lines[1])")
+    git(tree, "-c", f"sequence.editor=python3 -c \"{todo}\"", "rebase", "-q", "-i", cover)
+    commit(tree, {"samples/rust/rust_four.rs": rust_sample("rust_four")},
+           "samples: rust: add the rust_four sample")
+    plan = ok_json(tree, "reroll")["plan"]
+    rows = [(p["old"], p["new"], p["status"], p["reordered"]) for p in plan["patches"]]
+    assert rows == [(3, 1, "unchanged", True), (2, 2, "unchanged", True),
+                    (None, 3, "new", False), (1, None, "dropped", False)]
+    changelog = plan["changelog"]
+    assert "- New patch 3: samples: rust: add the rust_four sample" in changelog
+    assert "- Dropped samples: rust: add the rust_one sample" in changelog
+    assert "- Moved samples: rust: add the rust_three sample to patch 1" in changelog
