@@ -143,8 +143,13 @@ def collect(repo: GitRepo, branch: str | None = None, refresh: bool = False,
         for sent in series.sent:
             report.revisions.append(_revision(repo, client, db, sent, refresh, own, report,
                                               cache_only))
-        if refresh and not cache_only and report.offline is None and series.change_id:
+        checked = bool(refresh and not cache_only and report.offline is None
+                       and series.change_id)
+        if checked:
+            before = len(report.warnings)
             report.newer_revisions = _newer(client, series, report)
+            checked = len(report.warnings) == before  # the search itself answered
+        _remember_newer(db, series, report, checked)
     finally:
         db.close()
     return report
@@ -248,6 +253,19 @@ def _newer(client: LoreClient, series: Series, report: RepliesReport) -> list[in
     revisions = {info.revision for mail in _mails(found, None)
                  if (info := subject_info(mail.subject)) and not info.reply}
     return sorted(r for r in revisions if r > sent)
+
+
+def _remember_newer(db: ReviewDB, series: Series, report: RepliesReport,
+                    checked: bool) -> None:
+    """Store what a refresh found newer on the list; any other view (the cache alone, an
+    offline refresh) shows what was found last that is still newer than anything sent."""
+    if not series.change_id:
+        return
+    if checked:
+        db.set_newer(series.change_id, report.newer_revisions)
+        return
+    sent = max(s.revision for s in series.sent)
+    report.newer_revisions = [r for r in db.newer(series.change_id) if r > sent]
 
 
 def set_comment_state(repo: GitRepo, comment_id: str, state: str, note: str | None = None,

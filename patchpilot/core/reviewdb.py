@@ -3,8 +3,10 @@
 
 Per comment (keyed by the reply's Message-ID and the comment's number, with the patch-id of
 the patch it is about): open / addressed (in which revision) / wontfix (with a note) /
-replied. Per message: read or unread. The schema is versioned with PRAGMA user_version and
-upgraded by MIGRATIONS, which only ever add: the user's data is never dropped. No UI.
+replied. Per message: read or unread. Per change-id: the newer revisions last seen on the
+list (so a view from the cache alone still knows them). The schema is versioned with PRAGMA
+user_version and upgraded by MIGRATIONS, which only ever add: the user's data is never
+dropped. No UI.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ MIGRATIONS: tuple[str, ...] = (
     """ALTER TABLE messages ADD COLUMN first_seen REAL;
        ALTER TABLE comments ADD COLUMN updated_at REAL;
        CREATE INDEX comments_patch ON comments (patch_id);""",
+    """CREATE TABLE newer (change_id TEXT PRIMARY KEY, revisions TEXT NOT NULL,
+           checked_at REAL NOT NULL);""",
 )
 
 
@@ -112,6 +116,22 @@ class ReviewDB:
         rows = self._in("SELECT msgid, n, state, revision, note FROM comments "
                         "WHERE msgid IN ({})", msgids)
         return {(m, n): CommentState(s, r, note) for m, n, s, r, note in rows}
+
+    # -- newer revisions on the list ------------------------------------------------------
+    def set_newer(self, change_id: str, revisions: list[int]) -> None:
+        """Remember what the last refresh found newer on the list for `change_id`."""
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO newer (change_id, revisions, checked_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (change_id) DO UPDATE SET revisions = excluded.revisions, "
+                "checked_at = excluded.checked_at",
+                (change_id, ",".join(str(r) for r in sorted(revisions)), time.time()))
+
+    def newer(self, change_id: str) -> list[int]:
+        """The newer revisions last found for `change_id` (empty when never checked)."""
+        row = self.conn.execute("SELECT revisions FROM newer WHERE change_id = ?",
+                                (change_id,)).fetchone()
+        return [int(r) for r in row[0].split(",") if r.isdigit()] if row else []
 
     def _in(self, sql: str, values: list[str]) -> list[tuple]:
         rows: list[tuple] = []
