@@ -7,12 +7,20 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.review_summary import ReviewCounts
 from patchpilot.core.series import Series, SeriesSummary
 
 
 @dataclass
 class SummariesLoaded(Message):
     summaries: list[SeriesSummary]
+
+
+@dataclass
+class ReviewCounted(Message):
+    """The review counts of one series, from the cache (core.review_summary)."""
+
+    counts: ReviewCounts
 
 
 @dataclass

@@ -1,4 +1,9 @@
-"""The home screen: every series in the repository, one row each; Enter opens one."""
+"""The home screen: every series in the repository, one row each; Enter opens one.
+
+The rows come from the repository first; the review columns (unread, open comments,
+trailers, newer revision on the list) follow from a second worker that reads the lore cache
+only, so the list never waits on the network.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.review_summary import ReviewCounts, summarize_reviews
 from patchpilot.core.series import SeriesSummary, summarize
 from patchpilot.core.text import safe_text
-from patchpilot.tui.messages import LoadFailed, SummariesLoaded
+from patchpilot.tui.messages import LoadFailed, ReviewCounted, SummariesLoaded
 from patchpilot.tui.screens import register
 
-COLUMNS = ("", "Branch", "Rev", "Patches", "Sent", "Change-id", "Cover / state")
+COLUMNS = ("", "Branch", "Rev", "Patches", "Sent")
+REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer"}
+TAIL_COLUMNS = ("Change-id", "Cover / state")
 
 
 def row_of(summary: SeriesSummary) -> tuple:
@@ -25,8 +34,27 @@ def row_of(summary: SeriesSummary) -> tuple:
     count = "-" if summary.patch_count is None else str(summary.patch_count)
     state = summary.problem or summary.cover_subject or "(not b4-managed)"
     style = "red" if summary.problem else ""
-    return (mark, Text(summary.branch), rev, count, sent, summary.change_id or "-",
-            Text(safe_text(state, 200), style=style))
+    pending = "…" if summary.sent_revisions and not summary.problem else ""
+    return (mark, Text(summary.branch), rev, count, sent, *[pending] * len(REVIEW_COLUMNS),
+            Text(summary.change_id or "-"), Text(safe_text(state, 200), style=style))
+
+
+def review_cells(counts: ReviewCounts) -> dict[str, Text]:
+    """The review columns of one row: `-` when nothing is cached, `?` when unreadable."""
+    if counts.problem or not counts.cached:
+        mark = Text("?", style="red") if counts.problem else Text("-", style="dim")
+        cells = dict.fromkeys(("unread", "open", "trailers"), mark)
+    else:
+        cells = {"unread": _number(counts.unread, "bold"),
+                 "open": _number(counts.open_comments, "yellow"),
+                 "trailers": _number(counts.trailers, "green")}
+    newer = counts.newer_revisions
+    cells["newer"] = Text(f"v{max(newer)}", style="bold yellow") if newer else Text("-")
+    return cells
+
+
+def _number(value: int, style: str) -> Text:
+    return Text(str(value), style=style if value else "dim")
 
 
 @register("home", "Home", "every series in this repository", needs_series=False)
@@ -53,8 +81,16 @@ class HomeScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        for key, label in REVIEW_COLUMNS.items():
+            table.add_column(label, key=key)
+        table.add_columns(*TAIL_COLUMNS)
         self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        if self.summaries:  # back from a series: its replies may have been read since
+            self.count_reviews(self.summaries)
 
     def action_refresh(self) -> None:
         self.query_one("#home-title", Static).update(f"Series in {self.app.repo.top} (loading)")
@@ -75,6 +111,7 @@ class HomeScreen(Screen):
             table.add_row(*row_of(summary), key=summary.branch)
         title = f"Series in {self.app.repo.top}: {len(self.summaries)}"
         self.query_one("#home-title", Static).update(title)
+        self.count_reviews(self.summaries)
         current_row = next((i for i, s in enumerate(self.summaries) if s.current), 0)
         table.move_cursor(row=current_row)
         if self._auto_open:
@@ -82,6 +119,21 @@ class HomeScreen(Screen):
             current = next((s for s in self.summaries if s.current and not s.problem), None)
             if current:
                 self.app.open_screen("series", branch=current.branch)
+
+    @work(thread=True, exclusive=True, group="home-reviews")
+    def count_reviews(self, summaries: list[SeriesSummary]) -> None:
+        worker = get_current_worker()
+        for counts in summarize_reviews(self.app.repo, summaries, self.app.config):
+            if worker.is_cancelled:
+                return
+            self.post_message(ReviewCounted(counts))
+
+    def on_review_counted(self, message: ReviewCounted) -> None:
+        table = self.query_one(DataTable)
+        if message.counts.branch not in table.rows:
+            return  # the list was reloaded meanwhile
+        for key, cell in review_cells(message.counts).items():
+            table.update_cell(message.counts.branch, key, cell)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.notify(str(message.error), severity="error", markup=False)
