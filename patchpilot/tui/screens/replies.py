@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
@@ -41,7 +42,7 @@ def describe_message(message: MessageView, current: int) -> Text:
     for name, value in message.trailers:
         text.append(f"{name}: ", style="green").append(safe_text(value, 300) + "\n")
     for i, comment in enumerate(message.comments):
-        mark = ">" if i == current else " "
+        mark = "▶" if i == current else " "  # not ">": that would read as a quote line
         where = f"{comment.file}:{comment.line}" if comment.file else "(general)"
         text.append(f"\n{mark} #{comment.n} ", style="bold")
         text.append(f"[{comment.state}]", style=STATE_STYLE.get(comment.state, ""))
@@ -69,6 +70,7 @@ class RepliesScreen(Screen):
         Binding("w", "state('wontfix')", "Won't fix", id="replies.state_wontfix"),
         Binding("y", "state('replied')", "Replied", id="replies.state_replied"),
         Binding("r", "refresh", "Refresh", id="replies.refresh"),
+        Binding("tab", "app.focus_next", "Switch pane", id="replies.focus"),
         Binding("q", "app.pop_screen", "Back", id="replies.back"),
     ]
 
@@ -84,7 +86,8 @@ class RepliesScreen(Screen):
         yield Header()
         yield Static(f"{self.branch}: reading replies", id="replies-info")
         yield DataTable(id="replies-table", cursor_type="row")
-        yield Static(id="replies-detail")
+        with VerticalScroll(id="replies-detail-box"):
+            yield Static(id="replies-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -113,6 +116,7 @@ class RepliesScreen(Screen):
         self.report = message.report
         self.messages = [m for r in message.report.revisions for m in r.messages]
         table = self.query_one(DataTable)
+        shown = self._shown
         row_before = table.cursor_row
         table.clear()
         for m in self.messages:
@@ -121,7 +125,10 @@ class RepliesScreen(Screen):
                           m.kind, Text(safe_text(m.sender, 80)), m.date[:16],
                           f"{open_count}/{len(m.comments)} open" if m.comments else "",
                           Text(", ".join(n for n, _ in m.trailers)))
-        table.move_cursor(row=min(row_before, max(len(self.messages) - 1, 0)))
+        # Stay on the same reply when a refresh adds some above it (a state key must not
+        # land on another reviewer's comment).
+        row = next((i for i, m in enumerate(self.messages) if m.msgid == shown), row_before)
+        table.move_cursor(row=min(row, max(len(self.messages) - 1, 0)))
         self._show_info()
         self._show_detail()
 
@@ -158,6 +165,7 @@ class RepliesScreen(Screen):
         msgid = message.msgid if message else None
         if msgid != self._shown:  # a reload keeps the comment chosen in the same reply
             self.comment_index, self._shown = 0, msgid
+            self.query_one("#replies-detail-box").scroll_home(animate=False)
         self._show_detail()
 
     def action_cursor_down(self) -> None:
