@@ -14,9 +14,10 @@ from __future__ import annotations
 import sys
 
 from patchpilot.core import rewrite
-from patchpilot.core.changelog import write_changelog
+from patchpilot.core.changelog import patch_notes, write_changelog
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.notes import write_patch_notes
 from patchpilot.core.replies import make_client
 from patchpilot.core.reroll import RerollPlan, make_plan, recheck
 from patchpilot.core.series import load_series, open_kernel_repo
@@ -33,6 +34,9 @@ def register(sub) -> None:
     parser.add_argument("--diff", type=int, metavar="N", help="show patch N's range-diff")
     parser.add_argument("--write-changelog", action="store_true",
                         help="write the drafted changelog into the cover's Changes block")
+    parser.add_argument("--per-patch", action="store_true",
+                        help="with --write-changelog: also note each changed patch's changes "
+                             "below its --- line")
     parser.add_argument("--force", action="store_true",
                         help="with --write-changelog: replace a hand-written block")
     parser.add_argument("--check", action="store_true",
@@ -106,7 +110,13 @@ def run_reroll(args, out) -> ExitCode:
         if not args.json:
             out.line("\n".join(plan.changelog))
         confirm(f"write this changelog into the v{plan.series.revision} cover", args.yes, out)
-        write_changelog(repo, plan.series, plan.changelog, force=args.force)
+        with rewrite.guarded(repo, plan.series.branch, "write the changelog"):
+            write_changelog(repo, plan.series, plan.changelog, force=args.force)
+            if args.per_patch:
+                notes = patch_notes(plan.changes, plan.addressed)
+                series = load_series(repo, plan.series.branch)
+                write_patch_notes(repo, series, notes)
+                result["patch_notes"] = {str(k): v for k, v in notes.items()}
         result["changelog_written"] = True
         out.warn(f"changelog written into the cover; backup under {rewrite.BACKUP_PREFIX}/"
                  f"{plan.series.branch}/ (patchpilot undo takes it back)")

@@ -67,6 +67,13 @@ def draft(changes: list[PatchChange], addressed: list[Addressed]) -> list[str]:
     return lines or ["- No changes to the patches"]
 
 
+def _what(change: PatchChange) -> str:
+    what = ", ".join(change.files) or "the code"
+    if change.functions:
+        what += " (" + "; ".join(change.functions[:3]) + ")"
+    return what
+
+
 def _patch_lines(change: PatchChange, addressed: list[Addressed]) -> list[str]:
     where = f"patch {change.new}" if change.new else f"patch {change.old} of the last version"
     subject = safe_text(change.subject, 120)
@@ -76,10 +83,7 @@ def _patch_lines(change: PatchChange, addressed: list[Addressed]) -> list[str]:
     elif change.status == "dropped":
         out.append(f"- Dropped {subject}")
     elif change.status == "changed":
-        what = ", ".join(change.files) or "the code"
-        if change.functions:
-            what += " (" + "; ".join(change.functions[:3]) + ")"
-        out.append(f"- {subject} ({where}): changed {what}")
+        out.append(f"- {subject} ({where}): changed {_what(change)}")
     if change.message == "edited":
         out.append(f"- {subject} ({where}): reworded the commit message")
     if change.reordered:
@@ -89,6 +93,26 @@ def _patch_lines(change: PatchChange, addressed: list[Addressed]) -> list[str]:
     if addressed and len(out) == len(addressed):  # comment addressed, patch unchanged
         out.insert(0, f"- {subject} ({where}):")
     return out
+
+
+def patch_notes(changes: list[PatchChange], addressed: list[Addressed]) -> dict[int, list[str]]:
+    """Per-patch changelog lines (for below the `---` of each changed patch), by new index."""
+    notes: dict[int, list[str]] = {}
+    for change in changes:
+        if change.new is None:
+            continue
+        lines = []
+        if change.status == "new":
+            lines.append("- New patch")
+        elif change.status == "changed":
+            lines.append(f"- Changed {_what(change)}")
+        if change.message == "edited":
+            lines.append("- Reworded the commit message")
+        lines += [f'- Addressed {_name(a.reviewer)}\'s comment: "{_excerpt(a.text)}"'
+                  for a in addressed if a.old_patch and a.new_patch == change.new]
+        if lines:
+            notes[change.new] = lines
+    return notes
 
 
 # -- the cover ----------------------------------------------------------------------------

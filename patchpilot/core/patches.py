@@ -106,8 +106,20 @@ def split_message(message: str) -> tuple[str, str]:
     return subject, body
 
 
+def split_notes(body: str) -> tuple[str, str]:
+    """(message, notes): notes are what follows a `---` line, which `git am` drops (the
+    per-patch changelog goes there)."""
+    lines = body.split("\n")
+    if "---" not in lines:
+        return body, ""
+    cut = lines.index("---")
+    return "\n".join(lines[:cut]).rstrip("\n") + "\n", "\n".join(lines[cut + 1:])
+
+
 def parse_trailers(body: str) -> list[Trailer]:
-    """The trailers of the last paragraph, when every line of it is a trailer or continuation."""
+    """The trailers of the last paragraph, when every line of it is a trailer or continuation
+    (notes below a `---` line are not part of the message)."""
+    body = split_notes(body)[0]
     paragraphs = [p for p in body.strip("\n").split("\n\n") if p.strip()]
     if not paragraphs:
         return []

@@ -66,3 +66,18 @@ def test_fill_replaces_editme_then_own_draft_but_not_hand_written_text():
 def test_fill_without_a_changes_block_is_an_error():
     with pytest.raises(PatchpilotError, match="no \"Changes in v3:\" block"):
         fill_cover(COVER, 3, ["- x"], previous=None)
+
+
+def test_note_below_dashes_replaces_its_own_revision_only():
+    from patchpilot.core.notes import with_note
+    from patchpilot.core.patches import parse_trailers, split_notes
+    message = "rust: b\n\nBody.\n\nSigned-off-by: A <a@example.org>\n"
+    once = with_note(message, 2, ["- one"])
+    assert once == "rust: b\n\nBody.\n\nSigned-off-by: A <a@example.org>\n---\n" \
+                   "Changes in v2:\n- one\n"
+    assert [t.name for t in parse_trailers(once.partition("\n")[2])] == ["Signed-off-by"]
+    again = with_note(once, 2, ["- two"])
+    assert "- one" not in again and again.endswith("Changes in v2:\n- two\n")
+    v3 = with_note(again, 3, ["- three"])
+    notes = split_notes(v3.partition("\n")[2])[1]
+    assert notes == "Changes in v2:\n- two\n\nChanges in v3:\n- three\n"

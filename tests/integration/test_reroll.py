@@ -116,8 +116,8 @@ def test_trailers_changelog_recheck_and_v2(reviewed):
     assert [(c["reviewer"], c["text"]) for c in plan["open_comments"]] == \
         [("Rev One <rev1@example.com>", "Looks good.")]
 
-    written = ok_json(tree, "reroll", "--write-changelog", "--yes")
-    assert written["changelog_written"]
+    written = ok_json(tree, "reroll", "--write-changelog", "--per-patch", "--yes")
+    assert written["changelog_written"] and list(written["patch_notes"]) == ["2"]
     code, cover_text, _ = run(tree, "cover")
     assert "changed samples/rust/rust_beta.rs" in cover_text
     assert "EDITME" not in cover_text and "- Link to v1:" in cover_text
@@ -133,7 +133,8 @@ def test_trailers_changelog_recheck_and_v2(reviewed):
     assert run(tree, "replies", "--set-state", looks_good, "replied")[0] == 0
     v2 = send(tree)
     assert len(v2) == 4
-    body = {m["Subject"].split("]")[0].split()[-1]: m.get_payload(decode=True).decode()
+    body = {m["Subject"].split("]")[0].split()[-1]:
+            m.get_payload(decode=True).decode().replace("\r\n", "\n")
             for m in v2}
     assert "[PATCH v2 0/3]" in v2[0]["Subject"]
     assert "Changes in v2:" in body["0/3"] and "Rev Two's comment" in body["0/3"]
@@ -141,6 +142,10 @@ def test_trailers_changelog_recheck_and_v2(reviewed):
     assert "Reviewed-by: Rev One <rev1@example.com>" in body["1/3"]
     assert "Acked-by: Maint <maint@example.com>" in body["3/3"]
     assert "pr_debug!" in body["2/3"]
+    note = body["2/3"].split("\n---\n")
+    assert "Signed-off-by: Test Dev" in note[0] and "Changes in v2:" not in note[0]
+    assert note[1].startswith("Changes in v2:\n- Changed samples/rust/rust_beta.rs")
+    assert "Changes in v2:" not in body["1/3"] and "Changes in v2:" not in body["3/3"]
 
 
 def test_sender_mismatch_is_left_until_accepted_and_undo(kernel_tree, tmp_path):

@@ -14,6 +14,7 @@ from email.utils import parseaddr
 from typing import Iterator, Sequence
 
 from patchpilot.core.checks.model import Finding
+from patchpilot.core.patches import split_notes
 
 TOOL = "commit-msg"
 _TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$")
@@ -53,7 +54,9 @@ class Message:
 
 
 def split_message(subject: str, body: str) -> Message:
-    """Find the trailer block: the last paragraph, when every line of it is `Name: value`."""
+    """Find the trailer block: the last paragraph, when every line of it is `Name: value`.
+    Notes below a `---` line (a per-patch changelog) are not part of the message."""
+    body = split_notes(body)[0]
     lines = body.rstrip("\n").split("\n") if body.strip() else []
     start = len(lines)
     while start > 0 and lines[start - 1].strip():

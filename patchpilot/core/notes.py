@@ -1,0 +1,83 @@
+"""Per-patch changelogs: a "Changes in vN" note below a `---` line of a commit message.
+
+`git format-patch` (and so b4) mails the note between the message and the diffstat, and
+`git am` drops it, so reviewers see it and the applied commit does not carry it. Writing the
+notes rewrites commit messages only: each commit from the first one touched to the branch tip
+is recreated with `git commit-tree` (same tree, parents remapped, author and committer kept),
+inside rewrite.guarded (backup ref, journal, undo). No UI.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from patchpilot.core import rewrite
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.patches import split_notes
+from patchpilot.core.prep import require_b4_checkout
+from patchpilot.core.series import Series
+
+_FIELDS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
+           "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE")
+
+
+def with_note(message: str, revision: int, lines: list[str]) -> str:
+    """`message` with its "Changes in v`revision`" note set to `lines` (other notes kept)."""
+    subject, _, body = message.partition("\n")
+    text, notes = split_notes(body)
+    header = f"Changes in v{revision}:"
+    kept = _without_block(notes.split("\n"), header)
+    block = "\n".join([header, *lines]) + "\n"
+    notes = ("\n".join(kept).strip("\n") + "\n\n" if "".join(kept).strip() else "") + block
+    return f"{subject}\n{text.rstrip()}\n---\n{notes}"
+
+
+def _without_block(lines: list[str], header: str) -> list[str]:
+    """`lines` without the block under `header` (its bullet and indented lines)."""
+    if header not in lines:
+        return lines
+    start = end = lines.index(header)
+    end += 1
+    while end < len(lines) and lines[end].strip() and lines[end][:1] in "- \t":
+        end += 1
+    return lines[:start] + lines[end:]
+
+
+def write_patch_notes(repo: GitRepo, series: Series, notes: dict[int, list[str]]) -> str:
+    """Write each patch's note (by 1-based index); return the backup ref."""
+    require_b4_checkout(repo, series, "write per-patch changelogs")
+    wanted = {series.patches[i - 1].commit: lines for i, lines in notes.items() if lines}
+    if not wanted:
+        raise PatchpilotError("no patch has changes to note", hint="nothing was written")
+    tip = repo.run("rev-parse", f"refs/heads/{series.branch}")
+    chain = repo.run("rev-list", "--reverse", "--topo-order", f"{series.base}..{tip}")
+    commits = chain.split()
+    first = min(commits.index(c) for c in wanted)
+    with rewrite.guarded(repo, series.branch, f"per-patch changelogs for v{series.revision}") \
+            as entry:
+        mapped: dict[str, str] = {}
+        for sha in commits[first:]:
+            message = repo.run("log", "-1", "--format=%B", sha, strip=False).rstrip("\n") + "\n"
+            if sha in wanted:
+                message = with_note(message, series.revision, wanted[sha])
+            mapped[sha] = _recreate(repo, sha, message, mapped)
+        rewrite.move_branch(repo, series.branch, mapped[commits[-1]], tip)
+    return entry.backup
+
+
+def _recreate(repo: GitRepo, sha: str, message: str, mapped: dict[str, str]) -> str:
+    info = repo.run("log", "-1", "--date=raw", "--format=%T%x00%P%x00%an%x00%ae%x00%ad%x00"
+                    "%cn%x00%ce%x00%cd", sha).split("\0")
+    tree, parents, values = info[0], info[1].split(), info[2:]
+    argv = ["git", "commit-tree", tree]
+    for parent in parents:
+        argv += ["-p", mapped.get(parent, parent)]
+    env = dict(os.environ, **dict(zip(_FIELDS, values)))
+    proc = subprocess.run(argv, cwd=repo.top, env=env, input=message, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise PatchpilotError(f"git commit-tree failed: {proc.stderr.strip()[-300:]}",
+                              hint="the branch was put back as it was")
+    return proc.stdout.strip()
