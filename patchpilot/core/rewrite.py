@@ -5,7 +5,8 @@ inside `guarded(...)`: the branch tip is saved as `refs/patchpilot/backup/<branc
 journal entry marks the rewrite as started, and on any failure the branch is put back where it
 was. A rewrite killed halfway leaves a started entry: `recover` finds it the next time and puts
 the branch back (keeping a backup of the half-done state), so a branch is only ever as before
-or as after a rewrite. `undo` takes back the last finished rewrite. No UI.
+or as after a rewrite. patchpilot's rewrites change commit messages only, so a branch whose
+tree differs from the one before was worked on since: it is left alone (entry "abandoned"). `undo` takes back the last finished rewrite. No UI.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class Rewrite:
     backup: str
     started: float
     after: str | None = None
-    state: str = "started"  # started, done, failed, recovered, undone
+    state: str = "started"  # started, done, failed, recovered, abandoned, undone
 
 
 def _journal_path(repo: GitRepo) -> Path:
@@ -135,11 +136,20 @@ def recover(repo: GitRepo, branch: str) -> Rewrite | None:
     entry = entries[-1]
     now = repo.rev_parse(f"refs/heads/{branch}")
     if now is not None and now != entry.before:
+        if _tree(repo, now) != _tree(repo, entry.before):
+            # patchpilot's rewrites keep the tree: new work was committed since, keep it
+            entry.state = "abandoned"
+            _update(repo, entry)
+            return None
         backup(repo, branch, now)  # keep the half-done state too: nothing is lost
         move_branch(repo, branch, entry.before, now)
     entry.state = "recovered"
     _update(repo, entry)
     return entry
+
+
+def _tree(repo: GitRepo, commit: str) -> str | None:
+    return repo.try_run("rev-parse", f"{commit}^{{tree}}")
 
 
 def last_undoable(repo: GitRepo, branch: str) -> Rewrite | None:

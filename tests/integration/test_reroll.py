@@ -266,3 +266,18 @@ def test_plain_b4_series_reordered_dropped_and_new(kernel_tree):
     assert "- New patch 3: samples: rust: add the rust_four sample" in changelog
     assert "- Dropped samples: rust: add the rust_one sample" in changelog
     assert "- Moved samples: rust: add the rust_three sample to patch 1" in changelog
+
+
+def test_a_stale_interrupted_rewrite_never_takes_newer_work(kernel_tree):
+    tree = kernel_tree
+    rust_series(tree)
+    repo = GitRepo(tree)
+    before = repo.rev_parse("HEAD")
+    # what a rewrite killed right after it started leaves behind
+    rewrite._save(repo, [rewrite.Rewrite("b4/pilot", "apply trailers", before,
+                                         rewrite.backup(repo, "b4/pilot", before), 0.0)])
+    new_work = commit(tree, {"samples/rust/rust_delta.rs": rust_sample("rust_delta")},
+                      "samples: rust: add the delta sample")
+    assert rewrite.recover(repo, "b4/pilot") is None
+    assert repo.rev_parse("HEAD") == new_work
+    assert rewrite.history(repo)[-1].state == "abandoned"
