@@ -1,20 +1,25 @@
 """Who should receive a patch: a pure-Python MAINTAINERS engine with get_maintainer.pl parity.
 
-`Maintainers.load(tree)` parses MAINTAINERS, .mailmap and .get_maintainer.ignore once and
-precompiles every F:/X:/N:/K: line; `recipients(patch_text)` returns the To list (what
+`Maintainers.load(tree)` reads MAINTAINERS, .mailmap and .get_maintainer.ignore into an index
+(maintainers_index, cached on disk when given a directory) and compiles the F:/X:/N:/K: lines
+as matching needs them; `recipients(patch_text)` returns the To list (what
 `get_maintainer.pl --nogit --nogit-fallback --nogit-chief-penguins --norolestats --nol` prints,
 as b4 runs it) and the Cc list (the same with `--nom`), each address with its reasons.
 `run_get_maintainer()` runs the real script the way b4 does, for users who want exactly it.
 
-Parsing lives in maintainers_parse, matching in maintainers_match. This module must not depend
-on Textual, Rich or b4, never prints, and raises only PatchpilotError.
+Parsing lives in maintainers_parse, the index and its cache in maintainers_index, matching in
+maintainers_match. This module must not depend on Textual, Rich or b4, never prints, and
+raises only PatchpilotError.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import shutil
 import subprocess
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,9 +28,10 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.maintainers_match import (
     PatchScan, Reason, emails_in_file, recipients_items, scan_patch,
 )
+from patchpilot.core.maintainers_index import Index, load_index
 from patchpilot.core.maintainers_parse import (
-    KNOWN_LETTERS, Entry, Field, FilePattern, Mailmap, Problem, compile_pattern,
-    parse_email, parse_ignore, parse_mailmap, read_text, split_entries, typevalue,
+    Entry, Field, FilePattern, Problem, compile_pattern, field_of_line, scoped_regex,
+    split_addresses,
 )
 
 __all__ = ["Maintainers", "Recipients", "Reason", "Problem", "run_get_maintainer",
@@ -50,118 +56,145 @@ class Recipients:
     order_ties: bool = False
 
 
-@dataclass
-class _Keyword:
-    index: int
-    plain: re.Pattern
-    in_diff: re.Pattern
+def _position(pos: int, size: int) -> int:
+    """A list index made non-negative, or IndexError (which also ends iteration)."""
+    if pos < 0:
+        pos += size
+    if not 0 <= pos < size:
+        raise IndexError(pos)
+    return pos
+
+
+class _Fields(Sequence[Field]):
+    """The typevalue list, each Field made from its MAINTAINERS line when first asked for."""
+
+    def __init__(self, lines: list[str], linenos: array):
+        self._lines, self._linenos = lines, linenos
+        self._made: dict[int, Field] = {}
+
+    def __len__(self) -> int:
+        return len(self._linenos)
+
+    def __getitem__(self, pos):
+        if isinstance(pos, slice):
+            return [self[i] for i in range(*pos.indices(len(self)))]
+        pos = _position(pos, len(self))
+        if (made := self._made.get(pos)) is None:
+            lineno = self._linenos[pos]
+            made = self._made[pos] = field_of_line(self._lines[lineno - 1], lineno)
+        return made
+
+
+class _Entries(Sequence[Entry]):
+    """The entries, each made from its (start, end, key) triple when first asked for."""
+
+    def __init__(self, fields: _Fields, triples: array):
+        self._fields, self._triples = fields, triples
+        self._made: dict[int, Entry] = {}
+        self._starts: array | None = None
+
+    def __len__(self) -> int:
+        return len(self._triples) // 3
+
+    def __getitem__(self, pos):
+        if isinstance(pos, slice):
+            return [self[i] for i in range(*pos.indices(len(self)))]
+        pos = _position(pos, len(self))
+        if (made := self._made.get(pos)) is None:
+            start, end, key = self._triples[3 * pos:3 * pos + 3]
+            head = self._fields[start]
+            name = head.value if head.letter is None else head.raw
+            made = self._made[pos] = Entry(pos, name, start, end, key, list(range(start, end)))
+        return made
+
+    def of_field(self, pos: int) -> int:
+        """The entry holding typevalue position `pos`."""
+        if self._starts is None:
+            self._starts = self._triples[0::3]
+        return bisect.bisect_right(self._starts, pos) - 1
 
 
 class Maintainers:
-    """A parsed MAINTAINERS with its tree's .mailmap and .get_maintainer.ignore."""
+    """A parsed MAINTAINERS with its tree's .mailmap and .get_maintainer.ignore.
 
-    def __init__(self, tree: Path, fields: list[Field], mailmap: Mailmap, ignore: list[str]):
+    Built from a maintainers_index.Index; fields, entries and F:/X: patterns are made as
+    matching asks for them, so a run pays for the entries its patches reach, not all 2,900.
+    """
+
+    def __init__(self, tree: Path, lines: list[str], index: Index):
         self.tree = tree
-        self.fields = fields
-        self.entries: list[Entry] = split_entries(fields)
-        self.entry_of: dict[int, int] = {i: e.index for e in self.entries for i in e.fields}
-        self.mailmap = mailmap
-        self.ignore = set(ignore)
-        self._problems: list[Problem] = []
-        self._index: dict[tuple[str, ...], list[FilePattern]] = {}
-        self._excludes: dict[int, list[FilePattern]] = {}
-        self._names: list[tuple[int, int, re.Pattern]] = []
-        self._keywords: list[_Keyword] = []
+        self.fields = _Fields(lines, index.linenos)
+        self.entries = _Entries(self.fields, index.entries)
+        self.mailmap = index.mailmap
+        self.ignore = set(index.ignore)
+        self._index = index
+        self._patterns: dict[int, FilePattern] = {}
+        self._names: list[tuple[int, int, re.Pattern]] | None = None
+        self._keywords: _Keywords | None = None
         self._matched: dict[str, list[tuple[int, int, int]]] = {}
-        self._compile()
-        self._checked = False
+        self._by_name: dict[str, Entry | None] = {}
 
     @classmethod
-    def load(cls, tree: str | Path) -> Maintainers:
-        """Parse `tree`/MAINTAINERS (and .mailmap, .get_maintainer.ignore if present)."""
+    def load(cls, tree: str | Path, cache_dir: Path | None = None) -> Maintainers:
+        """Parse `tree`/MAINTAINERS (and .mailmap, .get_maintainer.ignore if present).
+
+        With `cache_dir`, the parsed index is kept there for the next run with the same files.
+        """
         tree = Path(tree)
         path = tree / "MAINTAINERS"
         try:
-            text = read_text(path)
+            data = path.read_bytes()
         except OSError as exc:
             raise PatchpilotError(f"cannot read {path}: {exc.strerror or exc}",
                                   hint="run inside a kernel tree, or pass its top directory")
-        mailmap = parse_mailmap(_optional_text(tree / ".mailmap"))
-        ignore = parse_ignore(_optional_text(tree / ".get_maintainer.ignore"))
-        return cls(tree, typevalue(text), mailmap, ignore)
-
-    # -- compiling -------------------------------------------------------------------------
-
-    def _compile(self) -> None:
-        for entry in self.entries:
-            for index in entry.fields:
-                fld = self.fields[index]
-                try:
-                    self._compile_field(entry.index, index, fld)
-                except re.error as exc:
-                    self._problem(fld, f"{fld.letter}: pattern does not compile: {exc}")
-
-    def _compile_field(self, entry: int, index: int, fld: Field) -> None:
-        if fld.letter == "F":
-            pattern = compile_pattern(self.tree, entry, index, fld.value)
-            self._index.setdefault(pattern.key, []).append(pattern)
-        elif fld.letter == "X":
-            pattern = compile_pattern(self.tree, entry, index, fld.value)
-            self._excludes.setdefault(entry, []).append(pattern)
-        elif fld.letter == "N":
-            self._names.append((entry, index, re.compile(_scoped(fld.value), re.X)))
-        elif fld.letter == "K":
-            value = _scoped(fld.value)
-            self._keywords.append(_Keyword(index, re.compile(value, re.X),
-                                           re.compile("^[+-].*" + value, re.X)))
-
-    def _problem(self, fld: Field, message: str) -> None:
-        self._problems.append(Problem(fld.lineno, fld.raw, message))
+        index = load_index(tree, data, _optional_bytes(tree / ".mailmap"),
+                           _optional_bytes(tree / ".get_maintainer.ignore"), cache_dir)
+        return cls(tree, data.decode("utf-8", errors="replace").split("\n"), index)
 
     @property
     def problems(self) -> list[Problem]:
-        """Malformed or suspicious MAINTAINERS lines, in file order (checked on first use)."""
-        if not self._checked:
-            self._checked = True
-            self._check_structure()
-            self._problems.sort(key=lambda p: p.lineno)
-        return self._problems
+        """Malformed or suspicious MAINTAINERS lines, in file order."""
+        return self._index.problems
 
-    def _check_structure(self) -> None:
-        """Lines get_maintainer.pl accepts but probably misreads."""
-        first = self.entries[0].start if self.entries else len(self.fields)
-        for pos, fld in enumerate(self.fields[first:], start=first):
-            self._check_field(pos, fld)
+    def entry_named(self, name: str) -> Entry | None:
+        """The entry whose name line is `name` (surrounding blanks ignored)."""
+        if name not in self._by_name:
+            self._by_name[name] = next((e for e in self.entries if e.name.strip() == name),
+                                       None)
+        return self._by_name[name]
 
-    def _check_field(self, pos: int, fld: Field) -> None:
-        if fld.letter is None:
-            prev = self.fields[pos - 1] if pos > 0 else None
-            nxt = self.fields[pos + 1] if pos + 1 < len(self.fields) else None
-            if prev is not None and prev.letter is not None and prev.lineno == fld.lineno - 1:
-                self._problem(fld, "not a `X: value` field; get_maintainer.pl starts a new "
-                                   "entry named by this line")
-            elif nxt is None or nxt.letter is None:
-                self._problem(fld, "entry name without any field")
-        elif fld.letter not in KNOWN_LETTERS:
-            self._problem(fld, f"unknown field letter {fld.letter}: (kept for display)")
-        elif fld.letter in "FXNK" and not fld.value.strip():
-            self._problem(fld, f"empty {fld.letter}: pattern (matches every file)")
-        elif fld.letter in "MR" and not parse_email(fld.value)[1]:
-            self._problem(fld, f"{fld.letter}: without an e-mail address")
+    def split_addresses(self, value: str) -> list[str]:
+        """The addresses of one M:/R: value (maintainers_parse.split_addresses)."""
+        return split_addresses(value, self._index.addresses)
+
+    def entry_of(self, pos: int) -> int:
+        """The entry a field (typevalue position) belongs to."""
+        return self.entries.of_field(pos)
 
     # -- matching --------------------------------------------------------------------------
+
+    def _pattern(self, entry: int, pos: int) -> FilePattern:
+        if (pattern := self._patterns.get(pos)) is None:
+            pattern = compile_pattern(self.tree, entry, pos, self.fields[pos].value)
+            self._patterns[pos] = pattern
+        return pattern
 
     def entries_for(self, path: str) -> list[tuple[int, int, int]]:
         """(entry, field that matched, depth) for one file, deepest pattern first."""
         if path in self._matched:
             return self._matched[path]
         dirs = path.split("/")[:-1]
-        keys = [tuple(dirs[:n]) for n in range(len(dirs) + 1)]
-        candidates = [p for key in keys for p in self._index.get(key, ())]
+        candidates = []  # (field, entry)
+        for size in range(len(dirs) + 1):
+            flat = self._index.files.get(tuple(dirs[:size]), ())
+            candidates += [(flat[i + 1], flat[i]) for i in range(0, len(flat), 3)
+                           if path.startswith(flat[i + 2])]
+        candidates.sort()  # file order, as get_maintainer.pl walks MAINTAINERS
         hits: dict[int, tuple[int, int]] = {}
-        for pattern in sorted(candidates, key=lambda p: p.field_index):
+        for pos, entry in candidates:
+            pattern = self._pattern(entry, pos)
             if pattern.matches(path):
-                hits[pattern.entry] = (pattern.depth, pattern.field_index)
+                hits[entry] = (pattern.depth, pos)
         self._match_names(path, hits)
         for entry in [e for e in hits if self._excluded(e, path)]:
             del hits[entry]
@@ -172,20 +205,26 @@ class Maintainers:
 
     def _match_names(self, path: str, hits: dict[int, tuple[int, int]]) -> None:
         """N: regexes; like F:, the last matching line of an entry sets its depth."""
-        for entry, index, regex in self._names:
+        if self._names is None:
+            flat = self._index.names
+            self._names = [(entry, pos, re.compile(scoped_regex(self.fields[pos].value), re.X))
+                           for entry, pos in zip(flat[0::2], flat[1::2])]
+        for entry, pos, regex in self._names:
             if regex.search(path):
                 previous = hits.get(entry)
-                if previous is None or previous[1] < index:
-                    hits[entry] = (0, index)
+                if previous is None or previous[1] < pos:
+                    hits[entry] = (0, pos)
 
     def _excluded(self, entry: int, path: str) -> bool:
-        return any(p.matches(path) for p in self._excludes.get(entry, ()))
+        return any(self._pattern(entry, pos).matches(path)
+                   for pos in self._index.excludes.get(entry, ()))
 
     def keywords_in(self, line: str, in_diff: bool) -> list[int]:
         """The K: fields whose regex matches one patch line."""
-        if in_diff:
-            return [k.index for k in self._keywords if k.in_diff.search(line)]
-        return [k.index for k in self._keywords if k.plain.search(line)]
+        if self._keywords is None:
+            flat = self._index.keywords
+            self._keywords = _Keywords([(pos, self.fields[pos].value) for pos in flat[1::2]])
+        return self._keywords.matching(line, in_diff)
 
     def file_emails(self, path: str) -> list[str]:
         """Addresses written in a tree file (get_maintainer.pl reads them from .yaml files)."""
@@ -220,14 +259,30 @@ class Maintainers:
         return _fix_log(str(self.tree), sha)
 
 
-_LEADING_FLAGS = re.compile(r"\(\?([a-zA-Z]+)\)(.*)", re.S)
+class _Keywords:
+    """The K: regexes, tried on a patch line as get_maintainer.pl tries them.
 
+    get_maintainer.pl tries every K: line on every line of the patch (`m/$keyword/x`, and
+    `m/^[+-].*$keyword/x` once the diff has begun). In the diff, a line that is neither added
+    nor removed can only match a K: value with a `|` in it (a top-level alternation escapes
+    the `^[+-]`), so only those are tried on it.
+    """
 
-def _scoped(value: str) -> str:
-    """Perl applies a leading `(?i)` from where it stands; Python wants it scoped there."""
-    if match := _LEADING_FLAGS.match(value):
-        return f"(?{match.group(1)}:{match.group(2)})"
-    return value
+    def __init__(self, keywords: list[tuple[int, str]]):
+        plain = [(pos, scoped_regex(value)) for pos, value in keywords]
+        self._plain = [(pos, re.compile(source, re.X)) for pos, source in plain]
+        self._diff = [(pos, re.compile("^[+-].*" + source, re.X)) for pos, source in plain]
+        self._context = [(pos, regex) for (pos, regex), (_pos, source) in zip(self._diff, plain)
+                         if "|" in source]
+
+    def matching(self, line: str, in_diff: bool) -> list[int]:
+        if not in_diff:
+            regexes = self._plain
+        elif line[:1] in ("+", "-"):
+            regexes = self._diff
+        else:
+            regexes = self._context
+        return [pos for pos, regex in regexes if regex.search(line)]
 
 
 _FIX_FORMAT = ("--format=GitCommit: %H%nGitAuthor: %an <%ae>%nGitDate: %aD%n"
@@ -247,11 +302,11 @@ def _file_emails(path: Path) -> list[str]:
     return emails_in_file(path)
 
 
-def _optional_text(path: Path) -> str:
+def _optional_bytes(path: Path) -> bytes:
     try:
-        return read_text(path)
+        return path.read_bytes()
     except OSError:
-        return ""
+        return b""
 
 
 def run_get_maintainer(tree: str | Path, patch_text: str) -> Recipients:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from patchpilot.core.maintainers_parse import (
-    format_email, parse_email, perl_lines, read_text, split_addresses,
+    format_email, parse_email, perl_lines, read_text,
 )
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class Run:
             for entry, index, _depth in self.db.entries_for(path):
                 self.add_categories(entry, Reason("", self.db.fields[index].text, "", path))
         for index in scan.keywords:
-            self.add_categories(self.db.entry_of[index],
+            self.add_categories(self.db.entry_of(index),
                                 Reason("", self.db.fields[index].text, ""))
         for item in self.email_to + self.list_to:
             item.email = self.deduplicate(item.email)
@@ -124,10 +124,10 @@ class Run:
             if fld.letter == "L" and self.lists:
                 self.push_list(fld.value, reason)
             elif fld.letter == "M" and self.maintainers:
-                for address in split_addresses(fld.value):
+                for address in self.db.split_addresses(fld.value):
                     self.push_email(address, _with_role(reason, "maintainer"))
             elif fld.letter == "R" and self.reviewers:
-                for address in split_addresses(fld.value):
+                for address in self.db.split_addresses(fld.value):
                     self.push_email(address, _with_role(reason, "reviewer"))
 
     def push_list(self, value: str, reason: Reason) -> None:

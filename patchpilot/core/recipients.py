@@ -12,9 +12,10 @@ from __future__ import annotations
 import email.utils
 import re
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
 from dataclasses import dataclass, field
 
+from patchpilot.core import paths
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
@@ -25,6 +26,7 @@ from patchpilot.core.recipients_state import UserChoices, load_choices
 from patchpilot.core.series import Series
 
 POLICY_NOTE = "Rust code; Rust-for-Linux asks to be copied"
+CACHE = "maintainers-cache"  # the MAINTAINERS index, under .git/patchpilot
 
 
 @dataclass(frozen=True)
@@ -100,17 +102,15 @@ def entry_addresses(maint: Maintainers, name: str, roles: tuple[str, ...]) -> li
                                                                                        str]]:
     """(address, role) of an entry's M:/R:/L: lines, as get_maintainer.pl prints them."""
     letters = {"M": "maintainer", "R": "reviewer", "L": "list"}
-    for entry in maint.entries:
-        if entry.name.strip() == name:
-            found = []
-            for index in entry.fields:
-                fld = maint.fields[index]
-                role = letters.get(fld.letter or "")
-                if role in roles:
-                    value = fld.value.split()[0] if role == "list" else fld.value.strip()
-                    found.append((value, role))
-            return found
-    return []
+    entry = maint.entry_named(name)
+    found = []
+    for index in entry.fields if entry is not None else ():
+        fld = maint.fields[index]
+        role = letters.get(fld.letter or "")
+        if role in roles:
+            value = fld.value.split()[0] if role == "list" else fld.value.strip()
+            found.append((value, role))
+    return found
 
 
 _DIFF_HEADER = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.M)
@@ -144,36 +144,57 @@ class _Builder:
             (self.to if header == "to" else self.cc).append(address)
 
 
-def preload(repo: GitRepo) -> Future:
-    """Parse MAINTAINERS in a thread while git works in its own processes (a Future).
+def load_maintainers(repo: GitRepo) -> Maintainers:
+    """The tree's MAINTAINERS engine, its index cached under the repository's state dir."""
+    return Maintainers.load(repo.top, cache_dir=paths.repo_state_dir(repo.git_dir) / CACHE)
 
-    While it parses, the GIL is handed over more often (1 ms instead of 5 ms), so the main
-    thread picks up each git command's output without waiting behind the parser.
+
+class Preload:
+    """MAINTAINERS being loaded in a thread; result() waits for it (or raises its error).
+
+    While it loads, the GIL is handed over more often (1 ms instead of 5 ms), so the main
+    thread picks up each git command's output without waiting behind a full parse (when the
+    index is not cached yet).
     """
-    pool = ThreadPoolExecutor(max_workers=1)
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, 0.001))
 
-    def load() -> Maintainers:
+    def __init__(self, repo: GitRepo):
+        self._repo = repo
+        self._value: Maintainers | None = None
+        self._error: BaseException | None = None
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._interval, 0.001))
+        self._thread = threading.Thread(target=self._load, daemon=True)
+        self._thread.start()
+
+    def _load(self) -> None:
         try:
-            return Maintainers.load(repo.top)
+            self._value = load_maintainers(self._repo)
+        except BaseException as exc:  # handed to the thread that asks for the result
+            self._error = exc
         finally:
-            sys.setswitchinterval(interval)
+            sys.setswitchinterval(self._interval)
 
-    future = pool.submit(load)
-    pool.shutdown(wait=False)
-    return future
+    def result(self) -> Maintainers:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def preload(repo: GitRepo) -> Preload:
+    """Load MAINTAINERS in a thread while git works in its own processes."""
+    return Preload(repo)
 
 
 def compute(repo: GitRepo, series: Series, config: Config | None = None,
-            use_script: bool | None = None, maint: Future | None = None) -> SeriesRecipients:
+            use_script: bool | None = None, maint: Preload | None = None) -> SeriesRecipients:
     """Recipients of every patch of `series` and of its cover (see preload for `maint`)."""
     config = config or Config(repo)
     if use_script is None:
         use_script = config.value("recipients.engine") == "get_maintainer"
     # git first: the MAINTAINERS parse (preload) goes on while git writes the mails
     mails = repo.format_patches(f"{series.base}..{series.head}") if series.patches else {}
-    maint = maint.result() if maint is not None else Maintainers.load(repo.top)
+    maint = maint.result() if maint is not None else load_maintainers(repo)
     policy = Policy.from_config(config)
     choices = load_choices(repo, series)
     missing = [p.commit[:12] for p in series.patches if p.commit not in mails]
