@@ -266,6 +266,10 @@ def test_plain_b4_series_reordered_dropped_and_new(kernel_tree):
     assert "- New patch 3: samples: rust: add the rust_four sample" in changelog
     assert "- Dropped samples: rust: add the rust_one sample" in changelog
     assert "- Moved samples: rust: add the rust_three sample to patch 1" in changelog
+    code, text, _ = run(tree, "reroll")
+    assert code == 0
+    assert "  3 -> 1   unchanged, reordered  samples: rust: add the rust_three sample" in text
+    assert "  1 -> -   dropped" in text and "trailers: 0 ready" in text
 
 
 def test_a_stale_interrupted_rewrite_never_takes_newer_work(kernel_tree):
