@@ -1,11 +1,26 @@
-"""An aiosmtpd server that fails on purpose: answers 451 to the DATA of message k (1-based),
-for `times` consecutive attempts, then accepts again. Keeps every message it accepted."""
+"""SMTP servers that fail on purpose, real ones on loopback, for the send tests.
+
+- FailingSmtpServer: aiosmtpd answering 451 to the DATA of message k (1-based) for `times`
+  consecutive attempts, then accepting again; keeps every message it accepted.
+- AuthRefusingSmtpServer: aiosmtpd that requires authentication and refuses every login
+  (over STARTTLS with a throw-away self-signed certificate, as a real submission server does,
+  or in the clear with `tls=False`); keeps the logins it was offered.
+- SilentServer: a plain socket that accepts connections and never says a word.
+A server that is down is `tests.smtp.free_port()`: a port nobody listens on.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.smtp import Mailbox, free_port
 
@@ -38,3 +53,83 @@ class FailingSmtpServer:
 
     def __exit__(self, *exc) -> None:
         self._controller.stop()
+
+
+def self_signed_context(directory: Path) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 (openssl)."""
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    return context
+
+
+@dataclass
+class RefusingAuthenticator:
+    """aiosmtpd authenticator: remembers who tried (login, and whether a password came),
+    and refuses everyone (the server answers 535 5.7.8)."""
+
+    logins: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        if isinstance(auth_data, LoginPassword):
+            self.logins.append((mechanism, auth_data.login.decode(), bool(auth_data.password)))
+        return AuthResult(success=False, handled=False)
+
+
+class AuthRefusingSmtpServer:
+    """`with AuthRefusingSmtpServer() as smtp:`; `smtp.auth.logins`, `smtp.mailbox.messages`."""
+
+    def __init__(self, tls: bool = True):
+        self.mailbox = Mailbox()
+        self.auth = RefusingAuthenticator()
+        self.port = free_port()
+        self._tmp = tempfile.TemporaryDirectory(prefix="smtp-tls-")
+        options = {"tls_context": self_signed_context(Path(self._tmp.name)),
+                   "require_starttls": True} if tls else {"auth_require_tls": False}
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
+                                      authenticator=self.auth, auth_required=True, **options)
+
+    def __enter__(self) -> "AuthRefusingSmtpServer":
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._controller.stop()
+        self._tmp.cleanup()
+
+
+class SilentServer:
+    """Accepts TCP connections on loopback and never answers (not even the SMTP greeting);
+    `connections` counts them. Closing the server closes them."""
+
+    def __init__(self):
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(8)
+        self._sock.settimeout(0.2)  # so the accept loop sees the stop flag
+        self.port = self._sock.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:  # timeout: look at the flag again
+                continue
+            self.connections.append(conn)  # held open, silent, until the server stops
+
+    def __enter__(self) -> "SilentServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for conn in self.connections:
+            conn.close()
+        self._sock.close()

@@ -119,7 +119,8 @@ def _report(result: SendResult, send_plan: SendPlan, out, as_json: bool) -> Exit
         out.json({"status": attempt.status, "attempt": attempt.id, "tag": attempt.tag,
                   "cover_message_id": attempt.cover_msgid, "lore": result.lore,
                   "messages": attempt.messages,
-                  "not_sent": [m.subject for m in result.missing], "error": attempt.error})
+                  "not_sent": [m.subject for m in result.missing], "error": attempt.error,
+                  "hint": result.hint or None, "history_fix": attempt.history_fix})
     else:
         for entry in attempt.messages:
             out.line(f"{entry['status']:<9} {entry['msgid']}  {safe_text(entry['subject'], 200)}")
@@ -127,13 +128,17 @@ def _report(result: SendResult, send_plan: SendPlan, out, as_json: bool) -> Exit
             out.line(f"not sent  {safe_text(message.subject, 200)}")
         if result.complete:
             out.line(f"sent; tag {attempt.tag or '-'}; cover {result.lore or '-'}")
+    fix = attempt.history_fix or {}
+    if fix.get("error"):
+        out.warn(f"the mail went out, but b4's record still names {fix['replaced']} instead "
+                 f"of {fix['by']}: {fix['error']}")
     if result.complete:
         return ExitCode.OK
-    hint = ("run patchpilot send again: it sends only the messages above marked 'not sent', "
-            "threaded to what went out" if send_plan.mode == "send" and attempt.status ==
-            "partial" else "fix the transport and send again")
-    raise PatchpilotError(f"send stopped ({attempt.error}); series not marked sent",
-                          hint=hint, exit_code=ExitCode.FAILURE)
+    gone = "nothing was sent" if attempt.status == "failed" else \
+        f"{len(send_plan.messages) - len(result.missing)} of {len(send_plan.messages)} " \
+        "message(s) went out"
+    raise PatchpilotError(f"send stopped: {attempt.error}; {gone}, series not marked sent",
+                          hint=result.hint, exit_code=ExitCode.FAILURE)
 
 
 def run_export(args, out) -> ExitCode:

@@ -23,6 +23,7 @@ import re
 import shlex
 import smtplib
 import socket
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -53,12 +54,20 @@ def rewrite_ids(data: bytes, mapping: dict[str, str]) -> bytes:
     return head + sep + body
 
 
+DEFAULT_TIMEOUT = 60.0
+
+
+class NoPassword(Exception):
+    """smtpUser is set but neither sendemail.smtpPass nor a git credential helper has one."""
+
+
 def _password(transport: dict, server: str, port: int, user: str) -> str:
-    key = f"sendemail.{transport['identity']}.smtppass" if transport.get("identity") \
-        else "sendemail.smtppass"
-    found = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True)
-    if found.stdout.strip():
-        return found.stdout.strip()
+    keys = ([f"sendemail.{transport['identity']}.smtppass"] if transport.get("identity")
+            else []) + ["sendemail.smtppass"]  # as b4 reads it: the identity's value first
+    for key in keys:
+        found = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True)
+        if found.stdout.rstrip("\n"):
+            return found.stdout.rstrip("\n")
     query = f"protocol=smtp\nhost={server}:{port}\nusername={user}\n\n" if port \
         else f"protocol=smtp\nhost={server}\nusername={user}\n\n"
     filled = subprocess.run(["git", "credential", "fill"], input=query, capture_output=True,
@@ -66,7 +75,7 @@ def _password(transport: dict, server: str, port: int, user: str) -> str:
     for line in filled.stdout.splitlines():
         if line.startswith("password="):
             return line.split("=", 1)[1]
-    return ""
+    raise NoPassword(user)
 
 
 def smtp_send(transport: dict, sender: str, rcpts: list[str], data: bytes) -> None:
@@ -74,7 +83,9 @@ def smtp_send(transport: dict, sender: str, rcpts: list[str], data: bytes) -> No
     port = int(transport.get("smtpserverport") or 0)
     encryption = (transport.get("smtpencryption") or "").lower()
     klass = smtplib.SMTP_SSL if encryption in ("ssl", "smtps") else smtplib.SMTP
-    with klass(server, port, timeout=float(transport.get("timeout") or 60)) as smtp:
+    # every connect, read and write is bounded: a server that accepts and never answers
+    # must not hold b4 (which has no timeout of its own) forever
+    with klass(server, port, timeout=timeout_of(transport)) as smtp:
         if encryption in ("tls", "starttls"):
             smtp.ehlo()
             smtp.starttls()
@@ -94,22 +105,79 @@ def command_send(transport: dict, rcpts: list[str], data: bytes) -> None:
                       f"{proc.stderr.decode(errors='replace').strip()[:300]}")
 
 
+def timeout_of(transport: dict) -> float:
+    try:
+        return float(transport.get("timeout") or DEFAULT_TIMEOUT)
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+AUTH_CODES = (530, 534, 535, 538)  # authentication required / too weak / refused / TLS first
+
+
+def classify(exc: Exception) -> str:
+    """What kind of trouble: auth, timeout, refused, resolve, tls, disconnected, rejected,
+    command or other (core.send turns the kind into what to check)."""
+    if isinstance(exc, (smtplib.SMTPAuthenticationError, NoPassword)):
+        return "auth"
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code in AUTH_CODES:
+        return "auth"
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return "auth" if "AUTH" in str(exc) else "tls"
+    if _timed_out(exc):
+        return "timeout"
+    kinds = ((smtplib.SMTPServerDisconnected, "disconnected"), (ssl.SSLError, "tls"),
+             (ConnectionRefusedError, "refused"), (socket.gaierror, "resolve"),
+             (smtplib.SMTPRecipientsRefused, "rejected"),
+             (smtplib.SMTPResponseException, "rejected"), (OSError, "network"))
+    for klass, kind in kinds:
+        if isinstance(exc, klass):
+            return kind
+    return "other"
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """smtplib turns a read that timed out into SMTPServerDisconnected('... timed out')."""
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return True
+    return isinstance(exc, smtplib.SMTPServerDisconnected) and (
+        isinstance(exc.__context__, (socket.timeout, TimeoutError)) or "timed out" in str(exc))
+
+
 def describe(exc: Exception, transport: dict) -> str:
-    """One line on what the transport said, without any secret."""
-    where = f"{transport.get('smtpserver')}:{transport.get('smtpserverport') or 25}"
+    """One line on what the transport said, without any secret (a password is never in it:
+    smtplib's exceptions carry the server's answer, not what the client sent)."""
+    ssl_port = (transport.get("smtpencryption") or "").lower() in ("ssl", "smtps")
+    where = f"{transport.get('smtpserver') or 'localhost'}:" \
+            f"{transport.get('smtpserverport') or (465 if ssl_port else 25)}"
+    user = transport.get("smtpuser") or ""
+    if isinstance(exc, NoPassword):
+        return f"no password for {user} at {where}"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return f"{where} refused authentication ({exc.smtp_code})"
+        return f"{where} refused authentication as {user} ({_answer(exc)})"
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code in AUTH_CODES:
+        return f"{where} wants authentication first ({_answer(exc)})"
     if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{where} answered {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+        return f"{where} answered {_answer(exc)}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return f"{where} refused the recipients {', '.join(exc.recipients)}"
+    if _timed_out(exc):
+        return f"{where} did not answer within {timeout_of(transport):g}s (timed out)"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return f"{where} closed the connection ({exc})"
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        return f"{where} timed out"
     if isinstance(exc, ConnectionRefusedError):
         return f"cannot connect to {where} (connection refused)"
+    if isinstance(exc, socket.gaierror):
+        return f"cannot resolve {transport.get('smtpserver')} ({exc.strerror})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS with {where} failed ({exc.reason or exc})"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _answer(exc: smtplib.SMTPResponseException) -> str:
+    text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) \
+        else str(exc.smtp_error)
+    return f"{exc.smtp_code} {' '.join(text.split())[:200]}"
 
 
 def handle(plan: dict, sender: str | None, rcpts: list[str], data: bytes) -> int:
@@ -138,7 +206,8 @@ def handle(plan: dict, sender: str | None, rcpts: list[str], data: bytes) -> int
             smtp_send(transport, sender or transport["from"], rcpts, data)
     except Exception as exc:  # every failure is reported to b4 and journaled, never hidden
         reason = describe(exc, transport)
-        append_journal(journal, {**entry, "status": "failed", "error": reason})
+        kind = "command" if transport.get("sendmailcmd") else classify(exc)
+        append_journal(journal, {**entry, "status": "failed", "error": reason, "kind": kind})
         print(f"patchpilot relay: message {pos}/{total} not delivered: {reason}",
               file=sys.stderr)
         return 1

@@ -1,11 +1,14 @@
 """The cover letter and subject prefixes of a b4 series, read by patchpilot and written by b4.
 
 Writes go through `b4 prep --edit-cover` (an editor command b4 runs on its temporary file) and
-`b4 prep --set-prefixes`, so a series stays an ordinary b4 series. Never prints.
+`b4 prep --set-prefixes`, so a series stays an ordinary b4 series. The one thing b4 has no
+command for, correcting the sent history after a resumed send, is written here in b4's own
+format (record_sent_cover). Never prints.
 """
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 import tempfile
@@ -17,6 +20,7 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
 from patchpilot.core.prep import require_b4_checkout
 from patchpilot.core.series import Series
+from patchpilot.core.tracking import MARKER, find_cover_commit, strategy_of
 
 RESEND = "RESEND"
 
@@ -102,13 +106,84 @@ def set_cover(repo: GitRepo, series: Series, text: str) -> None:
                   editor=f"cp {shlex.quote(str(source))}")
 
 
-def relink_previous(repo: GitRepo, old_msgid: str, new_msgid: str) -> None:
-    """Point the cover's `Link to vN:` at the cover that really went out (after a retry)."""
-    code = ("import sys; p = sys.argv[3]; t = open(p).read(); "
-            "open(p, 'w').write(t.replace(sys.argv[1], sys.argv[2]))")
-    editor = " ".join(shlex.quote(a) for a in (sys.executable, "-c", code,
-                                               old_msgid.strip("<>"), new_msgid.strip("<>")))
-    b4cli.run(b4cli.prep_edit_cover(), cwd=repo.top, editor=editor)
+def record_sent_cover(repo: GitRepo, branch: str, revision: int, made: str, sent: str,
+                      ) -> str | None:
+    """Make b4's state say that revision `revision` went out as the cover `sent`.
+
+    After a resumed send, b4 recorded the cover Message-ID it made in its own (last) run,
+    `made`, in `history` -> `vN` and in the new cover's `Link to vN:` line; the relay skipped
+    that cover because an earlier run had delivered it as `sent`. This replaces `made` by
+    `sent` in both, in b4's own format (the tracking JSON after `--- b4-submit-tracking ---`
+    in the cover commit, or `branch.<name>.b4-tracking` and `.description`), so plain b4 keeps
+    working. A cover commit is rewritten inside rewrite.guarded (backup under
+    refs/patchpilot/backup/ first, journal, `patchpilot undo`); returns that backup ref (None
+    when nothing needed changing or no commit was rewritten).
+    """
+    made, sent = made.strip("<>"), sent.strip("<>")
+    if strategy_of(repo, branch) == "branch-description":
+        _record_in_description(repo, branch, revision, made, sent)
+        return None
+    commit = find_cover_commit(repo, branch)
+    if commit is None:
+        raise PatchpilotError(f"b4's cover commit of {branch} is gone",
+                              hint="b4 prep --show-info; then patchpilot series")
+    cover_text, marker, rest = commit.message.partition(MARKER)
+    start = rest.find("{")
+    data = json.loads(rest[start:]) if marker and start >= 0 else None
+    if not isinstance(data, dict) or not isinstance(data.get("series"), dict):
+        raise PatchpilotError(f"b4 tracking data of branch {branch} is corrupt",
+                              hint="patchpilot series says more")
+    if not _swap_history(data["series"], revision, made, sent) and made not in cover_text:
+        return None
+    message = (cover_text.replace(made, sent) + MARKER + rest[:start]
+               + json.dumps(data, indent=2) + "\n")  # as b4's make_magic_json writes it
+    from patchpilot.core import rewrite
+
+    with rewrite.guarded(repo, branch, f"record the v{revision} cover that went out") as entry:
+        rewrite_message(repo, branch, commit.sha, message)
+    return entry.backup
+
+
+def _swap_history(series: dict, revision: int, made: str, sent: str) -> bool:
+    ids = (series.get("history") or {}).get(f"v{revision}") or []
+    if made not in ids:
+        return False
+    series["history"][f"v{revision}"] = [sent if i == made else i for i in ids]
+    return True
+
+
+def _record_in_description(repo: GitRepo, branch: str, revision: int, made: str,
+                           sent: str) -> None:
+    raw = repo.config(f"branch.{branch}.b4-tracking") or "{}"
+    data = json.loads(raw)
+    if _swap_history(data.get("series") or {}, revision, made, sent):
+        repo.run("config", f"branch.{branch}.b4-tracking", json.dumps(data))  # as b4 does
+    text = repo.config(f"branch.{branch}.description") or ""
+    if made in text:
+        repo.run("config", f"branch.{branch}.description", text.replace(made, sent))
+
+
+def rewrite_message(repo: GitRepo, branch: str, target: str, message: str) -> None:
+    """Give commit `target` of `branch` a new message and re-create the commits after it on
+    the same trees, authors and committers (their SHAs change, nothing else); the caller
+    holds rewrite.guarded (backup ref, journal, restore on failure)."""
+    from patchpilot.core import rewrite
+    from patchpilot.core.notes import _recreate  # the one way patchpilot re-creates commits
+
+    tip = rewrite.tip_of(repo, branch)
+    rows = [ln.split() for ln in repo.run(
+        "rev-list", "--reverse", "--topo-order", "--parents", f"{target}~1..{tip}").splitlines()]
+    if not rows or rows[0][0] != target or any(len(row) != 2 for row in rows):
+        raise PatchpilotError(f"cannot rewrite {target[:12]} on {branch}: not a straight line "
+                              "of commits from the cover", hint="nothing was changed")
+    mapped: dict[str, str] = {}
+    for sha, _parent in rows:
+        text = message if sha == target else \
+            repo.run("log", "-1", "--format=%B", sha, strip=False).rstrip("\n") + "\n"
+        mapped[sha] = _recreate(repo, sha, text, mapped)
+    if repo.run("rev-parse", f"{mapped[tip]}^{{tree}}") != repo.run("rev-parse", f"{tip}^{{tree}}"):
+        raise PatchpilotError("rewriting the cover changed a tree", hint="nothing was changed")
+    rewrite.move_branch(repo, branch, mapped[tip], tip)
 
 
 def compose_prefixes(current: list[str], rfc: bool | None = None, tree: str | None = None,
@@ -121,6 +196,11 @@ def compose_prefixes(current: list[str], rfc: bool | None = None, tree: str | No
     resend = has[RESEND] if resend is None else resend
     out = (["RFC"] if rfc else []) + ([tree] if tree else []) + keep
     return out + ([RESEND] if resend else [])
+
+
+def tree_of(prefixes: list[str]) -> str | None:
+    """The target tree among the extra prefixes (rust-next, net-next, net, bpf ...), if any."""
+    return next((p for p in prefixes if p not in ("RFC", RESEND) and _is_tree(p)), None)
 
 
 def _is_tree(prefix: str) -> bool:

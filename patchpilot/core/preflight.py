@@ -59,6 +59,33 @@ def transport_config(repo: GitRepo) -> dict:
     return found
 
 
+def transport_hint(kind: str, transport: dict) -> str:
+    """What to check for a transport failure of `kind` (see cli.send_hook.classify), naming
+    the git config keys and their values now (never a password)."""
+    if kind == "command" or transport.get("sendmailcmd"):
+        return f"check git config sendemail.sendmailCmd ({transport['sendmailcmd']})"
+    value = {k: transport.get(k.lower()) or "unset" for k in
+             ("smtpServer", "smtpServerPort", "smtpUser", "smtpEncryption")}
+    server = f"sendemail.smtpServer ({value['smtpServer']}), sendemail.smtpServerPort " \
+             f"({value['smtpServerPort']})"
+    encryption = f"sendemail.smtpEncryption ({value['smtpEncryption']}; ssl for port 465, " \
+                 "tls for 587)"
+    if kind == "auth":
+        return (f"check git config sendemail.smtpUser ({value['smtpUser']}), its password "
+                f"(sendemail.smtpPass or a git credential helper) and {encryption}: like b4, "
+                f"patchpilot logs in only with tls or ssl; also {server}")
+    if kind == "timeout":
+        return (f"is it the right server, and up? check git config {server}, {encryption}; "
+                f"patchpilot waits {transport['timeout']:g}s for each answer "
+                "(git config patchpilot.send.smtp-timeout)")
+    if kind in ("refused", "resolve", "network"):
+        return f"is the server up? check git config {server}, {encryption}"
+    if kind == "tls":
+        return f"check git config {encryption}, {server}"
+    return (f"the server's answer says why; if it persists check git config {server}, "
+            f"sendemail.smtpUser ({value['smtpUser']}), {encryption}")
+
+
 def check_identity(repo: GitRepo) -> str:
     """The sender's address (user.email), or a clear error saying what to set."""
     address = repo.config("user.email")

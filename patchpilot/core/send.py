@@ -26,7 +26,8 @@ from patchpilot.core.gitrepo import GitRepo
 from patchpilot.core.sendlog import COMPLETE, FAILED, PARTIAL, Attempt, SendLog, position
 from patchpilot.core.prep import require_b4_checkout
 from patchpilot.core.series import Series
-from patchpilot.core.preflight import b4_needs, check_identity, lore_link, transport_config
+from patchpilot.core.preflight import (b4_needs, check_identity, lore_link, transport_config,
+                                      transport_hint)
 
 MODES = ("send", "reflect", "preview")
 
@@ -150,6 +151,7 @@ class SendResult:
     missing: list[Message]
     b4_output: str
     lore: str | None = None
+    hint: str = ""  # for a send that stopped: what to check, then what to run
 
     @property
     def complete(self) -> bool:
@@ -169,6 +171,7 @@ def execute(repo: GitRepo, send_plan: SendPlan, confirmed: tuple[int, int],
             f"the confirmation ({confirmed[0]} messages, {confirmed[1]} recipients) does not "
             f"match what would be sent ({expected[0]}, {expected[1]})",
             hint="preview again and confirm what is shown")
+    smtp_timeout(repo)  # a bad setting stops here, before an attempt is logged
     series = send_plan.series
     log = SendLog(repo.git_dir, series.change_id, series.branch)
     attempt = log.start(send_plan.mode, series.revision, expected[0], overrides or [],
@@ -190,8 +193,31 @@ def _resume_map(previous: Attempt | None) -> dict:
             for m in previous.messages if m.get("msgid")}
 
 
+DEFAULT_SMTP_TIMEOUT = 60
+
+
+def smtp_timeout(repo: GitRepo) -> float:
+    """Seconds the relay waits on each step of an SMTP exchange (b4 itself has no limit):
+    the setting send.smtp-timeout (git config patchpilot.send.smtp-timeout, env
+    PATCHPILOT_SEND_SMTP_TIMEOUT, the user file), else 60."""
+    from patchpilot.core.config import Config
+
+    try:
+        value = Config(repo).value("send.smtp-timeout")
+    except KeyError:
+        return DEFAULT_SMTP_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise PatchpilotError(f"send.smtp-timeout is {value!r}, not a number of seconds",
+                              hint="git config patchpilot.send.smtp-timeout 60")
+    return seconds
+
+
 def _run_b4(repo, log, attempt, send_plan) -> b4cli.B4Result:
-    transport = transport_config(repo)
+    transport = {**transport_config(repo), "timeout": smtp_timeout(repo)}
     plan_file = log.journal(attempt).with_suffix(".plan.json")
     plan_file.write_text(json.dumps({"journal": str(log.journal(attempt)),
                                      "transport": transport,
@@ -227,7 +253,8 @@ def _conclude(repo, log, attempt, send_plan, result) -> SendResult:
     cover = next((m for m in _all_delivered(attempt, send_plan) if m["position"] in (0, 1)
                   and m.get("msgid")), None)
     link = lore_link(repo, cover["msgid"]) if cover and status == COMPLETE else None
-    return SendResult(attempt, missing, result.stderr + result.stdout, link)
+    hint = "" if b4_done else _failure_hint(repo, journal, status, send_plan.mode)
+    return SendResult(attempt, missing, result.stderr + result.stdout, link, hint)
 
 
 def _all_delivered(attempt: Attempt, send_plan: SendPlan) -> list[dict]:
@@ -242,8 +269,25 @@ def _failure_reason(journal: list[dict], result) -> str:
     return b4cli.last_error(result)
 
 
+def _failure_hint(repo: GitRepo, journal: list[dict], status: str, mode: str) -> str:
+    failed = [m for m in journal if m.get("status") == "failed"]
+    kind = failed[-1].get("kind", "other") if failed else None
+    then = ("then run patchpilot send again: it sends only the messages marked 'not sent', "
+            "threaded to what went out" if status == PARTIAL and mode == "send"
+            else "then send again")
+    if kind is None:
+        return f"fix what b4 says; {then}"
+    try:
+        transport = {**transport_config(repo), "timeout": smtp_timeout(repo)}
+    except PatchpilotError as exc:
+        return f"{exc.hint}; {then}"
+    return f"{transport_hint(kind, transport)}; {then}"
+
+
 def _after_complete(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: SendPlan) -> None:
-    """Record b4's tag and the cover that really went out (a retry skips b4's new cover)."""
+    """Record b4's tag and the cover that really went out. A resumed send skipped the cover
+    b4 made in its last run, yet b4 recorded that one (history and `Link to vN`): put the
+    real one in b4's state."""
     series = send_plan.series
     tag = f"sent/{series.change_id}-v{series.revision}"
     attempt.tag = tag if repo.rev_parse(f"refs/tags/{tag}") else None
@@ -251,12 +295,21 @@ def _after_complete(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: Se
     cover = next((m for m in delivered if m["position"] in (0, 1)), None)
     attempt.cover_msgid = cover["msgid"] if cover else None
     if cover and cover.get("b4_msgid") and send_plan.resume:
-        from patchpilot.core.cover import relink_previous
-
         ours = next((m for m in attempt.messages if m["position"] == cover["position"]), None)
         if ours and ours["b4_msgid"] != cover["msgid"]:
-            relink_previous(repo, ours["b4_msgid"], cover["msgid"])
+            _record_cover(repo, attempt, series, ours["b4_msgid"], cover["msgid"])
     log.save()
+
+
+def _record_cover(repo, attempt: Attempt, series: Series, made: str, sent: str) -> None:
+    from patchpilot.core.cover import record_sent_cover
+
+    try:
+        backup = record_sent_cover(repo, series.branch, series.revision, made, sent)
+    except (PatchpilotError, ValueError) as exc:  # the mail went out: say so, not a failure
+        attempt.history_fix = {"replaced": made, "by": sent, "error": str(exc)}
+        return
+    attempt.history_fix = {"replaced": made, "by": sent, "backup": backup}
 
 
 def export(repo: GitRepo, series: Series, directory: str) -> tuple[list[Path], list[str]]:

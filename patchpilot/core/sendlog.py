@@ -48,6 +48,8 @@ class Attempt:
     tag: str | None = None
     cover_msgid: str | None = None
     error: str | None = None
+    # after a resumed send: b4's recorded cover Message-ID replaced by the one that went out
+    history_fix: dict | None = None
 
     def delivered(self) -> list[dict]:
         return [m for m in self.messages if m.get("status") in ("delivered", "skipped")]

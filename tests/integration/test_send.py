@@ -2,7 +2,10 @@
 
 A 3-patch Rust series on the slim kernel tree: what arrives (count, subjects, recipients,
 threading, base-commit, change-id), the tag and the reroll, v2 linking to v1; a server failing
-at message 2 of 4 and a retry that sends no duplicates; dry-run and bad input send nothing.
+at message 2 of 4 and a retry that sends no duplicates and leaves b4's history as an
+uninterrupted send would; a server that refuses the login, one that never answers, one that
+is down: one clear line each, nothing marked sent, no password anywhere; dry-run and bad
+input send nothing.
 """
 
 from __future__ import annotations
@@ -12,17 +15,23 @@ import email.utils
 import io
 import json
 import subprocess
+import time
 from email.header import decode_header, make_header
 
+import pytest
+
 from patchpilot.cli.main import main
+from patchpilot.core import b4cli, rewrite
 from patchpilot.core.gitrepo import GitRepo
 from patchpilot.core.prep import new_series
 from patchpilot.core.recipients import bare, compute
 from patchpilot.core.series import load_series
+from patchpilot.core.send import preview
 from patchpilot.core.sendlog import SendLog
+from patchpilot.core.tracking import read_tracking
 from tests.helpers import commit, git, rust_sample
-from tests.smtp import SmtpServer
-from tests.smtp_faults import FailingSmtpServer
+from tests.smtp import SmtpServer, free_port
+from tests.smtp_faults import AuthRefusingSmtpServer, FailingSmtpServer, SilentServer
 
 RFL = "rust-for-linux@vger.kernel.org"
 ODD = '"Jöhn Dœ, Ops" <john.doe@example.org>'
@@ -131,7 +140,9 @@ def send_v2(tree, repo, v1_cover: str) -> None:
     assert load_series(repo).revision == 3
 
 
-def test_smtp_failure_at_message_2_of_4_then_retry_without_duplicates(kernel_tree):
+@pytest.mark.parametrize("strategy", ["commit", "branch-description"])
+def test_smtp_failure_at_message_2_of_4_then_retry_without_duplicates(kernel_tree, strategy):
+    git(kernel_tree, "config", "b4.prep-cover-strategy", strategy)
     repo = rust_series(kernel_tree)
     series = load_series(repo)
     with FailingSmtpServer(fail_at=2) as smtp:
@@ -161,6 +172,107 @@ def test_smtp_failure_at_message_2_of_4_then_retry_without_duplicates(kernel_tre
     assert [a.status for a in attempts] == ["partial", "complete"]
     assert attempts[-1].cover_msgid == first[0]["Message-ID"]
     assert first[0]["Message-ID"].strip("<>") in after.cover_body  # "Link to v1"
+    assert_history_as_b4_leaves_it(kernel_tree, repo, attempts[-1], first[0]["Message-ID"])
+
+
+def assert_history_as_b4_leaves_it(tree, repo, attempt, cover_id: str) -> None:
+    """After an uninterrupted send b4 records one Message-ID per send of a revision, the
+    cover's (`history[vN].append(cl_msgid)`), and reads it back as history[vN][-1] (Link to
+    vN, b4.send-same-thread) and [0] (--show-info). The resumed run's b4 had recorded the
+    cover it made itself, which the relay skipped; patchpilot puts the real one in."""
+    made = attempt.history_fix["replaced"].strip("<>")
+    assert made != cover_id.strip("<>") and attempt.history_fix["by"] == cover_id
+    tracking = read_tracking(repo, repo.current_branch())
+    assert tracking.history == {"v1": [cover_id.strip("<>")]}
+    assert load_series(repo).sent[0].msgids == [cover_id.strip("<>")]
+    assert made not in tracking.cover_body
+    if tracking.strategy == "commit":  # the cover commit was rewritten: kept first
+        backup = attempt.history_fix["backup"]
+        assert backup.startswith("refs/patchpilot/backup/b4/pilot/")
+        assert made in git(tree, "log", "--format=%B", "-n1", "--grep", "b4-submit-tracking",
+                           backup)
+        assert git(tree, "diff", backup, "HEAD") == ""  # same trees: only the message changed
+        assert rewrite.history(repo)[-1].backup == backup  # journaled: patchpilot undo works
+    else:
+        assert attempt.history_fix["backup"] is None
+    assert not git(tree, "status", "--porcelain")
+    info = b4cli.parse_show_info(b4cli.run(b4cli.prep_show_info(), cwd=tree).stdout)
+    assert info["series-v1"].endswith(cover_id.strip("<>"))  # plain b4 reads it
+    git(tree, "config", "b4.send-same-thread", "yes")
+    assert preview(repo)[0].in_reply_to == cover_id  # b4 threads v2 under the real v1 cover
+
+
+PASSWORD = "pilot-Pw-5e9c-never-shown"
+
+
+def assert_failed_cleanly(tree, repo, code, out, err, *words) -> None:
+    """One error line naming the problem and what to check; nothing sent, tagged or bumped;
+    the send log holds the failed attempt; the password appears nowhere."""
+    assert code == 1 and "Traceback" not in out + err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("patchpilot: error: send stopped: "), err
+    assert "nothing was sent, series not marked sent" in last
+    for word in words:
+        assert word in last, last
+    series = load_series(repo)
+    assert series.revision == 1 and not series.sent
+    assert not git(tree, "tag", "-l", "sent/*")
+    attempt = SendLog(repo.git_dir, series.change_id, series.branch).attempts[-1]
+    assert attempt.status == "failed" and attempt.error and attempt.error in last
+    assert [m["status"] for m in attempt.messages] == ["failed"]
+    assert PASSWORD not in out + err
+    for path in (repo.git_dir / "patchpilot").rglob("*"):
+        assert not path.is_file() or PASSWORD.encode() not in path.read_bytes(), path
+
+
+def test_smtp_refuses_authentication(kernel_tree):
+    repo = rust_series(kernel_tree, 1)
+    git(kernel_tree, "config", "sendemail.smtpUser", "dev")
+    git(kernel_tree, "config", "sendemail.smtpPass", PASSWORD)
+    git(kernel_tree, "config", "sendemail.smtpEncryption", "tls")
+    with AuthRefusingSmtpServer() as smtp:  # STARTTLS, then AUTH: 535 for everyone
+        point_at(kernel_tree, smtp)
+        code, out, err = run(kernel_tree, *SEND)
+        logins = list(smtp.auth.logins)
+        assert smtp.mailbox.messages == []
+    assert logins and {(user, offered) for _, user, offered in logins} == {("dev", True)}
+    assert_failed_cleanly(
+        kernel_tree, repo, code, out, err, f"127.0.0.1:{smtp.port} refused authentication as "
+        "dev (535", "sendemail.smtpUser (dev)", "sendemail.smtpPass",
+        "sendemail.smtpEncryption (tls;", f"sendemail.smtpServerPort ({smtp.port})")
+    # without smtpEncryption b4 (and so patchpilot) does not log in: the server says 530
+    git(kernel_tree, "config", "--unset", "sendemail.smtpEncryption")
+    with AuthRefusingSmtpServer(tls=False) as smtp:
+        point_at(kernel_tree, smtp)
+        code, out, err = run(kernel_tree, *SEND, "--json")
+        assert smtp.mailbox.messages == [] and smtp.auth.logins == []
+    assert_failed_cleanly(kernel_tree, repo, code, out, err, "wants authentication first (530",
+                          "sendemail.smtpEncryption (unset", "logs in only with tls or ssl")
+    assert json.loads(out)["status"] == "failed"
+
+
+def test_smtp_server_silent_or_down(kernel_tree):
+    repo = rust_series(kernel_tree, 1)
+    git(kernel_tree, "config", "patchpilot.send.smtp-timeout", "1")
+    with SilentServer() as silent:  # accepts, never greets
+        point_at(kernel_tree, silent)
+        began = time.monotonic()
+        code, out, err = run(kernel_tree, *SEND)
+        took = time.monotonic() - began
+        assert silent.connections
+    assert took < 60  # the relay gave up after 1s; b4 itself would wait forever
+    assert_failed_cleanly(
+        kernel_tree, repo, code, out, err, f"127.0.0.1:{silent.port} did not answer within 1s",
+        "sendemail.smtpServer (127.0.0.1)", f"sendemail.smtpServerPort ({silent.port})",
+        "sendemail.smtpEncryption (unset", "patchpilot.send.smtp-timeout")
+    down = free_port()  # nobody listens there
+    git(kernel_tree, "config", "sendemail.smtpServerPort", str(down))
+    code, out, err = run(kernel_tree, *SEND)
+    assert_failed_cleanly(kernel_tree, repo, code, out, err,
+                          f"cannot connect to 127.0.0.1:{down} (connection refused)",
+                          "is the server up?", f"sendemail.smtpServerPort ({down})")
+    attempts = SendLog(repo.git_dir, load_series(repo).change_id, "b4/pilot").attempts
+    assert [a.status for a in attempts] == ["failed", "failed"]
 
 
 def test_b4_alone_resends_everything_with_new_ids_after_a_failure(kernel_tree):
@@ -179,7 +291,6 @@ def test_b4_alone_resends_everything_with_new_ids_after_a_failure(kernel_tree):
 
 
 def _b4(tree):
-    from patchpilot.core import b4cli
     return b4cli.run(b4cli.send(), cwd=tree, answer="\n\n", check=False)
 
 
