@@ -1,5 +1,6 @@
 """Pilot tests of the send screen: the exact messages from b4, pre-flight, and a send to a real
-SMTP server (aiosmtpd on loopback) that happens only after the confirmation."""
+SMTP server (aiosmtpd on loopback) that happens only after the confirmation; a send stopped by
+the server says what to check, and `x` again sends only what did not go out."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from patchpilot.tui.screens.send import SendScreen
 from tests.helpers import git
 from tests.integration.test_send import point_at, rust_series
 from tests.smtp import SmtpServer
+from tests.smtp_faults import FailingSmtpServer
 from tests.tui.test_app import plain, settle
 
 SIZE = (140, 45)
@@ -54,3 +56,34 @@ async def test_preview_then_send_only_after_yes(kernel_tree):
     series = load_series(repo)
     assert series.revision == 2 and [s.revision for s in series.sent] == [1]
     assert git(kernel_tree, "tag", "-l", "sent/*").strip()
+
+
+async def test_failed_send_says_what_to_check_and_x_again_sends_only_the_rest(kernel_tree):
+    repo = rust_series(kernel_tree, 2)
+    with FailingSmtpServer(fail_at=2) as smtp:  # the cover goes out, patch 1/2 gets a 451
+        point_at(kernel_tree, smtp)
+        app = PatchpilotApp(kernel_tree)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_send(pilot)
+            await pilot.press("x")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(pilot)
+            await settle(pilot)
+            assert screen.result is not None and screen.result.attempt.status == "partial"
+            info = plain(screen.query_one("#send-info").content)
+            assert "send stopped: message 1/2" in info and "451" in info
+            assert "sendemail.smtpServerPort" in info  # what to check
+            assert screen.plan is not None and screen.plan.resume is not None  # planned again
+            assert len(screen.plan.to_send()) == 2
+            await pilot.press("x")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(pilot)
+            await settle(pilot)
+            assert screen.result.complete
+            assert "sent: tag" in plain(screen.query_one("#send-info").content)
+        subjects = [m.data.split(b"Subject: ", 1)[1].split(b"\n", 1)[0]
+                    for m in smtp.mailbox.messages]
+    assert len(subjects) == 3 and len(set(subjects)) == 3  # the cover went out once
+    assert load_series(repo).revision == 2

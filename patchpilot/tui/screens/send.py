@@ -125,7 +125,8 @@ class SendScreen(Screen):
     def _show_info(self) -> None:
         count = len(self.plan.to_send())
         me = self.app.repo.config("user.email") or ""
-        text = Text(f"{self.branch}: {count} message(s) to {len(self.plan.recipients(me))} "
+        text = self._result_text()
+        text.append(f"{self.branch}: {count} message(s) to {len(self.plan.recipients(me))} "
                     "recipient(s), exactly as b4 will send them")
         blocking = [ln.name for ln in preflight.blocking(self.lines, [])]
         if blocking:
@@ -147,7 +148,8 @@ class SendScreen(Screen):
         self._show_message()
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.query_one("#send-info", Static).update(Text(str(message.error), style="red"))
+        text = self._result_text().append(safe_text(str(message.error), 1000), style="red")
+        self.query_one("#send-info", Static).update(text)
 
     def action_cursor_down(self) -> None:
         self.query_one("#send-messages", DataTable).action_cursor_down()
@@ -176,14 +178,34 @@ class SendScreen(Screen):
             self.post_message(LoadFailed(exc))
 
     def on_send_done(self, message: SendDone) -> None:
-        self.result = result = message.result
+        self.result = message.result
+        text = self._result_text()
+        self.query_one("#send-info", Static).update(text)
+        self.notify(text.plain.strip(), markup=False,
+                    severity="information" if self.result.complete else "error")
+        # plan again: after a stop the next `x` must skip what went out (and keep its
+        # Message-IDs); after a complete send b4 has moved to the next revision
+        self.plan = None
+        self.load()
+
+    def _result_text(self) -> Text:
+        """The last send's outcome (and what to check when it stopped), then a new line."""
+        result = self.result
+        if result is None:
+            return Text()
         attempt = result.attempt
         if result.complete:
-            text = Text(f"sent: tag {attempt.tag or '-'}, cover {result.lore or '-'}",
+            text = Text(f"sent: tag {attempt.tag or '-'}, cover {result.lore or '-'}\n",
                         style="green")
-        else:
-            text = Text(f"send stopped ({safe_text(str(attempt.error), 300)}); "
-                        f"{len(result.missing)} message(s) not sent; x again sends only those",
-                        style="red")
-        self.query_one("#send-info", Static).update(text)
-        self.notify(text.plain, markup=False)
+            fix = attempt.history_fix or {}
+            if fix.get("error"):
+                text.append(f"b4's record still names {fix['replaced']}: "
+                            f"{safe_text(fix['error'], 300)}\n", style="yellow")
+            return text
+        gone = "nothing was sent" if attempt.status == "failed" else \
+            f"{len(result.missing)} message(s) not sent; x sends only those"
+        text = Text(f"send stopped: {safe_text(str(attempt.error), 300)}; {gone}\n",
+                    style="red")
+        if result.hint:
+            text.append(safe_text(result.hint, 800) + "\n", style="yellow")
+        return text
