@@ -168,7 +168,6 @@ def rewrite_message(repo: GitRepo, branch: str, target: str, message: str) -> No
     the same trees, authors and committers (their SHAs change, nothing else); the caller
     holds rewrite.guarded (backup ref, journal, restore on failure)."""
     from patchpilot.core import rewrite
-    from patchpilot.core.notes import _recreate  # the one way patchpilot re-creates commits
 
     tip = rewrite.tip_of(repo, branch)
     rows = [ln.split() for ln in repo.run(
@@ -180,7 +179,7 @@ def rewrite_message(repo: GitRepo, branch: str, target: str, message: str) -> No
     for sha, _parent in rows:
         text = message if sha == target else \
             repo.run("log", "-1", "--format=%B", sha, strip=False).rstrip("\n") + "\n"
-        mapped[sha] = _recreate(repo, sha, text, mapped)
+        mapped[sha] = rewrite.recreate_commit(repo, sha, text, mapped)
     if repo.run("rev-parse", f"{mapped[tip]}^{{tree}}") != repo.run("rev-parse", f"{tip}^{{tree}}"):
         raise PatchpilotError("rewriting the cover changed a tree", hint="nothing was changed")
     rewrite.move_branch(repo, branch, mapped[tip], tip)

@@ -9,19 +9,12 @@ inside rewrite.guarded (backup ref, journal, undo). No UI.
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 from patchpilot.core import rewrite
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
 from patchpilot.core.patches import split_notes
 from patchpilot.core.prep import require_b4_checkout
 from patchpilot.core.series import Series
-
-_FIELDS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
-           "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE")
-
 
 def with_note(message: str, revision: int, lines: list[str]) -> str:
     """`message` with its "Changes in v`revision`" note set to `lines` (other notes kept)."""
@@ -62,22 +55,6 @@ def write_patch_notes(repo: GitRepo, series: Series, notes: dict[int, list[str]]
             message = repo.run("log", "-1", "--format=%B", sha, strip=False).rstrip("\n") + "\n"
             if sha in wanted:
                 message = with_note(message, series.revision, wanted[sha])
-            mapped[sha] = _recreate(repo, sha, message, mapped)
+            mapped[sha] = rewrite.recreate_commit(repo, sha, message, mapped)
         rewrite.move_branch(repo, series.branch, mapped[commits[-1]], tip)
     return entry.backup
-
-
-def _recreate(repo: GitRepo, sha: str, message: str, mapped: dict[str, str]) -> str:
-    info = repo.run("log", "-1", "--date=raw", "--format=%T%x00%P%x00%an%x00%ae%x00%ad%x00"
-                    "%cn%x00%ce%x00%cd", sha).split("\0")
-    tree, parents, values = info[0], info[1].split(), info[2:]
-    argv = ["git", "commit-tree", tree]
-    for parent in parents:
-        argv += ["-p", mapped.get(parent, parent)]
-    env = dict(os.environ, **dict(zip(_FIELDS, values)))
-    proc = subprocess.run(argv, cwd=repo.top, env=env, input=message, capture_output=True,
-                          text=True)
-    if proc.returncode != 0:
-        raise PatchpilotError(f"git commit-tree failed: {proc.stderr.strip()[-300:]}",
-                              hint="the branch was put back as it was")
-    return proc.stdout.strip()

@@ -12,6 +12,8 @@ tree differs from the one before was worked on since: it is left alone (entry "a
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -23,6 +25,8 @@ from patchpilot.core.paths import repo_state_dir
 from patchpilot.core.sendlog import write_atomic
 
 BACKUP_PREFIX = "refs/patchpilot/backup"
+_FIELDS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
+           "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE")
 _ACTIVE: dict[str, "Rewrite"] = {}  # branch -> the outer rewrite in progress
 
 
@@ -176,3 +180,21 @@ def undo(repo: GitRepo, branch: str) -> Rewrite:
     entry.state = "undone"
     _update(repo, entry)
     return entry
+
+
+def recreate_commit(repo: GitRepo, sha: str, message: str, mapped: dict[str, str]) -> str:
+    """Commit `sha` again with `message`: same tree and author and committer (names, emails,
+    dates), parents remapped through `mapped` (old id -> new id); return the new id."""
+    info = repo.run("log", "-1", "--date=raw", "--format=%T%x00%P%x00%an%x00%ae%x00%ad%x00"
+                    "%cn%x00%ce%x00%cd", sha).split("\0")
+    tree, parents, values = info[0], info[1].split(), info[2:]
+    argv = ["git", "commit-tree", tree]
+    for parent in parents:
+        argv += ["-p", mapped.get(parent, parent)]
+    env = dict(os.environ, **dict(zip(_FIELDS, values)))
+    proc = subprocess.run(argv, cwd=repo.top, env=env, input=message, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise PatchpilotError(f"git commit-tree failed: {proc.stderr.strip()[-300:]}",
+                              hint="the branch was put back as it was")
+    return proc.stdout.strip()
