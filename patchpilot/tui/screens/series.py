@@ -50,6 +50,7 @@ class SeriesScreen(Screen):
         Binding("v", "open('replies')", "Replies", id="series.replies"),
         Binding("s", "open('send')", "Send", id="series.send"),
         Binding("e", "open('cover')", "Cover letter", id="series.cover"),
+        Binding("n", "open('reroll')", "Reroll", id="series.reroll"),
         Binding("q", "app.pop_screen", "Back", id="series.back"),
     ]
 

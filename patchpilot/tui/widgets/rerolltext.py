@@ -1,0 +1,137 @@
+"""Text for the reroll screen, built from core data: the patch and trailer rows, a patch's
+range-diff, the comments, the summary, and the edited changelog read back into lines.
+Email text (trailers, senders, comments) goes through safe_text into rich Text, never markup.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from rich.text import Text
+
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.rangediff import PatchChange
+from patchpilot.core.reroll import Recheck, RerollPlan
+from patchpilot.core.text import safe_text
+from patchpilot.core.trailers import APPLIED, LEFT, READY, TrailerItem
+
+STATUS_STYLE = {"unchanged": "green", "changed": "yellow", "new": "cyan", "dropped": "red",
+                READY: "green", APPLIED: "dim", "sender-mismatch": "yellow",
+                "patch-changed": "yellow", "nak": "bold red", "bot": "magenta",
+                "no-patch": "yellow"}
+WIDTH = 64  # the Confirm dialog's text width
+
+
+def change_row(change: PatchChange) -> tuple:
+    notes = ["reordered"] if change.reordered else []
+    if change.message:
+        notes.append("+trailers" if change.message == "trailers" else "reworded")
+    return (f"{change.old or '-'} → {change.new or '-'}",
+            Text(change.status, style=STATUS_STYLE.get(change.status, "")),
+            ", ".join(notes), Text(safe_text(change.subject, 200)))
+
+
+def describe_change(change: PatchChange, previous: int) -> Text:
+    """What happened to one patch, then its range-diff (+/- lines are the changes)."""
+    was = f"v{previous} patch {change.old}" if change.old else f"not in v{previous}"
+    now = f"patch {change.new}" if change.new else "dropped"
+    text = Text(f"{now} ({was}): {change.status}", style="bold")
+    text.append("\n" + safe_text(change.subject, 300) + "\n", style="italic")
+    for label, items in (("files", change.files), ("functions", change.functions),
+                         ("trailers added", change.trailers_added)):
+        if items:
+            text.append(f"{label}: ", style="dim").append(safe_text(", ".join(items), 2000))
+            text.append("\n")
+    if not change.diff:
+        return text.append("\nno range-diff: same code and message as sent", style="dim")
+    text.append("\n")
+    for line in safe_text(change.diff).splitlines():
+        style = "bold cyan" if line.lstrip().startswith(("##", "@@")) else \
+            "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+        text.append(line + "\n", style=style)
+    text.no_wrap = True  # a range-diff line wrapped reads as two lines of code
+    return text
+
+
+def trailer_row(item: TrailerItem, chosen: bool) -> tuple:
+    mark = "=" if item.status == APPLIED else "+" if chosen else " "
+    where = "cover" if item.patch == 0 else f"{item.patch}"
+    targets = ",".join(map(str, item.targets)) or "-"
+    return (mark, item.id, Text(safe_text(item.line, 200)),
+            f"v{item.revision} {where} → {targets}",
+            Text(item.status, style=STATUS_STYLE.get(item.status, "")),
+            Text(safe_text(item.how, 300)))
+
+
+def describe_trailer(item: TrailerItem, chosen: bool) -> Text:
+    """The highlighted trailer in full: who gave it, where, how it was matched."""
+    where = f"the v{item.revision} cover" if item.patch == 0 else \
+        f"v{item.revision} patch {item.patch}"
+    text = Text(f"{item.id} ", style="bold").append(safe_text(item.line, 300))
+    text.append(f" from {safe_text(item.sender, 200)} on {where}: ")
+    text.append(safe_text(item.how, 500))
+    if item.status in LEFT:
+        text.append("  (a: " + ("do not apply" if chosen else "accept") + ")", style="yellow")
+    return text
+
+
+def describe_comments(plan: RerollPlan) -> Text:
+    text = Text(f"Open comments ({len(plan.open_comments)})", style="bold")
+    for c in plan.open_comments:
+        where = "cover" if c.patch == 0 else f"patch {c.patch}"
+        if c.file:
+            where += f" {c.file}:{c.line}"
+        text.append(f"\n[v{c.revision} {safe_text(where, 200)}] ", style="yellow")
+        text.append(safe_text(c.reviewer, 100), style="bold")
+        text.append(": " + " ".join(safe_text(c.text, 600).split()))
+    text.append(f"\n\nAddressed ({len(plan.addressed)})", style="bold")
+    for a in plan.addressed:
+        where = "cover" if a.old_patch == 0 else f"patch {a.old_patch} → {a.new_patch or '-'}"
+        text.append(f"\n[{where}] ", style="green")
+        text.append(safe_text(a.reviewer, 100), style="bold")
+        text.append(": " + " ".join(safe_text(a.text, 600).split()))
+    return text
+
+
+def changelog_lines(text: str) -> list[str]:
+    """The edited changelog as lines for the cover: blank lines dropped; every line must be a
+    bullet ("- ...") or its indented continuation, or b4's block would end there."""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    for n, line in enumerate(lines, start=1):
+        if not line.startswith(("-", " ")):
+            raise PatchpilotError(f"changelog line {n} is not a bullet: {line[:60]!r}",
+                                  hint="start it with '- ' (or indent it to continue a bullet)")
+    if not lines:
+        raise PatchpilotError("the changelog is empty", hint="d puts the draft back")
+    return lines
+
+
+def describe_plan(plan: RerollPlan, to_apply: int, accepted: int) -> Text:
+    """The summary lines: the comparison, the trailers, the comments, the warnings."""
+    count = {s: sum(c.status == s for c in plan.changes) for s in ("changed", "new", "dropped")}
+    text = Text(f"  v{plan.series.revision} against v{plan.previous} as sent: "
+                + ", ".join(f"{n} {s}" for s, n in count.items()))
+    text.append(f"  ({safe_text(plan.tag, 200)})\n", style="dim")
+    left = sum(t.status in LEFT for t in plan.trailers)
+    text.append(f"trailers: {to_apply} to apply, {left} left for you"
+                + (f" ({accepted} accepted)" if accepted else "")
+                + f", {sum(t.status == APPLIED for t in plan.trailers)} applied · "
+                f"comments: {len(plan.open_comments)} open")
+    if plan.open_comments:
+        text.append(" (blocks sending)", style="yellow")
+    text.append(f", {len(plan.addressed)} addressed")
+    for warning in plan.warnings:
+        text.append("\n! " + safe_text(warning, 300), style="yellow")
+    return text
+
+
+def describe_recheck(done: Recheck) -> Text:
+    summary = done.report.summary()
+    counts = ", ".join(f"{summary.get(k, 0)} {k}" for k in ("error", "warning", "info"))
+    return Text(f"checks: reused for patches {done.reused or '-'}, re-run for "
+                f"{done.rerun or '-'}; {counts} (c on the series screen shows them)")
+
+
+def question(*paragraphs: str) -> str:
+    """A Confirm question in lines that fit the dialog (its label does not wrap)."""
+    return "\n".join(textwrap.fill(p, WIDTH) for p in paragraphs)

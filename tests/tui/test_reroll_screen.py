@@ -1,0 +1,167 @@
+"""Pilot tests of the reroll screen on a real sent and reviewed series (real b4, a real SMTP
+server, a real public-inbox): trailers accepted and applied through b4, a patch amended,
+the edited changelog written into the cover (and forced over a hand-written block), the
+checks re-run and the last rewrite undone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rich.text import Text
+from textual.widgets import DataTable, TextArea
+
+from patchpilot.core.config import Config
+from patchpilot.core.cover import raw_cover
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.mail import split_mbox
+from patchpilot.core.replies import make_client
+from patchpilot.core.reroll import make_plan
+from patchpilot.core.series import load_series
+from patchpilot.tui.app import PatchpilotApp
+from patchpilot.tui.screens.reroll import RerollScreen
+from patchpilot.tui.widgets.dialogs import Confirm
+from patchpilot.tui.widgets.rerolltext import changelog_lines
+from tests.helpers import git
+from tests.integration.test_replies import reply
+from tests.integration.test_reroll import amend_patch_2, reviewed  # noqa: F401  (fixture)
+from tests.integration.test_send import run, rust_series, set_cover
+from tests.tui.test_app import SIZE, plain, settle
+
+SUBJECTS = [f"samples: rust: add the {name} sample" for name in ("alpha", "beta", "gamma")]
+EVIL = "[bold red]Evil[/] <evil@example.com>"
+
+
+def cells(table: DataTable) -> list[list[str]]:
+    return [[c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)]
+            for i in range(table.row_count)]
+
+
+def patch_mail(tree, number: int) -> bytes:
+    """Patch `number` of v1 as it was mailed, from the lore cache."""
+    repo = GitRepo(tree)
+    thread = make_client(repo, Config(repo)).cached(make_plan(repo).covers[1])
+    return next(m for m in split_mbox(thread.mbox) if f" {number}/3]".encode() in m)
+
+
+def info(screen) -> str:
+    return plain(screen.query_one("#reroll-info").content)
+
+
+async def confirm(pilot, *needles: str) -> None:
+    await pilot.pause()
+    dialog = pilot.app.screen
+    assert isinstance(dialog, Confirm), dialog
+    asked = " ".join(dialog.question.split())  # wrapped to the dialog's width
+    assert all(n in asked for n in needles), asked
+    await pilot.press("y")
+    await settle(pilot)
+
+
+def bodies(tree) -> dict[str, str]:
+    log = git(tree, "log", "--format=%s%n%b%x00", "master..HEAD").split("\0")
+    return {s: next(b for b in log if s in b) for s in SUBJECTS}
+
+
+async def test_reroll_trailers_changelog_checks_undo(reviewed):  # noqa: F811
+    tree, inbox = reviewed
+    repo = GitRepo(tree)
+    assert run(tree, "check")[0] in (0, 1)  # fills the checks cache for v1's patches
+    inbox.deliver(reply(patch_mail(tree, 3), EVIL, "Reviewed-by: Rev Three <rev3@example.com>\n"))
+    inbox.stop()  # public-inbox-httpd keeps its search index open: a new one sees the reply
+    inbox.start()
+    app = PatchpilotApp(tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RerollScreen)
+        patches = screen.query_one("#reroll-patches", DataTable)
+        assert cells(patches) == [[f"{n} → {n}", "unchanged", "", s]
+                                  for n, s in enumerate(SUBJECTS, start=1)]
+        trailers = screen.query_one("#reroll-trailers", DataTable)
+        assert [(r[0], r[2], r[3], r[4]) for r in cells(trailers)] == [
+            ("+", "Acked-by: Maint <maint@example.com>", "v1 cover → 1,2,3", "ready"),
+            ("+", "Reviewed-by: Rev One <rev1@example.com>", "v1 1 → 1", "ready")]
+
+        await pilot.press("f")  # fetch: the hostile reviewer's trailer arrives
+        await settle(pilot)
+        rows = cells(trailers)
+        evil = next(i for i, r in enumerate(rows) if "Rev Three" in r[2])
+        assert rows[evil][4] == "sender-mismatch" and rows[evil][0] == " "
+        assert "sent by [bold red]Evil[/]" in rows[evil][5]  # shown as it is, not as markup
+        trailers.focus()
+        trailers.move_cursor(row=evil)
+        await pilot.press("a")
+        assert cells(trailers)[evil][0] == "+"
+
+        before = repo.rev_parse("HEAD")
+        await pilot.press("t")
+        await confirm(pilot, "3 trailer(s)", "3 commit(s)")
+        applied = bodies(tree)
+        assert "Reviewed-by: Rev One <rev1@example.com>" in applied[SUBJECTS[0]]
+        assert all("Acked-by: Maint <maint@example.com>" in b for b in applied.values())
+        assert "Reviewed-by: Rev Three <rev3@example.com>" in applied[SUBJECTS[2]]
+        backup = re.search(r"backup (refs/patchpilot/backup/\S+)", info(screen)).group(1)
+        assert repo.rev_parse(backup) == before
+        assert {r[0] for r in cells(trailers)} == {"="}
+
+        amend_patch_2(tree)
+        await pilot.press("r")
+        await settle(pilot)
+        assert [r[1] for r in cells(patches)] == ["unchanged", "changed", "unchanged"]
+        patches.focus()
+        patches.move_cursor(row=1)
+        await pilot.pause()
+        diff = plain(screen.query_one("#reroll-diff").content)
+        assert "samples/rust/rust_beta.rs" in diff and "pr_debug!" in diff
+
+        editor = screen.query_one("#reroll-changelog", TextArea)
+        assert "changed samples/rust/rust_beta.rs" in editor.text
+        editor.load_text(editor.text + "\n\n- Tested on QEMU\n")
+        await pilot.press("w")
+        await confirm(pilot, "changelog", "v2 cover")
+        cover = run(tree, "cover")[1]
+        assert "- Tested on QEMU" in cover and "changed samples/rust/rust_beta.rs" in cover
+        assert "EDITME" not in cover and "- Link to v1:" in cover
+
+        text = raw_cover(repo, load_series(repo))
+        set_cover(tree, text.replace("- Tested on QEMU", "- By hand"))
+        hand_written = repo.rev_parse("HEAD")
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("w")
+        await confirm(pilot, "changelog")  # refused: the block was written by hand
+        await confirm(pilot, "written by hand", "Replace")
+        cover = run(tree, "cover")[1]
+        assert "- Tested on QEMU" in cover and "- By hand" not in cover
+
+        await pilot.press("c")
+        await settle(pilot)
+        assert "reused for patches [1, 3], re-run for [2]" in info(screen)
+
+        await pilot.press("u")
+        await confirm(pilot, "changelog for v2", hand_written[:12])
+        assert repo.rev_parse("HEAD") == hand_written
+        assert "- By hand" in run(tree, "cover")[1]
+
+
+async def test_never_sent_series_says_so_and_writes_nothing(kernel_tree):
+    rust_series(kernel_tree)
+    app = PatchpilotApp(kernel_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert "no sent revision before v1" in info(app.screen)
+        assert [app.screen.check_action(a, ()) for a in ("apply", "write", "undo")] == \
+            [None, None, None]
+
+
+def test_changelog_lines_are_bullets():
+    assert changelog_lines("- one\n  more\n\n- two\n") == ["- one", "  more", "- two"]
+    for text, error in (("", "is empty"), ("- one\nnot a bullet\n", "line 2 is not a bullet")):
+        with pytest.raises(PatchpilotError, match=error):
+            changelog_lines(text)
