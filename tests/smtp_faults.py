@@ -59,7 +59,8 @@ def self_signed_context(directory: Path) -> ssl.SSLContext:
     """A server TLS context with a fresh self-signed certificate for 127.0.0.1 (openssl)."""
     key, cert = directory / "key.pem", directory / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
@@ -87,6 +88,7 @@ class AuthRefusingSmtpServer:
         self.auth = RefusingAuthenticator()
         self.port = free_port()
         self._tmp = tempfile.TemporaryDirectory(prefix="smtp-tls-")
+        self.cert = Path(self._tmp.name) / "cert.pem"  # what a client must trust
         options = {"tls_context": self_signed_context(Path(self._tmp.name)),
                    "require_starttls": True} if tls else {"auth_require_tls": False}
         self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,

@@ -53,6 +53,10 @@ def transport_config(repo: GitRepo) -> dict:
             "no mail transport: git config has no sendemail.smtpServer or sendemail.sendmailCmd",
             hint="git config sendemail.smtpServer smtp.example.org (and smtpServerPort, "
                  "smtpEncryption tls, smtpUser); patchpilot never uses b4's web endpoint")
+    # git send-email's rule: unset verifies against the system CAs, "" turns checking off
+    cert = repo.config(f"sendemail.{identity}.smtpsslcertpath") if identity else None
+    found["smtpsslcertpath"] = cert if cert is not None else repo.config(
+        "sendemail.smtpsslcertpath")
     if "/" in found["smtpserver"] and not found["sendmailcmd"]:
         found["sendmailcmd"] = found["smtpserver"]  # git's older spelling of a local command
     found["from"] = found["from"] or check_identity(repo)
@@ -81,7 +85,10 @@ def transport_hint(kind: str, transport: dict) -> str:
     if kind in ("refused", "resolve", "network"):
         return f"is the server up? check git config {server}, {encryption}"
     if kind == "tls":
-        return f"check git config {encryption}, {server}"
+        cert = transport.get("smtpsslcertpath")
+        return (f"check git config {encryption}, {server}, sendemail.smtpSSLCertPath "
+                f"({'unset: the system CAs' if cert is None else cert or 'empty: not checked'}"
+                "; a CA file or directory to trust, \"\" not to check, as git send-email)")
     return (f"the server's answer says why; if it persists check git config {server}, "
             f"sendemail.smtpUser ({value['smtpUser']}), {encryption}")
 

@@ -230,8 +230,15 @@ def test_smtp_refuses_authentication(kernel_tree):
     git(kernel_tree, "config", "sendemail.smtpUser", "dev")
     git(kernel_tree, "config", "sendemail.smtpPass", PASSWORD)
     git(kernel_tree, "config", "sendemail.smtpEncryption", "tls")
+    with AuthRefusingSmtpServer() as smtp:  # an unknown certificate: no password goes out
+        point_at(kernel_tree, smtp)
+        code, out, err = run(kernel_tree, *SEND)
+        assert smtp.auth.logins == [] and smtp.mailbox.messages == []
+    assert_failed_cleanly(kernel_tree, repo, code, out, err, "could not be verified",
+                          "no password was sent", "sendemail.smtpSSLCertPath (unset")
     with AuthRefusingSmtpServer() as smtp:  # STARTTLS, then AUTH: 535 for everyone
         point_at(kernel_tree, smtp)
+        git(kernel_tree, "config", "sendemail.smtpSSLCertPath", str(smtp.cert))
         code, out, err = run(kernel_tree, *SEND)
         logins = list(smtp.auth.logins)
         assert smtp.mailbox.messages == []
