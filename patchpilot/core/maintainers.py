@@ -75,7 +75,13 @@ class _Fields(Sequence[Field]):
     def __len__(self) -> int:
         return len(self._linenos)
 
+    def line(self, pos: int) -> str:
+        """The MAINTAINERS line of one field, without making its Field."""
+        return self._lines[self._linenos[pos] - 1]
+
     def __getitem__(self, pos):
+        if type(pos) is int and (made := self._made.get(pos)) is not None:
+            return made
         if isinstance(pos, slice):
             return [self[i] for i in range(*pos.indices(len(self)))]
         pos = _position(pos, len(self))
@@ -97,6 +103,8 @@ class _Entries(Sequence[Entry]):
         return len(self._triples) // 3
 
     def __getitem__(self, pos):
+        if type(pos) is int and (made := self._made.get(pos)) is not None:
+            return made
         if isinstance(pos, slice):
             return [self[i] for i in range(*pos.indices(len(self)))]
         pos = _position(pos, len(self))
@@ -106,6 +114,15 @@ class _Entries(Sequence[Entry]):
             name = head.value if head.letter is None else head.raw
             made = self._made[pos] = Entry(pos, name, start, end, key, list(range(start, end)))
         return made
+
+    def named(self, name: str) -> Entry | None:
+        """The first entry whose name line, stripped, is `name`."""
+        fields = self._fields
+        for pos, start in enumerate(self._triples[0::3]):
+            # An entry's name is its first line as written (typevalue keeps it whole).
+            if fields.line(start).strip() == name:
+                return self[pos]
+        return None
 
     def of_field(self, pos: int) -> int:
         """The entry holding typevalue position `pos`."""
@@ -159,8 +176,7 @@ class Maintainers:
     def entry_named(self, name: str) -> Entry | None:
         """The entry whose name line is `name` (surrounding blanks ignored)."""
         if name not in self._by_name:
-            self._by_name[name] = next((e for e in self.entries if e.name.strip() == name),
-                                       None)
+            self._by_name[name] = self.entries.named(name)
         return self._by_name[name]
 
     def split_addresses(self, value: str) -> list[str]:
@@ -170,6 +186,11 @@ class Maintainers:
     def entry_of(self, pos: int) -> int:
         """The entry a field (typevalue position) belongs to."""
         return self.entries.of_field(pos)
+
+    def prepare(self) -> None:
+        """Compile the N: and K: regexes now (matching would on its first patch)."""
+        self._name_regexes()
+        self._keyword_regexes()
 
     # -- matching --------------------------------------------------------------------------
 
@@ -205,15 +226,24 @@ class Maintainers:
 
     def _match_names(self, path: str, hits: dict[int, tuple[int, int]]) -> None:
         """N: regexes; like F:, the last matching line of an entry sets its depth."""
-        if self._names is None:
-            flat = self._index.names
-            self._names = [(entry, pos, re.compile(scoped_regex(self.fields[pos].value), re.X))
-                           for entry, pos in zip(flat[0::2], flat[1::2])]
-        for entry, pos, regex in self._names:
+        for entry, pos, regex in self._name_regexes():
             if regex.search(path):
                 previous = hits.get(entry)
                 if previous is None or previous[1] < pos:
                     hits[entry] = (0, pos)
+
+    def _name_regexes(self) -> list[tuple[int, int, re.Pattern]]:
+        if self._names is None:
+            flat = self._index.names
+            self._names = [(entry, pos, re.compile(scoped_regex(self.fields[pos].value), re.X))
+                           for entry, pos in zip(flat[0::2], flat[1::2])]
+        return self._names
+
+    def _keyword_regexes(self) -> _Keywords:
+        if self._keywords is None:
+            flat = self._index.keywords
+            self._keywords = _Keywords([(pos, self.fields[pos].value) for pos in flat[1::2]])
+        return self._keywords
 
     def _excluded(self, entry: int, path: str) -> bool:
         return any(self._pattern(entry, pos).matches(path)
@@ -221,10 +251,7 @@ class Maintainers:
 
     def keywords_in(self, line: str, in_diff: bool) -> list[int]:
         """The K: fields whose regex matches one patch line."""
-        if self._keywords is None:
-            flat = self._index.keywords
-            self._keywords = _Keywords([(pos, self.fields[pos].value) for pos in flat[1::2]])
-        return self._keywords.matching(line, in_diff)
+        return self._keyword_regexes().matching(line, in_diff)
 
     def file_emails(self, path: str) -> list[str]:
         """Addresses written in a tree file (get_maintainer.pl reads them from .yaml files)."""

@@ -14,19 +14,24 @@ import re
 import sys
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable, Generic, Iterator, TypeVar
 
 from patchpilot.core import paths
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.maintainers import Maintainers, Reason, run_get_maintainer
-from patchpilot.core.maintainers_parse import Problem
 from patchpilot.core.patches import parse_trailers
 from patchpilot.core.recipients_state import UserChoices, load_choices
 from patchpilot.core.series import Series
 
+if TYPE_CHECKING:  # the engine itself is imported by the thread that loads it (preload)
+    from patchpilot.core.maintainers import Maintainers, Reason
+    from patchpilot.core.maintainers_parse import Problem
+
 POLICY_NOTE = "Rust code; Rust-for-Linux asks to be copied"
 CACHE = "maintainers-cache"  # the MAINTAINERS index, under .git/patchpilot
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class SeriesRecipients:
         }
 
 
+@lru_cache(maxsize=4096)
 def bare(address: str) -> str:
     """The e-mail address of `Name <addr>` (lower-cased), as b4 compares addresses."""
     return email.utils.parseaddr(address)[1].lower() or address.strip().lower()
@@ -146,66 +152,102 @@ class _Builder:
 
 def load_maintainers(repo: GitRepo) -> Maintainers:
     """The tree's MAINTAINERS engine, its index cached under the repository's state dir."""
+    from patchpilot.core.maintainers import Maintainers
+
     return Maintainers.load(repo.top, cache_dir=paths.repo_state_dir(repo.git_dir) / CACHE)
 
 
-class Preload:
-    """MAINTAINERS being loaded in a thread; result() waits for it (or raises its error).
+class Background(Generic[T]):
+    """One function running in a daemon thread; result() waits for its value (or error)."""
 
-    While it loads, the GIL is handed over more often (1 ms instead of 5 ms), so the main
-    thread picks up each git command's output without waiting behind a full parse (when the
-    index is not cached yet).
-    """
-
-    def __init__(self, repo: GitRepo):
-        self._repo = repo
-        self._value: Maintainers | None = None
+    def __init__(self, work: Callable[[], T]):
+        self._work = work
+        self._value: T | None = None
         self._error: BaseException | None = None
-        self._interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._interval, 0.001))
-        self._thread = threading.Thread(target=self._load, daemon=True)
+        self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _load(self) -> None:
+    def _run(self) -> None:
         try:
-            self._value = load_maintainers(self._repo)
+            self._value = self._work()
         except BaseException as exc:  # handed to the thread that asks for the result
             self._error = exc
-        finally:
-            sys.setswitchinterval(self._interval)
 
-    def result(self) -> Maintainers:
+    def result(self) -> T:
         self._thread.join()
         if self._error is not None:
             raise self._error
         return self._value
 
 
-def preload(repo: GitRepo) -> Preload:
-    """Load MAINTAINERS in a thread while git works in its own processes."""
-    return Preload(repo)
+def preload(repo: GitRepo) -> Background:
+    """The MAINTAINERS engine, loaded in a thread while the caller waits on git (a Background).
+
+    The thread imports the engine, loads the index and compiles the N:/K: regexes. Meanwhile
+    the GIL is handed over more often (1 ms instead of 5 ms), so the caller picks up each git
+    command's output without waiting behind a full parse (when the index is not cached yet).
+    """
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, 0.001))
+
+    def load() -> Maintainers:
+        try:
+            maint = load_maintainers(repo)
+            maint.prepare()
+            return maint
+        finally:
+            sys.setswitchinterval(interval)
+
+    return Background(load)
+
+
+_SPLIT = 6  # from this many patches on, two git processes write the mails
+
+
+def mail_parts(repo: GitRepo, series: Series) -> Iterator[dict[str, str]]:
+    """The patches as mails (repo.format_patches: {commit: mail}), a part at a time, in order.
+
+    From _SPLIT patches on, a second git process writes the second half while the first
+    writes the first half, and the caller works on the first half meanwhile. A series is
+    linear (load_series refuses merges), so BASE..MID and MID..HEAD hold the commits of
+    BASE..HEAD, and git mails each commit alike whatever the range: the parts are the mails
+    of one BASE..HEAD, to the byte.
+    """
+    commits = [patch.commit for patch in series.patches]
+    if len(commits) < _SPLIT:
+        yield repo.format_patches(f"{series.base}..{series.head}") if commits else {}
+        return
+    mid = commits[len(commits) // 2 - 1]
+    rest = Background(lambda: repo.format_patches(f"{mid}..{series.head}"))
+    first = repo.format_patches(f"{series.base}..{mid}")
+    if mid in first:
+        first[mid] += "\n"  # git log writes a newline before each entry after the first
+    yield first
+    yield rest.result()
 
 
 def compute(repo: GitRepo, series: Series, config: Config | None = None,
-            use_script: bool | None = None, maint: Preload | None = None) -> SeriesRecipients:
+            use_script: bool | None = None,
+            maint: Background | None = None) -> SeriesRecipients:
     """Recipients of every patch of `series` and of its cover (see preload for `maint`)."""
     config = config or Config(repo)
     if use_script is None:
         use_script = config.value("recipients.engine") == "get_maintainer"
-    # git first: the MAINTAINERS parse (preload) goes on while git writes the mails
-    mails = repo.format_patches(f"{series.base}..{series.head}") if series.patches else {}
+    # git first: the MAINTAINERS engine (preload) loads while git writes the mails
+    parts = mail_parts(repo, series)
+    mails = next(parts)
     maint = maint.result() if maint is not None else load_maintainers(repo)
     policy = Policy.from_config(config)
     choices = load_choices(repo, series)
-    missing = [p.commit[:12] for p in series.patches if p.commit not in mails]
-    if missing:
-        raise PatchpilotError(f"git format-patch gave no mail for {', '.join(missing)}",
-                              hint="an empty commit in the series? drop it or add a change")
     reasons: dict[str, list[Why]] = {}
     removed = {bare(a) for a in choices.remove}
     cover = _Builder(reasons, removed)
     patches = []
     for patch in series.patches:
+        if patch.commit not in mails:
+            mails.update(next(parts, {}))  # the next part, once that one is written
+        if patch.commit not in mails:
+            _no_mail(series, mails, parts)
         one = _Builder(reasons, removed)
         _fill(one, maint, repo, mails[patch.commit], policy, choices, use_script)
         _trailers(one, patch.trailers)
@@ -221,8 +263,18 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
                             sorted(choices.remove))
 
 
+def _no_mail(series: Series, mails: dict[str, str], parts: Iterator[dict[str, str]]) -> None:
+    for part in parts:
+        mails.update(part)
+    missing = [p.commit[:12] for p in series.patches if p.commit not in mails]
+    raise PatchpilotError(f"git format-patch gave no mail for {', '.join(missing)}",
+                          hint="an empty commit in the series? drop it or add a change")
+
+
 def _fill(one: _Builder, maint, repo, mail, policy, choices, use_script) -> None:
     if use_script:
+        from patchpilot.core.maintainers import run_get_maintainer
+
         found = run_get_maintainer(repo.top, mail)
         engine = Why("get_maintainer.pl", "scripts/get_maintainer.pl", "maintainer",
                      "maintainers")
