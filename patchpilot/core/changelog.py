@@ -126,6 +126,24 @@ def _memory(repo: GitRepo, series: Series):
     return repo_state_dir(repo.git_dir) / "changelog" / f"{key}-v{series.revision}.txt"
 
 
+class HandWritten(PatchpilotError):
+    """The Changes block holds text patchpilot did not write: replacing it needs force."""
+
+
+def check_lines(lines: list[str]) -> None:
+    """Changelog lines must be bullets ("- ...") or their indented continuations: any other
+    line would end b4's Changes block."""
+    if not any(line.startswith("- ") for line in lines):
+        raise PatchpilotError("the changelog has no \"- \" bullet line",
+                              hint="write at least one line starting with \"- \"")
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or not line.startswith(("- ", "  ")):
+            raise PatchpilotError(f"changelog line {number} is not a bullet: "
+                                  f"{safe_text(line, 80)!r}",
+                                  hint="start it with \"- \" (or indent it to continue the "
+                                       "bullet above); no blank lines")
+
+
 def fill_cover(text: str, revision: int, lines: list[str], previous: str | None,
                force: bool = False) -> str:
     """`text` with `lines` in its "Changes in vN" block (see the module docstring)."""
@@ -141,8 +159,9 @@ def fill_cover(text: str, revision: int, lines: list[str], previous: str | None,
     own = previous is not None and "\n".join(entries).strip() == previous.strip()
     placeholder = all("EDITME" in ln for ln in entries if ln.strip())
     if not (own or placeholder or force):
-        raise PatchpilotError(f"the Changes in v{revision} block was written by hand",
-                              hint="edit it in the cover, or replace it with --force")
+        raise HandWritten(f"the Changes in v{revision} block was written by hand",
+                          hint="edit it in the cover, or replace it (reroll "
+                               "--write-changelog --force)")
     return head + "\n" + "\n".join([*lines, *links]) + "\n" + tail
 
 
@@ -158,6 +177,7 @@ def _split_block(rest: str) -> tuple[list[str], str]:
 def write_changelog(repo: GitRepo, series: Series, lines: list[str],
                     force: bool = False) -> str:
     """Write `lines` into the cover (through b4); return the new cover text."""
+    check_lines(lines)
     memory = _memory(repo, series)
     previous = memory.read_text() if memory.exists() else None
     text = fill_cover(cover.raw_cover(repo, series), series.revision, lines, previous, force)

@@ -155,14 +155,16 @@ def _detail(change: PatchChange, line: str) -> None:
     if change.status != "changed":
         return
     file_match, hunk = _FILE.match(line), _HUNK.match(line)
-    if file_match and file_match.group(1) not in ("Commit message", "Metadata"):
-        path = file_match.group(1).split(" (", 1)[0]
-        if path not in change.files:
-            change.files.append(path)
-    elif hunk and ": " in hunk.group(1):
-        path, function = hunk.group(1).split(": ", 1)
-        if function.strip() and function.strip() not in change.functions:
-            change.functions.append(function.strip())
+    header = (file_match or hunk).group(1) if (file_match or hunk) else None
+    if header is None or header.startswith(("Commit message", "Metadata")):
+        return
+    path, _, function = header.partition(": ")  # "@@ path: function" or "## path (new) ##"
+    path = path.split(" (", 1)[0]
+    if path not in change.files:
+        change.files.append(path)
+    function = function.strip().rstrip("{").strip()
+    if hunk and function and function not in change.functions:
+        change.functions.append(function)
 
 
 def _mark_reordered(changes: list[PatchChange]) -> None:

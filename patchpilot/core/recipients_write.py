@@ -13,10 +13,9 @@ import json
 import shlex
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from patchpilot.core import b4cli
+from patchpilot.core import b4cli, rewrite
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
 from patchpilot.core.patches import split_message
@@ -41,24 +40,18 @@ def hook_remove(result: SeriesRecipients) -> list[str]:
     return [bare(a) for a in result.removed]
 
 
-def backup_ref(repo: GitRepo, branch: str) -> str:
-    """Keep the branch as it is now under refs/patchpilot/backup/ before b4 rewrites it."""
-    ref = f"refs/patchpilot/backup/{branch}/{int(time.time() * 1000)}"
-    repo.run("update-ref", ref, f"refs/heads/{branch}")
-    return ref
-
-
 def _hook(*args: str) -> str:
     return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "patchpilot.cli.b4hook",
                                               *args))
 
 
 def write_cover(repo: GitRepo, series: Series, result: SeriesRecipients) -> str:
-    """Write the recipients into the cover of `series` (the current branch); return the backup."""
+    """Write the recipients into the cover of `series` (the current branch); return the backup.
+    The two b4 steps are one guarded rewrite (backup ref, journal, undo; all or nothing)."""
     require_b4_checkout(repo, series, "write its cover")
     b4cli.version(repo.top)
-    backup = backup_ref(repo, series.branch)
-    with tempfile.TemporaryDirectory(prefix="patchpilot-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="patchpilot-") as tmp, \
+            rewrite.guarded(repo, series.branch, "write the recipients") as entry:
         mapfile = Path(tmp) / "recipients.json"
         mapfile.write_text(json.dumps(hook_map(repo, series, result)))
         if drop_trailers(series.cover_body or "", hook_remove(result)) != (series.cover_body or ""):
@@ -68,7 +61,7 @@ def write_cover(repo: GitRepo, series: Series, result: SeriesRecipients) -> str:
             "b4.send-auto-to-cmd": _hook("addresses", "to", str(mapfile)),
             "b4.send-auto-cc-cmd": _hook("addresses", "cc", str(mapfile)),
         })
-    return backup
+    return entry.backup
 
 
 def addresses_for_mail(mapping: dict, mail: str, patch_id: str, header: str) -> list[str]:

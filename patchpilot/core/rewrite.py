@@ -11,6 +11,7 @@ tree differs from the one before was worked on since: it is left alone (entry "a
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -106,34 +107,62 @@ def move_branch(repo: GitRepo, branch: str, target: str, expected: str) -> None:
 
 
 @contextmanager
+def _locked(repo: GitRepo):
+    """Hold the repository's rewrite lock (one rewrite at a time across processes); yields
+    False at once when another process holds it."""
+    path = repo_state_dir(repo.git_dir) / "rewrite.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
 def guarded(repo: GitRepo, branch: str, what: str):
     """Run a rewrite of `branch`: back up, journal, and restore on any failure. Nested
     rewrites of the same branch are part of the outer one (one backup, all or nothing)."""
     if branch in _ACTIVE:
         yield _ACTIVE[branch]
         return
-    recover(repo, branch)
-    before = tip_of(repo, branch)
-    entry = Rewrite(branch, what, before, backup(repo, branch, before), time.time())
-    _save(repo, history(repo) + [entry])
-    _ACTIVE[branch] = entry
-    try:
-        yield entry
-    except BaseException:
+    with _locked(repo) as got:
+        if not got:
+            raise PatchpilotError("another patchpilot is rewriting a branch of this repository",
+                                  hint="let it finish, then try again; nothing was changed")
+        _recover(repo, branch)
+        before = tip_of(repo, branch)
+        entry = Rewrite(branch, what, before, backup(repo, branch, before), time.time())
+        _save(repo, history(repo) + [entry])
+        _ACTIVE[branch] = entry
+        try:
+            yield entry
+        except BaseException:
+            _ACTIVE.pop(branch, None)
+            now = repo.rev_parse(f"refs/heads/{branch}")
+            if now is not None and now != before:
+                move_branch(repo, branch, before, now)
+            entry.state = "failed"
+            _update(repo, entry)
+            raise
         _ACTIVE.pop(branch, None)
-        now = repo.rev_parse(f"refs/heads/{branch}")
-        if now is not None and now != before:
-            move_branch(repo, branch, before, now)
-        entry.state = "failed"
+        entry.after, entry.state = tip_of(repo, branch), "done"
         _update(repo, entry)
-        raise
-    _ACTIVE.pop(branch, None)
-    entry.after, entry.state = tip_of(repo, branch), "done"
-    _update(repo, entry)
 
 
 def recover(repo: GitRepo, branch: str) -> Rewrite | None:
-    """Put `branch` back before a rewrite that was interrupted (killed) halfway."""
+    """Put `branch` back before a rewrite that was interrupted (killed) halfway; nothing
+    when another process is rewriting right now (its rewrite is not interrupted)."""
+    with _locked(repo) as got:
+        return _recover(repo, branch) if got else None
+
+
+def _recover(repo: GitRepo, branch: str) -> Rewrite | None:
     entries = [e for e in history(repo) if e.branch == branch and e.state == "started"]
     if not entries:
         return None
@@ -163,6 +192,14 @@ def last_undoable(repo: GitRepo, branch: str) -> Rewrite | None:
 
 def undo(repo: GitRepo, branch: str) -> Rewrite:
     """Take back the last finished rewrite of `branch` (only if nothing moved it since)."""
+    with _locked(repo) as got:
+        if not got:
+            raise PatchpilotError("another patchpilot is rewriting a branch of this repository",
+                                  hint="let it finish, then try again; nothing was changed")
+        return _undo(repo, branch)
+
+
+def _undo(repo: GitRepo, branch: str) -> Rewrite:
     entry = last_undoable(repo, branch)
     if entry is None:
         raise PatchpilotError(f"no patchpilot rewrite of {branch} to undo",

@@ -81,3 +81,12 @@ def test_note_below_dashes_replaces_its_own_revision_only():
     v3 = with_note(again, 3, ["- three"])
     notes = split_notes(v3.partition("\n")[2])[1]
     assert notes == "Changes in v2:\n- two\n\nChanges in v3:\n- three\n"
+
+
+def test_changelog_lines_must_be_bullets():
+    from patchpilot.core.changelog import HandWritten, check_lines
+    check_lines(["- a", "  continued", "- b"])
+    for bad in (["no bullet"], ["- a", ""], ["- a", "Signed-off-by: x"], []):
+        with pytest.raises(PatchpilotError):
+            check_lines(bad)
+    assert issubclass(HandWritten, PatchpilotError)

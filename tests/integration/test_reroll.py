@@ -170,8 +170,11 @@ def test_sender_mismatch_is_left_until_accepted_and_undo(kernel_tree, tmp_path):
     assert repo.rev_parse("HEAD") == before
     assert after in git(tree, "for-each-ref", "--format=%(objectname)",
                         f"{rewrite.BACKUP_PREFIX}/b4/pilot/")
+    # the rewrite before (the recipients written into the cover) was followed by the send,
+    # which moved the branch: undoing it would lose that, so it is refused
     code, _, err = run(tree, "undo", "--yes")
-    assert code == 2 and "no patchpilot rewrite" in err
+    assert code == 1 and "changed after the last rewrite (write the recipients)" in err
+    assert repo.rev_parse("HEAD") == before
 
 
 def test_never_sent_and_tags_that_do_not_match(kernel_tree):
@@ -285,3 +288,32 @@ def test_a_stale_interrupted_rewrite_never_takes_newer_work(kernel_tree):
     assert rewrite.recover(repo, "b4/pilot") is None
     assert repo.rev_parse("HEAD") == new_work
     assert rewrite.history(repo)[-1].state == "abandoned"
+
+
+def test_one_rewrite_at_a_time_across_processes(kernel_tree):
+    import subprocess
+    import sys
+    import textwrap
+    tree = kernel_tree
+    rust_series(tree)
+    repo = GitRepo(tree)
+    holder = textwrap.dedent(f"""
+        import sys, time
+        from patchpilot.core import rewrite
+        from patchpilot.core.gitrepo import GitRepo
+        with rewrite.guarded(GitRepo({str(tree)!r}), "b4/pilot", "slow rewrite"):
+            print("holding", flush=True)
+            sys.stdin.readline()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", holder], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "holding"
+        assert rewrite.recover(repo, "b4/pilot") is None  # in progress, not interrupted
+        assert rewrite.history(repo)[-1].state == "started"
+        with pytest.raises(Exception, match="another patchpilot is rewriting"):
+            with rewrite.guarded(repo, "b4/pilot", "second"):
+                pass
+    finally:
+        proc.communicate("\n", timeout=30)
+    assert proc.returncode == 0 and rewrite.history(repo)[-1].state == "done"

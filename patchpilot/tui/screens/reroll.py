@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
 from patchpilot.core import rewrite
-from patchpilot.core.changelog import write_changelog
+from patchpilot.core.changelog import HandWritten, write_changelog
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.replies import make_client
 from patchpilot.core.reroll import Recheck, RerollPlan, make_plan, recheck
@@ -36,7 +36,6 @@ from patchpilot.tui.widgets.rerolltext import (change_row, changelog_lines, desc
                                                describe_recheck, describe_trailer, question,
                                                trailer_row)
 
-HAND_WRITTEN = "written by hand"  # core.changelog.fill_cover's refusal
 
 
 @dataclass
@@ -217,7 +216,7 @@ class RerollScreen(Screen):
         else:
             self.busy = None
         error = message.error
-        forcible = message.what == "changelog" and HAND_WRITTEN in error.message
+        forcible = message.what == "changelog" and isinstance(error, HandWritten)
         shown = f"{error.message} (edit it on the cover screen, or replace it)" if forcible \
             else str(error)
         self.notify(shown, severity="error", markup=False, timeout=10)

@@ -9,6 +9,7 @@ import textwrap
 
 from rich.text import Text
 
+from patchpilot.core.changelog import check_lines
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.rangediff import PatchChange
 from patchpilot.core.reroll import Recheck, RerollPlan
@@ -95,14 +96,11 @@ def describe_comments(plan: RerollPlan) -> Text:
 
 def changelog_lines(text: str) -> list[str]:
     """The edited changelog as lines for the cover: blank lines dropped; every line must be a
-    bullet ("- ...") or its indented continuation, or b4's block would end there."""
+    bullet ("- ...") or its indented continuation (core.changelog.check_lines)."""
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]
-    for n, line in enumerate(lines, start=1):
-        if not line.startswith(("-", " ")):
-            raise PatchpilotError(f"changelog line {n} is not a bullet: {line[:60]!r}",
-                                  hint="start it with '- ' (or indent it to continue a bullet)")
     if not lines:
         raise PatchpilotError("the changelog is empty", hint="d puts the draft back")
+    check_lines(lines)
     return lines
 
 
