@@ -121,8 +121,13 @@ async def test_reroll_trailers_changelog_checks_undo(reviewed):  # noqa: F811
         editor = screen.query_one("#reroll-changelog", TextArea)
         assert "changed samples/rust/rust_beta.rs" in editor.text
         editor.load_text(editor.text + "\n\n- Tested on QEMU\n")
-        await pilot.press("w")
-        await confirm(pilot, "changelog", "v2 cover")
+        await pilot.press("p", "w")  # with per-patch notes
+        await confirm(pilot, "changelog", "v2 cover", "below its --- line (patches 2)")
+        messages = {s.split("\n", 1)[0]: s for s in
+                    git(tree, "log", "--format=%B%x00", "master..HEAD").split("\0\n")}
+        assert "\n---\nChanges in v2:\n- Changed samples/rust/rust_beta.rs" in \
+            messages[SUBJECTS[1]]
+        assert "Changes in v2" not in messages[SUBJECTS[0]] + messages[SUBJECTS[2]]
         cover = run(tree, "cover")[1]
         assert "- Tested on QEMU" in cover and "changed samples/rust/rust_beta.rs" in cover
         assert "EDITME" not in cover and "- Link to v1:" in cover

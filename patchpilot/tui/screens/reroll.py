@@ -22,7 +22,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
 from patchpilot.core import rewrite
-from patchpilot.core.changelog import HandWritten, write_changelog
+from patchpilot.core.changelog import HandWritten, patch_notes, write_changelog
+from patchpilot.core.notes import write_patch_notes
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.replies import make_client
 from patchpilot.core.reroll import Recheck, RerollPlan, make_plan, recheck
@@ -76,6 +77,7 @@ class RerollScreen(Screen):
         Binding("t", "apply", "Apply trailers", id="reroll.apply"),
         Binding("w,ctrl+s", "write", "Write changelog", id="reroll.write"),
         Binding("d", "draft", "Draft again", show=False, id="reroll.draft"),
+        Binding("p", "per_patch", "Per-patch notes", show=False, id="reroll.per_patch"),
         Binding("c", "recheck", "Re-check", id="reroll.recheck"),
         Binding("u", "undo", "Undo rewrite", id="reroll.undo"),
         Binding("r", "refresh", "Reload", id="reroll.refresh"),
@@ -91,6 +93,7 @@ class RerollScreen(Screen):
         self.accepted: set[str] = set()
         self.undoable: rewrite.Rewrite | None = None
         self.moved = False
+        self.per_patch = False  # w also writes per-patch notes below each changed patch's ---
         self.busy: str | None = None  # the repository work under way (one at a time)
         self.checking = False
         self.note = Text("")  # the outcome of the last action, under the summary
@@ -322,24 +325,37 @@ class RerollScreen(Screen):
         except PatchpilotError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self._ask(lambda: self._write(lines),
+        notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
+        also = (f" Each changed patch gets its own note below its --- line (patches "
+                f"{', '.join(map(str, notes))})." if notes else "")
+        self._ask(lambda: self._write(lines, notes=notes),
                   f"Write this {len(lines)}-line changelog into the "
-                  f"v{self.plan.series.revision} cover of {self.branch} (through b4)?",
+                  f"v{self.plan.series.revision} cover of {self.branch} (through b4)?{also}",
                   "A backup ref is made first.")
+
+    def action_per_patch(self) -> None:
+        self.per_patch = not self.per_patch
+        self.notify("w also writes per-patch notes below each changed patch's ---"
+                    if self.per_patch else "w writes the cover's changelog only", markup=False)
 
     def _confirm_force(self) -> None:
         lines = changelog_lines(self.query_one("#reroll-changelog", TextArea).text)
-        self._ask(lambda: self._write(lines, force=True),
+        notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
+        self._ask(lambda: self._write(lines, force=True, notes=notes),
                   f"The Changes in v{self.plan.series.revision} block of the cover was "
                   "written by hand. Replace it with this changelog anyway?",
                   "The cover as it is now is kept under a backup ref.")
 
-    def _write(self, lines: list[str], force: bool = False) -> None:
+    def _write(self, lines: list[str], force: bool = False,
+               notes: dict[int, list[str]] | None = None) -> None:
         repo, branch = self.app.repo, self.branch
 
         def run() -> tuple[str, list[str]]:
             series = load_series(repo, branch)
-            write_changelog(repo, series, lines, force=force)
+            with rewrite.guarded(repo, branch, f"changelog for v{series.revision}"):
+                write_changelog(repo, series, lines, force=force)
+                if notes:
+                    write_patch_notes(repo, load_series(repo, branch), notes)
             entry = rewrite.last_undoable(repo, branch)
             return (f"changelog written into the v{series.revision} cover; backup "
                     f"{entry.backup if entry else rewrite.BACKUP_PREFIX} (u undoes)"), []
