@@ -3,7 +3,8 @@
 Thread fetch (`{base}/{msgid}/t.mbox.gz`), searches (`POST {base}/?x=m&q=...`), timeouts,
 bounded retries with backoff, and an on-disk cache. public-inbox sends no ETag or
 Last-Modified, so a refresh of a cached thread is incremental: one search for messages
-received since the last fetch (`rt:`) on the thread's subjects, which answers 404 and a few
+received since the last fetch (`rt:`) on the thread's subjects or to the author's address
+(a reply-all whose subject was changed), which answers 404 and a few
 bytes when nothing is new; a full re-fetch (compared by content hash) happens when the cache
 is older than `full_every` seconds. Message-IDs are untrusted: they are percent-encoded in
 URLs and hashed for file names. No UI; raises PatchpilotError.
@@ -181,15 +182,15 @@ class LoreClient:
                                          "sha256": hashlib.sha256(thread.mbox).hexdigest()}))
 
     # -- threads ------------------------------------------------------------------------
-    def thread(self, msgid: str, refresh: bool = False,
-               subjects: tuple[str, ...] = ()) -> ThreadData:
+    def thread(self, msgid: str, refresh: bool = False, subjects: tuple[str, ...] = (),
+               addresses: tuple[str, ...] = ()) -> ThreadData:
         """The thread of `msgid`: from the cache unless `refresh` (or nothing is cached)."""
         old = self.cached(msgid)
         if old is not None and not refresh:
             return old
         now = time.time()
         if old is not None and subjects and now - old.fetched_at < self.full_every:
-            return self._incremental(old, subjects, now)
+            return self._incremental(old, subjects, now, addresses)
         mbox, cost = self.fetch_thread_full(msgid)
         mbox = mbox if mbox is not None else b""
         changed = old is None or hashlib.sha256(mbox).digest() != \
@@ -199,10 +200,14 @@ class LoreClient:
         self._store(fresh)
         return fresh
 
-    def _incremental(self, old: ThreadData, subjects: tuple[str, ...], now: float) -> ThreadData:
+    def _incremental(self, old: ThreadData, subjects: tuple[str, ...], now: float,
+                     addresses: tuple[str, ...] = ()) -> ThreadData:
         # The server's own clock (its Date header) bounds what is new: no client clock skew.
         since = int((old.server_time or old.fetched_at) - self.margin)
-        terms = " OR ".join(f's:"{s}"' for s in subjects)
+        # replies keep the subject, or (reply-all) copy the author: a reply whose subject
+        # was changed is still found through the author's address
+        terms = " OR ".join([f's:"{s}"' for s in subjects] +
+                            [f'tc:"{a}"' for a in addresses if _SAFE_ADDRESS.fullmatch(a)])
         found, cost = self.search(f"rt:{since}.. AND ({terms})")
         messages = split_mbox(old.mbox)
         added = merge_into_thread(messages, split_mbox(found), old.msgid)
@@ -233,6 +238,9 @@ def merge_into_thread(messages: list[bytes], candidates: list[bytes], root: str)
             known.add(mail.msgid)
             added += 1
     return added
+
+
+_SAFE_ADDRESS = re.compile(r"[\w.+-]+@[\w.-]+")
 
 
 def subject_terms(subjects: list[str]) -> tuple[str, ...]:

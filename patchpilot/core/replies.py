@@ -160,7 +160,7 @@ def _revision(repo, client, db, sent, refresh, own, report, cache_only=False) ->
     view = RevisionView(sent.revision, cover, None)
     if cover is None:
         return view
-    data = client.cached(cover) if cache_only else _fetch(client, cover, refresh, report)
+    data = client.cached(cover) if cache_only else _fetch(client, cover, refresh, report, own)
     if data is None:
         return view
     view.fetched_at, view.transferred = data.fetched_at, data.transferred
@@ -171,11 +171,11 @@ def _revision(repo, client, db, sent, refresh, own, report, cache_only=False) ->
     return view
 
 
-def _fetch(client, cover, refresh, report) -> ThreadData | None:
+def _fetch(client, cover, refresh, report, own=()) -> ThreadData | None:
     try:
         old = client.cached(cover)
         subjects = subject_terms(_thread_subjects(old)) if old else ()
-        return client.thread(cover, refresh=refresh, subjects=subjects)
+        return client.thread(cover, refresh=refresh, subjects=subjects, addresses=tuple(own))
     except LoreUnreachable as exc:
         cached = client.cached(cover)
         age = f"cached data from {_age(cached.fetched_at)} ago" if cached else "no cached data"

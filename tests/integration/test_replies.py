@@ -6,6 +6,7 @@ Expectations come from the series itself (line numbers are looked up in the sent
 
 from __future__ import annotations
 
+import email
 import io
 import json
 from email.message import EmailMessage
@@ -155,10 +156,17 @@ def test_new_reply_on_refresh_state_and_offline(reviewed):
     set_comment_state(repo, comment.id, "wontfix", note="pr_info is wanted")
     cover = next(raw for s, raw in sent.items() if "0/3" in s)
     inbox.deliver(reply(cover, "Late <late@example.com>", "Acked-by: Late <late@example.com>\n"))
+    patch_two = next(raw for s, raw in sent.items() if "2/3" in s)
+    renamed = email.message_from_bytes(reply(patch_two, "Side <side@example.com>",
+                                             "A thought on a related topic.\n",
+                                             subject="Kconfig question (was: samples)"))
+    renamed["Cc"] = "Test Dev <dev@example.org>"  # reply-all copies the author
+    inbox.deliver(renamed.as_bytes())
     assert len(collect(repo).revisions[0].messages) == len(replies)  # cache until refresh
     fresh = collect(repo, refresh=True)
     late = by_sender(fresh, "late@")
     assert late.unread and late.kind == "ack"
+    assert by_sender(fresh, "side@").patch == 2  # found by the author's address, not subject
     assert not by_sender(fresh, "rev1@").unread
     kept = by_sender(fresh, "rev1@").comments[0]
     assert (kept.state, kept.note) == ("wontfix", "pr_info is wanted")
@@ -167,7 +175,7 @@ def test_new_reply_on_refresh_state_and_offline(reviewed):
     code = main(["-C", str(tree), "replies", "--json", "--refresh"], out, err)
     assert code == 0, err.getvalue()
     doc = json.loads(out.getvalue())
-    assert len(doc["revisions"][0]["messages"]) == len(replies) + 1
+    assert len(doc["revisions"][0]["messages"]) == len(replies) + 2
     assert doc["revisions"][0]["fetched_at"] and "unreachable" in doc["offline"]
     assert "unreachable" in err.getvalue() and "Traceback" not in err.getvalue()
 
