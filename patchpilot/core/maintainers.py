@@ -164,7 +164,7 @@ class Maintainers:
         except OSError as exc:
             raise PatchpilotError(f"cannot read {path}: {exc.strerror or exc}",
                                   hint="run inside a kernel tree, or pass its top directory")
-        index = load_index(tree, data, _optional_bytes(tree / ".mailmap"),
+        index = load_index(data, _optional_bytes(tree / ".mailmap"),
                            _optional_bytes(tree / ".get_maintainer.ignore"), cache_dir)
         return cls(tree, data.decode("utf-8", errors="replace").split("\n"), index)
 

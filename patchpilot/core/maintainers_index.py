@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from patchpilot.core.maintainers_parse import (
-    KNOWN_LETTERS, SIMPLE_ADDRESS, Field, Mailmap, Problem, compile_pattern, parse_email,
-    parse_ignore, parse_mailmap, scoped_regex, split_addresses, split_entries, typevalue,
+    KNOWN_LETTERS, SIMPLE_ADDRESS, Field, Mailmap, Problem, parse_email, parse_ignore,
+    parse_mailmap, pattern_key, pattern_prefix, scoped_regex, split_addresses, split_entries,
+    typevalue,
 )
 
 _MAGIC = b"ppmaint1"
@@ -58,7 +59,7 @@ class Index:
 
 # -- building ----------------------------------------------------------------------------------
 
-def build_index(tree: Path, text: str, mailmap_text: str, ignore_text: str) -> Index:
+def build_index(text: str, mailmap_text: str, ignore_text: str) -> Index:
     """Parse MAINTAINERS (and .mailmap, .get_maintainer.ignore) into an Index."""
     fields = typevalue(text)
     entries = split_entries(fields)
@@ -67,21 +68,21 @@ def build_index(tree: Path, text: str, mailmap_text: str, ignore_text: str) -> I
                   {}, {}, [], [], [], parse_mailmap(mailmap_text), parse_ignore(ignore_text))
     for entry in entries:
         for pos in entry.fields:
-            _index_field(tree, index, entry.index, pos, fields[pos])
+            _index_field(index, entry.index, pos, fields[pos])
     _check_structure(index, fields, entries)
     index.problems.sort(key=lambda p: p.lineno)
     return index
 
 
-def _index_field(tree: Path, index: Index, entry: int, pos: int, fld: Field) -> None:
+def _index_field(index: Index, entry: int, pos: int, fld: Field) -> None:
     try:
         if fld.letter in ("M", "R") and not SIMPLE_ADDRESS.fullmatch(fld.value):
             index.addresses[fld.value] = split_addresses(fld.value)
         elif fld.letter == "F":
-            pattern = compile_pattern(tree, entry, pos, fld.value)
-            index.files.setdefault(pattern.key, []).extend((entry, pos, pattern.prefix))
+            prefix = pattern_prefix(fld.value)
+            index.files.setdefault(pattern_key(prefix), []).extend((entry, pos, prefix))
         elif fld.letter == "X":
-            compile_pattern(tree, entry, pos, fld.value)
+            pattern_prefix(fld.value)
             index.excludes.setdefault(entry, []).append(pos)
         elif fld.letter == "N":
             re.compile(scoped_regex(fld.value), re.X)
@@ -120,17 +121,16 @@ def _check_structure(index: Index, fields: list[Field], entries) -> None:
 
 # -- the cache ---------------------------------------------------------------------------------
 
-def load_index(tree: Path, data: bytes, mailmap: bytes, ignore: bytes,
-               cache_dir: Path | None) -> Index:
+def load_index(data: bytes, mailmap: bytes, ignore: bytes, cache_dir: Path | None) -> Index:
     """The Index of these file contents: from `cache_dir` when it holds it, else built (and
     stored there). Without `cache_dir`, always built."""
     if cache_dir is None:
-        return build_index(tree, _text(data), _text(mailmap), _text(ignore))
+        return build_index(_text(data), _text(mailmap), _text(ignore))
     key = content_key(data, mailmap, ignore)
     path = cache_dir / f"{key}.index"
     index = _read(path, key)
     if index is None:
-        index = build_index(tree, _text(data), _text(mailmap), _text(ignore))
+        index = build_index(_text(data), _text(mailmap), _text(ignore))
         _write(cache_dir, path, key, index)
     return index
 

@@ -131,9 +131,10 @@ def typevalue(text: str) -> list[Field]:
     """get_maintainer.pl's read_maintainer_file(), without the F:/X: rewriting."""
     fields = []
     for lineno, line in enumerate(text.split("\n"), start=1):
-        if line[1:2] == ":" and "A" <= line[0] <= "Z" or \
-                line and not _COMMENT_OR_BLANK.fullmatch(line):
-            fields.append(field_of_line(line, lineno))
+        if line[1:2] == ":" and "A" <= line[0] <= "Z":  # as field_of_line (inlined: 25k lines)
+            fields.append(Field(line[0], line[2:].lstrip(), line, lineno))
+        elif line and not _COMMENT_OR_BLANK.fullmatch(line):
+            fields.append(Field(None, line, line, lineno))
     return fields
 
 
@@ -184,6 +185,13 @@ def pattern_key(prefix: str) -> tuple[str, ...]:
     return tuple(prefix.split("/")[:-1])
 
 
+def pattern_prefix(value: str) -> str:
+    """The literal prefix of an F:/X: value; raises re.error for regex syntax Python lacks."""
+    if not _LIVE_REGEX.isdisjoint(value):
+        re.compile(glob_to_regex(value))  # `*` and `?` alone always compile
+    return literal_prefix(value)
+
+
 def compile_pattern(tree: Path, entry: int, index: int, value: str) -> FilePattern:
     """One F:/X: value as a FilePattern; raises re.error for regex syntax Python lacks."""
     converted = glob_to_regex(value)
@@ -191,12 +199,8 @@ def compile_pattern(tree: Path, entry: int, index: int, value: str) -> FilePatte
     depth = converted.count("/") + (0 if converted.endswith("/") else 1)
     if converted.startswith(".*"):
         depth = -1
-    literal = None
-    if _META.isdisjoint(value):
-        literal = value
-    elif not _LIVE_REGEX.isdisjoint(value):
-        re.compile(converted)  # report bad syntax at load time; `*` and `?` always compile
-    prefix = literal_prefix(value)
+    prefix = pattern_prefix(value)
+    literal = value if _META.isdisjoint(value) else None
     pieces = None
     if literal is None and _META.isdisjoint(value.replace("*", "")):
         pieces = tuple(value.split("*")[1:])  # the first piece is the prefix
