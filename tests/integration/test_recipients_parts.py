@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -88,3 +90,16 @@ def test_background_hands_over_value_and_error():
 
     with pytest.raises(ValueError, match="boom"):
         Background(fail).result()
+
+
+def test_recipients_imports_no_network_or_ui_library(kernel_tree):
+    long_series(kernel_tree)
+    script = ("import sys, io; from patchpilot.cli.main import main; "
+              "code = main(['recipients', '--json'], stdout=io.StringIO()); "
+              "print(int(code), sorted({m.split('.')[0] for m in sys.modules}))")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=kernel_tree, capture_output=True,
+                          text=True, check=True)
+    code, modules = proc.stdout.split(" ", 1)
+    assert code == "0"
+    for heavy in ("requests", "textual", "rich", "urllib3", "tree_sitter"):
+        assert f"'{heavy}'" not in modules
