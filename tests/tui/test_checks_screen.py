@@ -109,3 +109,25 @@ async def test_highlighted_finding_shows_its_whole_message(kernel_tree):
         shown = plain(screen.query_one("#checks-finding", Static).content)
         first = screen.selected_findings[0]
         assert first.message in shown
+
+
+async def test_x_cancels_running_checks(kernel_tree):
+    """The tree's real checkpatch.pl made to hang (a hang cannot be had otherwise): x kills
+    it and the screen says the checks were cancelled."""
+    rust_series(kernel_tree)
+    script = kernel_tree / "scripts/checkpatch.pl"
+    lines = script.read_text().split("\n")
+    script.write_text("\n".join(lines[:1] + ["sleep 600;"] + lines[1:]))
+    app = PatchpilotApp(kernel_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChecksScreen) and screen.running
+        assert screen.check_action("cancel", ()) is True
+        await pilot.press("x")
+        await settle(pilot)
+        assert not screen.running and screen.report is None
+        assert "checks cancelled" in plain(screen.query_one("#checks-info").content)
+        assert screen.check_action("cancel", ()) is None

@@ -136,7 +136,7 @@ def objects_for(paths: list[str]) -> list[str]:
 
 
 def series_findings(repo: GitRepo, series, inputs, kbuild: str,
-                    timeout: float) -> dict[int, list[Finding]]:
+                    timeout: float, cancel=None) -> dict[int, list[Finding]]:
     """clippy's findings by patch index (see the module docstring)."""
     rust = [p for p in inputs if p.rust_files]
     if not rust:
@@ -152,7 +152,7 @@ def series_findings(repo: GitRepo, series, inputs, kbuild: str,
         return {first: [problem]}
     paths = [f.path for p in rust for f in p.rust_files if f.text is not None]
     return _run_build(repo, series, Path(kbuild).expanduser(), objects_for(paths), timeout,
-                      first)
+                      first, cancel)
 
 
 def _relative(diag: Diagnostic, top: Path) -> Diagnostic:
@@ -181,14 +181,14 @@ def _build_problem(repo: GitRepo, series, kbuild: Path) -> Finding | None:
 
 
 def _run_build(repo, series, kbuild: Path, targets: list[str], timeout: float,
-               first: int) -> dict[int, list[Finding]]:
+               first: int, cancel=None) -> dict[int, list[Finding]]:
     for target in targets:  # make rebuilds only what is out of date: force these
         (kbuild / target).unlink(missing_ok=True)
     argv = ["make", "-C", str(repo.top), f"O={kbuild}", "LLVM=1", "CLIPPY=1",
             "RUSTFLAGS_KERNEL=--error-format=json", "RUSTFLAGS_MODULE=--error-format=json",
             *targets]
     try:
-        result = run_tool(argv, timeout)
+        result = run_tool(argv, timeout, cancel=cancel)
     except ToolMissing:
         return {first: [_info("TOOL", "make is not installed; clippy did not run",
                               "apt-get install make", "warning")]}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +30,20 @@ class ToolMissing(Exception):
     """The program named in argv[0] is not installed."""
 
 
+class Cancelled(Exception):
+    """The user cancelled the checks: the running tool was killed."""
+
+
+POLL = 0.2  # seconds between looks at the cancel flag while a tool runs
+
+
 def run_tool(argv: list[str], timeout: float, cwd: Path | None = None,
-             env: dict[str, str] | None = None, input: str | None = None) -> ToolResult:
-    """Run `argv`; kill it (and its children) after `timeout` seconds."""
+             env: dict[str, str] | None = None, input: str | None = None,
+             cancel: threading.Event | None = None) -> ToolResult:
+    """Run `argv`; kill it (and its children) after `timeout` seconds, or as soon as
+    `cancel` is set (then Cancelled is raised)."""
+    if cancel is not None and cancel.is_set():
+        raise Cancelled()
     try:
         proc = subprocess.Popen(argv, cwd=cwd, env=env, text=True, errors="replace",
                                 stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
@@ -38,13 +51,23 @@ def run_tool(argv: list[str], timeout: float, cwd: Path | None = None,
                                 start_new_session=True)
     except FileNotFoundError:
         raise ToolMissing(argv[0]) from None
-    try:
-        out, err = proc.communicate(input, timeout=timeout)
-        return ToolResult(argv, proc.returncode, out, err)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        out, err = proc.communicate()
-        return ToolResult(argv, -signal.SIGKILL, out or "", err or "", timed_out=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            out, err = proc.communicate(input, timeout=max(0.0, min(left, POLL) if cancel
+                                                           else left))
+            return ToolResult(argv, proc.returncode, out, err)
+        except subprocess.TimeoutExpired:
+            input = None  # communicate() keeps what it already wrote
+            if cancel is not None and cancel.is_set():
+                _kill(proc)
+                proc.communicate()
+                raise Cancelled() from None
+            if time.monotonic() >= deadline:
+                _kill(proc)
+                out, err = proc.communicate()
+                return ToolResult(argv, -signal.SIGKILL, out or "", err or "", timed_out=True)
 
 
 def _kill(proc: subprocess.Popen) -> None:

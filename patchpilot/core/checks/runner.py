@@ -9,6 +9,7 @@ tools are done (cached patches first), in the caller's thread. No UI, no printin
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable
@@ -18,11 +19,12 @@ from patchpilot.core.checks.cache import CheckCache
 from patchpilot.core.checks.commit_msg import drop_checkpatch_duplicates
 from patchpilot.core.checks.inputs import PatchInput, prepare, touches_rust
 from patchpilot.core.checks.model import SEVERITIES, Finding, at_least, sort_findings, worst
+from patchpilot.core.checks.procs import Cancelled
 from patchpilot.core.checks.profiles import Profile, load_profile
 from patchpilot.core.checks.tools import (
     LOCAL_TOOLS, ToolContext, cache_key, checkpatch_batch, preflight)
 from patchpilot.core.config import Config
-from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
 from patchpilot.core.series import Series
 
@@ -86,15 +88,25 @@ class CheckReport:
 
 def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool = True,
                  on_result: Callable[[PatchResult], None] | None = None,
-                 jobs: int | None = None) -> CheckReport:
-    """Run the profile's tools over `series` (see the module docstring)."""
+                 jobs: int | None = None, cancel: threading.Event | None = None) -> CheckReport:
+    """Run the profile's tools over `series` (see the module docstring). Setting `cancel`
+    kills the running tools and raises PatchpilotError; results finished before are cached."""
+    try:
+        return _check_series(repo, series, config, use_cache, on_result, jobs, cancel)
+    except Cancelled:
+        raise PatchpilotError("checks cancelled", hint="results finished before the cancel "
+                                                       "are kept in the cache",
+                              exit_code=ExitCode.FAILURE) from None
+
+
+def _check_series(repo, series, config, use_cache, on_result, jobs, cancel) -> CheckReport:
     inputs = prepare(repo, series)
     profile = load_profile(config.value("checks.profile"), touches_rust(inputs),
                            config.value("checks.tools"), config.value("checks.rules"),
                            config.value("checks.strict"))
     ctx = ToolContext(repo.top, profile, _timeout(config),
                       ignore_unknown_commit_id=_lacks_history(repo, series.base),
-                      base=series.base)
+                      base=series.base, cancel=cancel)
     run = _Run(ctx, inputs, CheckCache(repo.git_dir, use_cache), on_result)
     preflight(ctx, run.tools)
     run.extra = _clippy(repo, series, inputs, config, ctx) if "clippy" in profile.tools else {}
@@ -123,7 +135,7 @@ def _lacks_history(repo: GitRepo, base: str) -> bool:
 
 def _clippy(repo, series, inputs, config, ctx) -> dict[int, list[Finding]]:
     kbuild = config.get("checks.kbuild")
-    return clippy.series_findings(repo, series, inputs, kbuild.value, ctx.timeout)
+    return clippy.series_findings(repo, series, inputs, kbuild.value, ctx.timeout, ctx.cancel)
 
 
 class _Run:
@@ -148,9 +160,15 @@ class _Run:
         for pin in self.inputs:
             self._maybe_done(pin)
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for future in as_completed(self._submit(pool, jobs)):
-                for index, tool, findings, ok in future.result():
-                    self._record(index, tool, findings, ok)
+            futures = self._submit(pool, jobs)
+            try:
+                for future in as_completed(futures):
+                    for index, tool, findings, ok in future.result():
+                        self._record(index, tool, findings, ok)
+            except Cancelled:
+                for future in futures:
+                    future.cancel()
+                raise
 
     def _missing(self, pin: PatchInput, tool: str) -> bool:
         return tool not in self.found[pin.patch.index]

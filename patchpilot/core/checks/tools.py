@@ -12,6 +12,7 @@ import hashlib
 import shlex
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +56,7 @@ class ToolContext:
     ignore_unknown_commit_id: bool = False
     python: str = sys.executable
     base: str | None = None  # the series' base: where the touched files' history is read
+    cancel: threading.Event | None = None  # set: running tools are killed (procs.Cancelled)
     _memo: dict = field(default_factory=dict)
 
     def history_prefix(self, paths: list[str]) -> str | None:
@@ -140,7 +142,8 @@ def checkpatch_batch(ctx: ToolContext, mails: list[str]) -> Outcome:
             (Path(tmp) / f"{index:04d}.patch").write_text(text)
             names.append(str(Path(tmp) / f"{index:04d}.patch"))
         argv = cp.checkpatch_argv(ctx.tree, names, ctx.checkpatch_options)
-        result = run_tool(argv, ctx.timeout, cwd=ctx.tree, env=_shim_env(Path(tmp), ctx.python))
+        result = run_tool(argv, ctx.timeout, cwd=ctx.tree, env=_shim_env(Path(tmp), ctx.python),
+                          cancel=ctx.cancel)
     if result.timed_out:
         return [[timeout_finding("checkpatch", ctx.timeout)] for _ in mails], False
     per_patch, unparsed = cp.parse_output(result.stdout, names, mails)
@@ -191,7 +194,7 @@ def _rustfmt_file(ctx: ToolContext, file: FileInput) -> tuple[list[Finding], boo
     argv = [config.rustfmt, "--emit", "stdout", "--edition", config.edition]
     if config.config_path is not None:
         argv += ["--config-path", str(config.config_path)]
-    result = run_tool(argv, ctx.timeout, input=file.text)
+    result = run_tool(argv, ctx.timeout, input=file.text, cancel=ctx.cancel)
     if result.timed_out:
         return [replace(timeout_finding("rustfmt", ctx.timeout), file=file.path)], False
     if result.returncode != 0:

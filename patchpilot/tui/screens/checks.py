@@ -3,6 +3,8 @@ the selected patch, and its diff scrolled to the selected finding's line."""
 
 from __future__ import annotations
 
+import threading
+
 from rich.console import Group
 from rich.text import Text
 from textual import on, work
@@ -67,6 +69,7 @@ class ChecksScreen(Screen):
         Binding("tab", "app.focus_next", "Switch pane", id="checks.focus"),
         Binding("enter", "jump", "Go to line", id="checks.jump"),
         Binding("r", "refresh", "Re-run", id="checks.rerun"),
+        Binding("x", "cancel", "Cancel", id="checks.cancel"),
         Binding("q", "app.pop_screen", "Back", id="checks.back"),
     ]
 
@@ -87,6 +90,7 @@ class ChecksScreen(Screen):
         self.results: dict[int, object] = {}
         self.report = None
         self.running = False
+        self.cancel = threading.Event()  # set by x: the running tools are killed
         self.diff_target: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -109,19 +113,33 @@ class ChecksScreen(Screen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        self.cancel.set()  # a run still going stops: the new one replaces it
+        self.cancel = threading.Event()
         self.results, self.report, self.running = {}, None, True
-        self.run_checks()
+        self.refresh_bindings()
+        self.run_checks(self.cancel)
+
+    def action_cancel(self) -> None:
+        """Stop the running checks: the tools are killed; finished patches stay cached."""
+        if self.running:
+            self.cancel.set()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "cancel":
+            return self.running or None
+        return True
 
     @work(thread=True, exclusive=True, group="checks-run")
-    def run_checks(self) -> None:
+    def run_checks(self, cancel: threading.Event) -> None:
         try:
             series = load_series(self.app.repo, self.branch, base=self.app.default_base)
             self.post_message(ChecksStarted(series))
-            report = check_series(self.app.repo, series, self.app.config,
+            report = check_series(self.app.repo, series, self.app.config, cancel=cancel,
                                   on_result=lambda r: self.post_message(PatchChecked(r)))
             self.post_message(ChecksDone(report))
         except PatchpilotError as exc:
-            self.post_message(LoadFailed(exc))
+            if cancel is self.cancel:  # not a run that r replaced
+                self.post_message(LoadFailed(exc))
 
     def on_checks_started(self, message: ChecksStarted) -> None:
         self.series = message.series
@@ -146,6 +164,7 @@ class ChecksScreen(Screen):
 
     def on_checks_done(self, message: ChecksDone) -> None:
         self.report, self.running = message.report, False
+        self.refresh_bindings()
         counts = self.report.summary()
         self.query_one("#checks-info", Static).update(Text(
             f"{self.branch}  profile {self.report.profile}  {len(self.report.results)} patches "
@@ -154,6 +173,7 @@ class ChecksScreen(Screen):
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.running = False
+        self.refresh_bindings()
         self.query_one("#checks-info", Static).update(
             Text(f"{self.branch}: {message.error}", style="red"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from patchpilot.core.checks.cache import CheckCache
 from patchpilot.core.checks.runner import check_series, series_for_range
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
@@ -143,3 +144,31 @@ def test_range_and_bad_input(kernel_tree):
         run(kernel_tree, **{"checks.tools": "lint"})
     with pytest.raises(PatchpilotError, match="checks.timeout"):
         run(kernel_tree, **{"checks.timeout": "soon"})
+
+
+def test_cancel_kills_the_tools_and_keeps_what_finished(kernel_tree):
+    """The real checkpatch.pl of the tree, made to hang on the third patch (a hang cannot
+    be had otherwise): only the cancel ends it; what finished before stays cached."""
+    import threading
+    repo = make_series(kernel_tree)
+    series = load_series(repo, "work")
+    script = kernel_tree / "scripts/checkpatch.pl"
+    lines = script.read_text().split("\n")
+    hang = ("sleep 600 if grep { local $/; open(PATCH, '<', $_) and <PATCH> =~ "
+            "/drop the minimal sample/ } @ARGV;")
+    script.write_text("\n".join(lines[:1] + [hang] + lines[1:]))
+    cancel, finished = threading.Event(), []
+    config = Config(repo, flags={"checks.tools": "checkpatch"})
+
+    def cancel_when_two_finished(result):
+        finished.append(result.index)
+        if len(finished) == 2:
+            cancel.set()
+
+    with pytest.raises(PatchpilotError, match="checks cancelled"):
+        check_series(repo, series, config, on_result=cancel_when_two_finished, jobs=3,
+                     cancel=cancel)
+    assert sorted(finished) == [1, 2]
+    assert CheckCache(repo.git_dir).entries() == 2  # patches 1 and 2, not the killed one
+    with pytest.raises(PatchpilotError, match="checks cancelled"):  # cancelled before start
+        check_series(repo, series, config, use_cache=False, cancel=cancel)
