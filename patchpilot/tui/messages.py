@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.patch_comments import PatchComment
 from patchpilot.core.review_summary import ReviewCounts
 from patchpilot.core.series import Series, SeriesSummary
 
@@ -26,6 +27,14 @@ class ReviewCounted(Message):
 @dataclass
 class SeriesLoaded(Message):
     series: Series
+
+
+@dataclass
+class CommentsLoaded(Message):
+    """Review comments of a series' patches, from the replies cache (core.patch_comments)."""
+
+    series: Series
+    comments: dict[int, list[PatchComment]]
 
 
 @dataclass

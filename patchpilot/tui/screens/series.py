@@ -12,9 +12,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.patch_comments import PatchComment, comments_by_patch
 from patchpilot.core.series import Series, load_series
 from patchpilot.core.text import safe_text
-from patchpilot.tui.messages import LoadFailed, SeriesLoaded
+from patchpilot.tui.messages import CommentsLoaded, LoadFailed, SeriesLoaded
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.patchdetail import PatchDetail
 
@@ -58,6 +59,7 @@ class SeriesScreen(Screen):
         super().__init__()
         self.branch = branch
         self.series: Series | None = None
+        self.comments: dict[int, list[PatchComment]] = {}  # review comments by patch index
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -69,7 +71,7 @@ class SeriesScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = self.branch
-        self.query_one(DataTable).add_columns("#", "Commit", "Subject", "+/-")
+        self.query_one(DataTable).add_columns("#", "Commit", "Subject", "+/-", "Comments")
         self.load()
 
     def action_refresh(self) -> None:
@@ -100,9 +102,36 @@ class SeriesScreen(Screen):
         for patch in series.patches:
             table.add_row(f"{patch.index}/{total}", patch.commit[:12],
                           Text(safe_text(patch.subject, 200)),
-                          f"+{patch.added} -{patch.removed}", key=str(patch.index))
-        self.query_one(PatchDetail).show(series.patches[0] if series.patches else None)
+                          f"+{patch.added} -{patch.removed}", "", key=str(patch.index))
+        self.comments = {}
+        self._show_selected()
         table.focus()
+        if series.sent:
+            self.load_comments(series)
+
+    @work(thread=True, exclusive=True, group="series-comments")
+    def load_comments(self, series: Series) -> None:
+        """Review comments from the replies cache (never the network)."""
+        self.post_message(CommentsLoaded(series, comments_by_patch(self.app.repo, series)))
+
+    def on_comments_loaded(self, message: CommentsLoaded) -> None:
+        if message.series is not self.series:
+            return
+        self.comments = message.comments
+        table = self.query_one(DataTable)
+        column = table.ordered_columns[4].key
+        for index, comments in self.comments.items():
+            still_open = sum(c.state == "open" for c in comments)
+            label = Text(f"{len(comments)} comment{'s' if len(comments) > 1 else ''}")
+            if still_open:
+                label.append(f" ({still_open} open)", style="yellow")
+            table.update_cell(str(index), column, label)
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        index = self.selected_index
+        patch = self.series.patches[index - 1] if self.series and index else None
+        self.query_one(PatchDetail).show(patch, self.comments.get(index or 0))
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#series-info", Static).update(
@@ -111,7 +140,7 @@ class SeriesScreen(Screen):
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.series and event.cursor_row < len(self.series.patches):
-            self.query_one(PatchDetail).show(self.series.patches[event.cursor_row])
+            self._show_selected()
 
     @property
     def selected_index(self) -> int | None:

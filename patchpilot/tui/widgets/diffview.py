@@ -18,6 +18,7 @@ LEXERS = {".rs": "rust", ".c": "c", ".h": "c", ".py": "python", ".sh": "bash",
           ".rst": "rst", ".yaml": "yaml", ".S": "gas", "Makefile": "make", "Kconfig": "kconfig"}
 LINE_STYLES = {"+": "on #12361f", "-": "on #3d1518", " ": ""}
 MAX_LINES = 5000
+COMMENT_LINES = 12  # lines of a review comment shown in the diff
 
 
 def lexer_for(path: str) -> str:
@@ -35,8 +36,19 @@ def _highlight(lines: list[str], lexer: str) -> list[Text]:
     return text.split("\n", allow_blank=True)[: len(lines)]
 
 
-def render_file(pfile, path: str) -> list[Text]:
-    """Header and highlighted hunks of one file of a diff."""
+def comment_rows(comment) -> list[Text]:
+    """A review comment (core.patch_comments.PatchComment) as rows under its line."""
+    bar = Text("    \u258c ", style="yellow")
+    head = bar + Text(safe_text(comment.sender, 120), style="bold")
+    head.append(f"  [{comment.state}] v{comment.revision}"
+                + ("" if comment.exact else "  (the patch changed since)"), style="dim")
+    lines = safe_text(comment.text, 4000).splitlines()[:COMMENT_LINES] or [""]
+    return [head] + [bar + Text(line) for line in lines]
+
+
+def render_file(pfile, path: str, notes: dict[int, list] | None = None) -> list[Text]:
+    """Header and highlighted hunks of one file of a diff; `notes` ({new line: review
+    comments}) puts each comment under its line (and is emptied of what was placed)."""
     header = Text(f"{path}  +{pfile.added} -{pfile.removed}", style="bold reverse")
     out = [header]
     if pfile.is_binary_file:
@@ -53,22 +65,41 @@ def render_file(pfile, path: str) -> list[Text]:
             row = Text(marker, style="bold") + text
             row.stylize(LINE_STYLES[marker])
             out.append(row)
+            if notes and marker != "-" and line.target_line_no in notes:
+                for comment in notes.pop(line.target_line_no):
+                    out.extend(comment_rows(comment))
     return out
 
 
-def render_patch(patch: Patch) -> Group:
+def render_patch(patch: Patch, comments: list | None = None) -> Group:
+    """The patch's diff; review `comments` under the lines they are about, the others (no
+    line, or a line not in this diff) first."""
+    places: dict[str, dict[int, list]] = {}
+    for c in comments or []:
+        if c.file and c.line:
+            places.setdefault(c.file, {}).setdefault(c.line, []).append(c)
     rows: list[Text] = []
     for pfile, change in zip(patch.diff, patch.changes):
-        rows.extend(render_file(pfile, change.path))
+        rows.extend(render_file(pfile, change.path, places.get(change.path)))
         rows.append(Text(""))
         if len(rows) > MAX_LINES:
             rows.append(Text("[diff cut here: too long to show]", style="italic"))
             break
+    unplaced = {id(c) for per_file in places.values() for cs in per_file.values() for c in cs}
+    loose = [c for c in comments or [] if id(c) in unplaced or not (c.file and c.line)]
+    if comments:
+        still_open = sum(c.state == "open" for c in comments)
+        head = [Text(f"{len(comments)} review comment(s), {still_open} open", style="bold")]
+        if loose:
+            head.append(Text("  not on a line of this diff:", style="dim"))
+            for comment in loose:
+                head.extend(comment_rows(comment))
+        rows = head + [Text("")] + rows
     return Group(*rows)
 
 
 class DiffView(Static):
     """Shows the diff of one patch."""
 
-    def show(self, patch: Patch | None) -> None:
-        self.update(render_patch(patch) if patch else Text("No patch selected."))
+    def show(self, patch: Patch | None, comments: list | None = None) -> None:
+        self.update(render_patch(patch, comments) if patch else Text("No patch selected."))

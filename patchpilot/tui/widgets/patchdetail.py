@@ -31,7 +31,7 @@ class PatchDetail(VerticalScroll):
         yield Static(id="patch-files")
         yield DiffView(id="patch-diff")
 
-    def show(self, patch: Patch | None) -> None:
+    def show(self, patch: Patch | None, comments: list | None = None) -> None:
         message = self.query_one("#patch-message", Static)
         if patch is None:
             message.update(Text("No patches in this series yet."))
@@ -44,5 +44,5 @@ class PatchDetail(VerticalScroll):
         head.append(safe_text(patch.body))
         message.update(head)
         self.query_one("#patch-files", Static).update(files_table(patch))
-        self.query_one(DiffView).show(patch)
+        self.query_one(DiffView).show(patch, comments)
         self.scroll_home(animate=False)
