@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from unidiff import PatchSet
-from unidiff.errors import UnidiffParseError
+if TYPE_CHECKING:
+    from unidiff import PatchSet
+
 
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$")
 
@@ -55,8 +57,12 @@ class Patch:
         return f"{self.subject}\n\n{self.body}".rstrip() + "\n"
 
     @cached_property
-    def diff(self) -> PatchSet:
-        """The diff parsed by unidiff (an empty PatchSet when it cannot be parsed)."""
+    def diff(self) -> "PatchSet":
+        """The diff parsed by unidiff (an empty PatchSet when it cannot be parsed); unidiff
+        is imported here, so commands that never parse a diff do not pay for it."""
+        from unidiff import PatchSet
+        from unidiff.errors import UnidiffParseError
+
         try:
             return PatchSet(self.diff_text)
         except UnidiffParseError:
