@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from patchpilot.core import rewrite
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.patch_comments import PatchComment
+from patchpilot.core.reroll import Recheck, RerollPlan
 from patchpilot.core.review_summary import ReviewCounts
 from patchpilot.core.series import Series, SeriesSummary
 
@@ -61,3 +63,30 @@ class ChecksDone(Message):
     """The whole check run is over (a CheckReport from core.checks.runner)."""
 
     report: object
+
+
+# -- the reroll screen ------------------------------------------------------------------
+
+@dataclass
+class PlanLoaded(Message):
+    plan: RerollPlan
+    undoable: rewrite.Rewrite | None
+    moved: bool  # the branch moved since that rewrite: undo would refuse
+    recovered: rewrite.Rewrite | None
+
+
+@dataclass
+class Rewritten(Message):
+    note: str
+    warnings: list[str]
+
+
+@dataclass
+class RewriteFailed(Message):
+    what: str
+    error: PatchpilotError
+
+
+@dataclass
+class Rechecked(Message):
+    result: Recheck

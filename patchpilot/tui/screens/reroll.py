@@ -10,14 +10,11 @@ safe_text as rich Text, never as markup.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
@@ -26,42 +23,19 @@ from patchpilot.core.changelog import HandWritten, patch_notes, write_changelog
 from patchpilot.core.notes import write_patch_notes
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.replies import make_client
-from patchpilot.core.reroll import Recheck, RerollPlan, make_plan, recheck
+from patchpilot.core.reroll import RerollPlan, make_plan, recheck
 from patchpilot.core.series import load_series
 from patchpilot.core.text import safe_text
 from patchpilot.core.trailers import APPLIED, LEFT, TrailerItem, apply_trailers, choose
+from patchpilot.tui.messages import PlanLoaded, Rechecked, RewriteFailed, Rewritten
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Confirm
 from patchpilot.tui.widgets.rerolltext import (change_row, changelog_lines, describe_change,
                                                describe_comments, describe_plan,
-                                               describe_recheck, describe_trailer, question,
+                                               describe_recheck, describe_state,
+                                               describe_trailer, question, refill,
                                                trailer_row)
 
-
-
-@dataclass
-class PlanLoaded(Message):
-    plan: RerollPlan
-    undoable: rewrite.Rewrite | None
-    moved: bool  # the branch moved since that rewrite: undo would refuse
-    recovered: rewrite.Rewrite | None
-
-
-@dataclass
-class Rewritten(Message):
-    note: str
-    warnings: list[str]
-
-
-@dataclass
-class RewriteFailed(Message):
-    what: str
-    error: PatchpilotError
-
-
-@dataclass
-class Rechecked(Message):
-    result: Recheck
 
 
 @register("reroll", "Reroll", "the next revision: range-diff against the sent one, trailers, "
@@ -160,22 +134,15 @@ class RerollScreen(Screen):
         self._fill_changelog()
         self._changed()
 
-    def _refill(self, selector: str, rows: list[tuple]) -> None:
-        """Replace the rows of a table, its cursor staying where it was."""
-        table = self.query_one(selector, DataTable)
-        row = table.cursor_row
-        table.clear()
-        for cells in rows:
-            table.add_row(*cells)
-        table.move_cursor(row=min(row, max(len(rows) - 1, 0)))
-
     def _fill_patches(self) -> None:
-        self._refill("#reroll-patches", [change_row(c) for c in self.plan.changes])
+        refill(self.query_one("#reroll-patches", DataTable),
+               [change_row(c) for c in self.plan.changes])
         self._show_diff()
 
     def _fill_trailers(self) -> None:
         chosen = self._chosen()
-        self._refill("#reroll-trailers", [trailer_row(t, t in chosen) for t in self.plan.trailers])
+        refill(self.query_one("#reroll-trailers", DataTable),
+               [trailer_row(t, t in chosen) for t in self.plan.trailers])
         self._show_trailer()
 
     def _fill_changelog(self) -> None:
@@ -193,15 +160,8 @@ class RerollScreen(Screen):
         text = Text(f"{self.branch}", style="bold")
         if self.plan is not None:
             text.append(describe_plan(self.plan, len(self._chosen()), len(self.accepted)))
-        if self.undoable is not None:
-            text.append(f"\nlast rewrite: {self.undoable.what}; " + (
-                "the branch moved since" if self.moved else "u undoes it"), style="dim")
-        if self.busy:
-            text.append(f"\n{self.busy}...", style="cyan")
-        if self.checking:
-            text.append("\nchecking the series...", style="cyan")
-        if self.note.plain:
-            text.append("\n").append(self.note)
+        text.append(describe_state(self.undoable, self.moved, self.busy, self.checking,
+                                   self.note))
         self.query_one("#reroll-info", Static).update(text)
 
     def _start(self, what: str) -> None:

@@ -123,6 +123,23 @@ def describe_plan(plan: RerollPlan, to_apply: int, accepted: int) -> Text:
     return text
 
 
+def describe_state(undoable, moved: bool, busy: str | None, checking: bool,
+                   note: Text) -> Text:
+    """The screen's state under the summary: the last rewrite, the work under way, the
+    outcome of the last action."""
+    text = Text()
+    if undoable is not None:
+        text.append(f"\nlast rewrite: {undoable.what}; " + (
+            "the branch moved since" if moved else "u undoes it"), style="dim")
+    if busy:
+        text.append(f"\n{busy}...", style="cyan")
+    if checking:
+        text.append("\nchecking the series...", style="cyan")
+    if note.plain:
+        text.append("\n").append(note)
+    return text
+
+
 def describe_recheck(done: Recheck) -> Text:
     summary = done.report.summary()
     counts = ", ".join(f"{summary.get(k, 0)} {k}" for k in ("error", "warning", "info"))
@@ -133,3 +150,12 @@ def describe_recheck(done: Recheck) -> Text:
 def question(*paragraphs: str) -> str:
     """A Confirm question in lines that fit the dialog (its label does not wrap)."""
     return "\n".join(textwrap.fill(p, WIDTH) for p in paragraphs)
+
+
+def refill(table, rows: list[tuple]) -> None:
+    """Replace the rows of a DataTable, its cursor staying where it was."""
+    row = table.cursor_row
+    table.clear()
+    for cells in rows:
+        table.add_row(*cells)
+    table.move_cursor(row=min(row, max(len(rows) - 1, 0)))
