@@ -28,9 +28,9 @@ async def test_comment_counts_and_comments_under_their_lines(reviewed):  # noqa:
         screen = app.screen
         assert isinstance(screen, SeriesScreen)
         table = screen.query_one(DataTable)
-        column = [plain(table.get_cell_at((row, 4))).strip() for row in range(3)]
-        assert column[0] == "2 comments (2 open)"  # the inline review of patch 1
-        assert column[1] == "2 comments (2 open)"  # the HTML reply and the bot report
+        column = [plain(table.get_cell_at((row, 3))).strip() for row in range(3)]
+        assert column[0] == "2, 2 open"  # the inline review of patch 1
+        assert column[1] == "2, 2 open"  # the HTML reply and the bot report
         diff = plain(screen.query_one("#patch-diff").content).splitlines()
         at = next(i for i, line in enumerate(diff) if 'pr_info!("Rust rust_one' in line)
         assert "Rev One" in diff[at + 1] and "[open] v1" in diff[at + 1]

@@ -71,7 +71,11 @@ class SeriesScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = self.branch
-        self.query_one(DataTable).add_columns("#", "Commit", "Subject", "+/-", "Comments")
+        # the subject last: the short columns stay visible in a narrow pane
+        table = self.query_one(DataTable)
+        table.add_columns("#", "Commit", "+/-")
+        table.add_column("Comments", width=10)  # filled later, from the replies cache
+        table.add_column("Subject")
         self.load()
 
     def action_refresh(self) -> None:
@@ -101,8 +105,8 @@ class SeriesScreen(Screen):
         total = len(series.patches)
         for patch in series.patches:
             table.add_row(f"{patch.index}/{total}", patch.commit[:12],
-                          Text(safe_text(patch.subject, 200)),
-                          f"+{patch.added} -{patch.removed}", "", key=str(patch.index))
+                          f"+{patch.added} -{patch.removed}", "",
+                          Text(safe_text(patch.subject, 200)), key=str(patch.index))
         self.comments = {}
         self._show_selected()
         table.focus()
@@ -119,12 +123,12 @@ class SeriesScreen(Screen):
             return
         self.comments = message.comments
         table = self.query_one(DataTable)
-        column = table.ordered_columns[4].key
+        column = table.ordered_columns[3].key
         for index, comments in self.comments.items():
             still_open = sum(c.state == "open" for c in comments)
-            label = Text(f"{len(comments)} comment{'s' if len(comments) > 1 else ''}")
+            label = Text(f"{len(comments)}")
             if still_open:
-                label.append(f" ({still_open} open)", style="yellow")
+                label.append(f", {still_open} open", style="yellow")
             table.update_cell(str(index), column, label)
         self._show_selected()
 
