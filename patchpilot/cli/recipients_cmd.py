@@ -46,6 +46,8 @@ def run(args, out) -> ExitCode:
     result = compute(repo, series, Config(repo, flags=flags), maint=maint)
     for problem in result.problems:
         out.warn(f"MAINTAINERS:{problem.lineno}: {problem.message}")
+    for note in result.notes:
+        out.warn(note)
     if args.write:  # imported here: it brings b4's runner, which listing does not need
         from patchpilot.core.recipients_write import write_cover
 

@@ -15,6 +15,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Generic, Iterator, TypeVar
 
 from patchpilot.core import paths
@@ -66,6 +67,7 @@ class SeriesRecipients:
     reasons: dict[str, list[Why]]
     problems: list[Problem] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the addresses were found, if unusual
 
     def to_json(self) -> dict:
         """The stable `patchpilot recipients --json` contract (see README)."""
@@ -231,8 +233,14 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
             maint: Background | None = None) -> SeriesRecipients:
     """Recipients of every patch of `series` and of its cover (see preload for `maint`)."""
     config = config or Config(repo)
+    notes = []
     if use_script is None:
         use_script = config.value("recipients.engine") == "get_maintainer"
+        conf = get_maintainer_conf(repo.top)
+        if conf is not None and not use_script:
+            use_script = True
+            notes.append(f"{conf} sets get_maintainer.pl options: the maintainers' addresses "
+                         "come from get_maintainer.pl itself (with reasons by entry only)")
     # git first: the MAINTAINERS engine (preload) loads while git writes the mails
     parts = mail_parts(repo, series)
     mails = next(parts)
@@ -260,7 +268,23 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
     _trailers(cover, parse_trailers(series.cover_body or ""))
     _drop_self(repo, config, cover, patches)
     return SeriesRecipients(cover.to, cover.cc, patches, reasons, maint.problems,
-                            sorted(choices.remove))
+                            sorted(choices.remove), notes)
+
+
+def get_maintainer_conf(top: Path) -> Path | None:
+    """The .get_maintainer.conf get_maintainer.pl would read (the first found in the tree,
+    $HOME, .scripts), when it holds options: the engine does not know them, so the script
+    itself must answer."""
+    for base in (top, Path.home(), top / ".scripts"):
+        path = base / ".get_maintainer.conf"
+        if path.exists():
+            try:
+                lines = path.read_text(errors="replace").splitlines()
+            except OSError:
+                return path  # get_maintainer.pl would warn and go on; let it
+            return path if any(ln.strip() and not ln.strip().startswith("#")
+                               for ln in lines) else None
+    return None
 
 
 def _no_mail(series: Series, mails: dict[str, str], parts: Iterator[dict[str, str]]) -> None:

@@ -86,6 +86,27 @@ def test_engine_and_get_maintainer_option_agree(kernel_tree):
     assert any(r["match"].startswith("F: ") for r in ours["reasons"][ours["to"][0]])
 
 
+def test_get_maintainer_conf_in_the_tree_hands_over_to_the_script(kernel_tree):
+    """get_maintainer.pl reads .get_maintainer.conf (here --nor: no reviewers); the engine
+    does not know its options, so the script itself answers, and the output says so."""
+    rust_series(kernel_tree)
+    code, before, _ = run("-C", str(kernel_tree), "recipients", "--json")
+    assert code == 0 and any("Boqun Feng" in a for a in json.loads(before)["to"])
+    (kernel_tree / ".get_maintainer.conf").write_text("# reviewers are asked by hand\n--nor\n")
+    code, after, err = run("-C", str(kernel_tree), "recipients", "--json")
+    assert code == 0 and ".get_maintainer.conf sets get_maintainer.pl options" in err
+    to = json.loads(after)["to"]
+    assert not any("Boqun Feng" in a for a in to) and any("Miguel Ojeda" in a for a in to)
+    repo = GitRepo(kernel_tree)
+    series = load_series(repo)
+    mail = repo.format_patches(f"{series.base}..{series.head}")[series.patches[0].commit]
+    assert json.loads(after)["patches"][0]["to"][:len(run_get_maintainer(kernel_tree, mail).to)] \
+        == run_get_maintainer(kernel_tree, mail).to
+    (kernel_tree / ".get_maintainer.conf").write_text("# only comments\n")
+    assert json.loads(run("-C", str(kernel_tree), "recipients", "--json")[1]) == \
+        json.loads(before)  # a file with no option changes nothing
+
+
 def test_write_then_b4_sends_to_exactly_those_addresses(kernel_tree):
     rust_series(kernel_tree)
     tip_before = git(kernel_tree, "rev-parse", "HEAD").strip()
