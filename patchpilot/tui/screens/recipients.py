@@ -132,6 +132,8 @@ class RecipientsScreen(Screen):
                     f"{len(result.patches)} patches")
         for problem in result.problems[:3]:
             text.append(f"\n! MAINTAINERS:{problem.lineno}: {problem.message}", style="yellow")
+        for note in result.notes:
+            text.append(f"\n{safe_text(note, 300)}", style="dim")
         self.query_one("#rcpt-info", Static).update(text)
 
     def _show_detail(self) -> None:
