@@ -41,7 +41,10 @@ class Rewrite:
     backup: str
     started: float
     after: str | None = None
-    state: str = "started"  # started, done, failed, recovered, abandoned, undone
+    state: str = "started"
+    # b4's cover and tracking when they live in git config (branch-description strategy)
+    config_before: dict[str, str | None] | None = None
+    config_after: dict[str, str | None] | None = None  # started, done, failed, recovered, abandoned, undone
 
 
 def _journal_path(repo: GitRepo) -> Path:
@@ -84,6 +87,24 @@ def backup(repo: GitRepo, branch: str, tip: str) -> str:
     ref = f"{BACKUP_PREFIX}/{branch}/{max(numbers, default=0) + 1}"
     repo.run("update-ref", ref, tip, "")
     return ref
+
+
+def _config_keys(branch: str) -> tuple[str, ...]:
+    return (f"branch.{branch}.description", f"branch.{branch}.b4-tracking")
+
+
+def cover_config(repo: GitRepo, branch: str) -> dict[str, str | None]:
+    """b4's cover and tracking for the branch-description strategy (None: unset)."""
+    return {key: repo.try_run("config", "--get", key, strip=False) for key in
+            _config_keys(branch)}
+
+
+def restore_config(repo: GitRepo, values: dict[str, str | None] | None) -> None:
+    for key, value in (values or {}).items():
+        if value is None:
+            repo.try_run("config", "--unset", key)
+        else:
+            repo.run("config", key, value.removesuffix("\n"))
 
 
 def tip_of(repo: GitRepo, branch: str) -> str:
@@ -137,7 +158,8 @@ def guarded(repo: GitRepo, branch: str, what: str):
                                   hint="let it finish, then try again; nothing was changed")
         _recover(repo, branch)
         before = tip_of(repo, branch)
-        entry = Rewrite(branch, what, before, backup(repo, branch, before), time.time())
+        entry = Rewrite(branch, what, before, backup(repo, branch, before), time.time(),
+                        config_before=cover_config(repo, branch))
         _save(repo, history(repo) + [entry])
         _ACTIVE[branch] = entry
         try:
@@ -147,11 +169,13 @@ def guarded(repo: GitRepo, branch: str, what: str):
             now = repo.rev_parse(f"refs/heads/{branch}")
             if now is not None and now != before:
                 move_branch(repo, branch, before, now)
+            restore_config(repo, entry.config_before)
             entry.state = "failed"
             _update(repo, entry)
             raise
         _ACTIVE.pop(branch, None)
         entry.after, entry.state = tip_of(repo, branch), "done"
+        entry.config_after = cover_config(repo, branch)
         _update(repo, entry)
 
 
@@ -176,6 +200,8 @@ def _recover(repo: GitRepo, branch: str) -> Rewrite | None:
             return None
         backup(repo, branch, now)  # keep the half-done state too: nothing is lost
         move_branch(repo, branch, entry.before, now)
+    entry.config_after = cover_config(repo, branch)  # the half-done config, on record
+    restore_config(repo, entry.config_before)
     entry.state = "recovered"
     _update(repo, entry)
     return entry
@@ -205,7 +231,8 @@ def _undo(repo: GitRepo, branch: str) -> Rewrite:
         raise PatchpilotError(f"no patchpilot rewrite of {branch} to undo",
                               hint=f"backups are under {BACKUP_PREFIX}/{branch}/")
     now = tip_of(repo, branch)
-    if now != entry.after:
+    if now != entry.after or (entry.config_after is not None and
+                              cover_config(repo, branch) != entry.config_after):
         raise PatchpilotError(
             f"{branch} changed after the last rewrite ({entry.what}); undo would lose that work",
             hint=f"the state before it is kept at {entry.backup}", exit_code=ExitCode.FAILURE)
@@ -213,7 +240,9 @@ def _undo(repo: GitRepo, branch: str) -> Rewrite:
         raise PatchpilotError("the work tree has uncommitted changes",
                               hint="commit or stash them first; nothing was changed")
     backup(repo, branch, now)
-    move_branch(repo, branch, entry.before, now)
+    if now != entry.before:
+        move_branch(repo, branch, entry.before, now)
+    restore_config(repo, entry.config_before)
     entry.state = "undone"
     _update(repo, entry)
     return entry

@@ -317,3 +317,28 @@ def test_one_rewrite_at_a_time_across_processes(kernel_tree):
     finally:
         proc.communicate("\n", timeout=30)
     assert proc.returncode == 0 and rewrite.history(repo)[-1].state == "done"
+
+
+def test_branch_description_cover_is_written_undone_and_rolled_back(kernel_tree):
+    """With b4's branch-description strategy the cover lives in git config, not in a commit:
+    the rewrite journal keeps it too, so undo and a failed rewrite put it back."""
+    tree = kernel_tree
+    git(tree, "config", "b4.prep-cover-strategy", "branch-description")
+    rust_series(tree)
+    send(tree)
+    repo = GitRepo(tree)
+    description = git(tree, "config", "branch.b4/pilot.description")
+    assert "EDITME: describe what is new" in description
+    assert ok_json(tree, "reroll", "--write-changelog", "--yes")["changelog_written"]
+    assert "- No changes to the patches" in git(tree, "config", "branch.b4/pilot.description")
+    assert run(tree, "undo", "--yes")[0] == 0
+    assert git(tree, "config", "branch.b4/pilot.description") == description
+
+    from patchpilot.core.changelog import write_changelog
+    from patchpilot.core.series import load_series
+    with pytest.raises(RuntimeError):
+        with rewrite.guarded(repo, "b4/pilot", "two steps"):
+            write_changelog(repo, load_series(repo), ["- first step"])
+            assert "- first step" in git(tree, "config", "branch.b4/pilot.description")
+            raise RuntimeError("the second step failed")
+    assert git(tree, "config", "branch.b4/pilot.description") == description
