@@ -65,12 +65,32 @@ def _position(pos: int, size: int) -> int:
     return pos
 
 
-class _Fields(Sequence[Field]):
+class _Lazy(Sequence):
+    """A sequence whose items are made (by `_make`) when first asked for, then kept."""
+
+    def __init__(self):
+        self._made: dict[int, object] = {}
+
+    def _make(self, pos: int):
+        raise NotImplementedError
+
+    def __getitem__(self, pos):
+        if type(pos) is int and (made := self._made.get(pos)) is not None:
+            return made
+        if isinstance(pos, slice):
+            return [self[i] for i in range(*pos.indices(len(self)))]
+        pos = _position(pos, len(self))
+        if (made := self._made.get(pos)) is None:
+            made = self._made[pos] = self._make(pos)
+        return made
+
+
+class _Fields(_Lazy):
     """The typevalue list, each Field made from its MAINTAINERS line when first asked for."""
 
     def __init__(self, lines: list[str], linenos: array):
+        super().__init__()
         self._lines, self._linenos = lines, linenos
-        self._made: dict[int, Field] = {}
 
     def __len__(self) -> int:
         return len(self._linenos)
@@ -79,41 +99,27 @@ class _Fields(Sequence[Field]):
         """The MAINTAINERS line of one field, without making its Field."""
         return self._lines[self._linenos[pos] - 1]
 
-    def __getitem__(self, pos):
-        if type(pos) is int and (made := self._made.get(pos)) is not None:
-            return made
-        if isinstance(pos, slice):
-            return [self[i] for i in range(*pos.indices(len(self)))]
-        pos = _position(pos, len(self))
-        if (made := self._made.get(pos)) is None:
-            lineno = self._linenos[pos]
-            made = self._made[pos] = field_of_line(self._lines[lineno - 1], lineno)
-        return made
+    def _make(self, pos: int) -> Field:
+        lineno = self._linenos[pos]
+        return field_of_line(self._lines[lineno - 1], lineno)
 
 
-class _Entries(Sequence[Entry]):
+class _Entries(_Lazy):
     """The entries, each made from its (start, end, key) triple when first asked for."""
 
     def __init__(self, fields: _Fields, triples: array):
+        super().__init__()
         self._fields, self._triples = fields, triples
-        self._made: dict[int, Entry] = {}
         self._starts: array | None = None
 
     def __len__(self) -> int:
         return len(self._triples) // 3
 
-    def __getitem__(self, pos):
-        if type(pos) is int and (made := self._made.get(pos)) is not None:
-            return made
-        if isinstance(pos, slice):
-            return [self[i] for i in range(*pos.indices(len(self)))]
-        pos = _position(pos, len(self))
-        if (made := self._made.get(pos)) is None:
-            start, end, key = self._triples[3 * pos:3 * pos + 3]
-            head = self._fields[start]
-            name = head.value if head.letter is None else head.raw
-            made = self._made[pos] = Entry(pos, name, start, end, key, list(range(start, end)))
-        return made
+    def _make(self, pos: int) -> Entry:
+        start, end, key = self._triples[3 * pos:3 * pos + 3]
+        head = self._fields[start]
+        name = head.value if head.letter is None else head.raw
+        return Entry(pos, name, start, end, key, list(range(start, end)))
 
     def named(self, name: str) -> Entry | None:
         """The first entry whose name line, stripped, is `name`."""
