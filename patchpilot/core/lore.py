@@ -5,8 +5,8 @@ bounded retries with backoff, and an on-disk cache. public-inbox sends no ETag o
 Last-Modified, so a refresh of a cached thread is incremental: one search for messages
 received since the last fetch (`rt:`) on the thread's subjects or to the author's address
 (a reply-all whose subject was changed), which answers 404 and a few
-bytes when nothing is new; a full re-fetch (compared by content hash) happens when the cache
-is older than `full_every` seconds. Message-IDs are untrusted: they are percent-encoded in
+bytes when nothing is new; a full re-fetch happens when the cache is older than `full_every`
+seconds. Message-IDs are untrusted: they are percent-encoded in
 URLs and hashed for file names. No UI; raises PatchpilotError.
 """
 
@@ -48,8 +48,6 @@ class ThreadData:
     mbox: bytes
     fetched_at: float
     transferred: int = 0
-    changed: bool = False
-    from_cache: bool = False
     server_time: float | None = None  # the server's clock when it answered
 
 
@@ -167,7 +165,7 @@ class LoreClient:
             mbox = gunzip(data_path.read_bytes())
         except (OSError, ValueError, zlib.error, PatchpilotError):
             return None
-        return ThreadData(msgid, mbox, float(meta.get("fetched_at", 0)), from_cache=True,
+        return ThreadData(msgid, mbox, float(meta.get("fetched_at", 0)),
                           server_time=meta.get("server_time"))
 
     def _store(self, thread: ThreadData) -> None:
@@ -178,14 +176,14 @@ class LoreClient:
         tmp.replace(data_path)
         meta_path.write_text(json.dumps({"msgid": thread.msgid, "base": self.base,
                                          "fetched_at": thread.fetched_at,
-                                         "server_time": thread.server_time,
-                                         "sha256": hashlib.sha256(thread.mbox).hexdigest()}))
+                                         "server_time": thread.server_time}))
 
     # -- threads ------------------------------------------------------------------------
     def thread(self, msgid: str, refresh: bool = False, subjects: tuple[str, ...] = (),
-               addresses: tuple[str, ...] = ()) -> ThreadData:
-        """The thread of `msgid`: from the cache unless `refresh` (or nothing is cached)."""
-        old = self.cached(msgid)
+               addresses: tuple[str, ...] = (), old: ThreadData | None = None) -> ThreadData:
+        """The thread of `msgid`: from the cache unless `refresh` (or nothing is cached);
+        `old` is the cached thread when the caller has read it already."""
+        old = old or self.cached(msgid)
         if old is not None and not refresh:
             return old
         now = time.time()
@@ -193,10 +191,7 @@ class LoreClient:
             return self._incremental(old, subjects, now, addresses)
         mbox, cost = self.fetch_thread_full(msgid)
         mbox = mbox if mbox is not None else b""
-        changed = old is None or hashlib.sha256(mbox).digest() != \
-            hashlib.sha256(old.mbox).digest()
-        fresh = ThreadData(msgid, mbox, now, transferred=cost, changed=changed,
-                           server_time=self.server_time)
+        fresh = ThreadData(msgid, mbox, now, transferred=cost, server_time=self.server_time)
         self._store(fresh)
         return fresh
 
@@ -212,7 +207,7 @@ class LoreClient:
         messages = split_mbox(old.mbox)
         added = merge_into_thread(messages, split_mbox(found), old.msgid)
         fresh = ThreadData(old.msgid, join_mbox(messages) if added else old.mbox, now,
-                           transferred=cost, changed=bool(added), server_time=self.server_time)
+                           transferred=cost, server_time=self.server_time)
         self._store(fresh)
         return fresh
 

@@ -45,7 +45,7 @@ def comments_by_patch(repo: GitRepo, series: Series) -> dict[int, list[PatchComm
     if not series.sent or not series.patches:
         return {}
     try:
-        report = collect(repo, series.branch, cache_only=True)
+        report = collect(repo, series.branch, cache_only=True, series=series)
     except (PatchpilotError, OSError, ValueError):
         return {}
     by_id = {p.patch_id: p.index for p in series.patches}

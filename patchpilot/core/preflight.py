@@ -196,7 +196,7 @@ def _comments(repo: GitRepo, series: Series) -> Line:
 
     if not series.sent:
         return Line("comments", OK, "no earlier revision")
-    still_open = open_comments(repo, series.branch)
+    still_open = open_comments(repo, series)
     if still_open:
         revisions = ", ".join(f"v{n}" for n in sorted({c.revision for c in still_open}))
         return Line("comments", FAIL, f"{len(still_open)} review comment(s) still open on "

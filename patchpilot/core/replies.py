@@ -58,7 +58,6 @@ class RevisionView:
     cover_msgid: str | None
     fetched_at: float | None
     messages: list[MessageView] = field(default_factory=list)
-    transferred: int = 0
 
 
 @dataclass
@@ -127,12 +126,14 @@ def open_db(repo: GitRepo) -> ReviewDB:
 
 def collect(repo: GitRepo, branch: str | None = None, refresh: bool = False,
             config: Config | None = None, client: LoreClient | None = None,
-            cache_only: bool = False) -> RepliesReport:
-    """The review of every sent revision of the series on `branch`; `cache_only` never
-    touches the network (a revision with nothing cached has no messages)."""
+            cache_only: bool = False, series: Series | None = None) -> RepliesReport:
+    """The review of every sent revision of the series on `branch` (or of `series`, when the
+    caller has it loaded already); `cache_only` never touches the network (a revision with
+    nothing cached has no messages)."""
     config = config or Config(repo)
     client = client or make_client(repo, config)
-    series = load_series(repo, branch, allow_empty=True)  # light loads skip the sent history
+    # a light load would skip the sent history
+    series = series or load_series(repo, branch, allow_empty=True)
     if not series.sent:
         raise PatchpilotError(f"{series.branch} has no sent revision to follow",
                               hint="send the series first (b4 send)")
@@ -160,10 +161,12 @@ def _revision(repo, client, db, sent, refresh, own, report, cache_only=False) ->
     view = RevisionView(sent.revision, cover, None)
     if cover is None:
         return view
-    data = client.cached(cover) if cache_only else _fetch(client, cover, refresh, report, own)
+    # once the server is found unreachable, the other revisions show their cache at once
+    data = client.cached(cover) if cache_only or report.offline else \
+        _fetch(client, cover, refresh, report, own)
     if data is None:
         return view
-    view.fetched_at, view.transferred = data.fetched_at, data.transferred
+    view.fetched_at = data.fetched_at
     thread = analyse_thread(_mails(data.mbox, report), cover, own)
     ids = _patch_ids(repo, thread)
     db.seen([r.mail.msgid for r in thread.replies])
@@ -172,16 +175,18 @@ def _revision(repo, client, db, sent, refresh, own, report, cache_only=False) ->
 
 
 def _fetch(client, cover, refresh, report, own=()) -> ThreadData | None:
+    old = client.cached(cover)
+    if old is not None and not refresh:
+        return old
     try:
-        old = client.cached(cover)
         subjects = subject_terms(_thread_subjects(old)) if old else ()
-        return client.thread(cover, refresh=refresh, subjects=subjects, addresses=tuple(own))
+        return client.thread(cover, refresh=True, subjects=subjects, addresses=tuple(own),
+                             old=old)
     except LoreUnreachable as exc:
-        cached = client.cached(cover)
-        age = f"cached data from {_age(cached.fetched_at)} ago" if cached else "no cached data"
+        age = f"cached data from {_age(old.fetched_at)} ago" if old else "no cached data"
         report.offline = f"{client.base} is unreachable; showing {age}"
         report.warnings.append(str(exc))
-        return cached
+        return old
 
 
 def _age(stamp: float) -> str:

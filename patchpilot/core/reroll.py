@@ -77,7 +77,7 @@ def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = N
     changes = rangediff.compare(repo, old, series)
     client = client or make_client(repo, config)
     report = collect(repo, series.branch, refresh=refresh, config=config, client=client,
-                     cache_only=not refresh)
+                     cache_only=not refresh, series=series)
     sent_ids = {previous: {p.index: p.patch_id for p in old.patches}}
     warnings = list(report.warnings)
     for sent in series.sent:
@@ -117,13 +117,13 @@ def _comments(report: RepliesReport, changes: list[PatchChange], revision: int,
     return addressed, still_open
 
 
-def open_comments(repo: GitRepo, branch: str | None = None) -> list[OpenComment]:
-    """Review comments still open on the sent revisions (cache only; for the pre-flight)."""
-    series = load_series(repo, branch, allow_empty=True, light=True)
+def open_comments(repo: GitRepo, series: Series) -> list[OpenComment]:
+    """Review comments still open on the sent revisions of `series` (cache only; for the
+    pre-flight)."""
     if not series.b4_managed:
         return []
     try:
-        report = collect(repo, series.branch, cache_only=True)
+        report = collect(repo, series.branch, cache_only=True, series=series)
     except PatchpilotError:
         return []
     return _comments(report, [], series.revision, None)[1]
