@@ -25,7 +25,8 @@ from urllib.parse import quote
 import requests
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.mail import clean_msgid, join_mbox, parse_mail, split_mbox, MailTooLarge
+from patchpilot.core.mail import (MailTooLarge, bare_subject, clean_msgid, join_mbox, parse_mail,
+                                  split_mbox)
 
 DEFAULT_BASE = "https://lore.kernel.org/all"
 MAX_DOWNLOAD = 200 * 1024 * 1024  # decompressed thread or search answer
@@ -242,8 +243,7 @@ def subject_terms(subjects: list[str]) -> tuple[str, ...]:
     """Safe search phrases from patch subjects: no [PATCH] prefix, no quotes, bounded."""
     terms = []
     for subject in subjects:
-        text = re.sub(r"^\s*(re:\s*)*(\[[^\]]*\]\s*)*", "", subject, flags=re.I)
-        text = re.sub(r'["()\\\x00-\x1f]', " ", text)
+        text = re.sub(r'["()\\\x00-\x1f]', " ", bare_subject(subject))
         text = " ".join(text.split())[:200]
         if text and text not in terms:
             terms.append(text)

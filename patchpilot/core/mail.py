@@ -25,6 +25,7 @@ MAX_MESSAGE = 10 * 1024 * 1024  # one review mail; a 50 MB one is refused
 _MSGID = re.compile(r"<([^<>\s]{1,900})>")
 _FROM_LINE = re.compile(rb"^From [^\n]*\n", re.M)
 _MBOXRD = re.compile(rb"^>(>*From )", re.M)
+_SUBJECT_PREFIXES = re.compile(r"^\s*((re|aw|sv)\s*:\s*)*(\[[^\]]*\]\s*)*", re.I)
 
 
 class MailTooLarge(PatchpilotError):
@@ -245,3 +246,8 @@ def html_to_text(html: str) -> str:
     lines = [("> " * depth + text.strip()).rstrip() if depth else text.strip()
              for depth, text in parser.lines]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+def bare_subject(subject: str) -> str:
+    """A subject without its Re: and [PATCH ...] prefixes."""
+    return _SUBJECT_PREFIXES.sub("", subject).strip()

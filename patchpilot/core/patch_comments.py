@@ -10,15 +10,14 @@ cache gives no comments, never an error. No UI.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.mail import bare_subject
 from patchpilot.core.replies import collect
 from patchpilot.core.series import Series
 
-_PREFIXES = re.compile(r"^\s*((re|aw|sv)\s*:\s*)*(\[[^\]]*\]\s*)*", re.I)
 
 
 @dataclass
@@ -33,11 +32,6 @@ class PatchComment:
     line: int | None
     text: str
     exact: bool  # the patch is unchanged since it was sent: file and line still hold
-
-
-def bare_subject(subject: str) -> str:
-    """A subject without Re: and [PATCH ...] prefixes."""
-    return _PREFIXES.sub("", subject).strip()
 
 
 def comments_by_patch(repo: GitRepo, series: Series) -> dict[int, list[PatchComment]]:
