@@ -140,7 +140,8 @@ def record_sent_cover(repo: GitRepo, branch: str, revision: int, made: str, sent
     from patchpilot.core import rewrite
 
     with rewrite.guarded(repo, branch, f"record the v{revision} cover that went out") as entry:
-        rewrite_message(repo, branch, commit.sha, message)
+        rewrite.reword(repo, branch, commit.sha,
+                       lambda sha, old: message if sha == commit.sha else old)
     return entry.backup
 
 
@@ -161,28 +162,6 @@ def _record_in_description(repo: GitRepo, branch: str, revision: int, made: str,
     text = repo.config(f"branch.{branch}.description") or ""
     if made in text:
         repo.run("config", f"branch.{branch}.description", text.replace(made, sent))
-
-
-def rewrite_message(repo: GitRepo, branch: str, target: str, message: str) -> None:
-    """Give commit `target` of `branch` a new message and re-create the commits after it on
-    the same trees, authors and committers (their SHAs change, nothing else); the caller
-    holds rewrite.guarded (backup ref, journal, restore on failure)."""
-    from patchpilot.core import rewrite
-
-    tip = rewrite.tip_of(repo, branch)
-    rows = [ln.split() for ln in repo.run(
-        "rev-list", "--reverse", "--topo-order", "--parents", f"{target}~1..{tip}").splitlines()]
-    if not rows or rows[0][0] != target or any(len(row) != 2 for row in rows):
-        raise PatchpilotError(f"cannot rewrite {target[:12]} on {branch}: not a straight line "
-                              "of commits from the cover", hint="nothing was changed")
-    mapped: dict[str, str] = {}
-    for sha, _parent in rows:
-        text = message if sha == target else \
-            repo.run("log", "-1", "--format=%B", sha, strip=False).rstrip("\n") + "\n"
-        mapped[sha] = rewrite.recreate_commit(repo, sha, text, mapped)
-    if repo.run("rev-parse", f"{mapped[tip]}^{{tree}}") != repo.run("rev-parse", f"{tip}^{{tree}}"):
-        raise PatchpilotError("rewriting the cover changed a tree", hint="nothing was changed")
-    rewrite.move_branch(repo, branch, mapped[tip], tip)
 
 
 def compose_prefixes(current: list[str], rfc: bool | None = None, tree: str | None = None,

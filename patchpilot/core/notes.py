@@ -44,17 +44,9 @@ def write_patch_notes(repo: GitRepo, series: Series, notes: dict[int, list[str]]
     wanted = {series.patches[i - 1].commit: lines for i, lines in notes.items() if lines}
     if not wanted:
         raise PatchpilotError("no patch has changes to note", hint="nothing was written")
-    tip = repo.run("rev-parse", f"refs/heads/{series.branch}")
-    chain = repo.run("rev-list", "--reverse", "--topo-order", f"{series.base}..{tip}")
-    commits = chain.split()
-    first = min(commits.index(c) for c in wanted)
+    first = series.patches[min(i for i, lines in notes.items() if lines) - 1].commit
     with rewrite.guarded(repo, series.branch, f"per-patch changelogs for v{series.revision}") \
             as entry:
-        mapped: dict[str, str] = {}
-        for sha in commits[first:]:
-            message = repo.run("log", "-1", "--format=%B", sha, strip=False).rstrip("\n") + "\n"
-            if sha in wanted:
-                message = with_note(message, series.revision, wanted[sha])
-            mapped[sha] = rewrite.recreate_commit(repo, sha, message, mapped)
-        rewrite.move_branch(repo, series.branch, mapped[commits[-1]], tip)
+        rewrite.reword(repo, series.branch, first, lambda sha, message: with_note(
+            message, series.revision, wanted[sha]) if sha in wanted else message)
     return entry.backup

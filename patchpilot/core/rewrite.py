@@ -19,6 +19,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
@@ -246,6 +247,25 @@ def _undo(repo: GitRepo, branch: str) -> Rewrite:
     entry.state = "undone"
     _update(repo, entry)
     return entry
+
+
+def reword(repo: GitRepo, branch: str, first: str, edit: Callable[[str, str], str]) -> None:
+    """Give commits `first`..tip of `branch` the messages `edit(sha, message)` returns,
+    re-created on the same trees, authors and committers (their SHAs change, nothing else);
+    the caller holds `guarded` (backup ref, journal, restore on failure)."""
+    tip = tip_of(repo, branch)
+    commits = repo.log(f"{first}~1..{tip}")
+    if not commits or commits[0].sha != first or any(len(c.parents) != 1 for c in commits):
+        raise PatchpilotError(f"cannot rewrite {first[:12]} on {branch}: not a straight line "
+                              "of commits", hint="nothing was changed")
+    mapped: dict[str, str] = {}
+    for commit in commits:
+        mapped[commit.sha] = recreate_commit(repo, commit.sha, edit(commit.sha, commit.message),
+                                             mapped)
+    if _tree(repo, mapped[tip]) != _tree(repo, tip):
+        raise PatchpilotError("rewriting commit messages changed a tree",
+                              hint="nothing was changed")
+    move_branch(repo, branch, mapped[tip], tip)
 
 
 def recreate_commit(repo: GitRepo, sha: str, message: str, mapped: dict[str, str]) -> str:
