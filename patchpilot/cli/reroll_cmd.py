@@ -17,12 +17,11 @@ from patchpilot.core import rewrite
 from patchpilot.core.changelog import patch_notes, write_changelog
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.notes import write_patch_notes
 from patchpilot.core.replies import make_client
 from patchpilot.core.reroll import RerollPlan, make_plan, recheck
 from patchpilot.core.series import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
-from patchpilot.core.trailers import APPLIED, READY, apply_trailers, choose
+from patchpilot.core.trailers import APPLIED, LEFT, READY, apply_trailers, choose
 
 
 def register(sub) -> None:
@@ -65,7 +64,7 @@ def _common(parser) -> None:
     parser.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
 
 
-def confirm(question: str, assume_yes: bool, out) -> None:
+def confirm(question: str, assume_yes: bool) -> None:
     """Ask before a rewrite; without a terminal, --yes is required."""
     if assume_yes:
         return
@@ -109,19 +108,16 @@ def run_reroll(args, out) -> ExitCode:
     if args.write_changelog:
         if not args.json:
             out.line("\n".join(plan.changelog))
-        confirm(f"write this changelog into the v{plan.series.revision} cover", args.yes, out)
-        with rewrite.guarded(repo, plan.series.branch, "write the changelog"):
-            write_changelog(repo, plan.series, plan.changelog, force=args.force)
-            if args.per_patch:
-                notes = patch_notes(plan.changes, plan.addressed)
-                series = load_series(repo, plan.series.branch)
-                write_patch_notes(repo, series, notes)
-                result["patch_notes"] = {str(k): v for k, v in notes.items()}
+        confirm(f"write this changelog into the v{plan.series.revision} cover", args.yes)
+        notes = patch_notes(plan.changes, plan.addressed) if args.per_patch else None
+        write_changelog(repo, plan.series, plan.changelog, force=args.force, notes=notes)
+        if notes is not None:
+            result["patch_notes"] = {str(k): v for k, v in notes.items()}
         result["changelog_written"] = True
         out.warn(f"changelog written into the cover; backup under {rewrite.BACKUP_PREFIX}/"
                  f"{plan.series.branch}/ (patchpilot undo takes it back)")
-    if args.check:
-        series = load_series(repo, plan.series.branch)
+    if args.check:  # the series as it is now: the changelog may just have rewritten it
+        series = load_series(repo, plan.series.branch) if args.write_changelog else plan.series
         done = recheck(repo, series)
         result["checks"] = {"reused": done.reused, "rerun": done.rerun,
                             "summary": done.report.summary()}
@@ -141,7 +137,7 @@ def render(plan: RerollPlan, out, checks: dict | None = None) -> None:
         extra += f", message {c.message}" if c.message else ""
         out.line(f"  {where:<8} {c.status:<9}{extra}  {safe_text(c.subject, 100)}")
     ready = sum(t.status == READY for t in plan.trailers)
-    left = [t for t in plan.trailers if t.status not in (READY, APPLIED)]
+    left = [t for t in plan.trailers if t.status in LEFT]
     out.line(f"trailers: {ready} ready, {len(left)} left for you, "
              f"{sum(t.status == APPLIED for t in plan.trailers)} already applied")
     out.line(f"comments: {len(plan.addressed)} addressed, {len(plan.open_comments)} open")
@@ -170,7 +166,7 @@ def run_trailers(args, out) -> ExitCode:
     if not args.json:
         _list_trailers(plan, out, chosen)
     confirm(f"apply {len(chosen)} trailer(s) to {plan.series.branch} (a backup ref is made "
-            "first)", args.yes, out)
+            "first)", args.yes)
     result = apply_trailers(repo, plan.series, chosen, _client(repo), plan.covers)
     if args.json:
         out.json({"applied": [t.to_json() for t in result.applied],
@@ -208,7 +204,7 @@ def run_undo(args, out) -> ExitCode:
     if entry is None:
         raise PatchpilotError(f"no patchpilot rewrite of {branch} to undo",
                               hint=f"backups are under {rewrite.BACKUP_PREFIX}/{branch}/")
-    confirm(f"undo '{entry.what}' on {branch} (back to {entry.before[:12]})", args.yes, out)
+    confirm(f"undo '{entry.what}' on {branch} (back to {entry.before[:12]})", args.yes)
     entry = rewrite.undo(repo, branch)
     out.line(f"{branch} is back at {entry.before[:12]} (before '{entry.what}')")
     return ExitCode.OK

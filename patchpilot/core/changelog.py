@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from patchpilot.core import cover, rewrite
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.notes import write_patch_notes
 from patchpilot.core.paths import repo_state_dir
 from patchpilot.core.rangediff import PatchChange
-from patchpilot.core.series import Series
+from patchpilot.core.series import Series, load_series
 from patchpilot.core.text import safe_text
 
 QUOTE_LEN = 70
@@ -157,7 +158,7 @@ def fill_cover(text: str, revision: int, lines: list[str], previous: str | None,
     entries = [ln for ln in block if not ln.lstrip().startswith("- Link to v")]
     links = [ln for ln in block if ln.lstrip().startswith("- Link to v")]
     own = previous is not None and "\n".join(entries).strip() == previous.strip()
-    placeholder = all("EDITME" in ln for ln in entries if ln.strip())
+    placeholder = cover.only_editme("\n".join(entries))
     if not (own or placeholder or force):
         raise HandWritten(f"the Changes in v{revision} block was written by hand",
                           hint="edit it in the cover, or replace it (reroll "
@@ -174,15 +175,18 @@ def _split_block(rest: str) -> tuple[list[str], str]:
     return block, "\n".join(lines)
 
 
-def write_changelog(repo: GitRepo, series: Series, lines: list[str],
-                    force: bool = False) -> str:
-    """Write `lines` into the cover (through b4); return the new cover text."""
+def write_changelog(repo: GitRepo, series: Series, lines: list[str], force: bool = False,
+                    notes: dict[int, list[str]] | None = None) -> str:
+    """Write `lines` into the cover (through b4), and each patch's `notes` below its `---`
+    (notes.write_patch_notes), as one guarded rewrite; return the new cover text."""
     check_lines(lines)
     memory = _memory(repo, series)
     previous = memory.read_text() if memory.exists() else None
     text = fill_cover(cover.raw_cover(repo, series), series.revision, lines, previous, force)
     with rewrite.guarded(repo, series.branch, f"changelog for v{series.revision}"):
         cover.set_cover(repo, series, text)
+        if notes:  # the cover rewrite moved the commits: read them again
+            write_patch_notes(repo, load_series(repo, series.branch, light=True), notes)
     memory.parent.mkdir(parents=True, exist_ok=True)
     memory.write_text("\n".join(lines))
     return text

@@ -162,7 +162,7 @@ def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
             raise PatchpilotError(f"b4 trailers failed: {b4cli.last_error(result)}",
                                   hint="the branch was left as it was",
                                   exit_code=ExitCode.FAILURE)
-        after = load_series(repo, series.branch)
+        after = load_series(repo, series.branch, light=True)  # messages only
         if repo.run("rev-parse", "HEAD^{tree}") != tree_before or len(after.patches) != count:
             raise PatchpilotError("b4 changed more than commit messages; the branch was put "
                                   "back", hint=f"the state before is kept at {entry.backup}",

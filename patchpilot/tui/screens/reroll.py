@@ -20,7 +20,6 @@ from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
 from patchpilot.core import rewrite
 from patchpilot.core.changelog import HandWritten, patch_notes, write_changelog
-from patchpilot.core.notes import write_patch_notes
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.replies import make_client
 from patchpilot.core.reroll import RerollPlan, make_plan, recheck
@@ -312,10 +311,7 @@ class RerollScreen(Screen):
 
         def run() -> tuple[str, list[str]]:
             series = load_series(repo, branch)
-            with rewrite.guarded(repo, branch, f"changelog for v{series.revision}"):
-                write_changelog(repo, series, lines, force=force)
-                if notes:
-                    write_patch_notes(repo, load_series(repo, branch), notes)
+            write_changelog(repo, series, lines, force=force, notes=notes)
             entry = rewrite.last_undoable(repo, branch)
             return (f"changelog written into the v{series.revision} cover; backup "
                     f"{entry.backup if entry else rewrite.BACKUP_PREFIX} (u undoes)"), []
