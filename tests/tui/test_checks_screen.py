@@ -3,7 +3,6 @@ rustfmt and Rust rules)."""
 
 from __future__ import annotations
 
-from rich.console import Console
 from textual.widgets import DataTable
 
 from patchpilot.core.gitrepo import GitRepo
@@ -12,15 +11,10 @@ from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.checks import ChecksScreen
 from patchpilot.tui.screens.series import SeriesScreen
 from tests.helpers import commit, rust_sample
+from tests.tui.test_app import plain, settle
 
 SIZE = (140, 40)
 UNSAFE = "\n/// Reads.\npub fn read(p: &u32) -> u32 {\n    unsafe { core::ptr::read(p) }\n}\n"
-
-
-def plain(renderable) -> str:
-    console = Console(width=200, record=True, color_system=None)
-    console.print(renderable)
-    return console.export_text()
 
 
 def rust_series(tree) -> None:
@@ -29,12 +23,6 @@ def rust_series(tree) -> None:
            "samples: rust: add the c sample\n\nAdd a sample that prints a line at load.")
     commit(tree, {"samples/rust/rust_c.rs": rust_sample("rust_c") + UNSAFE},
            "samples: rust: c: add a read helper\n\nRead through a reference.")
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_checks(pilot) -> ChecksScreen:

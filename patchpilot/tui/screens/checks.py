@@ -107,7 +107,10 @@ class ChecksScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = f"checks: {self.branch}"
-        self.query_one("#checks-patches", DataTable).add_columns("#", "Status", "Subject")
+        patches = self.query_one("#checks-patches", DataTable)
+        patches.add_column("#")
+        patches.add_column("Status", key="status")
+        patches.add_column("Subject")
         self.query_one("#checks-findings", DataTable).add_columns("Sev", "Tool/rule", "Where",
                                                                  "Message")
         self.action_refresh()
@@ -157,7 +160,7 @@ class ChecksScreen(Screen):
         self.results[result.index] = result
         table = self.query_one("#checks-patches", DataTable)
         label = result.status + (" (cached)" if result.cached else "")
-        table.update_cell(str(result.index), table.ordered_columns[1].key,
+        table.update_cell(str(result.index), "status",
                           Text(label, style=STATUS_STYLE.get(result.status, "")))
         if self.selected_index == result.index:
             self._show_selected()

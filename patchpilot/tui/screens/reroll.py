@@ -32,7 +32,7 @@ from patchpilot.tui.widgets.dialogs import Confirm
 from patchpilot.tui.widgets.rerolltext import (change_row, changelog_lines, describe_change,
                                                describe_comments, describe_plan,
                                                describe_recheck, describe_state,
-                                               describe_trailer, question, refill,
+                                               describe_trailer, refill,
                                                trailer_row)
 
 
@@ -341,7 +341,7 @@ class RerollScreen(Screen):
         self._rewrite("undoing the last rewrite", "undo", run)
 
     def _ask(self, then, *paragraphs: str) -> None:
-        self.app.push_screen(Confirm(question(*paragraphs)), lambda yes: yes and then())
+        self.app.push_screen(Confirm("\n".join(paragraphs)), lambda yes: yes and then())
 
     def _rewrite(self, doing: str, what: str, run) -> None:
         if self.busy is not None:

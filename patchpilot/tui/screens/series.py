@@ -46,7 +46,7 @@ class SeriesScreen(Screen):
         Binding("k", "cursor_up", "Previous patch", show=False, id="series.up"),
         Binding("tab", "app.focus_next", "Switch pane", id="series.focus"),
         Binding("r", "refresh", "Refresh", id="series.refresh"),
-        Binding("c", "open_checks", "Checks", id="series.checks"),
+        Binding("c", "open('checks')", "Checks", id="series.checks"),
         Binding("m", "open('recipients')", "Recipients", id="series.recipients"),
         Binding("v", "open('replies')", "Replies", id="series.replies"),
         Binding("s", "open('send')", "Send", id="series.send"),
@@ -74,7 +74,7 @@ class SeriesScreen(Screen):
         # the subject last: the short columns stay visible in a narrow pane
         table = self.query_one(DataTable)
         table.add_columns("#", "Commit", "+/-")
-        table.add_column("Comments", width=10)  # filled later, from the replies cache
+        table.add_column("Comments", width=10, key="comments")  # filled later, from the cache
         table.add_column("Subject")
         self.load()
 
@@ -84,9 +84,6 @@ class SeriesScreen(Screen):
     def action_open(self, name: str) -> None:
         """Open another registered screen on this series."""
         self.app.open_screen(name, branch=self.branch)
-
-    def action_open_checks(self) -> None:
-        self.app.open_screen("checks", branch=self.branch)
 
     @work(thread=True, exclusive=True, group="series-load")
     def load(self) -> None:
@@ -123,13 +120,12 @@ class SeriesScreen(Screen):
             return
         self.comments = message.comments
         table = self.query_one(DataTable)
-        column = table.ordered_columns[3].key
         for index, comments in self.comments.items():
             still_open = sum(c.state == "open" for c in comments)
             label = Text(f"{len(comments)}")
             if still_open:
                 label.append(f", {still_open} open", style="yellow")
-            table.update_cell(str(index), column, label)
+            table.update_cell(str(index), "comments", label)
         self._show_selected()
 
     def _show_selected(self) -> None:

@@ -5,7 +5,6 @@ Email text (trailers, senders, comments) goes through safe_text into rich Text, 
 
 from __future__ import annotations
 
-import textwrap
 
 from rich.text import Text
 
@@ -20,7 +19,6 @@ STATUS_STYLE = {"unchanged": "green", "changed": "yellow", "new": "cyan", "dropp
                 READY: "green", APPLIED: "dim", "sender-mismatch": "yellow",
                 "patch-changed": "yellow", "nak": "bold red", "bot": "magenta",
                 "no-patch": "yellow"}
-WIDTH = 64  # the Confirm dialog's text width
 
 
 def change_row(change: PatchChange) -> tuple:
@@ -145,11 +143,6 @@ def describe_recheck(done: Recheck) -> Text:
     counts = ", ".join(f"{summary.get(k, 0)} {k}" for k in ("error", "warning", "info"))
     return Text(f"checks: reused for patches {done.reused or '-'}, re-run for "
                 f"{done.rerun or '-'}; {counts} (c on the series screen shows them)")
-
-
-def question(*paragraphs: str) -> str:
-    """A Confirm question in lines that fit the dialog (its label does not wrap)."""
-    return "\n".join(textwrap.fill(p, WIDTH) for p in paragraphs)
 
 
 def refill(table, rows: list[tuple]) -> None:
