@@ -54,9 +54,6 @@ def rewrite_ids(data: bytes, mapping: dict[str, str]) -> bytes:
     return head + sep + body
 
 
-DEFAULT_TIMEOUT = 60.0
-
-
 class NoPassword(Exception):
     """smtpUser is set but neither sendemail.smtpPass nor a git credential helper has one."""
 
@@ -120,10 +117,7 @@ def command_send(transport: dict, rcpts: list[str], data: bytes) -> None:
 
 
 def timeout_of(transport: dict) -> float:
-    try:
-        return float(transport.get("timeout") or DEFAULT_TIMEOUT)
-    except ValueError:
-        return DEFAULT_TIMEOUT
+    return float(transport["timeout"])  # checked by core.send.smtp_timeout
 
 
 AUTH_CODES = (530, 534, 535, 538)  # authentication required / too weak / refused / TLS first

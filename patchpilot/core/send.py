@@ -171,13 +171,14 @@ def execute(repo: GitRepo, send_plan: SendPlan, confirmed: tuple[int, int],
             f"the confirmation ({confirmed[0]} messages, {confirmed[1]} recipients) does not "
             f"match what would be sent ({expected[0]}, {expected[1]})",
             hint="preview again and confirm what is shown")
-    smtp_timeout(repo)  # a bad setting stops here, before an attempt is logged
+    # read once; a bad setting stops here, before an attempt is logged
+    transport = {**transport_config(repo), "timeout": smtp_timeout(repo)}
     series = send_plan.series
     log = SendLog(repo.git_dir, series.change_id, series.branch)
     attempt = log.start(send_plan.mode, series.revision, expected[0], overrides or [],
                         resumes=send_plan.resume.id if send_plan.resume else None)
-    result = _run_b4(repo, log, attempt, send_plan)
-    return _conclude(repo, log, attempt, send_plan, result)
+    result = _run_b4(repo, log, attempt, send_plan, transport)
+    return _conclude(repo, log, attempt, send_plan, result, transport)
 
 
 def _relay_command(plan_file: Path) -> str:
@@ -193,19 +194,13 @@ def _resume_map(previous: Attempt | None) -> dict:
             for m in previous.messages if m.get("msgid")}
 
 
-DEFAULT_SMTP_TIMEOUT = 60
-
-
 def smtp_timeout(repo: GitRepo) -> float:
     """Seconds the relay waits on each step of an SMTP exchange (b4 itself has no limit):
     the setting send.smtp-timeout (git config patchpilot.send.smtp-timeout, env
-    PATCHPILOT_SEND_SMTP_TIMEOUT, the user file), else 60."""
+    PATCHPILOT_SEND_SMTP_TIMEOUT, the user file, config/defaults.toml)."""
     from patchpilot.core.config import Config
 
-    try:
-        value = Config(repo).value("send.smtp-timeout")
-    except KeyError:
-        return DEFAULT_SMTP_TIMEOUT
+    value = Config(repo).value("send.smtp-timeout")
     try:
         seconds = float(value)
     except ValueError:
@@ -216,8 +211,7 @@ def smtp_timeout(repo: GitRepo) -> float:
     return seconds
 
 
-def _run_b4(repo, log, attempt, send_plan) -> b4cli.B4Result:
-    transport = {**transport_config(repo), "timeout": smtp_timeout(repo)}
+def _run_b4(repo, log, attempt, send_plan, transport: dict) -> b4cli.B4Result:
     plan_file = log.journal(attempt).with_suffix(".plan.json")
     plan_file.write_text(json.dumps({"journal": str(log.journal(attempt)),
                                      "transport": transport,
@@ -238,7 +232,7 @@ def _run_b4(repo, log, attempt, send_plan) -> b4cli.B4Result:
         plan_file.unlink(missing_ok=True)
 
 
-def _conclude(repo, log, attempt, send_plan, result) -> SendResult:
+def _conclude(repo, log, attempt, send_plan, result, transport: dict) -> SendResult:
     journal = log.finish(attempt, "started").messages
     gone = {m["position"] for m in journal if m.get("status") in ("delivered", "skipped")}
     if send_plan.resume:
@@ -253,7 +247,7 @@ def _conclude(repo, log, attempt, send_plan, result) -> SendResult:
     cover = next((m for m in _all_delivered(attempt, send_plan) if m["position"] in (0, 1)
                   and m.get("msgid")), None)
     link = lore_link(repo, cover["msgid"]) if cover and status == COMPLETE else None
-    hint = "" if b4_done else _failure_hint(repo, journal, status, send_plan.mode)
+    hint = "" if b4_done else _failure_hint(transport, journal, status, send_plan.mode)
     return SendResult(attempt, missing, result.stderr + result.stdout, link, hint)
 
 
@@ -269,7 +263,7 @@ def _failure_reason(journal: list[dict], result) -> str:
     return b4cli.last_error(result)
 
 
-def _failure_hint(repo: GitRepo, journal: list[dict], status: str, mode: str) -> str:
+def _failure_hint(transport: dict, journal: list[dict], status: str, mode: str) -> str:
     failed = [m for m in journal if m.get("status") == "failed"]
     kind = failed[-1].get("kind", "other") if failed else None
     then = ("then run patchpilot send again: it sends only the messages marked 'not sent', "
@@ -277,10 +271,6 @@ def _failure_hint(repo: GitRepo, journal: list[dict], status: str, mode: str) ->
             else "then send again")
     if kind is None:
         return f"fix what b4 says; {then}"
-    try:
-        transport = {**transport_config(repo), "timeout": smtp_timeout(repo)}
-    except PatchpilotError as exc:
-        return f"{exc.hint}; {then}"
     return f"{transport_hint(kind, transport)}; {then}"
 
 
