@@ -134,8 +134,7 @@ def _managed_range(repo: GitRepo, tracking: Tracking,
     """
     tip = tip or repo.rev_parse(f"refs/heads/{tracking.branch}")
     if tracking.strategy == "commit":
-        base = tracking.cover_parent or repo.rev_parse(f"{tracking.cover_commit}^")
-        return base, tracking.cover_commit, tip
+        return tracking.cover_parent, tracking.cover_commit, tip
     if not tracking.base_branch:
         raise PatchpilotError(f"b4 tracking of {tracking.branch} names no base-branch",
                               hint="add \"base-branch\" to the tracking JSON")
@@ -143,8 +142,7 @@ def _managed_range(repo: GitRepo, tracking: Tracking,
     if base is None:
         raise PatchpilotError(f"{tracking.branch} has no common history with "
                               f"{tracking.base_branch}", hint="rebase it onto its base")
-    end = tip if tracking.strategy == "branch-description" else \
-        repo.rev_parse(f"{tracking.cover_commit}^")
+    end = tip if tracking.strategy == "branch-description" else tracking.cover_parent
     return base, base, end
 
 
