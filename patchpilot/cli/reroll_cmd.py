@@ -143,7 +143,8 @@ def render(plan: RerollPlan, out, checks: dict | None = None) -> None:
     out.line(f"comments: {len(plan.addressed)} addressed, {len(plan.open_comments)} open")
     for c in plan.open_comments:
         where = "cover" if c.patch == 0 else f"patch {c.patch}"
-        out.line(f"  open [{where}] {safe_text(c.reviewer, 80)}: {safe_text(c.text, 100)}")
+        text = " ".join(safe_text(c.text, 400).split())  # one line per comment
+        out.line(f"  open [{where}] {safe_text(c.reviewer, 80)}: {text[:100]}")
     out.line(f"Changes in v{plan.series.revision} (draft):")
     for line in plan.changelog:
         out.line(f"  {line}")
