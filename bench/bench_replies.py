@@ -23,9 +23,9 @@ from pathlib import Path
 
 from common import ROOT  # noqa: F401  (puts the project on sys.path)
 
-from patchpilot.core.lore import LoreClient, subject_terms
-from patchpilot.core.mail import join_mbox, parse_mail, split_mbox
-from patchpilot.core.review import analyse_thread
+from patchpilot.core.review.lore import LoreClient, subject_terms
+from patchpilot.core.review.mail import join_mbox, parse_mail, split_mbox
+from patchpilot.core.review.thread import analyse_thread
 
 FILE_LINES = 200
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from patchpilot.core import b4cli
-from patchpilot.core.series import load_series, open_kernel_repo, summarize
+from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.series.model import load_series, open_kernel_repo, summarize
 from patchpilot.demo import content
 from patchpilot.demo.series import demo_tree
 

@@ -30,7 +30,7 @@ def run(args, out) -> ExitCode:
     from patchpilot.core.checks.profiles import parse_tools
     from patchpilot.core.checks.runner import check_series, series_for_range
     from patchpilot.core.config import Config
-    from patchpilot.core.series import load_series, open_kernel_repo
+    from patchpilot.core.series.model import load_series, open_kernel_repo
 
     repo = open_kernel_repo(args.directory)
     tools = ",".join(parse_tools(args.tool)) if args.tool is not None else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.git.repo import GitRepo
 
 
 def register(sub) -> None:

@@ -13,11 +13,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from patchpilot.core import cover
+from patchpilot.core.series import cover
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.series import load_series, open_kernel_repo
+from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
-from patchpilot.core.tracking import read_tracking
+from patchpilot.core.b4.tracking import read_tracking
 
 
 def register(sub) -> None:

@@ -17,8 +17,8 @@ def register(sub) -> None:
 
 def run(args, out) -> ExitCode:
     from patchpilot.core.config import Config
-    from patchpilot.core.doctor import diagnose, healthy
-    from patchpilot.core.series import open_kernel_repo
+    from patchpilot.core.checks.doctor import diagnose, healthy
+    from patchpilot.core.series.model import open_kernel_repo
 
     repo = open_kernel_repo(args.directory)
     kbuild = Config(repo, flags={"checks.kbuild": args.kbuild}).value("checks.kbuild")

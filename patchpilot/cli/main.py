@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
 
 
 def _open_tui(args) -> ExitCode:
-    from patchpilot.core.series import open_kernel_repo
+    from patchpilot.core.series.model import open_kernel_repo
 
     open_kernel_repo(args.directory)  # fail here, with one line, before the screen opens
     from patchpilot.tui.app import PatchpilotApp

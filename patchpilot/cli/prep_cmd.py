@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from patchpilot.cli import series_cmd
-from patchpilot.core import prep
+from patchpilot.core.series import prep
 from patchpilot.core.errors import ExitCode
-from patchpilot.core.series import open_kernel_repo
+from patchpilot.core.series.model import open_kernel_repo
 
 
 def register(sub) -> None:

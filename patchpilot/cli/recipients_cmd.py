@@ -5,8 +5,8 @@ from __future__ import annotations
 from patchpilot.cli.series_cmd import load_for_range
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode
-from patchpilot.core.recipients import SeriesRecipients, compute, preload
-from patchpilot.core.series import open_kernel_repo
+from patchpilot.core.recipients.compute import SeriesRecipients, compute, preload
+from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.core.text import safe_text
 
 
@@ -38,7 +38,7 @@ def run(args, out) -> ExitCode:
     maint = preload(repo)
     series = load_for_range(repo, args.range, light=True)
     if args.add_to or args.add_cc or args.remove or args.reset or args.restore:
-        from patchpilot.core.recipients_state import update_choices
+        from patchpilot.core.recipients.choices import update_choices
 
         update_choices(repo, series, args.add_to, args.add_cc, args.remove, args.reset,
                        args.restore)
@@ -49,7 +49,7 @@ def run(args, out) -> ExitCode:
     for note in result.notes:
         out.warn(note)
     if args.write:  # imported here: it brings b4's runner, which listing does not need
-        from patchpilot.core.recipients_write import write_cover
+        from patchpilot.core.recipients.write import write_cover
 
         backup = write_cover(repo, series, result)
         out.warn(f"wrote To:/Cc: trailers into the cover of {series.branch} "

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.replies import RepliesReport, collect, mark_read, set_comment_state
-from patchpilot.core.reviewdb import STATES
-from patchpilot.core.series import open_kernel_repo
+from patchpilot.core.review.replies import RepliesReport, collect, mark_read, set_comment_state
+from patchpilot.core.review.db import STATES
+from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.core.text import safe_text
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.series import Series, load_series, open_kernel_repo
+from patchpilot.core.series.model import Series, load_series, open_kernel_repo
 
 
 def register(sub) -> None:

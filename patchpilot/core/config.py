@@ -14,7 +14,7 @@ from importlib import resources
 
 from patchpilot.core import paths
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.git.repo import GitRepo
 
 
 @dataclass(frozen=True)

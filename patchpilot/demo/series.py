@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from patchpilot.core import b4cli
+from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.paths import cache_dir
 from patchpilot.demo import kernelsrc

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from patchpilot.core.config import Config
-from patchpilot.core.series import open_kernel_repo
+from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.tui.screens import REGISTRY
 from patchpilot.tui.screens import checks, cover, home, recipients, replies, reroll, send, series  # noqa: F401  (registers the screens)
 

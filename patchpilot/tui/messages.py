@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from patchpilot.core import rewrite
+from patchpilot.core.git import rewrite
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.patch_comments import PatchComment
-from patchpilot.core.reroll import Recheck, RerollPlan
-from patchpilot.core.review_summary import ReviewCounts
-from patchpilot.core.series import Series, SeriesSummary
+from patchpilot.core.review.comments import PatchComment
+from patchpilot.core.reroll.plan import Recheck, RerollPlan
+from patchpilot.core.review.summary import ReviewCounts
+from patchpilot.core.series.model import Series, SeriesSummary
 
 
 @dataclass

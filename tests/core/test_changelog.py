@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from patchpilot.core.changelog import Addressed, draft, fill_cover
+from patchpilot.core.reroll.changelog import Addressed, draft, fill_cover
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.rangediff import PatchChange
+from patchpilot.core.series.rangediff import PatchChange
 
 COVER = """\
 rust: phy: docs
@@ -69,8 +69,8 @@ def test_fill_without_a_changes_block_is_an_error():
 
 
 def test_note_below_dashes_replaces_its_own_revision_only():
-    from patchpilot.core.notes import with_note
-    from patchpilot.core.patches import parse_trailers, split_notes
+    from patchpilot.core.series.notes import with_note
+    from patchpilot.core.series.patches import parse_trailers, split_notes
     message = "rust: b\n\nBody.\n\nSigned-off-by: A <a@example.org>\n"
     once = with_note(message, 2, ["- one"])
     assert once == "rust: b\n\nBody.\n\nSigned-off-by: A <a@example.org>\n---\n" \
@@ -84,7 +84,7 @@ def test_note_below_dashes_replaces_its_own_revision_only():
 
 
 def test_changelog_lines_must_be_bullets():
-    from patchpilot.core.changelog import HandWritten, check_lines
+    from patchpilot.core.reroll.changelog import HandWritten, check_lines
     check_lines(["- a", "  continued", "- b"])
     for bad in (["no bullet"], ["- a", ""], ["- a", "Signed-off-by: x"], []):
         with pytest.raises(PatchpilotError):

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from patchpilot.core.mail import (MailTooLarge, clean_msgid, html_to_text, join_mbox,
+from patchpilot.core.review.mail import (MailTooLarge, clean_msgid, html_to_text, join_mbox,
                                   parse_mail, split_mbox)
 
 

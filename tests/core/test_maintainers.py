@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.maintainers import Maintainers
-from patchpilot.core.maintainers_parse import parse_email, rfc822_valid, split_addresses
+from patchpilot.core.recipients.maintainers.engine import Maintainers
+from patchpilot.core.recipients.maintainers.parse import parse_email, rfc822_valid, split_addresses
 
 PREAMBLE = "List of maintainers\n===================\n\n\tM: *Mail* patches to\n\n"
 THE_REST = (

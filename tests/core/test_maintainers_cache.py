@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from patchpilot.core import maintainers_index
-from patchpilot.core.maintainers import Maintainers
-from patchpilot.core.maintainers_parse import read_text, typevalue
+from patchpilot.core.recipients.maintainers import index as maintainers_index
+from patchpilot.core.recipients.maintainers.engine import Maintainers
+from patchpilot.core.recipients.maintainers.parse import read_text, typevalue
 from tests.core.test_maintainers import patch, tree_with
 
 ENTRIES = ("FOO DRIVER\nM:\tAnn Maint <ann@example.org>\nR:\t\"Rob Q. Rev\" <rob@example.org>\n"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.patches import parse_trailers, split_message
-from patchpilot.core.series import load_series
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.patches import parse_trailers, split_message
+from patchpilot.core.series.model import load_series
 from tests.helpers import commit, git, rust_sample
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from patchpilot.core.mail import Mail
-from patchpilot.core.review import DiffIndex, analyse_thread, subject_info
+from patchpilot.core.review.mail import Mail
+from patchpilot.core.review.thread import DiffIndex, analyse_thread, subject_info
 
 DIFF = """diff --git a/a.rs b/a.rs
 --- a/a.rs

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.reviewdb import MIGRATIONS, ReviewDB
+from patchpilot.core.review.db import MIGRATIONS, ReviewDB
 
 
 def test_states_and_unread(tmp_path):

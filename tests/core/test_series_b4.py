@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from patchpilot.core import b4cli
-from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.prep import enroll, new_series
-from patchpilot.core.series import load_series, summarize
+from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.prep import enroll, new_series
+from patchpilot.core.series.model import load_series, summarize
 from tests.helpers import commit, git, rust_sample
 from tests.smtp import SmtpServer
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from patchpilot.core import b4cli
+from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.config import Config, shipped_defaults
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.text import safe_text
 from tests.helpers import git
 

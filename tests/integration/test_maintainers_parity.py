@@ -1,4 +1,4 @@
-"""Parity of patchpilot.core.maintainers with the real scripts/get_maintainer.pl.
+"""Parity of patchpilot.core.recipients.maintainers.engine with the real scripts/get_maintainer.pl.
 
 On the full kernel tree, a deterministic sample of files (every .rs file, plus C files,
 Documentation, DT bindings, Kconfig and arch files) each gets a small one-line patch, and a
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from patchpilot.core.maintainers import Maintainers, Recipients, run_get_maintainer
+from patchpilot.core.recipients.maintainers.engine import Maintainers, Recipients, run_get_maintainer
 
 # Sample sizes per category besides the .rs files (all of them are taken).
 SAMPLE = {"c": 100, "documentation": 40, "bindings": 40, "kconfig": 20, "arch": 40}

@@ -15,12 +15,12 @@ from email.utils import make_msgid
 import pytest
 
 from patchpilot.cli.main import main
-from patchpilot.core import b4cli
-from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.lore import LoreClient, msgid_url
-from patchpilot.core.mail import parse_mail
-from patchpilot.core.prep import new_series
-from patchpilot.core.replies import collect, mark_read, set_comment_state
+from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.review.lore import LoreClient, msgid_url
+from patchpilot.core.review.mail import parse_mail
+from patchpilot.core.series.prep import new_series
+from patchpilot.core.review.replies import collect, mark_read, set_comment_state
 from tests.helpers import commit, git, rust_sample
 from tests.publicinbox import PublicInbox
 from tests.smtp import SmtpServer

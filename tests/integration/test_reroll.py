@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from patchpilot.core import rewrite
-from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.git import rewrite
+from patchpilot.core.git.repo import GitRepo
 from tests.helpers import commit, git, rust_sample
 from tests.integration.test_replies import quote, reply
 from tests.integration.test_send import SEND, received, run, rust_series
@@ -220,10 +220,10 @@ def test_interrupted_rewrite_leaves_the_branch_as_before(reviewed):
     repo = GitRepo(tree)
     before = repo.rev_parse("HEAD")
     # A failure after b4 rewrote the commits: the whole rewrite is taken back.
-    from patchpilot.core.reroll import make_plan
-    from patchpilot.core.replies import make_client
+    from patchpilot.core.reroll.plan import make_plan
+    from patchpilot.core.review.replies import make_client
     from patchpilot.core.config import Config
-    from patchpilot.core.trailers import apply_trailers
+    from patchpilot.core.reroll.trailers import apply_trailers
     plan = make_plan(repo)
     with pytest.raises(RuntimeError):
         with rewrite.guarded(repo, "b4/pilot", "reroll"):
@@ -299,8 +299,8 @@ def test_one_rewrite_at_a_time_across_processes(kernel_tree):
     repo = GitRepo(tree)
     holder = textwrap.dedent(f"""
         import sys, time
-        from patchpilot.core import rewrite
-        from patchpilot.core.gitrepo import GitRepo
+        from patchpilot.core.git import rewrite
+        from patchpilot.core.git.repo import GitRepo
         with rewrite.guarded(GitRepo({str(tree)!r}), "b4/pilot", "slow rewrite"):
             print("holding", flush=True)
             sys.stdin.readline()
@@ -334,8 +334,8 @@ def test_branch_description_cover_is_written_undone_and_rolled_back(kernel_tree)
     assert run(tree, "undo", "--yes")[0] == 0
     assert git(tree, "config", "branch.b4/pilot.description") == description
 
-    from patchpilot.core.changelog import write_changelog
-    from patchpilot.core.series import load_series
+    from patchpilot.core.reroll.changelog import write_changelog
+    from patchpilot.core.series.model import load_series
     with pytest.raises(RuntimeError):
         with rewrite.guarded(repo, "b4/pilot", "two steps"):
             write_changelog(repo, load_series(repo), ["- first step"])

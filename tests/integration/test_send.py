@@ -21,14 +21,15 @@ from email.header import decode_header, make_header
 import pytest
 
 from patchpilot.cli.main import main
-from patchpilot.core import b4cli, rewrite
-from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.prep import new_series
-from patchpilot.core.recipients import bare, compute
-from patchpilot.core.series import load_series
-from patchpilot.core.send import preview
-from patchpilot.core.sendlog import SendLog
-from patchpilot.core.tracking import read_tracking
+from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.git import rewrite
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.prep import new_series
+from patchpilot.core.recipients.compute import bare, compute
+from patchpilot.core.series.model import load_series
+from patchpilot.core.send.flow import preview
+from patchpilot.core.send.log import SendLog
+from patchpilot.core.b4.tracking import read_tracking
 from tests.helpers import commit, git, rust_sample
 from tests.smtp import SmtpServer, free_port
 from tests.smtp_faults import AuthRefusingSmtpServer, FailingSmtpServer, SilentServer

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from textual.widgets import DataTable, HelpPanel
 
-from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.prep import new_series
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.prep import new_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.home import HomeScreen
 from patchpilot.tui.screens.series import SeriesScreen
@@ -130,7 +130,7 @@ def test_diff_is_highlighted_by_language(kernel_tree):
     assert lexer_for("samples/rust/Makefile") == "make"
     git(kernel_tree, "switch", "-q", "-c", "topic")
     commit(kernel_tree, {"samples/rust/rust_x.rs": rust_sample("rust_x")}, "add x")
-    from patchpilot.core.series import load_series
+    from patchpilot.core.series.model import load_series
     patch = load_series(GitRepo(kernel_tree), base="master").patches[0]
     rows = render_file(patch.diff[0], patch.files[0])
     fn_row = next(r for r in rows if "fn init" in r.plain)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.prep import new_series
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.prep import new_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.checks import ChecksScreen
 from patchpilot.tui.screens.series import SeriesScreen

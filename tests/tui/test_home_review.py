@@ -11,11 +11,11 @@ from email.utils import make_msgid
 from textual.widgets import DataTable
 
 from patchpilot.core import paths
-from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.lore import LoreClient
-from patchpilot.core.replies import collect, mark_read, set_comment_state
-from patchpilot.core.review_summary import review_counts
-from patchpilot.core.series import summarize
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.review.lore import LoreClient
+from patchpilot.core.review.replies import collect, mark_read, set_comment_state
+from patchpilot.core.review.summary import review_counts
+from patchpilot.core.series.model import summarize
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.home import HomeScreen, row_of
 from tests.integration.test_replies import by_sender, reviewed  # noqa: F401  (fixture)

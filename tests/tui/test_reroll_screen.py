@@ -12,13 +12,13 @@ from rich.text import Text
 from textual.widgets import DataTable, TextArea
 
 from patchpilot.core.config import Config
-from patchpilot.core.cover import raw_cover
+from patchpilot.core.series.cover import raw_cover
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.mail import split_mbox
-from patchpilot.core.replies import make_client
-from patchpilot.core.reroll import make_plan
-from patchpilot.core.series import load_series
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.review.mail import split_mbox
+from patchpilot.core.review.replies import make_client
+from patchpilot.core.reroll.plan import make_plan
+from patchpilot.core.series.model import load_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.reroll import RerollScreen
 from patchpilot.tui.widgets.dialogs import Confirm

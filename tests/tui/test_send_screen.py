@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from patchpilot.core.series import load_series
+from patchpilot.core.series.model import load_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.send import SendScreen
 from tests.helpers import git

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.patch_comments import comments_by_patch
-from patchpilot.core.replies import collect
-from patchpilot.core.series import load_series
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.review.comments import comments_by_patch
+from patchpilot.core.review.replies import collect
+from patchpilot.core.series.model import load_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.series import SeriesScreen
 from tests.helpers import commit, git, rust_sample

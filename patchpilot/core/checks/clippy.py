@@ -17,7 +17,7 @@ from pathlib import Path
 
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.procs import ToolMissing, run_tool
-from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.git.repo import GitRepo
 
 TOOL = "clippy"
 SETTING = "checks.kbuild"

@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from typing import Iterator, Sequence
 
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.patches import split_notes
+from patchpilot.core.series.patches import split_notes
 
 TOOL = "commit-msg"
 _TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from patchpilot.core.checks.patchmap import added_lines
-from patchpilot.core.gitrepo import GitRepo, RawChange
-from patchpilot.core.patches import Patch
-from patchpilot.core.series import Series
+from patchpilot.core.git.repo import GitRepo, RawChange
+from patchpilot.core.series.patches import Patch
+from patchpilot.core.series.model import Series
 
 _STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "copied",
            "T": "modified"}

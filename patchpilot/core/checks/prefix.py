@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from patchpilot.core.gitrepo import GitRepo
+from patchpilot.core.git.repo import GitRepo
 
 LIMIT = 40
 

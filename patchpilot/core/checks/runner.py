@@ -25,8 +25,8 @@ from patchpilot.core.checks.tools import (
     LOCAL_TOOLS, ToolContext, cache_key, checkpatch_batch, preflight)
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.gitrepo import GitRepo
-from patchpilot.core.series import Series
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.model import Series
 
 # Fewer commits than this behind the base: the repo lacks the history checkpatch resolves
 # commit ids in (a slim or shallow clone), so UNKNOWN_COMMIT_ID would fire on every Fixes:.
@@ -215,7 +215,7 @@ class _Run:
 
 def _mails(ctx: ToolContext, batch: list[PatchInput]) -> dict[str, str]:
     """The patches of `batch` as git mails them (one git call per run of consecutive ones)."""
-    from patchpilot.core.gitrepo import GitRepo
+    from patchpilot.core.git.repo import GitRepo
 
     repo = GitRepo(ctx.tree)
     first, last = batch[0].patch.commit, batch[-1].patch.commit
@@ -239,7 +239,7 @@ def _assemble(by_tool: dict[str, list[Finding]], extra: list[Finding],
 
 def series_for_range(repo: GitRepo, spec: str) -> Series:
     """A series made of the commits in `BASE..HEAD` (a lone REV means REV..HEAD)."""
-    from patchpilot.core.series import _read_patches
+    from patchpilot.core.series.model import _read_patches
 
     start, sep, end = spec.partition("..")
     end = end if sep and end else "HEAD"

@@ -29,7 +29,7 @@ from patchpilot.core.checks.rust_imports import tree_context
 from patchpilot.core.checks.rust_rules import RULES, check_rust_file
 from patchpilot.core.checks.rust_source import TreeContext
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.patches import without_review_trailers
+from patchpilot.core.series.patches import without_review_trailers
 
 Outcome = tuple[list[list[Finding]], bool]
 _CHECKS_DIR = Path(__file__).resolve().parent

@@ -16,8 +16,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review_summary import ReviewCounts, summarize_reviews
-from patchpilot.core.series import SeriesSummary, summarize
+from patchpilot.core.review.summary import ReviewCounts, summarize_reviews
+from patchpilot.core.series.model import SeriesSummary, summarize
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed, ReviewCounted, SummariesLoaded
 from patchpilot.tui.screens import register

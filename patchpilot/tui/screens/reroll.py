@@ -18,14 +18,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
-from patchpilot.core import rewrite
-from patchpilot.core.changelog import HandWritten, patch_notes, write_changelog
+from patchpilot.core.git import rewrite
+from patchpilot.core.reroll.changelog import HandWritten, patch_notes, write_changelog
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.replies import make_client
-from patchpilot.core.reroll import RerollPlan, make_plan, recheck
-from patchpilot.core.series import load_series
+from patchpilot.core.review.replies import make_client
+from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
+from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
-from patchpilot.core.trailers import APPLIED, LEFT, TrailerItem, apply_trailers, choose
+from patchpilot.core.reroll.trailers import APPLIED, LEFT, TrailerItem, apply_trailers, choose
 from patchpilot.tui.messages import PlanLoaded, Rechecked, RewriteFailed, Rewritten
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Confirm

@@ -14,10 +14,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from patchpilot.core import preflight
+from patchpilot.core.send import preflight
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.send import SendPlan, SendResult, execute, plan
-from patchpilot.core.series import load_series
+from patchpilot.core.send.flow import SendPlan, SendResult, execute, plan
+from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register

@@ -12,8 +12,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.patch_comments import PatchComment, comments_by_patch
-from patchpilot.core.series import Series, load_series
+from patchpilot.core.review.comments import PatchComment, comments_by_patch
+from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import CommentsLoaded, LoadFailed, SeriesLoaded
 from patchpilot.tui.screens import register

@@ -11,7 +11,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual.widgets import Static
 
-from patchpilot.core.patches import Patch
+from patchpilot.core.series.patches import Patch
 from patchpilot.core.text import safe_text
 
 LEXERS = {".rs": "rust", ".c": "c", ".h": "c", ".py": "python", ".sh": "bash",

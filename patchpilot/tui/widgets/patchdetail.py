@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from patchpilot.core.patches import Patch
+from patchpilot.core.series.patches import Patch
 from patchpilot.core.text import safe_text
 from patchpilot.tui.widgets.diffview import DiffView
 

@@ -10,7 +10,7 @@ from patchpilot.core.checks.inputs import prepare
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.profiles import load_profile
 from patchpilot.core.checks.tools import ToolContext, cache_key
-from patchpilot.core.series import load_series, open_kernel_repo
+from patchpilot.core.series.model import load_series, open_kernel_repo
 from tests.helpers import commit, git, rust_sample
 
 FINDING = Finding("rust", "A4", "error", "a.rs", 3, "no SAFETY", "add one", fix="x", end_line=4)

@@ -8,7 +8,7 @@ import subprocess
 from patchpilot.core.checks.clippy import (
     attribute, kernel_lint_flags, parse_diagnostics, series_findings)
 from patchpilot.core.checks.inputs import prepare
-from patchpilot.core.series import load_series, open_kernel_repo
+from patchpilot.core.series.model import load_series, open_kernel_repo
 from tests.helpers import commit, git
 
 PATH = "samples/rust/clippy_demo.rs"

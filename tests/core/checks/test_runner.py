@@ -9,7 +9,7 @@ from patchpilot.core.checks.cache import CheckCache
 from patchpilot.core.checks.runner import check_series, series_for_range
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.series import load_series, open_kernel_repo
+from patchpilot.core.series.model import load_series, open_kernel_repo
 from tests.helpers import commit, git, rust_sample
 
 UNSAFE = """

@@ -1,0 +1,286 @@
+"""Rewrites of the user's branch, made safe: a backup ref first, a journal, and an undo.
+
+Every rewrite patchpilot makes (trailers applied, the changelog written into the cover) runs
+inside `guarded(...)`: the branch tip is saved as `refs/patchpilot/backup/<branch>/<n>`, a
+journal entry marks the rewrite as started, and on any failure the branch is put back where it
+was. A rewrite killed halfway leaves a started entry: `recover` finds it the next time and puts
+the branch back (keeping a backup of the half-done state), so a branch is only ever as before
+or as after a rewrite. patchpilot's rewrites change commit messages only, so a branch whose
+tree differs from the one before was worked on since: it is left alone (entry "abandoned"). `undo` takes back the last finished rewrite. No UI.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.paths import repo_state_dir
+from patchpilot.core.send.log import write_atomic
+
+BACKUP_PREFIX = "refs/patchpilot/backup"
+_FIELDS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
+           "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE")
+_ACTIVE: dict[str, "Rewrite"] = {}  # branch -> the outer rewrite in progress
+
+
+@dataclass
+class Rewrite:
+    """One rewrite of one branch: what, from which tip to which, and its backup ref."""
+
+    branch: str
+    what: str
+    before: str
+    backup: str
+    started: float
+    after: str | None = None
+    state: str = "started"
+    # b4's cover and tracking when they live in git config (branch-description strategy)
+    config_before: dict[str, str | None] | None = None
+    config_after: dict[str, str | None] | None = None  # started, done, failed, recovered, abandoned, undone
+
+
+def _journal_path(repo: GitRepo) -> Path:
+    return repo_state_dir(repo.git_dir) / "rewrites.json"
+
+
+def history(repo: GitRepo) -> list[Rewrite]:
+    """Every rewrite recorded in this repository, oldest first (an unreadable journal is
+    an error: it is what undo relies on)."""
+    path = _journal_path(repo)
+    if not path.exists():
+        return []
+    try:
+        return [Rewrite(**item) for item in json.loads(path.read_text())]
+    except (OSError, ValueError, TypeError) as exc:
+        raise PatchpilotError(f"cannot read the rewrite journal {path}: {exc}",
+                              hint="the backup refs are intact: git for-each-ref "
+                                   f"{BACKUP_PREFIX}") from None
+
+
+def _save(repo: GitRepo, entries: list[Rewrite]) -> None:
+    path = _journal_path(repo)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps([asdict(e) for e in entries], indent=1))
+
+
+def _update(repo: GitRepo, entry: Rewrite) -> None:
+    entries = history(repo)
+    for i, old in enumerate(entries):
+        if old.backup == entry.backup:
+            entries[i] = entry
+    _save(repo, entries)
+
+
+def backup(repo: GitRepo, branch: str, tip: str) -> str:
+    """Save `tip` under a new backup ref for `branch`; return the ref."""
+    existing = repo.run("for-each-ref", "--format=%(refname)", f"{BACKUP_PREFIX}/{branch}/")
+    numbers = [int(r.rsplit("/", 1)[1]) for r in existing.splitlines()
+               if r.rsplit("/", 1)[1].isdigit()]
+    ref = f"{BACKUP_PREFIX}/{branch}/{max(numbers, default=0) + 1}"
+    repo.run("update-ref", ref, tip, "")
+    return ref
+
+
+def _config_keys(branch: str) -> tuple[str, ...]:
+    return (f"branch.{branch}.description", f"branch.{branch}.b4-tracking")
+
+
+def cover_config(repo: GitRepo, branch: str) -> dict[str, str | None]:
+    """b4's cover and tracking for the branch-description strategy (None: unset)."""
+    return {key: repo.try_run("config", "--get", key, strip=False) for key in
+            _config_keys(branch)}
+
+
+def restore_config(repo: GitRepo, values: dict[str, str | None] | None) -> None:
+    for key, value in (values or {}).items():
+        if value is None:
+            repo.try_run("config", "--unset", key)
+        else:
+            repo.run("config", key, value.removesuffix("\n"))
+
+
+def tip_of(repo: GitRepo, branch: str) -> str:
+    tip = repo.rev_parse(f"refs/heads/{branch}")
+    if tip is None:
+        raise PatchpilotError(f"no branch {branch}", hint="git branch -a lists them")
+    return tip
+
+
+def move_branch(repo: GitRepo, branch: str, target: str, expected: str) -> None:
+    """Point `branch` at `target` if it is still at `expected`; the work tree follows when
+    the branch is checked out (`git reset --keep` refuses to lose local changes)."""
+    if repo.current_branch() == branch:
+        if repo.rev_parse("HEAD") != expected:
+            raise PatchpilotError(f"{branch} moved while patchpilot was working on it",
+                                  hint="nothing was changed; look at git reflog")
+        repo.run("reset", "--quiet", "--keep", target)
+    else:
+        repo.run("update-ref", "-m", "patchpilot: restore", f"refs/heads/{branch}", target,
+                 expected)
+
+
+@contextmanager
+def _locked(repo: GitRepo):
+    """Hold the repository's rewrite lock (one rewrite at a time across processes); yields
+    False at once when another process holds it."""
+    path = repo_state_dir(repo.git_dir) / "rewrite.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def guarded(repo: GitRepo, branch: str, what: str):
+    """Run a rewrite of `branch`: back up, journal, and restore on any failure. Nested
+    rewrites of the same branch are part of the outer one (one backup, all or nothing)."""
+    if branch in _ACTIVE:
+        yield _ACTIVE[branch]
+        return
+    with _locked(repo) as got:
+        if not got:
+            raise PatchpilotError("another patchpilot is rewriting a branch of this repository",
+                                  hint="let it finish, then try again; nothing was changed")
+        _recover(repo, branch)
+        before = tip_of(repo, branch)
+        entry = Rewrite(branch, what, before, backup(repo, branch, before), time.time(),
+                        config_before=cover_config(repo, branch))
+        _save(repo, history(repo) + [entry])
+        _ACTIVE[branch] = entry
+        try:
+            yield entry
+        except BaseException:
+            _ACTIVE.pop(branch, None)
+            now = repo.rev_parse(f"refs/heads/{branch}")
+            if now is not None and now != before:
+                move_branch(repo, branch, before, now)
+            restore_config(repo, entry.config_before)
+            entry.state = "failed"
+            _update(repo, entry)
+            raise
+        _ACTIVE.pop(branch, None)
+        entry.after, entry.state = tip_of(repo, branch), "done"
+        entry.config_after = cover_config(repo, branch)
+        _update(repo, entry)
+
+
+def recover(repo: GitRepo, branch: str) -> Rewrite | None:
+    """Put `branch` back before a rewrite that was interrupted (killed) halfway; nothing
+    when another process is rewriting right now (its rewrite is not interrupted)."""
+    with _locked(repo) as got:
+        return _recover(repo, branch) if got else None
+
+
+def _recover(repo: GitRepo, branch: str) -> Rewrite | None:
+    entries = [e for e in history(repo) if e.branch == branch and e.state == "started"]
+    if not entries:
+        return None
+    entry = entries[-1]
+    now = repo.rev_parse(f"refs/heads/{branch}")
+    if now is not None and now != entry.before:
+        if _tree(repo, now) != _tree(repo, entry.before):
+            # patchpilot's rewrites keep the tree: new work was committed since, keep it
+            entry.state = "abandoned"
+            _update(repo, entry)
+            return None
+        backup(repo, branch, now)  # keep the half-done state too: nothing is lost
+        move_branch(repo, branch, entry.before, now)
+    entry.config_after = cover_config(repo, branch)  # the half-done config, on record
+    restore_config(repo, entry.config_before)
+    entry.state = "recovered"
+    _update(repo, entry)
+    return entry
+
+
+def _tree(repo: GitRepo, commit: str) -> str | None:
+    return repo.try_run("rev-parse", f"{commit}^{{tree}}")
+
+
+def last_undoable(repo: GitRepo, branch: str) -> Rewrite | None:
+    done = [e for e in history(repo) if e.branch == branch and e.state == "done"]
+    return done[-1] if done else None
+
+
+def undo(repo: GitRepo, branch: str) -> Rewrite:
+    """Take back the last finished rewrite of `branch` (only if nothing moved it since)."""
+    with _locked(repo) as got:
+        if not got:
+            raise PatchpilotError("another patchpilot is rewriting a branch of this repository",
+                                  hint="let it finish, then try again; nothing was changed")
+        return _undo(repo, branch)
+
+
+def _undo(repo: GitRepo, branch: str) -> Rewrite:
+    entry = last_undoable(repo, branch)
+    if entry is None:
+        raise PatchpilotError(f"no patchpilot rewrite of {branch} to undo",
+                              hint=f"backups are under {BACKUP_PREFIX}/{branch}/")
+    now = tip_of(repo, branch)
+    if now != entry.after or (entry.config_after is not None and
+                              cover_config(repo, branch) != entry.config_after):
+        raise PatchpilotError(
+            f"{branch} changed after the last rewrite ({entry.what}); undo would lose that work",
+            hint=f"the state before it is kept at {entry.backup}", exit_code=ExitCode.FAILURE)
+    if repo.current_branch() == branch and repo.is_dirty():
+        raise PatchpilotError("the work tree has uncommitted changes",
+                              hint="commit or stash them first; nothing was changed")
+    backup(repo, branch, now)
+    if now != entry.before:
+        move_branch(repo, branch, entry.before, now)
+    restore_config(repo, entry.config_before)
+    entry.state = "undone"
+    _update(repo, entry)
+    return entry
+
+
+def reword(repo: GitRepo, branch: str, first: str, edit: Callable[[str, str], str]) -> None:
+    """Give commits `first`..tip of `branch` the messages `edit(sha, message)` returns,
+    re-created on the same trees, authors and committers (their SHAs change, nothing else);
+    the caller holds `guarded` (backup ref, journal, restore on failure)."""
+    tip = tip_of(repo, branch)
+    commits = repo.log(f"{first}~1..{tip}")
+    if not commits or commits[0].sha != first or any(len(c.parents) != 1 for c in commits):
+        raise PatchpilotError(f"cannot rewrite {first[:12]} on {branch}: not a straight line "
+                              "of commits", hint="nothing was changed")
+    mapped: dict[str, str] = {}
+    for commit in commits:
+        mapped[commit.sha] = recreate_commit(repo, commit.sha, edit(commit.sha, commit.message),
+                                             mapped)
+    if _tree(repo, mapped[tip]) != _tree(repo, tip):
+        raise PatchpilotError("rewriting commit messages changed a tree",
+                              hint="nothing was changed")
+    move_branch(repo, branch, mapped[tip], tip)
+
+
+def recreate_commit(repo: GitRepo, sha: str, message: str, mapped: dict[str, str]) -> str:
+    """Commit `sha` again with `message`: same tree and author and committer (names, emails,
+    dates), parents remapped through `mapped` (old id -> new id); return the new id."""
+    info = repo.run("log", "-1", "--date=raw", "--format=%T%x00%P%x00%an%x00%ae%x00%ad%x00"
+                    "%cn%x00%ce%x00%cd", sha).split("\0")
+    tree, parents, values = info[0], info[1].split(), info[2:]
+    argv = ["git", "commit-tree", tree]
+    for parent in parents:
+        argv += ["-p", mapped.get(parent, parent)]
+    env = dict(os.environ, **dict(zip(_FIELDS, values)))
+    proc = subprocess.run(argv, cwd=repo.top, env=env, input=message, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise PatchpilotError(f"git commit-tree failed: {proc.stderr.strip()[-300:]}",
+                              hint="the branch was put back as it was")
+    return proc.stdout.strip()

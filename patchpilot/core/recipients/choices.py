@@ -1,0 +1,91 @@
+"""The user's own recipient choices for a series, kept across rerolls.
+
+Stored as JSON under .git/patchpilot/recipients/, keyed by the series' change-id (which b4 keeps
+from v1 to vN) or, for a branch b4 does not manage, by the branch name. Writes are atomic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from patchpilot.core import paths
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git.repo import GitRepo
+
+
+@dataclass
+class UserChoices:
+    """Addresses the user added (to To or Cc) or removed, for one series."""
+
+    add_to: list[str] = field(default_factory=list)
+    add_cc: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+
+
+def state_file(repo: GitRepo, series) -> Path:
+    key = series.change_id or f"branch-{series.branch}"
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", key)
+    return paths.repo_state_dir(repo.git_dir) / "recipients" / f"{safe}.json"
+
+
+def load_choices(repo: GitRepo, series) -> UserChoices:
+    path = state_file(repo, series)
+    if not path.exists():
+        return UserChoices()
+    try:
+        data = json.loads(path.read_text())
+        return UserChoices(**{k: list(data.get(k, [])) for k in ("add_to", "add_cc", "remove")})
+    except (ValueError, TypeError, OSError) as exc:
+        raise PatchpilotError(f"cannot read your recipient choices in {path}: {exc}",
+                              hint="fix the JSON or delete the file to start over")
+
+
+def save_choices(repo: GitRepo, series, choices: UserChoices) -> Path:
+    path = state_file(repo, series)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as out:
+        json.dump(asdict(choices), out, indent=2)
+    os.replace(tmp, path)
+    return path
+
+
+def _same(a: str, b: str) -> bool:
+    from patchpilot.core.recipients.compute import bare
+    return bare(a) == bare(b)
+
+
+def update_choices(repo: GitRepo, series, add_to=(), add_cc=(), remove=(),
+                   reset: bool = False, restore=()) -> UserChoices:
+    """Apply the user's edits: an added address is no longer removed, and the reverse;
+    `restore` forgets a removal (the address comes back if MAINTAINERS names it)."""
+    choices = UserChoices() if reset else load_choices(repo, series)
+    choices.remove = [a for a in choices.remove if not any(_same(a, r) for r in restore)]
+    for address in (*add_to, *add_cc, *remove):
+        if not _valid(address):
+            raise PatchpilotError(f"{address!r} is not an e-mail address",
+                                  hint="use Name <user@example.org> or user@example.org")
+    for address in remove:
+        choices.add_to = [a for a in choices.add_to if not _same(a, address)]
+        choices.add_cc = [a for a in choices.add_cc if not _same(a, address)]
+        if not any(_same(a, address) for a in choices.remove):
+            choices.remove.append(address)
+    for header, added in (("add_to", add_to), ("add_cc", add_cc)):
+        for address in added:
+            choices.remove = [a for a in choices.remove if not _same(a, address)]
+            current = getattr(choices, header)
+            if not any(_same(a, address) for a in current):
+                current.append(address)
+    save_choices(repo, series, choices)
+    return choices
+
+
+def _valid(address: str) -> bool:
+    import email.utils
+    bare = email.utils.parseaddr(address)[1]
+    return "@" in bare and not any(c in address for c in "\r\n\0")

@@ -1,0 +1,226 @@
+"""Trailers collected from the list, shown per patch, then applied through `b4 trailers -u`.
+
+`collect_trailers` lists every trailer reviewers gave on the sent revisions (from the replies
+already fetched: no network), with where it would go and how it was matched: by the patch-id
+of the patch it answers, or to every patch when given on the cover. A trailer is `ready` only
+when its address is the sender's and its patch is unchanged since; a sender mismatch, a patch
+changed since, a NAK or a bot's Reported-by is left for the user to accept by id.
+
+`apply_trailers` feeds b4 the thread patchpilot already has, reduced to the accepted trailers
+(so b4 applies exactly those, offline), after a backup ref (rewrite.guarded), and checks that
+b4 changed commit messages only. No UI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from datetime import datetime, timezone
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+
+from patchpilot.core.b4 import cli as b4cli
+
+from patchpilot.core.git import rewrite
+from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.review.lore import LoreClient
+from patchpilot.core.review.mail import MailTooLarge, join_mbox, parse_mail, split_mbox
+from patchpilot.core.series.prep import require_b4_checkout
+from patchpilot.core.review.replies import RepliesReport
+from patchpilot.core.review.thread import subject_info
+from patchpilot.core.series.model import Series, load_series
+
+READY, APPLIED = "ready", "applied"
+LEFT = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch")
+NOT_APPLIED_BY_B4 = ("nacked-by",)
+
+
+@dataclass
+class TrailerItem:
+    """One trailer given on the list, and what patchpilot would do with it."""
+
+    id: str
+    name: str
+    value: str
+    sender: str
+    msgid: str
+    revision: int
+    patch: int  # 0: given on the cover (the whole series)
+    targets: list[int] = field(default_factory=list)  # current patch indices
+    status: str = READY
+    how: str = ""
+
+    @property
+    def line(self) -> str:
+        return f"{self.name}: {self.value}"
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "trailer": self.line, "from": self.sender, "msgid": self.msgid,
+                "revision": self.revision, "patch": self.patch, "targets": self.targets,
+                "status": self.status, "how": self.how}
+
+
+def _item_id(msgid: str, name: str, value: str) -> str:
+    return hashlib.sha1(f"{msgid}\0{name}\0{value}".encode()).hexdigest()[:8]
+
+
+def collect_trailers(series: Series, report: RepliesReport,
+                     sent_ids: dict[int, dict[int, str]]) -> list[TrailerItem]:
+    """Every trailer of the report, matched to the branch now.
+
+    `sent_ids` is {revision: {patch index as sent: patch-id}} (from the sent tags).
+    """
+    current = {p.patch_id: p.index for p in series.patches}
+    items = []
+    for revision in report.revisions:
+        for message in revision.messages:
+            if message.kind == "own":
+                continue
+            for name, value in message.trailers:
+                item = TrailerItem(_item_id(message.msgid, name, value), name, value,
+                                   message.sender, message.msgid, revision.revision,
+                                   message.patch)
+                _match(item, message, series, current,
+                       sent_ids.get(revision.revision, {}))
+                items.append(item)
+    return items
+
+
+def _match(item, message, series, current, sent) -> None:
+    if item.patch == 0:
+        item.targets = sorted(current[pid] for pid in sent.values() if pid in current)
+        missing = len(sent) - len(item.targets) if sent else 0
+        item.how = "cover: every patch" + (f" still as sent ({missing} changed since)"
+                                           if missing else "")
+    else:
+        pid = message.patch_id or sent.get(item.patch)
+        if pid in current:
+            item.targets = [current[pid]]
+            item.how = f"patch-id of v{item.revision} patch {item.patch}"
+        else:
+            item.how = f"v{item.revision} patch {item.patch} changed since it was sent"
+    applied = [t for t in item.targets if _has(series, t, item)]
+    if item.targets and len(applied) == len(item.targets):
+        item.status = APPLIED
+    elif item.name.lower() in NOT_APPLIED_BY_B4 or message.kind == "nak":
+        item.status = "nak"
+    elif message.kind == "bot":
+        item.status = "bot"
+        item.how += "; a bot's tag belongs on a separate fix, not on a new revision"
+    elif not item.targets:
+        item.status = "patch-changed" if item.patch else "no-patch"
+    elif parseaddr(item.value)[1].lower() != parseaddr(message.sender)[1].lower():
+        item.status = "sender-mismatch"
+        item.how += f"; sent by {message.sender}"
+
+
+def _has(series: Series, index: int, item: TrailerItem) -> bool:
+    patch = series.patches[index - 1]
+    return any(t.name.lower() == item.name.lower() and t.value.strip() == item.value.strip()
+               for t in patch.trailers)
+
+
+@dataclass
+class ApplyResult:
+    applied: list[TrailerItem]
+    not_applied: list[TrailerItem]
+    backup: str
+    rewritten: int
+
+
+def choose(items: list[TrailerItem], accept: list[str]) -> list[TrailerItem]:
+    """The items to apply: every ready one, and the left ones the user accepted by id."""
+    unknown = [a for a in accept if not any(i.id == a for i in items)]
+    if unknown:
+        raise PatchpilotError(f"no collected trailer with id {unknown[0][:40]!r}",
+                              hint="patchpilot trailers lists them with their ids")
+    return [i for i in items if i.status == READY or (i.id in accept and i.status != APPLIED)]
+
+
+def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
+                   client: LoreClient, covers: dict[int, str]) -> ApplyResult:
+    """Apply `chosen` with b4 from the cached threads (`covers`: revision -> cover msgid)."""
+    if not chosen:
+        raise PatchpilotError("no trailer to apply", hint="patchpilot trailers lists them; "
+                                                          "accept left ones with --accept ID")
+    require_b4_checkout(repo, series, "apply trailers")
+    mbox = _mbox_for_b4(client, covers, chosen)
+    args = ["--no-stdin", "--offline-mode", "trailers", "-u"]
+    if any(i.status == "sender-mismatch" for i in chosen):
+        args.append("-S")
+    if any(i.status in ("patch-changed", "no-patch") for i in chosen):
+        args.append("--fuzzy")
+    tree_before = repo.run("rev-parse", "HEAD^{tree}")
+    count = len(series.patches)
+    with tempfile.TemporaryDirectory(prefix="patchpilot-trailers-") as tmp, \
+            rewrite.guarded(repo, series.branch, "apply trailers") as entry:
+        path = Path(tmp) / "thread.mbox"
+        path.write_bytes(mbox)
+        result = b4cli.run([*args, "-m", str(path)], cwd=repo.top, answer="y\n", check=False)
+        if result.returncode != 0:
+            raise PatchpilotError(f"b4 trailers failed: {b4cli.last_error(result)}",
+                                  hint="the branch was left as it was",
+                                  exit_code=ExitCode.FAILURE)
+        after = load_series(repo, series.branch, light=True)  # messages only
+        if repo.run("rev-parse", "HEAD^{tree}") != tree_before or len(after.patches) != count:
+            raise PatchpilotError("b4 changed more than commit messages; the branch was put "
+                                  "back", hint=f"the state before is kept at {entry.backup}",
+                                  exit_code=ExitCode.FAILURE)
+    applied = [i for i in chosen if any(_has(after, t, i) for t in (i.targets or
+                                                                    range(1, count + 1)))]
+    rewritten = sum(a.message != b.message for a, b in zip(series.patches, after.patches))
+    return ApplyResult(applied, [i for i in chosen if i not in applied], entry.backup,
+                       rewritten)
+
+
+def _mbox_for_b4(client: LoreClient, covers: dict[int, str],
+                 chosen: list[TrailerItem]) -> bytes:
+    """The sent patches of each revision involved, and one reply per message carrying only
+    its accepted trailers: b4 sees nothing else."""
+    out: list[bytes] = []
+    for revision in sorted({i.revision for i in chosen}):
+        data = client.cached(covers.get(revision, ""))
+        if data is None:
+            raise PatchpilotError(f"the v{revision} thread is not cached",
+                                  hint="fetch it: patchpilot replies --refresh")
+        replies: dict[str, object] = {}
+        for raw in split_mbox(data.mbox):
+            try:
+                mail = parse_mail(raw)
+            except MailTooLarge:
+                continue
+            info = subject_info(mail.subject)
+            if info and not info.reply:
+                out.append(raw)
+            else:
+                replies[mail.msgid] = mail
+        for msgid in dict.fromkeys(i.msgid for i in chosen if i.revision == revision):
+            mail = replies.get(msgid)
+            if mail is not None:
+                lines = [i.line for i in chosen if i.msgid == msgid]
+                out.append(_reply(mail, lines))
+    return join_mbox(out)
+
+
+def _reply(mail, lines: list[str]) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = mail.sender
+    msg["Subject"] = mail.subject
+    msg["Message-ID"] = f"<{mail.msgid}>"
+    if mail.in_reply_to:
+        msg["In-Reply-To"] = f"<{mail.in_reply_to}>"
+    if mail.references:
+        msg["References"] = " ".join(f"<{r}>" for r in mail.references)
+    msg["Date"] = _date(mail.date)
+    msg.set_content("\n".join(lines) + "\n")
+    return msg.as_bytes()
+
+
+def _date(iso: str) -> str:
+    try:
+        return format_datetime(datetime.fromisoformat(iso))
+    except ValueError:
+        return format_datetime(datetime.now(timezone.utc))

@@ -1,0 +1,250 @@
+"""The one module that talks HTTP to a public-inbox server (lore.kernel.org or a mirror).
+
+Thread fetch (`{base}/{msgid}/t.mbox.gz`), searches (`POST {base}/?x=m&q=...`), timeouts,
+bounded retries with backoff, and an on-disk cache. public-inbox sends no ETag or
+Last-Modified, so a refresh of a cached thread is incremental: one search for messages
+received since the last fetch (`rt:`) on the thread's subjects or to the author's address
+(a reply-all whose subject was changed), which answers 404 and a few
+bytes when nothing is new; a full re-fetch happens when the cache is older than `full_every`
+seconds. Message-IDs are untrusted: they are percent-encoded in
+URLs and hashed for file names. No UI; raises PatchpilotError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import zlib
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+
+from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.review.mail import (MailTooLarge, bare_subject, clean_msgid, join_mbox, parse_mail,
+                                  split_mbox)
+
+DEFAULT_BASE = "https://lore.kernel.org/all"
+MAX_DOWNLOAD = 200 * 1024 * 1024  # decompressed thread or search answer
+
+
+class LoreUnreachable(PatchpilotError):
+    """The server could not be reached (after retries) or answered with an error."""
+
+    def __init__(self, base: str, why: str):
+        super().__init__(f"{base} is unreachable: {why}",
+                         hint="showing cached data; retry later or set replies.server",
+                         exit_code=ExitCode.FAILURE)
+
+
+@dataclass
+class ThreadData:
+    """A thread as an mbox, when it was fetched, and what the last request cost."""
+
+    msgid: str
+    mbox: bytes
+    fetched_at: float
+    transferred: int = 0
+    server_time: float | None = None  # the server's clock when it answered
+
+
+def _http_date(value: str | None) -> float | None:
+    try:
+        return parsedate_to_datetime(value).timestamp() if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def base_from_midmask(midmask: str | None) -> str | None:
+    """`https://host/inbox/%s` (b4.midmask) -> `https://host/inbox`."""
+    if not midmask or "%s" not in midmask:
+        return None
+    return midmask.split("%s", 1)[0].rstrip("/") or None
+
+
+def msgid_url(base: str, msgid: str, tail: str) -> str:
+    """`{base}/{escaped msgid}/{tail}`; refuses IDs no server could hold."""
+    bare = clean_msgid(msgid)
+    if bare is None or set(bare) <= {"."}:
+        raise PatchpilotError(f"not a usable Message-ID: {msgid[:80]!r}",
+                              hint="check the sent history of the series")
+    escaped = quote(bare, safe="@!$&'()*+,;=:~-_")
+    return f"{base.rstrip('/')}/{escaped}/{tail}"
+
+
+def gunzip(data: bytes, limit: int = MAX_DOWNLOAD) -> bytes:
+    """Decompress a gzip body, refusing one that expands past `limit` (a zip bomb)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = inflater.decompress(data, limit + 1)
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise PatchpilotError(f"a server answer expands past {limit} bytes",
+                              hint="the thread is too large to follow", exit_code=ExitCode.FAILURE)
+    return out
+
+
+class LoreClient:
+    """Requests to one public-inbox base URL, with a cache under `cache_root`."""
+
+    def __init__(self, base: str, cache_root: Path, timeout: float = 10.0, retries: int = 2,
+                 backoff: float = 0.5, full_every: float = 86400.0, margin: float = 5.0):
+        self.base = base.rstrip("/")
+        self.cache = Path(cache_root) / hashlib.sha256(self.base.encode()).hexdigest()[:16]
+        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self.full_every, self.margin = full_every, margin
+        self.server_time: float | None = None
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = "patchpilot"
+
+    # -- HTTP ---------------------------------------------------------------------------
+    def _request(self, method: str, url: str, **kwargs) -> tuple[int, bytes, int]:
+        """(status, body, bytes transferred); retries connection errors and 5xx."""
+        last = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                resp = self.session.request(method, url, timeout=self.timeout, stream=True,
+                                            **kwargs)
+                body = self._read(resp)
+            except requests.RequestException as exc:
+                last = type(exc).__name__
+                continue
+            if resp.status_code >= 500:
+                last = f"HTTP {resp.status_code}"
+                continue
+            head = sum(len(k) + len(v) + 4 for k, v in resp.headers.items()) + 17
+            self.server_time = _http_date(resp.headers.get("Date"))
+            return resp.status_code, body, len(body) + head
+        raise LoreUnreachable(self.base, last)
+
+    @staticmethod
+    def _read(resp) -> bytes:
+        chunks, size = [], 0
+        for chunk in resp.raw.stream(65536, decode_content=False):
+            size += len(chunk)
+            if size > MAX_DOWNLOAD:
+                resp.close()
+                raise PatchpilotError("a server answer is over the size limit",
+                                      hint="the thread is too large to follow",
+                                      exit_code=ExitCode.FAILURE)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def search(self, query: str) -> tuple[bytes, int]:
+        """(mbox of the hits, bytes transferred); an empty mbox when nothing matches."""
+        status, body, cost = self._request("POST", f"{self.base}/",
+                                           params={"x": "m", "q": query}, data=b"")
+        if status == 404:
+            return b"", cost
+        if status != 200:
+            raise LoreUnreachable(self.base, f"HTTP {status} for a search")
+        return (gunzip(body) if body[:2] == b"\x1f\x8b" else body), cost
+
+    def fetch_thread_full(self, msgid: str) -> tuple[bytes | None, int]:
+        """(mbox, bytes transferred) of the whole thread; None when the server has none."""
+        status, body, cost = self._request("GET", msgid_url(self.base, msgid, "t.mbox.gz"))
+        if status == 404:
+            return None, cost
+        if status != 200:
+            raise LoreUnreachable(self.base, f"HTTP {status} for a thread")
+        return gunzip(body), cost
+
+    # -- cache --------------------------------------------------------------------------
+    def _paths(self, msgid: str) -> tuple[Path, Path]:
+        key = hashlib.sha256(msgid.encode("utf-8", "replace")).hexdigest()
+        return self.cache / f"{key}.mbox.gz", self.cache / f"{key}.json"
+
+    def cached(self, msgid: str) -> ThreadData | None:
+        """The cached thread, or None."""
+        data_path, meta_path = self._paths(msgid)
+        try:
+            meta = json.loads(meta_path.read_text())
+            mbox = gunzip(data_path.read_bytes())
+        except (OSError, ValueError, zlib.error, PatchpilotError):
+            return None
+        return ThreadData(msgid, mbox, float(meta.get("fetched_at", 0)),
+                          server_time=meta.get("server_time"))
+
+    def _store(self, thread: ThreadData) -> None:
+        data_path, meta_path = self._paths(thread.msgid)
+        self.cache.mkdir(parents=True, exist_ok=True)
+        tmp = data_path.with_suffix(".tmp")
+        tmp.write_bytes(zlib.compress(thread.mbox, 6, wbits=16 + zlib.MAX_WBITS))
+        tmp.replace(data_path)
+        meta_path.write_text(json.dumps({"msgid": thread.msgid, "base": self.base,
+                                         "fetched_at": thread.fetched_at,
+                                         "server_time": thread.server_time}))
+
+    # -- threads ------------------------------------------------------------------------
+    def thread(self, msgid: str, refresh: bool = False, subjects: tuple[str, ...] = (),
+               addresses: tuple[str, ...] = (), old: ThreadData | None = None) -> ThreadData:
+        """The thread of `msgid`: from the cache unless `refresh` (or nothing is cached);
+        `old` is the cached thread when the caller has read it already."""
+        old = old or self.cached(msgid)
+        if old is not None and not refresh:
+            return old
+        now = time.time()
+        if old is not None and subjects and now - old.fetched_at < self.full_every:
+            return self._incremental(old, subjects, now, addresses)
+        mbox, cost = self.fetch_thread_full(msgid)
+        mbox = mbox if mbox is not None else b""
+        fresh = ThreadData(msgid, mbox, now, transferred=cost, server_time=self.server_time)
+        self._store(fresh)
+        return fresh
+
+    def _incremental(self, old: ThreadData, subjects: tuple[str, ...], now: float,
+                     addresses: tuple[str, ...] = ()) -> ThreadData:
+        # The server's own clock (its Date header) bounds what is new: no client clock skew.
+        since = int((old.server_time or old.fetched_at) - self.margin)
+        # replies keep the subject, or (reply-all) copy the author: a reply whose subject
+        # was changed is still found through the author's address
+        terms = " OR ".join([f's:"{s}"' for s in subjects] +
+                            [f'tc:"{a}"' for a in addresses if _SAFE_ADDRESS.fullmatch(a)])
+        found, cost = self.search(f"rt:{since}.. AND ({terms})")
+        messages = split_mbox(old.mbox)
+        added = merge_into_thread(messages, split_mbox(found), old.msgid)
+        fresh = ThreadData(old.msgid, join_mbox(messages) if added else old.mbox, now,
+                           transferred=cost, server_time=self.server_time)
+        self._store(fresh)
+        return fresh
+
+
+def merge_into_thread(messages: list[bytes], candidates: list[bytes], root: str) -> int:
+    """Append the candidates that belong to the thread and are new; return how many."""
+    known = set()
+    for raw in messages:
+        try:
+            known.add(parse_mail(raw).msgid)
+        except MailTooLarge:
+            continue
+    known.add(root)
+    added = 0
+    for raw in candidates:
+        try:
+            mail = parse_mail(raw)
+        except MailTooLarge:
+            continue
+        parents = set(mail.references) | ({mail.in_reply_to} if mail.in_reply_to else set())
+        if mail.msgid and mail.msgid not in known and parents & known:
+            messages.append(raw)
+            known.add(mail.msgid)
+            added += 1
+    return added
+
+
+_SAFE_ADDRESS = re.compile(r"[\w.+-]+@[\w.-]+")
+
+
+def subject_terms(subjects: list[str]) -> tuple[str, ...]:
+    """Safe search phrases from patch subjects: no [PATCH] prefix, no quotes, bounded."""
+    terms = []
+    for subject in subjects:
+        text = re.sub(r'["()\\\x00-\x1f]', " ", bare_subject(subject))
+        text = " ".join(text.split())[:200]
+        if text and text not in terms:
+            terms.append(text)
+    return tuple(terms)

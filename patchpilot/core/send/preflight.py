@@ -1,0 +1,237 @@
+"""Pre-flight before sending: each check is a line with its state and how to fix it.
+
+Also the sending environment as b4 reads it from git config (identity, `sendemail.*`), so a
+missing `user.email` or SMTP setting is one clear line instead of b4's web-endpoint fallback.
+A failing line blocks sending unless the user overrides it by name (recorded in the send log).
+Never prints; no passwords are read here (only the relay reads one, at delivery time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.model import Series
+
+OK, FAIL, WARN, SKIP = "ok", "fail", "warn", "skipped"
+RFL = "rust-for-linux@vger.kernel.org"
+TRANSPORT_KEYS = ("smtpserver", "smtpserverport", "smtpencryption", "smtpuser", "smtpauth",
+                  "sendmailcmd", "from", "envelopesender")
+B4_FIXES = {"needs-editing": "patchpilot cover --edit", "needs-checking": "b4 prep --check",
+            "needs-checking-deps": "b4 prep --check-deps",
+            "needs-auto-to-cc": "patchpilot recipients --write",
+            "misplaced-body": "move the text below '---' in the cover into its body"}
+
+
+@dataclass
+class Line:
+    """One pre-flight line."""
+
+    name: str
+    state: str
+    detail: str
+    fix: str = ""
+
+    def blocks(self, overrides: list[str]) -> bool:
+        return self.state == FAIL and self.name not in overrides
+
+
+# -- the sending environment ------------------------------------------------------------------
+
+def transport_config(repo: GitRepo) -> dict:
+    """`sendemail.*` as b4 reads it (with b4.sendemail-identity / sendemail.identity), no
+    password; raises when neither smtpServer nor sendmailCmd is set."""
+    identity = repo.config("b4.sendemail-identity") or repo.config("sendemail.identity")
+    found = {"identity": identity or ""}
+    for key in TRANSPORT_KEYS:
+        value = repo.config(f"sendemail.{identity}.{key}") if identity else None
+        found[key] = value if value is not None else (repo.config(f"sendemail.{key}") or "")
+    if not (found["smtpserver"] or found["sendmailcmd"]):
+        raise PatchpilotError(
+            "no mail transport: git config has no sendemail.smtpServer or sendemail.sendmailCmd",
+            hint="git config sendemail.smtpServer smtp.example.org (and smtpServerPort, "
+                 "smtpEncryption tls, smtpUser); patchpilot never uses b4's web endpoint")
+    # git send-email's rule: unset verifies against the system CAs, "" turns checking off
+    cert = repo.config(f"sendemail.{identity}.smtpsslcertpath") if identity else None
+    found["smtpsslcertpath"] = cert if cert is not None else repo.config(
+        "sendemail.smtpsslcertpath")
+    if "/" in found["smtpserver"] and not found["sendmailcmd"]:
+        found["sendmailcmd"] = found["smtpserver"]  # git's older spelling of a local command
+    found["from"] = found["from"] or check_identity(repo)
+    return found
+
+
+def transport_hint(kind: str, transport: dict) -> str:
+    """What to check for a transport failure of `kind` (see relay.classify), naming
+    the git config keys and their values now (never a password)."""
+    if kind == "command" or transport.get("sendmailcmd"):
+        return f"check git config sendemail.sendmailCmd ({transport['sendmailcmd']})"
+    value = {k: transport.get(k.lower()) or "unset" for k in
+             ("smtpServer", "smtpServerPort", "smtpUser", "smtpEncryption")}
+    server = f"sendemail.smtpServer ({value['smtpServer']}), sendemail.smtpServerPort " \
+             f"({value['smtpServerPort']})"
+    encryption = f"sendemail.smtpEncryption ({value['smtpEncryption']}; ssl for port 465, " \
+                 "tls for 587)"
+    if kind == "auth":
+        return (f"check git config sendemail.smtpUser ({value['smtpUser']}), its password "
+                f"(sendemail.smtpPass or a git credential helper) and {encryption}: like b4, "
+                f"patchpilot logs in only with tls or ssl; also {server}")
+    if kind == "timeout":
+        return (f"is it the right server, and up? check git config {server}, {encryption}; "
+                f"patchpilot waits {transport['timeout']:g}s for each answer "
+                "(git config patchpilot.send.smtp-timeout)")
+    if kind in ("refused", "resolve", "network"):
+        return f"is the server up? check git config {server}, {encryption}"
+    if kind == "tls":
+        cert = transport.get("smtpsslcertpath")
+        return (f"check git config {encryption}, {server}, sendemail.smtpSSLCertPath "
+                f"({'unset: the system CAs' if cert is None else cert or 'empty: not checked'}"
+                "; a CA file or directory to trust, \"\" not to check, as git send-email)")
+    return (f"the server's answer says why; if it persists check git config {server}, "
+            f"sendemail.smtpUser ({value['smtpUser']}), {encryption}")
+
+
+def check_identity(repo: GitRepo) -> str:
+    """The sender's address (user.email), or a clear error saying what to set."""
+    address = repo.config("user.email")
+    if not address:
+        raise PatchpilotError("git config has no user.email: b4 cannot tell who sends",
+                              hint='git config user.email you@example.org (and user.name "Your '
+                                   'Name")')
+    return address
+
+
+def lore_link(repo: GitRepo, msgid: str) -> str:
+    mask = repo.config("b4.linkmask") or "https://lore.kernel.org/r/%s"
+    return mask % msgid.strip("<>")
+
+
+# -- the checks -------------------------------------------------------------------------------
+
+def run_preflight(repo: GitRepo, series: Series, messages=None, run_checks: bool = True,
+                  ) -> list[Line]:
+    """Every pre-flight line for `series`; `messages` is the preview (core.send.preview)."""
+    checks = _checks(repo, series) if run_checks else \
+        Line("checks", SKIP, "not run", "patchpilot check")
+    return [_environment(repo), _tree(repo), _patches(series), _editme(series),
+            _signoffs(series), _recipients(series, messages), _comments(repo, series), checks,
+            *_b4_preflight(repo, checks.state == OK)]
+
+
+def _environment(repo: GitRepo) -> Line:
+    try:
+        transport = transport_config(repo)
+    except PatchpilotError as exc:
+        return Line("identity", FAIL, exc.message, exc.hint)
+    via = transport["sendmailcmd"] or \
+        f"{transport['smtpserver']}:{transport['smtpserverport'] or 25}"
+    return Line("identity", OK, f"from {transport['from']} via {via}")
+
+
+def _tree(repo: GitRepo) -> Line:
+    if repo.is_dirty():
+        return Line("clean-tree", FAIL, "the work tree has uncommitted changes",
+                    "commit or stash them (b4 refuses to send from a dirty tree)")
+    return Line("clean-tree", OK, "no uncommitted changes")
+
+
+def _patches(series: Series) -> Line:
+    if not series.patches:
+        return Line("patches", FAIL, "the series has no patches", "commit your work first")
+    return Line("patches", OK, f"{len(series.patches)} patch(es)")
+
+
+def _editme(series: Series) -> Line:
+    text = f"{series.cover_subject or ''}\n{series.cover_body or ''}"
+    lines = [ln.strip() for ln in text.splitlines() if "EDITME" in ln]
+    if lines:
+        return Line("cover", FAIL, f"{len(lines)} EDITME line(s) in the cover: {lines[0][:60]}",
+                    "patchpilot cover --edit")
+    return Line("cover", OK, "no EDITME left in the cover")
+
+
+def _signoffs(series: Series) -> Line:
+    missing = [p.index for p in series.patches
+               if not any(t.name.lower() == "signed-off-by" for t in p.trailers)]
+    if missing:
+        return Line("sign-off", FAIL, f"no Signed-off-by in patch(es) "
+                    f"{', '.join(map(str, missing))}", "git rebase -i, then git commit --amend -s")
+    return Line("sign-off", OK, "every patch is signed off")
+
+
+def _recipients(series: Series, messages) -> Line:
+    if messages is None:
+        return Line("recipients", SKIP, "no preview", "patchpilot send --dry-run")
+    cover = messages[0]
+    everyone = {a.lower() for m in messages for a in m.recipients()}
+    if not everyone:
+        return Line("recipients", FAIL, "no recipients", "patchpilot recipients --write")
+    rust = any(f.endswith(".rs") for p in series.patches for f in p.files)
+    if rust and RFL not in {a.lower() for a in cover.recipients()}:
+        return Line("recipients", FAIL, f"Rust code is touched but {RFL} is not copied",
+                    f"patchpilot recipients --write (or --add-cc {RFL})")
+    return Line("recipients", OK, f"{len(everyone)} recipient(s)")
+
+
+def _checks(repo: GitRepo, series: Series) -> Line:
+    from patchpilot.core.checks.runner import check_series
+    from patchpilot.core.config import Config
+
+    try:
+        report = check_series(repo, series, Config(repo))
+    except PatchpilotError as exc:
+        return Line("checks", FAIL, f"checks could not run: {exc.message}", exc.hint)
+    errors = report.summary()["error"]
+    cached = f"{report.cached}/{len(report.results)} patches from the cache"
+    if errors:
+        return Line("checks", FAIL, f"{errors} error(s) ({cached})", "patchpilot check")
+    return Line("checks", OK, f"no errors on this exact series ({cached})")
+
+
+def _comments(repo: GitRepo, series: Series) -> Line:
+    """Review comments still open on the revisions already sent (from the cached replies)."""
+    from patchpilot.core.reroll.plan import open_comments
+
+    if not series.sent:
+        return Line("comments", OK, "no earlier revision")
+    still_open = open_comments(repo, series)
+    if still_open:
+        revisions = ", ".join(f"v{n}" for n in sorted({c.revision for c in still_open}))
+        return Line("comments", FAIL, f"{len(still_open)} review comment(s) still open on "
+                                      f"{revisions}",
+                    "patchpilot replies --set-state ID addressed|replied|wontfix, "
+                    "or --override comments")
+    return Line("comments", OK, "no review comment left open")
+
+
+def b4_needs(repo: GitRepo) -> list[str]:
+    """b4's own pre-flight keys that are true now (`b4 send` then asks to ignore them)."""
+    result = b4cli.run(b4cli.prep_show_info(), cwd=repo.top, check=False)
+    if result.returncode != 0:
+        raise PatchpilotError(f"b4 prep --show-info failed: {b4cli.last_error(result)}",
+                              hint="see b4's message")
+    info = b4cli.parse_show_info(result.stdout)
+    return [k for k in B4_FIXES if info.get(k, "").lower() == "true"]
+
+
+def _b4_preflight(repo: GitRepo, checks_ok: bool) -> list[Line]:
+    try:
+        failing = b4_needs(repo)
+    except PatchpilotError as exc:
+        return [Line("b4", FAIL, exc.message, exc.hint)]
+    if checks_ok and "needs-checking" in failing:  # our checks ran checkpatch on this series
+        failing.remove("needs-checking")
+    if not failing:
+        return [Line("b4", OK, "b4's own pre-flight checks pass")]
+    return [Line("b4", FAIL, f"b4 says {', '.join(failing)}",
+                 "; ".join(B4_FIXES[k] for k in failing))]
+
+
+def blocking(lines: list[Line], overrides: list[str]) -> list[Line]:
+    return [line for line in lines if line.blocks(overrides)]
+
+
+def to_json(lines: list[Line]) -> list[dict]:
+    return [asdict(line) for line in lines]

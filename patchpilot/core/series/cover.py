@@ -1,0 +1,194 @@
+"""The cover letter and subject prefixes of a b4 series, read by patchpilot and written by b4.
+
+Writes go through `b4 prep --edit-cover` (an editor command b4 runs on its temporary file) and
+`b4 prep --set-prefixes`, so a series stays an ordinary b4 series. The one thing b4 has no
+command for, correcting the sent history after a resumed send, is written here in b4's own
+format (record_sent_cover). Never prints.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.prep import require_b4_checkout
+from patchpilot.core.series.model import Series
+from patchpilot.core.b4.tracking import MARKER, find_cover_commit, strategy_of
+
+RESEND = "RESEND"
+
+
+@dataclass
+class CoverView:
+    """The cover as it will be mailed, with what still needs editing."""
+
+    subject_line: str
+    subject: str
+    body: str
+    editme: list[tuple[int, str]] = field(default_factory=list)
+    below_dashes: bool = False  # one-patch series: b4 puts the cover text below '---'
+    base: str = ""
+    change_id: str | None = None
+    prerequisites: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"subject_line": self.subject_line, "subject": self.subject, "body": self.body,
+                "editme": [{"line": n, "text": t} for n, t in self.editme],
+                "below_dashes": self.below_dashes, "base": self.base,
+                "change_id": self.change_id, "prerequisites": self.prerequisites}
+
+
+def subject_line(series: Series, prefixes: list[str] | None = None) -> str:
+    """`[PATCH RFC rust-next v2 0/3] subject` as b4 numbers it (no 0/N for one patch)."""
+    words = ["PATCH", *(series.prefixes if prefixes is None else prefixes)]
+    if series.revision > 1:
+        words.append(f"v{series.revision}")
+    count = len(series.patches)
+    if count == 1:
+        return f"[{' '.join(words)}] {series.patches[0].subject}"
+    return f"[{' '.join(words)} 0/{count}] {series.cover_subject or ''}"
+
+
+def view(series: Series, prerequisites: list[str] | None = None) -> CoverView:
+    _require_b4(series)
+    subject, body = series.cover_subject or "", series.cover_body or ""
+    lines = [subject, ""] + body.splitlines()
+    editme = [(n, ln) for n, ln in enumerate(lines, start=1) if "EDITME" in ln]
+    return CoverView(subject_line(series), subject, body, editme,
+                     below_dashes=len(series.patches) == 1, base=series.base,
+                     change_id=series.change_id, prerequisites=list(prerequisites or []))
+
+
+def only_editme(text: str) -> bool:
+    """A cover whose every non-empty line is an EDITME placeholder says nothing yet."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    return not lines or all("EDITME" in ln for ln in lines)
+
+
+def _require_b4(series: Series) -> None:
+    if not series.b4_managed:
+        raise PatchpilotError(f"{series.branch} is not managed by b4: it has no cover letter",
+                              hint="enroll it first: patchpilot enroll BASE")
+
+
+def _require_clean(repo: GitRepo, series: Series) -> None:
+    require_b4_checkout(repo, series, "edit the cover")
+
+
+def raw_cover(repo: GitRepo, series: Series) -> str:
+    """The cover exactly as b4 hands it to an editor (comments included)."""
+    _require_clean(repo, series)
+    with tempfile.TemporaryDirectory(prefix="patchpilot-") as tmp:
+        out = Path(tmp) / "cover.txt"
+        code = "import shutil, sys; shutil.copyfile(sys.argv[2], sys.argv[1])"
+        editor = " ".join(shlex.quote(a) for a in (sys.executable, "-c", code, str(out)))
+        b4cli.run(b4cli.prep_edit_cover(), cwd=repo.top, editor=editor)
+        return out.read_text(encoding="utf-8")
+
+
+def set_cover(repo: GitRepo, series: Series, text: str) -> None:
+    """Replace the cover with `text` through `b4 prep --edit-cover`."""
+    _require_clean(repo, series)
+    if only_editme(text):
+        raise PatchpilotError("the new cover has nothing but EDITME placeholders (or nothing)",
+                              hint="write a subject line and a description; cover unchanged")
+    with tempfile.TemporaryDirectory(prefix="patchpilot-") as tmp:
+        source = Path(tmp) / "cover.txt"
+        source.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        b4cli.run(b4cli.prep_edit_cover(), cwd=repo.top,
+                  editor=f"cp {shlex.quote(str(source))}")
+
+
+def record_sent_cover(repo: GitRepo, branch: str, revision: int, made: str, sent: str,
+                      ) -> str | None:
+    """Make b4's state say that revision `revision` went out as the cover `sent`.
+
+    After a resumed send, b4 recorded the cover Message-ID it made in its own (last) run,
+    `made`, in `history` -> `vN` and in the new cover's `Link to vN:` line; the relay skipped
+    that cover because an earlier run had delivered it as `sent`. This replaces `made` by
+    `sent` in both, in b4's own format (the tracking JSON after `--- b4-submit-tracking ---`
+    in the cover commit, or `branch.<name>.b4-tracking` and `.description`), so plain b4 keeps
+    working. A cover commit is rewritten inside rewrite.guarded (backup under
+    refs/patchpilot/backup/ first, journal, `patchpilot undo`); returns that backup ref (None
+    when nothing needed changing or no commit was rewritten).
+    """
+    made, sent = made.strip("<>"), sent.strip("<>")
+    if strategy_of(repo, branch) == "branch-description":
+        _record_in_description(repo, branch, revision, made, sent)
+        return None
+    commit = find_cover_commit(repo, branch)
+    if commit is None:
+        raise PatchpilotError(f"b4's cover commit of {branch} is gone",
+                              hint="b4 prep --show-info; then patchpilot series")
+    cover_text, marker, rest = commit.message.partition(MARKER)
+    start = rest.find("{")
+    data = json.loads(rest[start:]) if marker and start >= 0 else None
+    if not isinstance(data, dict) or not isinstance(data.get("series"), dict):
+        raise PatchpilotError(f"b4 tracking data of branch {branch} is corrupt",
+                              hint="patchpilot series says more")
+    if not _swap_history(data["series"], revision, made, sent) and made not in cover_text:
+        return None
+    message = (cover_text.replace(made, sent) + MARKER + rest[:start]
+               + json.dumps(data, indent=2) + "\n")  # as b4's make_magic_json writes it
+    from patchpilot.core.git import rewrite
+
+    with rewrite.guarded(repo, branch, f"record the v{revision} cover that went out") as entry:
+        rewrite.reword(repo, branch, commit.sha,
+                       lambda sha, old: message if sha == commit.sha else old)
+    return entry.backup
+
+
+def _swap_history(series: dict, revision: int, made: str, sent: str) -> bool:
+    ids = (series.get("history") or {}).get(f"v{revision}") or []
+    if made not in ids:
+        return False
+    series["history"][f"v{revision}"] = [sent if i == made else i for i in ids]
+    return True
+
+
+def _record_in_description(repo: GitRepo, branch: str, revision: int, made: str,
+                           sent: str) -> None:
+    raw = repo.config(f"branch.{branch}.b4-tracking") or "{}"
+    data = json.loads(raw)
+    if _swap_history(data.get("series") or {}, revision, made, sent):
+        repo.run("config", f"branch.{branch}.b4-tracking", json.dumps(data))  # as b4 does
+    text = repo.config(f"branch.{branch}.description") or ""
+    if made in text:
+        repo.run("config", f"branch.{branch}.description", text.replace(made, sent))
+
+
+def compose_prefixes(current: list[str], rfc: bool | None = None, tree: str | None = None,
+                     resend: bool | None = None, known_trees: tuple[str, ...] = ()) -> list[str]:
+    """New extra prefixes: RFC first, then the target tree, then RESEND; others kept."""
+    keep = [p for p in current if p not in ("RFC", RESEND) and
+            (tree is None or (p != tree and p not in known_trees and not _is_tree(p)))]
+    has = {p: p in current for p in ("RFC", RESEND)}
+    rfc = has["RFC"] if rfc is None else rfc
+    resend = has[RESEND] if resend is None else resend
+    out = (["RFC"] if rfc else []) + ([tree] if tree else []) + keep
+    return out + ([RESEND] if resend else [])
+
+
+def tree_of(prefixes: list[str]) -> str | None:
+    """The target tree among the extra prefixes (rust-next, net-next, net, bpf ...), if any."""
+    return next((p for p in prefixes if p not in ("RFC", RESEND) and _is_tree(p)), None)
+
+
+def _is_tree(prefix: str) -> bool:
+    return prefix.endswith(("-next", "-fixes")) or prefix in ("net", "bpf")
+
+
+def set_prefixes(repo: GitRepo, series: Series, prefixes: list[str]) -> None:
+    _require_clean(repo, series)
+    for prefix in prefixes:
+        if not prefix or any(c in prefix for c in "[] \t\n"):
+            raise PatchpilotError(f"bad prefix {prefix!r}",
+                                  hint="a prefix is one word, such as RFC or rust-next")
+    b4cli.run(b4cli.prep_set_prefixes(prefixes), cwd=repo.top)

@@ -1,0 +1,176 @@
+"""The series as it was sent (its `sent/` tag) against the branch now, patch by patch.
+
+`sent_range` finds what a revision was: the tag b4 made when sending it, the base-commit and
+change-id written in that tag, the patches without b4's cover commit. `compare` pairs old and
+new patches with `git range-diff` (so a rebase onto a new base still pairs them) and says for
+each: unchanged, changed, new, dropped, reordered; a pair whose code is the same but whose
+message differs is unchanged in code, with the message change noted (trailers picked up, or
+the message edited). Reads only; no UI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.patches import Patch, without_review_trailers
+from patchpilot.core.series.model import Series, _read_patches
+from patchpilot.core.b4.tracking import MARKER
+
+_PAIR = re.compile(r"^\s*(\d+|-):\s+([0-9a-f]+|-+)\s+([=!<>])\s+(\d+|-):\s+([0-9a-f]+|-+)\s?(.*)$")
+_FILE = re.compile(r"^ {4}[-+ ]? ?## (.+) ##$")
+_HUNK = re.compile(r"^ {4}[-+ ]?@@ (.+?)(?: @@)?$")
+
+
+@dataclass
+class SentRange:
+    """What revision N was, from its tag: base, tip and the patches (cover left out)."""
+
+    revision: int
+    tag: str
+    base: str
+    start: str
+    end: str
+    patches: list[Patch]
+
+
+@dataclass
+class PatchChange:
+    """One line of the comparison; indices are 1-based, None on the side that lacks it."""
+
+    old: int | None
+    new: int | None
+    subject: str
+    status: str  # unchanged, changed, new, dropped
+    reordered: bool = False
+    message: str | None = None  # None, "trailers", "edited"
+    trailers_added: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+    diff: str = ""
+
+    def to_json(self) -> dict:
+        return {"old": self.old, "new": self.new, "subject": self.subject,
+                "status": self.status, "reordered": self.reordered, "message": self.message,
+                "trailers_added": self.trailers_added, "files": self.files,
+                "functions": self.functions}
+
+
+def previous_revision(series: Series, revision: int | None = None) -> int:
+    """The revision to compare with: `revision`, else the last sent one before this."""
+    sent = sorted(s.revision for s in series.sent if s.revision < series.revision)
+    if revision is not None:
+        return revision
+    if not sent:
+        raise PatchpilotError(f"{series.branch} has no sent revision before "
+                              f"v{series.revision}", hint="send it first: patchpilot send")
+    return sent[-1]
+
+
+def sent_range(repo: GitRepo, series: Series, revision: int) -> SentRange:
+    """The patches of sent revision `revision`, from its `sent/` tag."""
+    sent = next((s for s in series.sent if s.revision == revision), None)
+    if sent is None or sent.tag is None:
+        where = "b4's history has it but there is no sent/ tag" if sent else "no sent/ tag"
+        raise PatchpilotError(f"v{revision} of {series.branch} was never sent ({where})",
+                              hint="patchpilot needs the tag b4 makes when it sends; "
+                                   "git tag -l 'sent/*' lists them")
+    text = repo.try_run("cat-file", "tag", sent.tag) or ""
+    base = _field(text, "base-commit")
+    change_id = _field(text, "change-id")
+    if base is None or repo.rev_parse(f"{base}^{{commit}}") is None:
+        raise PatchpilotError(f"tag {sent.tag} does not say which base v{revision} was on",
+                              hint="it was not made by b4 send; compare by hand with "
+                                   "git range-diff")
+    if series.change_id and change_id and change_id != series.change_id:
+        raise PatchpilotError(f"tag {sent.tag} belongs to change-id {change_id}, not to "
+                              f"{series.change_id}", hint="the tag does not match the "
+                                                          "series history; was it renamed?")
+    tip = repo.rev_parse(f"{sent.tag}^{{commit}}")
+    commits = repo.log(f"{base}..{tip}")
+    covers = [i for i, c in enumerate(commits) if MARKER in c.message]
+    start, end = base, tip
+    if covers == [0]:
+        start = commits[0].sha
+    elif covers == [len(commits) - 1] and commits:
+        end = commits[-1].parents[0]
+    elif covers:
+        raise PatchpilotError(f"tag {sent.tag} has b4's cover inside the series",
+                              hint="compare by hand with git range-diff")
+    return SentRange(revision, sent.tag, base, start, end, _read_patches(repo, start, end))
+
+
+def _field(text: str, name: str) -> str | None:
+    match = re.search(rf"^{name}:\s*(\S+)\s*$", text, flags=re.M | re.I)
+    return match.group(1) if match else None
+
+
+def compare(repo: GitRepo, old: SentRange, series: Series) -> list[PatchChange]:
+    """Pair the sent patches with the branch's, in the branch's order (dropped ones last)."""
+    patches = series.patches
+    new = f"{patches[0].commit}~1..{patches[-1].commit}" if patches else \
+        f"{series.head}..{series.head}"
+    out = repo.run("range-diff", "--no-color", f"{old.start}..{old.end}", new, strip=False)
+    changes: list[PatchChange] = []
+    for line in out.splitlines():
+        match = _PAIR.match(line)
+        if match:
+            changes.append(_pair(match, old.patches, series.patches))
+        elif changes and line.startswith("    "):
+            _detail(changes[-1], line)
+    _mark_reordered(changes)
+    return sorted(changes, key=lambda c: (c.new is None, c.new or 0, c.old or 0))
+
+
+def _pair(match, old: list[Patch], new: list[Patch]) -> PatchChange:
+    o, _, sign, n, _, subject = match.groups()
+    o = int(o) if o != "-" else None
+    n = int(n) if n != "-" else None
+    if sign == "<":
+        return PatchChange(o, None, subject, "dropped")
+    if sign == ">":
+        return PatchChange(None, n, subject, "new")
+    before, after = old[o - 1], new[n - 1]
+    change = PatchChange(o, n, subject, "unchanged" if before.patch_id == after.patch_id
+                         else "changed")
+    if before.message != after.message:
+        added = _new_trailers(before, after)
+        same = without_review_trailers(before.body) == without_review_trailers(after.body) and \
+            before.subject == after.subject
+        change.message = "trailers" if same and added else "edited"
+        change.trailers_added = added
+    return change
+
+
+def _new_trailers(before: Patch, after: Patch) -> list[str]:
+    old = {(t.name.lower(), t.value) for t in before.trailers}
+    return [f"{t.name}: {t.value}" for t in after.trailers
+            if (t.name.lower(), t.value) not in old]
+
+
+def _detail(change: PatchChange, line: str) -> None:
+    change.diff += line[4:] + "\n"
+    if change.status != "changed":
+        return
+    file_match, hunk = _FILE.match(line), _HUNK.match(line)
+    header = (file_match or hunk).group(1) if (file_match or hunk) else None
+    if header is None or header.startswith(("Commit message", "Metadata")):
+        return
+    path, _, function = header.partition(": ")  # "@@ path: function" or "## path (new) ##"
+    path = path.split(" (", 1)[0]
+    if path not in change.files:
+        change.files.append(path)
+    function = function.strip().rstrip("{").strip()
+    if hunk and function and function not in change.functions:
+        change.functions.append(function)
+
+
+def _mark_reordered(changes: list[PatchChange]) -> None:
+    """A kept patch is reordered when its place among the kept patches changed."""
+    kept = [c for c in changes if c.old is not None and c.new is not None]
+    by_old = sorted(kept, key=lambda c: c.old)
+    by_new = sorted(kept, key=lambda c: c.new)
+    for position, change in enumerate(by_old):
+        change.reordered = by_new[position] is not change
