@@ -45,7 +45,7 @@ class PublicInbox:
         if proc.returncode != 0:
             raise AssertionError(f"{argv[0]} failed: {proc.stderr.decode(errors='replace')}")
 
-    def __enter__(self) -> "PublicInbox":
+    def __enter__(self) -> PublicInbox:
         self.root.mkdir(parents=True, exist_ok=True)
         self._run("public-inbox-init", "-V2", "-L", "full", self.name,
                   str(self.root / self.name), self.base, self.address)

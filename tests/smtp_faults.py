@@ -47,7 +47,7 @@ class FailingSmtpServer:
         self.port = free_port()
         self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
 
-    def __enter__(self) -> "FailingSmtpServer":
+    def __enter__(self) -> FailingSmtpServer:
         self._controller.start()
         return self
 
@@ -94,7 +94,7 @@ class AuthRefusingSmtpServer:
         self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
                                       authenticator=self.auth, auth_required=True, **options)
 
-    def __enter__(self) -> "AuthRefusingSmtpServer":
+    def __enter__(self) -> AuthRefusingSmtpServer:
         self._controller.start()
         return self
 
@@ -125,7 +125,7 @@ class SilentServer:
                 continue
             self.connections.append(conn)  # held open, silent, until the server stops
 
-    def __enter__(self) -> "SilentServer":
+    def __enter__(self) -> SilentServer:
         self._thread.start()
         return self
 

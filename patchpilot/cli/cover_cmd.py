@@ -13,11 +13,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from patchpilot.core.series import cover
+from patchpilot.core.b4.tracking import read_tracking
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.series import cover
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
-from patchpilot.core.b4.tracking import read_tracking
 
 
 def register(sub) -> None:
@@ -28,9 +28,11 @@ def register(sub) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=run_cover)
     pre = sub.add_parser("prefixes", help="RFC, target tree, RESEND: b4 prep --set-prefixes")
-    pre.add_argument("--rfc", action=argparse.BooleanOptionalAction, default=None, help="mark as RFC")
+    pre.add_argument("--rfc", action=argparse.BooleanOptionalAction, default=None,
+                     help="mark as RFC")
     pre.add_argument("--tree", metavar="NAME", help="target tree, e.g. rust-next or net-next")
-    pre.add_argument("--resend", action=argparse.BooleanOptionalAction, default=None, help="mark as RESEND")
+    pre.add_argument("--resend", action=argparse.BooleanOptionalAction, default=None,
+                     help="mark as RESEND")
     pre.add_argument("--set", nargs="*", metavar="PREFIX", help="set exactly these prefixes")
     pre.add_argument("--json", action="store_true", help="machine-readable output")
     pre.set_defaults(handler=run_prefixes)

@@ -16,8 +16,8 @@ def register(sub) -> None:
 
 
 def run(args, out) -> ExitCode:
-    from patchpilot.core.config import Config
     from patchpilot.core.checks.doctor import diagnose, healthy
+    from patchpilot.core.config import Config
     from patchpilot.core.series.model import open_kernel_repo
 
     repo = open_kernel_repo(args.directory)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 from typing import TextIO
-
-import importlib
 
 from patchpilot import __version__
 from patchpilot.cli.output import Output

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from patchpilot.cli import series_cmd
-from patchpilot.core.series import prep
 from patchpilot.core.errors import ExitCode
+from patchpilot.core.series import prep
 from patchpilot.core.series.model import open_kernel_repo
 
 

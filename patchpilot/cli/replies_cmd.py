@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.review.replies import RepliesReport, collect, mark_read, set_comment_state
 from patchpilot.core.review.db import STATES
+from patchpilot.core.review.replies import RepliesReport, collect, mark_read, set_comment_state
 from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.core.text import safe_text
 
@@ -31,7 +31,8 @@ def run(args, out) -> ExitCode:
     if args.set_state:
         comment_id, state = args.set_state
         if state not in STATES:
-            raise PatchpilotError(f"unknown state {state!r}", hint=f"use one of {', '.join(STATES)}")
+            raise PatchpilotError(f"unknown state {state!r}",
+                                  hint=f"use one of {', '.join(STATES)}")
         comment = set_comment_state(repo, comment_id, state, args.note, args.branch, args.revision)
         out.warn(f"comment {safe_text(comment.id, 200)} is now {comment.state}")
     report = collect(repo, args.branch, refresh=args.refresh)

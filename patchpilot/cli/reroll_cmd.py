@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import sys
 
-from patchpilot.core.git import rewrite
-from patchpilot.core.reroll.changelog import patch_notes, write_changelog
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.review.replies import make_client
+from patchpilot.core.git import rewrite
+from patchpilot.core.reroll.changelog import patch_notes, write_changelog
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
+from patchpilot.core.reroll.trailers import APPLIED, LEFT, READY, apply_trailers, choose
+from patchpilot.core.review.replies import make_client
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
-from patchpilot.core.reroll.trailers import APPLIED, LEFT, READY, apply_trailers, choose
 
 
 def register(sub) -> None:

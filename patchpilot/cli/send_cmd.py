@@ -10,8 +10,8 @@ from __future__ import annotations
 import shlex
 import sys
 
-from patchpilot.core.send import preflight
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.send import preflight
 from patchpilot.core.send.flow import Message, SendPlan, SendResult, execute, export, plan
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text

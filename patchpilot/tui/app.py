@@ -15,8 +15,17 @@ from textual.screen import Screen
 
 from patchpilot.core.config import Config
 from patchpilot.core.series.model import open_kernel_repo
-from patchpilot.tui.screens import REGISTRY
-from patchpilot.tui.screens import checks, cover, home, recipients, replies, reroll, send, series  # noqa: F401  (registers the screens)
+from patchpilot.tui.screens import (  # noqa: F401  (registers the screens)
+    REGISTRY,
+    checks,
+    cover,
+    home,
+    recipients,
+    replies,
+    reroll,
+    send,
+    series,
+)
 
 
 class PatchpilotApp(App):

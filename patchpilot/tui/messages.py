@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from patchpilot.core.git import rewrite
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review.comments import PatchComment
+from patchpilot.core.git import rewrite
 from patchpilot.core.reroll.plan import Recheck, RerollPlan
+from patchpilot.core.review.comments import PatchComment
 from patchpilot.core.review.summary import ReviewCounts
 from patchpilot.core.series.model import Series, SeriesSummary
 

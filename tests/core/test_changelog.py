@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from patchpilot.core.reroll.changelog import Addressed, draft, fill_cover
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.reroll.changelog import Addressed, draft, fill_cover
 from patchpilot.core.series.rangediff import PatchChange
 
 COVER = """\

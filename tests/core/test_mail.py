@@ -6,8 +6,14 @@ from email.message import EmailMessage
 
 import pytest
 
-from patchpilot.core.review.mail import (MailTooLarge, clean_msgid, html_to_text, join_mbox,
-                                  parse_mail, split_mbox)
+from patchpilot.core.review.mail import (
+    MailTooLarge,
+    clean_msgid,
+    html_to_text,
+    join_mbox,
+    parse_mail,
+    split_mbox,
+)
 
 
 def test_multipart_quoted_printable_latin1():

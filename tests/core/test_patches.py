@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.patches import parse_trailers, split_message
 from patchpilot.core.series.model import load_series
+from patchpilot.core.series.patches import parse_trailers, split_message
 from tests.helpers import commit, git, rust_sample
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from patchpilot.core.send import preflight
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.prep import new_series
+from patchpilot.core.send import preflight
 from patchpilot.core.send.flow import preview
 from patchpilot.core.series.model import load_series
+from patchpilot.core.series.prep import new_series
 from tests.helpers import git, rust_sample
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from patchpilot.core.review.db import ReviewDB
 from patchpilot.core.review.replies import CommentView, MessageView, RepliesReport, RevisionView
 from patchpilot.core.review.summary import count_report
-from patchpilot.core.review.db import ReviewDB
 
 REV = ("Reviewed-by", "Rev <rev@example.com>")
 

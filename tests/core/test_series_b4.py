@@ -9,8 +9,8 @@ import pytest
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.prep import enroll, new_series
 from patchpilot.core.series.model import load_series, summarize
+from patchpilot.core.series.prep import enroll, new_series
 from tests.helpers import commit, git, rust_sample
 from tests.smtp import SmtpServer
 

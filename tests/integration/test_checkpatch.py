@@ -7,7 +7,11 @@ import sys
 from pathlib import Path
 
 from patchpilot.core.checks.checkpatch import (
-    Checkpatch, CheckpatchOptions, run_checkpatch, run_checkpatch_parallel)
+    Checkpatch,
+    CheckpatchOptions,
+    run_checkpatch,
+    run_checkpatch_parallel,
+)
 from tests.helpers import commit, git
 
 VENV_PYTHON = CheckpatchOptions(python=sys.executable)  # has ply and GitPython

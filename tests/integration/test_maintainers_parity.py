@@ -20,7 +20,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from patchpilot.core.recipients.maintainers.engine import Maintainers, Recipients, run_get_maintainer
+from patchpilot.core.recipients.maintainers.engine import (
+    Maintainers,
+    Recipients,
+    run_get_maintainer,
+)
 
 # Sample sizes per category besides the .rs files (all of them are taken).
 SAMPLE = {"c": 100, "documentation": 40, "bindings": 40, "kconfig": 20, "arch": 40}

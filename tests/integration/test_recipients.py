@@ -10,10 +10,10 @@ import json
 from patchpilot.cli.main import main
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.recipients.maintainers.engine import run_get_maintainer
-from patchpilot.core.series.prep import new_series
 from patchpilot.core.recipients.compute import bare, compute
+from patchpilot.core.recipients.maintainers.engine import run_get_maintainer
 from patchpilot.core.series.model import load_series
+from patchpilot.core.series.prep import new_series
 from tests.helpers import commit, git, rust_sample
 from tests.smtp import SmtpServer
 

@@ -12,11 +12,11 @@ import sys
 import pytest
 
 from patchpilot.cli.main import main
-from patchpilot.core.recipients import compute as recipients
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.prep import new_series
+from patchpilot.core.recipients import compute as recipients
 from patchpilot.core.recipients.compute import Background, compute, mail_parts
 from patchpilot.core.series.model import load_series
+from patchpilot.core.series.prep import new_series
 from tests.helpers import commit, git, rust_sample
 
 FILES = ["samples/rust/rust_minimal.rs", "drivers/net/phy/ax88796b_rust.rs",

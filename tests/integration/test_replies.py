@@ -19,8 +19,8 @@ from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.lore import LoreClient, msgid_url
 from patchpilot.core.review.mail import parse_mail
-from patchpilot.core.series.prep import new_series
 from patchpilot.core.review.replies import collect, mark_read, set_comment_state
+from patchpilot.core.series.prep import new_series
 from tests.helpers import commit, git, rust_sample
 from tests.publicinbox import PublicInbox
 from tests.smtp import SmtpServer

@@ -10,7 +10,12 @@ import pytest
 from patchpilot.core.checks.model import apply_fixes
 from patchpilot.core.checks.patchmap import added_lines
 from patchpilot.core.checks.rustfmt import (
-    DEFAULT_SKIPS, Rustfmt, check_rustfmt, is_skipped, rustfmt_config)
+    DEFAULT_SKIPS,
+    Rustfmt,
+    check_rustfmt,
+    is_skipped,
+    rustfmt_config,
+)
 from tests.helpers import commit, git, rust_sample
 
 MINIMAL = "samples/rust/rust_minimal.rs"

@@ -6,9 +6,9 @@ from __future__ import annotations
 from textual.widgets import Input, TextArea
 
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.prep import new_series
 from patchpilot.core.send.flow import preview
 from patchpilot.core.series.model import load_series
+from patchpilot.core.series.prep import new_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.cover import CoverScreen
 from patchpilot.tui.widgets.dialogs import Prompt

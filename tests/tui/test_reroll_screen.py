@@ -12,12 +12,12 @@ from rich.text import Text
 from textual.widgets import DataTable, TextArea
 
 from patchpilot.core.config import Config
-from patchpilot.core.series.cover import raw_cover
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.reroll.plan import make_plan
 from patchpilot.core.review.mail import split_mbox
 from patchpilot.core.review.replies import make_client
-from patchpilot.core.reroll.plan import make_plan
+from patchpilot.core.series.cover import raw_cover
 from patchpilot.core.series.model import load_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.reroll import RerollScreen

@@ -9,11 +9,10 @@ under `.git/patchpilot/checks-cache/`, written atomically. No subprocesses, no U
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from patchpilot.core.checks.model import Finding
+from patchpilot.core.fs import write_atomic
 from patchpilot.core.paths import repo_state_dir
 
 FORMAT = 1
@@ -48,11 +47,7 @@ class CheckCache:
         path = self._path(key)
         data = {"format": FORMAT, "findings": [f.to_json() for f in findings]}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w") as stream:
-                json.dump(data, stream)
-            os.replace(tmp, path)
+            write_atomic(path, json.dumps(data))
         except OSError:
             pass
 

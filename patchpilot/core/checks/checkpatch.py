@@ -17,10 +17,10 @@ import re
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.patchmap import patch_line_map

@@ -9,9 +9,9 @@ reported the same thing. Pure text; no git, no subprocesses, no UI.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import Iterator, Sequence
 
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.series.patches import split_notes

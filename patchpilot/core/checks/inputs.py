@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from patchpilot.core.checks.patchmap import added_lines
 from patchpilot.core.git.repo import GitRepo, RawChange
-from patchpilot.core.series.patches import Patch
 from patchpilot.core.series.model import Series
+from patchpilot.core.series.patches import Patch
 
 _STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "copied",
            "T": "modified"}

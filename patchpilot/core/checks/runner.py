@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Callable
 
 from patchpilot.core.checks import clippy
 from patchpilot.core.checks.cache import CheckCache
@@ -22,7 +22,12 @@ from patchpilot.core.checks.model import SEVERITIES, Finding, at_least, sort_fin
 from patchpilot.core.checks.procs import Cancelled
 from patchpilot.core.checks.profiles import Profile, load_profile
 from patchpilot.core.checks.tools import (
-    LOCAL_TOOLS, ToolContext, cache_key, checkpatch_batch, preflight)
+    LOCAL_TOOLS,
+    ToolContext,
+    cache_key,
+    checkpatch_batch,
+    preflight,
+)
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo

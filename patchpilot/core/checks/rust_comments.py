@@ -7,7 +7,7 @@ item or a constructor comes from the syntax tree. No git, no subprocesses, no UI
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
@@ -72,7 +72,8 @@ def _not_prose(texts: list[str]) -> bool:
     joined = " ".join(texts)
     last_word = texts[-1].split()[-1] if texts[-1].split() else ""
     return (not re.search(r"[A-Za-z]{2}", joined) or joined.startswith("SPDX-")
-            or any(t.endswith((";", "{", "}")) for t in texts) or "://" in last_word or joined.startswith(("rustfmt:", "clippy:", "cbindgen:"))
+            or any(t.endswith((";", "{", "}")) for t in texts) or "://" in last_word
+            or joined.startswith(("rustfmt:", "clippy:", "cbindgen:"))
             or texts[-1].startswith(("-", "*", "|", "#")) and len(texts) == 1)
 
 

@@ -7,8 +7,8 @@ from disk; it runs no tools and no git. No UI.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from tree_sitter import Node
 
@@ -56,7 +56,9 @@ def use_paths(decl: Node) -> list[tuple[str, str]]:
 
 
 def _expand(node: Node, prefix: str) -> list[tuple[str, str]]:
-    join = (lambda tail: f"{prefix}::{tail}" if prefix else tail)
+    def join(tail: str) -> str:
+        return f"{prefix}::{tail}" if prefix else tail
+
     if node.type in ("identifier", "scoped_identifier", "crate", "super", "self"):
         return [(join(_compact(node)), "item")]
     if node.type == "use_as_clause":

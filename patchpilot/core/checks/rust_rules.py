@@ -9,7 +9,7 @@ comments, which the syntax tree sees as comments) are exempt where the guideline
 
 from __future__ import annotations
 
-from typing import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from tree_sitter import Node
 
@@ -181,7 +181,8 @@ DEFAULT_RULES = tuple(r for r in RULES if r != "A8")
 def check_rust_file(path: str, text: str, added_lines: Collection[int],
                     context: TreeContext | None = None,
                     rules: Collection[str] | None = None) -> list[Finding]:
-    """Run the rules (DEFAULT_RULES unless `rules` names them) on one file's post-image; report only added lines.
+    """Run the rules (DEFAULT_RULES unless `rules` names them) on one file's post-image;
+    report only added lines.
 
     `path` is relative to the tree's top directory; `context` carries facts read from the
     tree (rust_source.tree_context); rules that need a missing fact report nothing.

@@ -7,8 +7,8 @@ test code from kernel code. No git, no subprocesses, no UI.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser, Tree

@@ -13,9 +13,9 @@ import difflib
 import re
 import subprocess
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection
 
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.errors import PatchpilotError

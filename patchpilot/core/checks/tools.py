@@ -20,9 +20,9 @@ from pathlib import Path
 from patchpilot.core.checks import checkpatch as cp
 from patchpilot.core.checks import rustfmt as rf
 from patchpilot.core.checks.commit_msg import check_commit_message
-from patchpilot.core.checks.prefix import history_prefix
 from patchpilot.core.checks.inputs import FileInput, PatchInput
 from patchpilot.core.checks.model import Finding
+from patchpilot.core.checks.prefix import history_prefix
 from patchpilot.core.checks.procs import ToolMissing, run_tool
 from patchpilot.core.checks.profiles import Profile
 from patchpilot.core.checks.rust_imports import tree_context

@@ -6,7 +6,8 @@ journal entry marks the rewrite as started, and on any failure the branch is put
 was. A rewrite killed halfway leaves a started entry: `recover` finds it the next time and puts
 the branch back (keeping a backup of the half-done state), so a branch is only ever as before
 or as after a rewrite. patchpilot's rewrites change commit messages only, so a branch whose
-tree differs from the one before was worked on since: it is left alone (entry "abandoned"). `undo` takes back the last finished rewrite. No UI.
+tree differs from the one before was worked on since: it is left alone (entry "abandoned").
+`undo` takes back the last finished rewrite. No UI.
 """
 
 from __future__ import annotations
@@ -16,20 +17,26 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Literal
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.fs import write_atomic
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.paths import repo_state_dir
-from patchpilot.core.send.log import write_atomic
 
 BACKUP_PREFIX = "refs/patchpilot/backup"
 _FIELDS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
            "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE")
-_ACTIVE: dict[str, "Rewrite"] = {}  # branch -> the outer rewrite in progress
+_ACTIVE: dict[str, Rewrite] = {}  # branch -> the outer rewrite in progress
+
+
+# A journal entry's life: started, then done or failed; a started entry found later is
+# recovered (branch put back) or abandoned (worked on since); a done one may be undone.
+RewriteState = Literal["started", "done", "failed", "recovered", "abandoned", "undone"]
 
 
 @dataclass
@@ -42,10 +49,10 @@ class Rewrite:
     backup: str
     started: float
     after: str | None = None
-    state: str = "started"
+    state: RewriteState = "started"
     # b4's cover and tracking when they live in git config (branch-description strategy)
     config_before: dict[str, str | None] | None = None
-    config_after: dict[str, str | None] | None = None  # started, done, failed, recovered, abandoned, undone
+    config_after: dict[str, str | None] | None = None
 
 
 def _journal_path(repo: GitRepo) -> Path:

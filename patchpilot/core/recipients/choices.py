@@ -7,14 +7,13 @@ from v1 to vN) or, for a branch b4 does not manage, by the branch name. Writes a
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from patchpilot.core import paths
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.fs import write_atomic
 from patchpilot.core.git.repo import GitRepo
 
 
@@ -47,11 +46,7 @@ def load_choices(repo: GitRepo, series) -> UserChoices:
 
 def save_choices(repo: GitRepo, series, choices: UserChoices) -> Path:
     path = state_file(repo, series)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as out:
-        json.dump(asdict(choices), out, indent=2)
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(asdict(choices), indent=2))
     return path
 
 

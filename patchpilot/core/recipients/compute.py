@@ -13,18 +13,19 @@ import email.utils
 import re
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Generic, Iterator, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from patchpilot.core import paths
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.patches import parse_trailers
 from patchpilot.core.recipients.choices import UserChoices, load_choices
 from patchpilot.core.series.model import Series
+from patchpilot.core.series.patches import parse_trailers
 
 if TYPE_CHECKING:  # the engine itself is imported by the thread that loads it (preload)
     from patchpilot.core.recipients.maintainers.engine import Maintainers, Reason
@@ -94,7 +95,7 @@ class Policy:
     roles: tuple[str, ...]
 
     @classmethod
-    def from_config(cls, config: Config) -> "Policy":
+    def from_config(cls, config: Config) -> Policy:
         roles = tuple(r.strip() for r in config.value("recipients.rust-roles").split(",")
                       if r.strip())
         enabled = config.value("recipients.rust-policy").lower() in ("true", "yes", "1", "on")

@@ -1,7 +1,8 @@
 """Store a series' recipients as To:/Cc: trailers in its b4 cover, through b4 itself.
 
 patchpilot runs `b4 prep --auto-to-cc` with b4's own hooks (`b4.send-auto-to-cmd`,
-`b4.send-auto-cc-cmd`, set for that one run) pointing at `python -m patchpilot.core.recipients.hook`,
+`b4.send-auto-cc-cmd`, set for that one run) pointing at
+`python -m patchpilot.core.recipients.hook`,
 which answers with the addresses patchpilot computed for each patch. So the cover is written
 exactly as b4 writes it, for every cover strategy. Addresses the user removed are first taken
 out of the cover's trailers with `b4 prep --edit-cover`. The branch is backed up first.
@@ -16,14 +17,13 @@ import tempfile
 from pathlib import Path
 
 from patchpilot.core.b4 import cli as b4cli
-
-from patchpilot.core.git import rewrite
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.patches import split_message
-from patchpilot.core.series.prep import require_b4_checkout
 from patchpilot.core.recipients.compute import SeriesRecipients, bare
 from patchpilot.core.series.model import Series
+from patchpilot.core.series.patches import split_message
+from patchpilot.core.series.prep import require_b4_checkout
 
 
 def hook_map(repo: GitRepo, series: Series, result: SeriesRecipients) -> dict:
@@ -43,8 +43,8 @@ def hook_remove(result: SeriesRecipients) -> list[str]:
 
 
 def _hook(*args: str) -> str:
-    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "patchpilot.core.recipients.hook",
-                                              *args))
+    argv = (sys.executable, "-m", "patchpilot.core.recipients.hook", *args)
+    return " ".join(shlex.quote(a) for a in argv)
 
 
 def write_cover(repo: GitRepo, series: Series, result: SeriesRecipients) -> str:

@@ -12,15 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from patchpilot.core.series import cover
-
-from patchpilot.core.git import rewrite
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.notes import write_patch_notes
 from patchpilot.core.paths import repo_state_dir
-from patchpilot.core.series.rangediff import PatchChange
+from patchpilot.core.series import cover
 from patchpilot.core.series.model import Series, load_series
+from patchpilot.core.series.notes import write_patch_notes
+from patchpilot.core.series.rangediff import PatchChange
 from patchpilot.core.text import safe_text
 
 QUOTE_LEN = 70

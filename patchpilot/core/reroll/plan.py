@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from patchpilot.core.series import rangediff
-from patchpilot.core.reroll.changelog import Addressed, draft
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.review.lore import LoreClient
-from patchpilot.core.series.rangediff import PatchChange
-from patchpilot.core.review.replies import RepliesReport, collect, make_client
-from patchpilot.core.series.model import Series, load_series
+from patchpilot.core.reroll.changelog import Addressed, draft
 from patchpilot.core.reroll.trailers import TrailerItem, collect_trailers
+from patchpilot.core.review.lore import LoreClient
+from patchpilot.core.review.replies import RepliesReport, collect, make_client
+from patchpilot.core.series import rangediff
+from patchpilot.core.series.model import Series, load_series
+from patchpilot.core.series.rangediff import PatchChange
 
 
 @dataclass

@@ -16,22 +16,21 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from datetime import datetime, timezone
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
 from patchpilot.core.b4 import cli as b4cli
-
-from patchpilot.core.git import rewrite
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.lore import LoreClient
 from patchpilot.core.review.mail import MailTooLarge, join_mbox, parse_mail, split_mbox
-from patchpilot.core.series.prep import require_b4_checkout
 from patchpilot.core.review.replies import RepliesReport
 from patchpilot.core.review.thread import subject_info
 from patchpilot.core.series.model import Series, load_series
+from patchpilot.core.series.prep import require_b4_checkout
 
 READY, APPLIED = "ready", "applied"
 LEFT = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch")
@@ -223,4 +222,4 @@ def _date(iso: str) -> str:
     try:
         return format_datetime(datetime.fromisoformat(iso))
     except ValueError:
-        return format_datetime(datetime.now(timezone.utc))
+        return format_datetime(datetime.now(UTC))

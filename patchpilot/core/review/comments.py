@@ -19,7 +19,6 @@ from patchpilot.core.review.replies import collect
 from patchpilot.core.series.model import Series
 
 
-
 @dataclass
 class PatchComment:
     """One review comment, placed on a patch of the branch now."""

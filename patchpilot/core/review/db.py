@@ -52,7 +52,7 @@ class ReviewDB:
         self.migrate()
 
     @classmethod
-    def for_state_dir(cls, state_dir: Path) -> "ReviewDB":
+    def for_state_dir(cls, state_dir: Path) -> ReviewDB:
         return cls(state_dir / FILENAME)
 
     @property

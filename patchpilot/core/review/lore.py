@@ -25,8 +25,15 @@ from urllib.parse import quote
 import requests
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.review.mail import (MailTooLarge, bare_subject, clean_msgid, join_mbox, parse_mail,
-                                  split_mbox)
+from patchpilot.core.fs import write_atomic
+from patchpilot.core.review.mail import (
+    MailTooLarge,
+    bare_subject,
+    clean_msgid,
+    join_mbox,
+    parse_mail,
+    split_mbox,
+)
 
 DEFAULT_BASE = "https://lore.kernel.org/all"
 MAX_DOWNLOAD = 200 * 1024 * 1024  # decompressed thread or search answer
@@ -171,11 +178,8 @@ class LoreClient:
 
     def _store(self, thread: ThreadData) -> None:
         data_path, meta_path = self._paths(thread.msgid)
-        self.cache.mkdir(parents=True, exist_ok=True)
-        tmp = data_path.with_suffix(".tmp")
-        tmp.write_bytes(zlib.compress(thread.mbox, 6, wbits=16 + zlib.MAX_WBITS))
-        tmp.replace(data_path)
-        meta_path.write_text(json.dumps({"msgid": thread.msgid, "base": self.base,
+        write_atomic(data_path, zlib.compress(thread.mbox, 6, wbits=16 + zlib.MAX_WBITS))
+        write_atomic(meta_path, json.dumps({"msgid": thread.msgid, "base": self.base,
                                          "fetched_at": thread.fetched_at,
                                          "server_time": thread.server_time}))
 

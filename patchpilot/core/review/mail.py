@@ -16,7 +16,7 @@ import email.policy
 import email.utils
 import re
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from html.parser import HTMLParser
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
@@ -136,8 +136,8 @@ def _iso_date(value: str) -> str:
     except (TypeError, ValueError, IndexError):
         return ""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).isoformat()
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat()
 
 
 def _body(msg) -> tuple[str, bool]:

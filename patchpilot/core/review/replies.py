@@ -11,17 +11,23 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from patchpilot.core import paths
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.review.lore import (DEFAULT_BASE, LoreClient, LoreUnreachable, ThreadData,
-                                  base_from_midmask, subject_terms)
+from patchpilot.core.review.db import ReviewDB
+from patchpilot.core.review.lore import (
+    DEFAULT_BASE,
+    LoreClient,
+    LoreUnreachable,
+    ThreadData,
+    base_from_midmask,
+    subject_terms,
+)
 from patchpilot.core.review.mail import Mail, MailTooLarge, parse_mail, split_mbox
 from patchpilot.core.review.thread import Thread, analyse_thread, subject_info
-from patchpilot.core.review.db import ReviewDB
 from patchpilot.core.series.model import Series, load_series
 
 
@@ -85,7 +91,7 @@ class RepliesReport:
 
 
 def _iso(stamp: float | None) -> str | None:
-    return datetime.fromtimestamp(stamp, timezone.utc).isoformat() if stamp else None
+    return datetime.fromtimestamp(stamp, UTC).isoformat() if stamp else None
 
 
 def _revision_json(rev: RevisionView) -> dict:

@@ -24,10 +24,15 @@ from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.send.log import COMPLETE, FAILED, PARTIAL, Attempt, SendLog, position
-from patchpilot.core.series.prep import require_b4_checkout
+from patchpilot.core.send.preflight import (
+    b4_needs,
+    check_identity,
+    lore_link,
+    transport_config,
+    transport_hint,
+)
 from patchpilot.core.series.model import Series
-from patchpilot.core.send.preflight import (b4_needs, check_identity, lore_link, transport_config,
-                                      transport_hint)
+from patchpilot.core.series.prep import require_b4_checkout
 
 MODES = ("send", "reflect", "preview")
 

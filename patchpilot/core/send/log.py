@@ -4,7 +4,7 @@ One JSON file per series under .git/patchpilot/sendlog/ (keyed by b4's change-id
 branch), written atomically. During a send the relay hook appends one JSON line per message to
 the attempt's journal (.git/patchpilot/sendlog/<key>.d/<attempt>.jsonl); `finish` folds the
 journal into the log. No passwords or credentials are ever written here.
-No imports from the rest of patchpilot except paths and errors; never prints.
+No imports from the rest of patchpilot except the base (paths, fs, errors); never prints.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.fs import write_atomic
 from patchpilot.core.paths import repo_state_dir
 
 COMPLETE, PARTIAL, FAILED, STARTED = "complete", "partial", "failed", "started"
@@ -137,16 +137,3 @@ def append_journal(path: Path, entry: dict) -> None:
         os.fsync(handle.fileno())
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same directory and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.b4.tracking import MARKER, find_cover_commit, strategy_of
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.prep import require_b4_checkout
 from patchpilot.core.series.model import Series
-from patchpilot.core.b4.tracking import MARKER, find_cover_commit, strategy_of
+from patchpilot.core.series.prep import require_b4_checkout
 
 RESEND = "RESEND"
 

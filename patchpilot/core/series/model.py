@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from patchpilot.core.b4.tracking import Tracking, foreign_cover_email, read_tracking
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.patches import Patch, parse_trailers, split_message
-from patchpilot.core.b4.tracking import Tracking, foreign_cover_email, read_tracking
 
 KERNEL_MARKERS = ("MAINTAINERS", "scripts", "Makefile")
 

@@ -9,12 +9,13 @@ inside rewrite.guarded (backup ref, journal, undo). No UI.
 
 from __future__ import annotations
 
-from patchpilot.core.git import rewrite
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.model import Series
 from patchpilot.core.series.patches import split_notes
 from patchpilot.core.series.prep import require_b4_checkout
-from patchpilot.core.series.model import Series
+
 
 def with_note(message: str, revision: int, lines: list[str]) -> str:
     """`message` with its "Changes in v`revision`" note set to `lines` (other notes kept)."""

@@ -57,7 +57,7 @@ class Patch:
         return f"{self.subject}\n\n{self.body}".rstrip() + "\n"
 
     @cached_property
-    def diff(self) -> "PatchSet":
+    def diff(self) -> PatchSet:
         """The diff parsed by unidiff (an empty PatchSet when it cannot be parsed); unidiff
         is imported here, so commands that never parse a diff do not pay for it."""
         from unidiff import PatchSet

@@ -7,10 +7,10 @@ user gets one clear message and the repository is left as it was.
 from __future__ import annotations
 
 from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.b4.tracking import read_tracking
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series, load_series
-from patchpilot.core.b4.tracking import read_tracking
 
 
 def _require_clean(repo: GitRepo, doing: str = "work on it") -> None:

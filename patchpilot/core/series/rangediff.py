@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from patchpilot.core.b4.tracking import MARKER
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.patches import Patch, without_review_trailers
 from patchpilot.core.series.model import Series, _read_patches
-from patchpilot.core.b4.tracking import MARKER
+from patchpilot.core.series.patches import Patch, without_review_trailers
 
 _PAIR = re.compile(r"^\s*(\d+|-):\s+([0-9a-f]+|-+)\s+([=!<>])\s+(\d+|-):\s+([0-9a-f]+|-+)\s?(.*)$")
 _FILE = re.compile(r"^ {4}[-+ ]? ?## (.+) ##$")

@@ -17,8 +17,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.runner import check_series
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.series.patches import Patch
 from patchpilot.core.series.model import Series, load_series
+from patchpilot.core.series.patches import Patch
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import ChecksDone, ChecksStarted, LoadFailed, PatchChecked
 from patchpilot.tui.screens import register

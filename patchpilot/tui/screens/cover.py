@@ -14,11 +14,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TextArea
 
-from patchpilot.core.series import cover
+from patchpilot.core.b4.tracking import clean_cover
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.series import cover
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
-from patchpilot.core.b4.tracking import clean_cover
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Prompt

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.recipients.compute import SeriesRecipients, bare, compute, preload
 from patchpilot.core.recipients.choices import update_choices
+from patchpilot.core.recipients.compute import SeriesRecipients, bare, compute, preload
 from patchpilot.core.recipients.write import write_cover
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text

@@ -19,8 +19,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review.replies import (MessageView, RepliesReport, collect, mark_read,
-                                     set_comment_state)
+from patchpilot.core.review.replies import (
+    MessageView,
+    RepliesReport,
+    collect,
+    mark_read,
+    set_comment_state,
+)
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register

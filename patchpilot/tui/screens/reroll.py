@@ -18,23 +18,29 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
+from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.reroll.changelog import HandWritten, patch_notes, write_changelog
-from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review.replies import make_client
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
+from patchpilot.core.reroll.trailers import APPLIED, LEFT, TrailerItem, apply_trailers, choose
+from patchpilot.core.review.replies import make_client
 from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
-from patchpilot.core.reroll.trailers import APPLIED, LEFT, TrailerItem, apply_trailers, choose
 from patchpilot.tui.messages import PlanLoaded, Rechecked, RewriteFailed, Rewritten
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Confirm
-from patchpilot.tui.widgets.rerolltext import (change_row, changelog_lines, describe_change,
-                                               describe_comments, describe_plan,
-                                               describe_recheck, describe_state,
-                                               describe_trailer, refill,
-                                               trailer_row)
-
+from patchpilot.tui.widgets.rerolltext import (
+    change_row,
+    changelog_lines,
+    describe_change,
+    describe_comments,
+    describe_plan,
+    describe_recheck,
+    describe_state,
+    describe_trailer,
+    refill,
+    trailer_row,
+)
 
 
 @register("reroll", "Reroll", "the next revision: range-diff against the sent one, trailers, "

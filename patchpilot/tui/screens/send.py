@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from patchpilot.core.send import preflight
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.send import preflight
 from patchpilot.core.send.flow import SendPlan, SendResult, execute, plan
 from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text

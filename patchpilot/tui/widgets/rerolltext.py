@@ -5,15 +5,14 @@ Email text (trailers, senders, comments) goes through safe_text into rich Text, 
 
 from __future__ import annotations
 
-
 from rich.text import Text
 
-from patchpilot.core.reroll.changelog import check_lines
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.series.rangediff import PatchChange
+from patchpilot.core.reroll.changelog import check_lines
 from patchpilot.core.reroll.plan import Recheck, RerollPlan
-from patchpilot.core.text import safe_text
 from patchpilot.core.reroll.trailers import APPLIED, LEFT, READY, TrailerItem
+from patchpilot.core.series.rangediff import PatchChange
+from patchpilot.core.text import safe_text
 
 STATUS_STYLE = {"unchanged": "green", "changed": "yellow", "new": "cyan", "dropped": "red",
                 READY: "green", APPLIED: "dim", "sender-mismatch": "yellow",

@@ -6,7 +6,11 @@ from __future__ import annotations
 import subprocess
 
 from patchpilot.core.checks.clippy import (
-    attribute, kernel_lint_flags, parse_diagnostics, series_findings)
+    attribute,
+    kernel_lint_flags,
+    parse_diagnostics,
+    series_findings,
+)
 from patchpilot.core.checks.inputs import prepare
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from tests.helpers import commit, git

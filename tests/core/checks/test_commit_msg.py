@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from patchpilot.core.checks.commit_msg import (
-    SEVERITY, check_commit_message, drop_checkpatch_duplicates, split_message)
+    SEVERITY,
+    check_commit_message,
+    drop_checkpatch_duplicates,
+    split_message,
+)
 from patchpilot.core.checks.model import Finding
 
 AUTHOR = "Test Dev <dev@example.org>"

@@ -8,7 +8,13 @@ import sys
 import pytest
 
 from patchpilot.core.checks.model import (
-    Finding, apply_fixes, at_least, severity_rank, sort_findings, worst)
+    Finding,
+    apply_fixes,
+    at_least,
+    severity_rank,
+    sort_findings,
+    worst,
+)
 
 
 def test_severity_ordering():

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
+from patchpilot.core.checks.rust_imports import prelude_exports
 from patchpilot.core.checks.rust_rules import DEFAULT_RULES, RULES, check_rust_file
 from patchpilot.core.checks.rust_source import TreeContext
-from patchpilot.core.checks.rust_imports import prelude_exports
 
 DRIVER = "drivers/net/phy/x.rs"
 CORE = "rust/kernel/x.rs"

@@ -25,12 +25,22 @@ from functools import lru_cache
 from pathlib import Path
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.recipients.maintainers.match import (
-    PatchScan, Reason, emails_in_file, recipients_items, scan_patch,
-)
 from patchpilot.core.recipients.maintainers.index import Index, load_index
+from patchpilot.core.recipients.maintainers.match import (
+    PatchScan,
+    Reason,
+    emails_in_file,
+    recipients_items,
+    scan_patch,
+)
 from patchpilot.core.recipients.maintainers.parse import (
-    Entry, Field, FilePattern, Problem, compile_pattern, field_of_line, scoped_regex,
+    Entry,
+    Field,
+    FilePattern,
+    Problem,
+    compile_pattern,
+    field_of_line,
+    scoped_regex,
     split_addresses,
 )
 

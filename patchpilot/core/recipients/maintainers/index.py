@@ -18,17 +18,27 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 import re
 import sys
-import tempfile
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from patchpilot.core.fs import write_atomic
 from patchpilot.core.recipients.maintainers.parse import (
-    KNOWN_LETTERS, SIMPLE_ADDRESS, Field, Mailmap, Problem, parse_email, parse_ignore,
-    parse_mailmap, pattern_key, pattern_prefix, scoped_regex, split_addresses, split_entries,
+    KNOWN_LETTERS,
+    SIMPLE_ADDRESS,
+    Field,
+    Mailmap,
+    Problem,
+    parse_email,
+    parse_ignore,
+    parse_mailmap,
+    pattern_key,
+    pattern_prefix,
+    scoped_regex,
+    split_addresses,
+    split_entries,
     typevalue,
 )
 
@@ -209,20 +219,12 @@ def _read(path: Path, key: str) -> Index | None:
 def _write(cache_dir: Path, path: Path, key: str, index: Index) -> None:
     """Store atomically, keep the few most recent; a cache that cannot be written is skipped."""
     payload = marshal.dumps(_payload(index))
-    tmp = None
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
-            out.write(_MAGIC + bytes.fromhex(key) + hashlib.sha256(payload).digest() + payload)
-        os.replace(tmp, path)
-        tmp = None
+        write_atomic(path, _MAGIC + bytes.fromhex(key) + hashlib.sha256(payload).digest()
+                     + payload)
         _prune(cache_dir)
     except OSError:
         pass
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def _prune(cache_dir: Path) -> None:

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from patchpilot.core.recipients.maintainers.parse import (
-    format_email, parse_email, perl_lines, read_text,
+    format_email,
+    parse_email,
+    perl_lines,
+    read_text,
 )
 
 if TYPE_CHECKING:
