@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from patchpilot.core.b4 import state as b4state
 from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
 from tests.helpers import commit, git, rust_sample
@@ -337,7 +338,7 @@ def test_branch_description_cover_is_written_undone_and_rolled_back(kernel_tree)
     from patchpilot.core.reroll.changelog import write_changelog
     from patchpilot.core.series.model import load_series
     with pytest.raises(RuntimeError):
-        with rewrite.guarded(repo, "b4/pilot", "two steps"):
+        with b4state.guarded(repo, "b4/pilot", "two steps"):
             write_changelog(repo, load_series(repo), ["- first step"])
             assert "- first step" in git(tree, "config", "branch.b4/pilot.description")
             raise RuntimeError("the second step failed")

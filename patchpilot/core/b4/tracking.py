@@ -2,7 +2,8 @@
 
 b4 keeps it in an empty commit at the start of the series ("commit"), at its tip
 ("tip-commit"), or in `branch.<name>.description` / `branch.<name>.b4-tracking`
-("branch-description"). This module only reads; b4 itself writes (through b4cli).
+("branch-description"). This module only reads; b4 writes (through b4.cli), and b4.state
+holds the few writes patchpilot makes in b4's format.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ class Tracking:
     prerequisites: list[str] = field(default_factory=list)
     base_branch: str | None = None
     cover_parent: str | None = None  # the commit under the cover commit, when there is one
+
+
+def config_keys(branch: str) -> tuple[str, str]:
+    """Where the branch-description strategy keeps the cover and the tracking JSON."""
+    return (f"branch.{branch}.description", f"branch.{branch}.b4-tracking")
 
 
 def strategy_of(repo: GitRepo, branch: str) -> str:
@@ -119,3 +125,14 @@ def _build(branch: str, strategy: str, commit: str | None, cover: str, series: d
         prerequisites=list(series.get("prerequisites") or []),
         base_branch=series.get("base-branch"),
     )
+
+
+def sent_tag_fields(repo: GitRepo, tag: str) -> tuple[str | None, str | None]:
+    """(base-commit, change-id) as `b4 send` writes them into a `sent/` tag's message."""
+    text = repo.try_run("cat-file", "tag", tag) or ""
+    return _tag_field(text, "base-commit"), _tag_field(text, "change-id")
+
+
+def _tag_field(text: str, name: str) -> str | None:
+    match = re.search(rf"^{name}:\s*(\S+)\s*$", text, flags=re.M | re.I)
+    return match.group(1) if match else None

@@ -31,7 +31,7 @@ from patchpilot.core.checks.tools import (
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.model import Series
+from patchpilot.core.series.model import Series, read_patches
 
 # Fewer commits than this behind the base: the repo lacks the history checkpatch resolves
 # commit ids in (a slim or shallow clone), so UNKNOWN_COMMIT_ID would fire on every Fixes:.
@@ -220,8 +220,6 @@ class _Run:
 
 def _mails(ctx: ToolContext, batch: list[PatchInput]) -> dict[str, str]:
     """The patches of `batch` as git mails them (one git call per run of consecutive ones)."""
-    from patchpilot.core.git.repo import GitRepo
-
     repo = GitRepo(ctx.tree)
     first, last = batch[0].patch.commit, batch[-1].patch.commit
     mails = repo.format_patches(f"{first}^..{last}")
@@ -244,15 +242,13 @@ def _assemble(by_tool: dict[str, list[Finding]], extra: list[Finding],
 
 def series_for_range(repo: GitRepo, spec: str) -> Series:
     """A series made of the commits in `BASE..HEAD` (a lone REV means REV..HEAD)."""
-    from patchpilot.core.series.model import _read_patches
-
     start, sep, end = spec.partition("..")
     end = end if sep and end else "HEAD"
     base, head = repo.rev_parse(start or "HEAD"), repo.rev_parse(end)
     if base is None or head is None or end.startswith("."):
         raise PatchpilotError(f"RANGE {spec!r} does not name commits",
                               hint="give BASE..HEAD, e.g. origin/master..HEAD")
-    patches = _read_patches(repo, base, head)
+    patches = read_patches(repo, base, head)
     if not patches:
         raise PatchpilotError(f"{spec} holds no commits", hint="give BASE..HEAD with BASE older")
     return Series(branch=end, base=base, head=head, revision=1, change_id=None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import shlex
+import shutil
 import sys
 import tempfile
 import threading
@@ -240,8 +241,6 @@ LOCAL_TOOLS = {"rustfmt": rustfmt_patch, "rust": rust_patch, "commit": commit_pa
 
 def preflight(ctx: ToolContext, tools: tuple[str, ...]) -> None:
     """Fail early, with one clear message, when a selected tool cannot run at all."""
-    import shutil
-
     if "checkpatch" in tools:
         if not (ctx.tree / cp.SCRIPT).is_file():
             raise PatchpilotError(f"{ctx.tree} has no {cp.SCRIPT}",

@@ -17,7 +17,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -97,14 +97,10 @@ def backup(repo: GitRepo, branch: str, tip: str) -> str:
     return ref
 
 
-def _config_keys(branch: str) -> tuple[str, ...]:
-    return (f"branch.{branch}.description", f"branch.{branch}.b4-tracking")
-
-
-def cover_config(repo: GitRepo, branch: str) -> dict[str, str | None]:
-    """b4's cover and tracking for the branch-description strategy (None: unset)."""
-    return {key: repo.try_run("config", "--get", key, strip=False) for key in
-            _config_keys(branch)}
+def config_values(repo: GitRepo, keys: Iterable[str]) -> dict[str, str | None]:
+    """The git config values a rewrite also journals (None: unset), such as b4's cover and
+    tracking for its branch-description strategy (b4.state names them)."""
+    return {key: repo.try_run("config", "--get", key, strip=False) for key in keys}
 
 
 def restore_config(repo: GitRepo, values: dict[str, str | None] | None) -> None:
@@ -154,9 +150,10 @@ def _locked(repo: GitRepo):
 
 
 @contextmanager
-def guarded(repo: GitRepo, branch: str, what: str):
+def guarded(repo: GitRepo, branch: str, what: str, config_keys: tuple[str, ...] = ()):
     """Run a rewrite of `branch`: back up, journal, and restore on any failure. Nested
-    rewrites of the same branch are part of the outer one (one backup, all or nothing)."""
+    rewrites of the same branch are part of the outer one (one backup, all or nothing).
+    The git config values under `config_keys` are journaled and restored with the branch."""
     if branch in _ACTIVE:
         yield _ACTIVE[branch]
         return
@@ -167,7 +164,7 @@ def guarded(repo: GitRepo, branch: str, what: str):
         _recover(repo, branch)
         before = tip_of(repo, branch)
         entry = Rewrite(branch, what, before, backup(repo, branch, before), time.time(),
-                        config_before=cover_config(repo, branch))
+                        config_before=config_values(repo, config_keys))
         _save(repo, history(repo) + [entry])
         _ACTIVE[branch] = entry
         try:
@@ -183,7 +180,7 @@ def guarded(repo: GitRepo, branch: str, what: str):
             raise
         _ACTIVE.pop(branch, None)
         entry.after, entry.state = tip_of(repo, branch), "done"
-        entry.config_after = cover_config(repo, branch)
+        entry.config_after = config_values(repo, config_keys)
         _update(repo, entry)
 
 
@@ -208,7 +205,7 @@ def _recover(repo: GitRepo, branch: str) -> Rewrite | None:
             return None
         backup(repo, branch, now)  # keep the half-done state too: nothing is lost
         move_branch(repo, branch, entry.before, now)
-    entry.config_after = cover_config(repo, branch)  # the half-done config, on record
+    entry.config_after = config_values(repo, entry.config_before or {})  # half-done
     restore_config(repo, entry.config_before)
     entry.state = "recovered"
     _update(repo, entry)
@@ -240,7 +237,7 @@ def _undo(repo: GitRepo, branch: str) -> Rewrite:
                               hint=f"backups are under {BACKUP_PREFIX}/{branch}/")
     now = tip_of(repo, branch)
     if now != entry.after or (entry.config_after is not None and
-                              cover_config(repo, branch) != entry.config_after):
+                              config_values(repo, entry.config_after) != entry.config_after):
         raise PatchpilotError(
             f"{branch} changed after the last rewrite ({entry.what}); undo would lose that work",
             hint=f"the state before it is kept at {entry.backup}", exit_code=ExitCode.FAILURE)

@@ -6,9 +6,11 @@ from v1 to vN) or, for a branch b4 does not manage, by the branch name. Writes a
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from patchpilot.core import paths
@@ -50,8 +52,13 @@ def save_choices(repo: GitRepo, series, choices: UserChoices) -> Path:
     return path
 
 
+@lru_cache(maxsize=4096)
+def bare(address: str) -> str:
+    """The e-mail address of `Name <addr>` (lower-cased), as b4 compares addresses."""
+    return email.utils.parseaddr(address)[1].lower() or address.strip().lower()
+
+
 def _same(a: str, b: str) -> bool:
-    from patchpilot.core.recipients.compute import bare
     return bare(a) == bare(b)
 
 
@@ -81,6 +88,4 @@ def update_choices(repo: GitRepo, series, add_to=(), add_cc=(), remove=(),
 
 
 def _valid(address: str) -> bool:
-    import email.utils
-    bare = email.utils.parseaddr(address)[1]
-    return "@" in bare and not any(c in address for c in "\r\n\0")
+    return "@" in email.utils.parseaddr(address)[1] and not any(c in address for c in "\r\n\0")

@@ -15,7 +15,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -23,7 +22,7 @@ from patchpilot.core import paths
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.recipients.choices import UserChoices, load_choices
+from patchpilot.core.recipients.choices import UserChoices, bare, load_choices
 from patchpilot.core.series.model import Series
 from patchpilot.core.series.patches import parse_trailers
 
@@ -78,12 +77,6 @@ class SeriesRecipients:
                         for p in self.patches],
             "reasons": {a: [w.to_json() for w in ws] for a, ws in self.reasons.items()},
         }
-
-
-@lru_cache(maxsize=4096)
-def bare(address: str) -> str:
-    """The e-mail address of `Name <addr>` (lower-cased), as b4 compares addresses."""
-    return email.utils.parseaddr(address)[1].lower() or address.strip().lower()
 
 
 @dataclass

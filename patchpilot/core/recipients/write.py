@@ -10,15 +10,17 @@ out of the cover's trailers with `b4 prep --edit-cover`. The branch is backed up
 
 from __future__ import annotations
 
+import email
 import json
+import re
 import shlex
 import sys
 import tempfile
 from pathlib import Path
 
 from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.recipients.compute import SeriesRecipients, bare
 from patchpilot.core.series.model import Series
@@ -53,7 +55,7 @@ def write_cover(repo: GitRepo, series: Series, result: SeriesRecipients) -> str:
     require_b4_checkout(repo, series, "write its cover")
     b4cli.version(repo.top)
     with tempfile.TemporaryDirectory(prefix="patchpilot-") as tmp, \
-            rewrite.guarded(repo, series.branch, "write the recipients") as entry:
+            b4state.guarded(repo, series.branch, "write the recipients") as entry:
         mapfile = Path(tmp) / "recipients.json"
         mapfile.write_text(json.dumps(hook_map(repo, series, result)))
         if drop_trailers(series.cover_body or "", hook_remove(result)) != (series.cover_body or ""):
@@ -79,8 +81,6 @@ def addresses_for_mail(mapping: dict, mail: str, patch_id: str, header: str) -> 
 
 
 def _mail_subject(mail: str) -> str:
-    import email
-    import re
     message = email.message_from_string(mail)
     subject = " ".join(str(message.get("Subject", "")).split())
     return re.sub(r"^\[[^\]]*\]\s*", "", subject)

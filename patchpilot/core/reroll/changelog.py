@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.paths import repo_state_dir
 from patchpilot.core.series import cover
@@ -184,7 +184,7 @@ def write_changelog(repo: GitRepo, series: Series, lines: list[str], force: bool
     memory = _memory(repo, series)
     previous = memory.read_text() if memory.exists() else None
     text = fill_cover(cover.raw_cover(repo, series), series.revision, lines, previous, force)
-    with rewrite.guarded(repo, series.branch, f"changelog for v{series.revision}"):
+    with b4state.guarded(repo, series.branch, f"changelog for v{series.revision}"):
         cover.set_cover(repo, series, text)
         if notes:  # the cover rewrite moved the commits: read them again
             write_patch_notes(repo, load_series(repo, series.branch, light=True), notes)

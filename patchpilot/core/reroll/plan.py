@@ -13,27 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from patchpilot.core.checks.runner import check_series
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.reroll.changelog import Addressed, draft
 from patchpilot.core.reroll.trailers import TrailerItem, collect_trailers
+from patchpilot.core.review.comments import OpenComment, still_open
 from patchpilot.core.review.lore import LoreClient
 from patchpilot.core.review.replies import RepliesReport, collect, make_client
 from patchpilot.core.series import rangediff
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.rangediff import PatchChange
-
-
-@dataclass
-class OpenComment:
-    id: str
-    reviewer: str
-    revision: int
-    patch: int
-    file: str | None
-    line: int | None
-    text: str
 
 
 @dataclass
@@ -89,18 +80,19 @@ def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = N
                 warnings.append(str(exc))
     if not any(r.fetched_at for r in report.revisions):
         warnings.append("no replies fetched yet: patchpilot replies --refresh")
-    addressed, open_comments = _comments(report, changes, series.revision, previous)
+    addressed = _addressed(report, changes, series.revision, previous)
     return RerollPlan(series, previous, old.tag, changes,
-                      collect_trailers(series, report, sent_ids), addressed, open_comments,
+                      collect_trailers(series, report, sent_ids), addressed, still_open(report),
                       draft(changes, addressed),
                       {r.revision: r.cover_msgid for r in report.revisions if r.cover_msgid},
                       report.offline, warnings)
 
 
-def _comments(report: RepliesReport, changes: list[PatchChange], revision: int,
-              previous: int | None) -> tuple[list[Addressed], list[OpenComment]]:
+def _addressed(report: RepliesReport, changes: list[PatchChange], revision: int,
+               previous: int | None) -> list[Addressed]:
+    """The comments marked addressed in the revision in progress, on the patches now."""
     to_new = {c.old: c.new for c in changes if c.old is not None}
-    addressed, still_open = [], []
+    addressed = []
     for rev in report.revisions:
         for message in rev.messages:
             if message.kind == "own":
@@ -110,23 +102,7 @@ def _comments(report: RepliesReport, changes: list[PatchChange], revision: int,
                     new = to_new.get(message.patch) if rev.revision == previous else None
                     addressed.append(Addressed(message.sender, comment.text, message.patch,
                                                new if message.patch else None))
-                elif comment.state == "open":
-                    still_open.append(OpenComment(comment.id, message.sender, rev.revision,
-                                                  message.patch, comment.file, comment.line,
-                                                  comment.text))
-    return addressed, still_open
-
-
-def open_comments(repo: GitRepo, series: Series) -> list[OpenComment]:
-    """Review comments still open on the sent revisions of `series` (cache only; for the
-    pre-flight)."""
-    if not series.b4_managed:
-        return []
-    try:
-        report = collect(repo, series.branch, cache_only=True, series=series)
-    except PatchpilotError:
-        return []
-    return _comments(report, [], series.revision, None)[1]
+    return addressed
 
 
 @dataclass
@@ -139,7 +115,6 @@ class Recheck:
 
 
 def recheck(repo: GitRepo, series: Series, config: Config | None = None) -> Recheck:
-    from patchpilot.core.checks.runner import check_series
     report = check_series(repo, series, config or Config(repo))
     reused = [r.index for r in report.results if r.cached]
     return Recheck(reused, [r.index for r in report.results if not r.cached], report)

@@ -22,8 +22,8 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
 from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.lore import LoreClient
 from patchpilot.core.review.mail import MailTooLarge, join_mbox, parse_mail, split_mbox
@@ -155,7 +155,7 @@ def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
     tree_before = repo.run("rev-parse", "HEAD^{tree}")
     count = len(series.patches)
     with tempfile.TemporaryDirectory(prefix="patchpilot-trailers-") as tmp, \
-            rewrite.guarded(repo, series.branch, "apply trailers") as entry:
+            b4state.guarded(repo, series.branch, "apply trailers") as entry:
         path = Path(tmp) / "thread.mbox"
         path.write_bytes(mbox)
         result = b4cli.run([*args, "-m", str(path)], cwd=repo.top, answer="y\n", check=False)

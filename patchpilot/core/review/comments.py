@@ -1,5 +1,7 @@
-"""Review comments on the patches of the branch now, for the series screen: "3 comments" on
-a patch, and each comment next to the line of the diff it is about.
+"""Review comments for the screens and the pre-flight: those still open on the sent
+revisions (`still_open`, `open_comments`), and those on the patches of the branch now, for the
+series screen: "3 comments" on a patch, and each comment next to the line of the diff it is
+about (`comments_by_patch`).
 
 The comments come from the cached replies (replies.collect with cache_only: no network). A
 comment on a patch as sent lands on the branch's patch with the same patch-id (the code did
@@ -15,8 +17,41 @@ from dataclasses import dataclass
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.mail import bare_subject
-from patchpilot.core.review.replies import collect
+from patchpilot.core.review.replies import RepliesReport, collect
 from patchpilot.core.series.model import Series
+
+
+@dataclass
+class OpenComment:
+    """A reviewer's comment not yet addressed, replied to or declined."""
+
+    id: str
+    reviewer: str
+    revision: int
+    patch: int
+    file: str | None
+    line: int | None
+    text: str
+
+
+def still_open(report: RepliesReport) -> list[OpenComment]:
+    """The open comments of every revision in `report`, the author's own mail left out."""
+    return [OpenComment(comment.id, message.sender, rev.revision, message.patch, comment.file,
+                        comment.line, comment.text)
+            for rev in report.revisions for message in rev.messages if message.kind != "own"
+            for comment in message.comments if comment.state == "open"]
+
+
+def open_comments(repo: GitRepo, series: Series) -> list[OpenComment]:
+    """Review comments still open on the sent revisions of `series` (cache only; for the
+    pre-flight)."""
+    if not series.b4_managed:
+        return []
+    try:
+        report = collect(repo, series.branch, cache_only=True, series=series)
+    except PatchpilotError:
+        return []
+    return still_open(report)
 
 
 @dataclass

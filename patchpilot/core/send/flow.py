@@ -21,6 +21,7 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.b4.state import record_sent_cover
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.send.log import COMPLETE, FAILED, PARTIAL, Attempt, SendLog, position
@@ -297,7 +298,6 @@ def _after_complete(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: Se
 
 
 def _record_cover(repo, attempt: Attempt, series: Series, made: str, sent: str) -> None:
-    from patchpilot.core.series.cover import record_sent_cover
 
     try:
         backup = record_sent_cover(repo, series.branch, series.revision, made, sent)

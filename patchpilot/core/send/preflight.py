@@ -11,8 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.checks.runner import check_series
+from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.review.comments import open_comments
 from patchpilot.core.series.model import Series
 
 OK, FAIL, WARN, SKIP = "ok", "fail", "warn", "skipped"
@@ -176,9 +179,6 @@ def _recipients(series: Series, messages) -> Line:
 
 
 def _checks(repo: GitRepo, series: Series) -> Line:
-    from patchpilot.core.checks.runner import check_series
-    from patchpilot.core.config import Config
-
     try:
         report = check_series(repo, series, Config(repo))
     except PatchpilotError as exc:
@@ -192,8 +192,6 @@ def _checks(repo: GitRepo, series: Series) -> Line:
 
 def _comments(repo: GitRepo, series: Series) -> Line:
     """Review comments still open on the revisions already sent (from the cached replies)."""
-    from patchpilot.core.reroll.plan import open_comments
-
     if not series.sent:
         return Line("comments", OK, "no earlier revision")
     still_open = open_comments(repo, series)

@@ -1,14 +1,11 @@
 """The cover letter and subject prefixes of a b4 series, read by patchpilot and written by b4.
 
 Writes go through `b4 prep --edit-cover` (an editor command b4 runs on its temporary file) and
-`b4 prep --set-prefixes`, so a series stays an ordinary b4 series. The one thing b4 has no
-command for, correcting the sent history after a resumed send, is written here in b4's own
-format (record_sent_cover). Never prints.
+`b4 prep --set-prefixes`, so a series stays an ordinary b4 series. Never prints.
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 import tempfile
@@ -16,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from patchpilot.core.b4 import cli as b4cli
-from patchpilot.core.b4.tracking import MARKER, find_cover_commit, strategy_of
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series
@@ -104,64 +100,6 @@ def set_cover(repo: GitRepo, series: Series, text: str) -> None:
         source.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         b4cli.run(b4cli.prep_edit_cover(), cwd=repo.top,
                   editor=f"cp {shlex.quote(str(source))}")
-
-
-def record_sent_cover(repo: GitRepo, branch: str, revision: int, made: str, sent: str,
-                      ) -> str | None:
-    """Make b4's state say that revision `revision` went out as the cover `sent`.
-
-    After a resumed send, b4 recorded the cover Message-ID it made in its own (last) run,
-    `made`, in `history` -> `vN` and in the new cover's `Link to vN:` line; the relay skipped
-    that cover because an earlier run had delivered it as `sent`. This replaces `made` by
-    `sent` in both, in b4's own format (the tracking JSON after `--- b4-submit-tracking ---`
-    in the cover commit, or `branch.<name>.b4-tracking` and `.description`), so plain b4 keeps
-    working. A cover commit is rewritten inside rewrite.guarded (backup under
-    refs/patchpilot/backup/ first, journal, `patchpilot undo`); returns that backup ref (None
-    when nothing needed changing or no commit was rewritten).
-    """
-    made, sent = made.strip("<>"), sent.strip("<>")
-    if strategy_of(repo, branch) == "branch-description":
-        _record_in_description(repo, branch, revision, made, sent)
-        return None
-    commit = find_cover_commit(repo, branch)
-    if commit is None:
-        raise PatchpilotError(f"b4's cover commit of {branch} is gone",
-                              hint="b4 prep --show-info; then patchpilot series")
-    cover_text, marker, rest = commit.message.partition(MARKER)
-    start = rest.find("{")
-    data = json.loads(rest[start:]) if marker and start >= 0 else None
-    if not isinstance(data, dict) or not isinstance(data.get("series"), dict):
-        raise PatchpilotError(f"b4 tracking data of branch {branch} is corrupt",
-                              hint="patchpilot series says more")
-    if not _swap_history(data["series"], revision, made, sent) and made not in cover_text:
-        return None
-    message = (cover_text.replace(made, sent) + MARKER + rest[:start]
-               + json.dumps(data, indent=2) + "\n")  # as b4's make_magic_json writes it
-    from patchpilot.core.git import rewrite
-
-    with rewrite.guarded(repo, branch, f"record the v{revision} cover that went out") as entry:
-        rewrite.reword(repo, branch, commit.sha,
-                       lambda sha, old: message if sha == commit.sha else old)
-    return entry.backup
-
-
-def _swap_history(series: dict, revision: int, made: str, sent: str) -> bool:
-    ids = (series.get("history") or {}).get(f"v{revision}") or []
-    if made not in ids:
-        return False
-    series["history"][f"v{revision}"] = [sent if i == made else i for i in ids]
-    return True
-
-
-def _record_in_description(repo: GitRepo, branch: str, revision: int, made: str,
-                           sent: str) -> None:
-    raw = repo.config(f"branch.{branch}.b4-tracking") or "{}"
-    data = json.loads(raw)
-    if _swap_history(data.get("series") or {}, revision, made, sent):
-        repo.run("config", f"branch.{branch}.b4-tracking", json.dumps(data))  # as b4 does
-    text = repo.config(f"branch.{branch}.description") or ""
-    if made in text:
-        repo.run("config", f"branch.{branch}.description", text.replace(made, sent))
 
 
 def compose_prefixes(current: list[str], rfc: bool | None = None, tree: str | None = None,

@@ -103,7 +103,7 @@ def load_series(repo: GitRepo, branch: str | None = None, base: str | None = Non
     else:
         base_commit = start = _resolve_base(repo, branch, base)
         end = tip
-    patches = _read_patches(repo, start, end, with_diffs=not light)
+    patches = read_patches(repo, start, end, with_diffs=not light)
     if not patches and not allow_empty:
         raise PatchpilotError(f"branch {branch} has no commits over its base "
                               f"{base_commit[:12]}", hint="commit your work on the branch first")
@@ -171,7 +171,7 @@ def _resolve_base(repo: GitRepo, branch: str, base: str | None) -> str:
     return merge
 
 
-def _read_patches(repo: GitRepo, start: str, end: str, with_diffs: bool = True) -> list[Patch]:
+def read_patches(repo: GitRepo, start: str, end: str, with_diffs: bool = True) -> list[Patch]:
     commits = repo.log(f"{start}..{end}")
     merges = [c.sha[:12] for c in commits if len(c.parents) > 1]
     if merges:

@@ -9,6 +9,7 @@ inside rewrite.guarded (backup ref, journal, undo). No UI.
 
 from __future__ import annotations
 
+from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
@@ -46,7 +47,7 @@ def write_patch_notes(repo: GitRepo, series: Series, notes: dict[int, list[str]]
     if not wanted:
         raise PatchpilotError("no patch has changes to note", hint="nothing was written")
     first = series.patches[min(i for i, lines in notes.items() if lines) - 1].commit
-    with rewrite.guarded(repo, series.branch, f"per-patch changelogs for v{series.revision}") \
+    with b4state.guarded(repo, series.branch, f"per-patch changelogs for v{series.revision}") \
             as entry:
         rewrite.reword(repo, series.branch, first, lambda sha, message: with_note(
             message, series.revision, wanted[sha]) if sha in wanted else message)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from patchpilot.core.b4.tracking import MARKER
+from patchpilot.core.b4.tracking import MARKER, sent_tag_fields
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.series.model import Series, _read_patches
+from patchpilot.core.series.model import Series, read_patches
 from patchpilot.core.series.patches import Patch, without_review_trailers
 
 _PAIR = re.compile(r"^\s*(\d+|-):\s+([0-9a-f]+|-+)\s+([=!<>])\s+(\d+|-):\s+([0-9a-f]+|-+)\s?(.*)$")
@@ -77,9 +77,7 @@ def sent_range(repo: GitRepo, series: Series, revision: int) -> SentRange:
         raise PatchpilotError(f"v{revision} of {series.branch} was never sent ({where})",
                               hint="patchpilot needs the tag b4 makes when it sends; "
                                    "git tag -l 'sent/*' lists them")
-    text = repo.try_run("cat-file", "tag", sent.tag) or ""
-    base = _field(text, "base-commit")
-    change_id = _field(text, "change-id")
+    base, change_id = sent_tag_fields(repo, sent.tag)
     if base is None or repo.rev_parse(f"{base}^{{commit}}") is None:
         raise PatchpilotError(f"tag {sent.tag} does not say which base v{revision} was on",
                               hint="it was not made by b4 send; compare by hand with "
@@ -99,12 +97,7 @@ def sent_range(repo: GitRepo, series: Series, revision: int) -> SentRange:
     elif covers:
         raise PatchpilotError(f"tag {sent.tag} has b4's cover inside the series",
                               hint="compare by hand with git range-diff")
-    return SentRange(revision, sent.tag, base, start, end, _read_patches(repo, start, end))
-
-
-def _field(text: str, name: str) -> str | None:
-    match = re.search(rf"^{name}:\s*(\S+)\s*$", text, flags=re.M | re.I)
-    return match.group(1) if match else None
+    return SentRange(revision, sent.tag, base, start, end, read_patches(repo, start, end))
 
 
 def compare(repo: GitRepo, old: SentRange, series: Series) -> list[PatchChange]:

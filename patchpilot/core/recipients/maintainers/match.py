@@ -13,20 +13,36 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from patchpilot.core.recipients.maintainers.parse import (
+    Entry,
+    Field,
+    Mailmap,
     format_email,
     parse_email,
     perl_lines,
     read_text,
 )
 
-if TYPE_CHECKING:
-    from patchpilot.core.recipients.maintainers.engine import Maintainers
+
+class Maintainers(Protocol):
+    """What matching reads of a loaded MAINTAINERS (engine.Maintainers is the one there is)."""
+
+    fields: Sequence[Field]
+    entries: Sequence[Entry]
+    mailmap: Mailmap
+    ignore: set[str]
+
+    def split_addresses(self, value: str) -> list[str]: ...
+    def entry_of(self, pos: int) -> int: ...
+    def entries_for(self, path: str) -> list[tuple[int, int, int]]: ...
+    def keywords_in(self, line: str, in_diff: bool) -> list[int]: ...
+    def file_emails(self, path: str) -> list[str]: ...
+
 
 _MODE = re.compile(r" mode change [0-7]+ => [0-7]+ (\S+)\s*$")
 _RENAME = re.compile(r"rename (?:from|to) (\S+)\s*$")
