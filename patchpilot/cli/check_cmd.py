@@ -36,13 +36,13 @@ def run(args, out) -> ExitCode:
     tools = ",".join(parse_tools(args.tool)) if args.tool is not None else None
     config = Config(repo, flags={"checks.tools": tools, "checks.profile": args.profile,
                                  "checks.kbuild": args.kbuild, "checks.fail-on": args.fail_on})
-    fail_on = config.value("checks.fail-on")
+    fail_on = config.text("checks.fail-on")
     if fail_on not in ("error", "warning"):
         raise PatchpilotError(f"checks.fail-on: {fail_on!r}", hint="use error or warning")
     if args.range:
         series = series_for_range(repo, args.range)
     else:
-        base = args.base or config.value("series.base") or None
+        base = args.base or config.text("series.base") or None
         series = load_series(repo, args.branch, base=base)
     live = None if args.json else _InOrder(len(series.patches), out)
     report = check_series(repo, series, config, use_cache=not args.no_cache, on_result=live)

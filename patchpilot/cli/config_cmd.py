@@ -1,8 +1,9 @@
-"""`patchpilot config`: every setting, its value and where the value came from."""
+"""`patchpilot config`: every setting, its value as written and where it came from; a value
+that does not parse, or a setting patchpilot does not know, is named (exit 1)."""
 
 from __future__ import annotations
 
-from patchpilot.core.config import Config
+from patchpilot.core.config import KINDS, Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 
@@ -18,10 +19,20 @@ def run(args, out) -> ExitCode:
         repo = GitRepo(args.directory)
     except PatchpilotError:
         repo = None  # settings outside a repository have no git config layer
-    settings = Config(repo).all()
+    config = Config(repo)
+    problems = config.problems()
+    settings = []
+    for key in KINDS:
+        try:
+            settings.append(config.get(key))
+        except PatchpilotError:
+            continue  # named in `problems`
     if args.json:
-        out.json({s.key: {"value": s.value, "source": s.source} for s in settings})
+        out.json({s.key: {"value": s.value, "shown": s.shown, "source": s.source}
+                  for s in settings} | ({"problems": problems} if problems else {}))
     else:
         for s in settings:
-            out.line(f"{s.key} = {s.value!r}  ({s.source})")
-    return ExitCode.OK
+            out.line(f"{s.key} = {s.shown}  ({s.source})")
+        for problem in problems:
+            out.warn(problem)
+    return ExitCode.FAILURE if problems else ExitCode.OK

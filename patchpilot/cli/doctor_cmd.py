@@ -21,7 +21,7 @@ def run(args, out) -> ExitCode:
     from patchpilot.core.series.model import open_kernel_repo
 
     repo = open_kernel_repo(args.directory)
-    kbuild = Config(repo, flags={"checks.kbuild": args.kbuild}).value("checks.kbuild")
+    kbuild = Config(repo, flags={"checks.kbuild": args.kbuild}).text("checks.kbuild")
     items = diagnose(repo.top, kbuild)
     if args.json:
         out.json({"items": [i.to_json() for i in items], "healthy": healthy(items)})

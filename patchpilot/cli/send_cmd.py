@@ -11,8 +11,8 @@ import shlex
 import sys
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.send import preflight
-from patchpilot.core.send.flow import Message, SendPlan, SendResult, execute, export, plan
+from patchpilot.core.send.flow import Message, Mode, SendPlan, SendResult, export, plan
+from patchpilot.core.send.prepare import Prepared, prepare, send, stopped
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
 
@@ -43,31 +43,17 @@ def register(sub) -> None:
 def run(args, out) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_series(repo)
-    mode = "reflect" if args.reflect else "preview" if args.preview_to else "send"
-    send_plan = plan(repo, series, mode, args.preview_to)
+    mode: Mode = "reflect" if args.reflect else "preview" if args.preview_to else "send"
     if args.dry_run:
-        return _show_dry_run(send_plan, out, args.json)
-    lines = preflight.run_preflight(repo, series, send_plan.messages,
-                                    run_checks=not args.no_checks)
-    if args.no_checks:
-        lines = [_checks_skipped(line) for line in lines]
-    _show_preflight(lines, args.override, out)
-    blocked = preflight.blocking(lines, args.override) if mode == "send" else []
-    if blocked:
-        names = " ".join(f"--override {line.name}" for line in blocked)
-        raise PatchpilotError(f"pre-flight failed: {', '.join(ln.name for ln in blocked)}",
-                              hint=f"fix what each line says, or send anyway with {names}",
-                              exit_code=ExitCode.FAILURE)
-    confirmed = _confirm(send_plan, repo.config("user.email") or "", args.yes, out)
-    result = execute(repo, send_plan, confirmed, args.override)
-    return _report(result, send_plan, out, args.json)
-
-
-def _checks_skipped(line):
-    if line.name == "checks":
-        return preflight.Line("checks", preflight.FAIL, "not run (--no-checks)",
-                              "patchpilot check, or --override checks")
-    return line
+        return _show_dry_run(plan(repo, series, mode, args.preview_to), out, args.json)
+    prepared = prepare(repo, series, mode, args.preview_to, run_checks=not args.no_checks)
+    _show_preflight(prepared.lines, args.override, out)
+    if not prepared.blocking(args.override):
+        confirmed = _confirm(prepared, args.yes, out)
+    else:
+        confirmed = prepared.confirmation  # send() refuses with the blocking lines named
+    result = send(repo, prepared, confirmed, args.override)
+    return _report(result, prepared, out, args.json)
 
 
 def _show_dry_run(send_plan: SendPlan, out, as_json: bool) -> ExitCode:
@@ -94,26 +80,21 @@ def _show_preflight(lines, overrides, out) -> None:
         out.warn(f"pre-flight {line.name:<11} {state:<8} {line.detail}{fix}")
 
 
-def _confirm(send_plan: SendPlan, me: str, assume_yes: bool, out) -> tuple[int, int]:
-    count, rcpts = len(send_plan.to_send()), len(send_plan.recipients(me))
-    what = f"{count} message(s) to {rcpts} recipient(s)"
-    if send_plan.resume:
-        done = len(send_plan.messages) - count
-        what += (f" (finishing attempt {send_plan.resume.id}: {done} already delivered are "
-                 "skipped; the rest keep their original Message-IDs)")
+def _confirm(prepared: Prepared, assume_yes: bool, out) -> tuple[int, int]:
+    what = prepared.summary()
     if assume_yes:
-        return count, rcpts
+        return prepared.confirmation
     if not sys.stdin.isatty():
         raise PatchpilotError(f"refusing to send {what} without a confirmation",
                               hint="run it in a terminal, or pass --yes after a --dry-run")
-    out.line(f"About to send {what} via {send_plan.mode}.")
+    out.line(f"About to send {what} via {prepared.plan.mode}.")
     answer = input("Type 'yes' to send: ").strip().lower()
     if answer != "yes":
         raise PatchpilotError("not sent", hint="nothing was sent", exit_code=ExitCode.FAILURE)
-    return count, rcpts
+    return prepared.confirmation
 
 
-def _report(result: SendResult, send_plan: SendPlan, out, as_json: bool) -> ExitCode:
+def _report(result: SendResult, prepared: Prepared, out, as_json: bool) -> ExitCode:
     attempt = result.attempt
     if as_json:
         out.json({"status": attempt.status, "attempt": attempt.id, "tag": attempt.tag,
@@ -134,10 +115,8 @@ def _report(result: SendResult, send_plan: SendPlan, out, as_json: bool) -> Exit
                  f"of {fix['by']}: {fix['error']}")
     if result.complete:
         return ExitCode.OK
-    gone = "nothing was sent" if attempt.status == "failed" else \
-        f"{len(send_plan.messages) - len(result.missing)} of {len(send_plan.messages)} " \
-        "message(s) went out"
-    raise PatchpilotError(f"send stopped: {attempt.error}; {gone}, series not marked sent",
+    raise PatchpilotError(f"send stopped: {attempt.error}; {stopped(result, prepared)}, "
+                          "series not marked sent",
                           hint=result.hint, exit_code=ExitCode.FAILURE)
 
 

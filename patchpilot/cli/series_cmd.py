@@ -26,7 +26,7 @@ def load_for_range(repo, range_: str | None, branch: str | None = None,
                                   hint="e.g. master..b4/my-series, or master.. for HEAD")
         base, _, branch = range_.partition("..")
         branch = branch or None
-    base = base or Config(repo).value("series.base") or None
+    base = base or Config(repo).text("series.base") or None
     return load_series(repo, branch, base=base, light=light)
 
 

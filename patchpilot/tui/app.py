@@ -43,11 +43,11 @@ class PatchpilotApp(App):
         super().__init__()
         self.repo = open_kernel_repo(str(path))
         self.config = Config(self.repo)
-        self.default_base = self.config.value("series.base") or None
+        self.default_base = self.config.text("series.base") or None
         self._auto_open = auto_open
 
     def on_mount(self) -> None:
-        theme = self.config.value("ui.theme")
+        theme = self.config.text("ui.theme")
         if theme in self.available_themes:
             self.theme = theme
         self.push_screen(REGISTRY["home"].factory(auto_open=self._auto_open))

@@ -77,4 +77,4 @@ def test_every_setting_can_be_set_with_git_config(kernel_tree):
     import re
     for setting in Config(GitRepo(kernel_tree)).all():
         assert re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*", setting.key), setting.key
-        git(kernel_tree, "config", f"patchpilot.{setting.key}", setting.value or "x")
+        git(kernel_tree, "config", f"patchpilot.{setting.key}", setting.shown or "x")

@@ -79,8 +79,8 @@ def choose(name: str, touches_rust: bool) -> str:
     return name
 
 
-def load_profile(name: str, touches_rust: bool = True, tools: str = "", rules: str = "",
-                 strict: str = "") -> Profile:
+def load_profile(name: str, touches_rust: bool = True, tools: tuple[str, ...] = (),
+                 rules: str = "", strict: bool | None = None) -> Profile:
     """The profile `name` (or `auto`) with the user's tools, rule overrides and strictness."""
     table = shipped_profiles()
     name = choose(name, touches_rust)
@@ -90,16 +90,8 @@ def load_profile(name: str, touches_rust: bool = True, tools: str = "", rules: s
     raw = table[name]
     return Profile(
         name=name, description=raw.get("description", ""),
-        tools=parse_tools(tools, "checks.tools") if tools else tuple(raw["tools"]),
-        checkpatch_strict=_bool(strict) if strict else bool(raw.get("checkpatch_strict")),
+        tools=parse_tools(",".join(tools), "checks.tools") if tools else tuple(raw["tools"]),
+        checkpatch_strict=strict if strict is not None else bool(raw.get("checkpatch_strict")),
         checkpatch_ignore=tuple(raw.get("checkpatch_ignore", ())),
         rules={**{k: str(v) for k, v in raw.get("rules", {}).items()}, **parse_rules(rules)})
 
-
-def _bool(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise PatchpilotError(f"checks.strict: {value!r} is not a boolean", hint="use true or false")

@@ -106,9 +106,9 @@ def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool 
 
 def _check_series(repo, series, config, use_cache, on_result, jobs, cancel) -> CheckReport:
     inputs = prepare(repo, series)
-    profile = load_profile(config.value("checks.profile"), touches_rust(inputs),
-                           config.value("checks.tools"), config.value("checks.rules"),
-                           config.value("checks.strict"))
+    profile = load_profile(config.text("checks.profile"), touches_rust(inputs),
+                           config.names("checks.tools"), config.text("checks.rules"),
+                           config.tristate("checks.strict"))
     ctx = ToolContext(repo.top, profile, _timeout(config),
                       ignore_unknown_commit_id=_lacks_history(repo, series.base),
                       base=series.base, cancel=cancel)

@@ -89,10 +89,8 @@ class Policy:
 
     @classmethod
     def from_config(cls, config: Config) -> Policy:
-        roles = tuple(r.strip() for r in config.value("recipients.rust-roles").split(",")
-                      if r.strip())
-        enabled = config.value("recipients.rust-policy").lower() in ("true", "yes", "1", "on")
-        return cls(enabled, config.value("recipients.rust-entry"), roles)
+        return cls(config.flag("recipients.rust-policy"), config.text("recipients.rust-entry"),
+                   config.names("recipients.rust-roles"))
 
 
 def _why(reason: Reason) -> Why:
@@ -229,7 +227,7 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
     config = config or Config(repo)
     notes = []
     if use_script is None:
-        use_script = config.value("recipients.engine") == "get_maintainer"
+        use_script = config.text("recipients.engine") == "get_maintainer"
         conf = get_maintainer_conf(repo.top)
         if conf is not None and not use_script:
             use_script = True

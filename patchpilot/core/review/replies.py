@@ -121,9 +121,9 @@ def server_base(repo: GitRepo, config: Config) -> tuple[str, str]:
 def make_client(repo: GitRepo, config: Config) -> LoreClient:
     base, _ = server_base(repo, config)
     return LoreClient(base, paths.cache_dir() / "lore",
-                      timeout=float(config.value("replies.timeout")),
-                      retries=int(config.value("replies.retries")),
-                      full_every=float(config.value("replies.full-refresh")))
+                      timeout=config.number("replies.timeout"),
+                      retries=config.integer("replies.retries"),
+                      full_every=config.number("replies.full-refresh"))
 
 
 def open_db(repo: GitRepo) -> ReviewDB:

@@ -19,9 +19,11 @@ import sys
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from pathlib import Path
+from typing import Literal
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.b4.state import record_sent_cover
+from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.send.log import COMPLETE, FAILED, PARTIAL, Attempt, SendLog, position
@@ -35,7 +37,8 @@ from patchpilot.core.send.preflight import (
 from patchpilot.core.series.model import Series
 from patchpilot.core.series.prep import require_b4_checkout
 
-MODES = ("send", "reflect", "preview")
+Mode = Literal["send", "reflect", "preview"]
+MODES: tuple[Mode, ...] = ("send", "reflect", "preview")
 
 
 @dataclass
@@ -84,7 +87,7 @@ def _header_value(value) -> str:
     return " ".join(str(make_header(decode_header(str(value)))).split())
 
 
-def preview(repo: GitRepo, mode: str = "send", preview_to: list[str] | None = None,
+def preview(repo: GitRepo, mode: Mode = "send", preview_to: list[str] | None = None,
             ) -> list[Message]:
     """The messages b4 would send, from `b4 send --dry-run` (nothing is sent)."""
     transport_config(repo)  # without SMTP, b4 would pick its web endpoint
@@ -104,7 +107,7 @@ def preview(repo: GitRepo, mode: str = "send", preview_to: list[str] | None = No
 class SendPlan:
     """What a send would do now: the messages, who gets them, and a retry's leftovers."""
 
-    mode: str
+    mode: Mode
     series: Series
     messages: list[Message]
     preview_to: list[str] = field(default_factory=list)
@@ -126,7 +129,7 @@ class SendPlan:
         return list(seen)
 
 
-def plan(repo: GitRepo, series: Series, mode: str = "send",
+def plan(repo: GitRepo, series: Series, mode: Mode = "send",
          preview_to: list[str] | None = None) -> SendPlan:
     """Preview the series and find an unfinished earlier attempt of this revision."""
     if mode not in MODES:
@@ -165,7 +168,7 @@ class SendResult:
 
 
 def execute(repo: GitRepo, send_plan: SendPlan, confirmed: tuple[int, int],
-            overrides: list[str] | None = None) -> SendResult:
+            overrides: list[str] | None = None, config: Config | None = None) -> SendResult:
     """Mail the plan through b4. `confirmed` is the (messages, recipients) the user agreed to;
     it must match the plan, so nothing goes out that the user did not see counted. Pre-flight
     (core.preflight) is the caller's job; b4's own pre-flight prompt is answered here because
@@ -178,7 +181,7 @@ def execute(repo: GitRepo, send_plan: SendPlan, confirmed: tuple[int, int],
             f"match what would be sent ({expected[0]}, {expected[1]})",
             hint="preview again and confirm what is shown")
     # read once; a bad setting stops here, before an attempt is logged
-    transport = {**transport_config(repo), "timeout": smtp_timeout(repo)}
+    transport = {**transport_config(repo), "timeout": smtp_timeout(config or Config(repo))}
     series = send_plan.series
     log = SendLog(repo.git_dir, series.change_id, series.branch)
     attempt = log.start(send_plan.mode, series.revision, expected[0], overrides or [],
@@ -200,19 +203,13 @@ def _resume_map(previous: Attempt | None) -> dict:
             for m in previous.messages if m.get("msgid")}
 
 
-def smtp_timeout(repo: GitRepo) -> float:
+def smtp_timeout(config: Config) -> float:
     """Seconds the relay waits on each step of an SMTP exchange (b4 itself has no limit):
     the setting send.smtp-timeout (git config patchpilot.send.smtp-timeout, env
     PATCHPILOT_SEND_SMTP_TIMEOUT, the user file, config/defaults.toml)."""
-    from patchpilot.core.config import Config
-
-    value = Config(repo).value("send.smtp-timeout")
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0
+    seconds = config.number("send.smtp-timeout")
     if seconds <= 0:
-        raise PatchpilotError(f"send.smtp-timeout is {value!r}, not a number of seconds",
+        raise PatchpilotError(f"send.smtp-timeout is {seconds:g}, not a number of seconds",
                               hint="git config patchpilot.send.smtp-timeout 60")
     return seconds
 

@@ -9,6 +9,7 @@ Never prints; no passwords are read here (only the relay reads one, at delivery 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.checks.runner import check_series
@@ -18,7 +19,11 @@ from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.comments import open_comments
 from patchpilot.core.series.model import Series
 
-OK, FAIL, WARN, SKIP = "ok", "fail", "warn", "skipped"
+State = Literal["ok", "fail", "warn", "skipped"]
+OK: State = "ok"
+FAIL: State = "fail"
+WARN: State = "warn"
+SKIP: State = "skipped"
 RFL = "rust-for-linux@vger.kernel.org"
 TRANSPORT_KEYS = ("smtpserver", "smtpserverport", "smtpencryption", "smtpuser", "smtpauth",
                   "sendmailcmd", "from", "envelopesender")
@@ -33,7 +38,7 @@ class Line:
     """One pre-flight line."""
 
     name: str
-    state: str
+    state: State
     detail: str
     fix: str = ""
 
@@ -114,9 +119,9 @@ def lore_link(repo: GitRepo, msgid: str) -> str:
 # -- the checks -------------------------------------------------------------------------------
 
 def run_preflight(repo: GitRepo, series: Series, messages=None, run_checks: bool = True,
-                  ) -> list[Line]:
+                  config: Config | None = None) -> list[Line]:
     """Every pre-flight line for `series`; `messages` is the preview (core.send.preview)."""
-    checks = _checks(repo, series) if run_checks else \
+    checks = _checks(repo, series, config or Config(repo)) if run_checks else \
         Line("checks", SKIP, "not run", "patchpilot check")
     return [_environment(repo), _tree(repo), _patches(series), _editme(series),
             _signoffs(series), _recipients(series, messages), _comments(repo, series), checks,
@@ -178,9 +183,9 @@ def _recipients(series: Series, messages) -> Line:
     return Line("recipients", OK, f"{len(everyone)} recipient(s)")
 
 
-def _checks(repo: GitRepo, series: Series) -> Line:
+def _checks(repo: GitRepo, series: Series, config: Config) -> Line:
     try:
-        report = check_series(repo, series, Config(repo))
+        report = check_series(repo, series, config)
     except PatchpilotError as exc:
         return Line("checks", FAIL, f"checks could not run: {exc.message}", exc.hint)
     errors = report.summary()["error"]

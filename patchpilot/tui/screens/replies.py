@@ -100,7 +100,7 @@ class RepliesScreen(Screen):
         self.query_one(DataTable).add_columns("", "Patch", "Kind", "From", "Date", "Comments",
                                               "Trailers")
         self.load()
-        interval = float(self.app.config.value("replies.refresh-interval") or 0)
+        interval = self.app.config.number("replies.refresh-interval")
         if interval > 0:
             self.set_interval(interval, lambda: self.load(refresh=True))
 

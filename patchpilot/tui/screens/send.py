@@ -15,8 +15,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.send import preflight
-from patchpilot.core.send.flow import SendPlan, SendResult, execute, plan
+from patchpilot.core.send.flow import SendPlan, SendResult
+from patchpilot.core.send.preflight import Line
+from patchpilot.core.send.prepare import Prepared, prepare, send, stopped
 from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
@@ -28,8 +29,7 @@ STATE_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "skip": "dim
 
 @dataclass
 class SendPlanned(Message):
-    plan: SendPlan
-    lines: list
+    prepared: Prepared
 
 
 @dataclass
@@ -71,8 +71,7 @@ class SendScreen(Screen):
     def __init__(self, branch: str):
         super().__init__()
         self.branch = branch
-        self.plan: SendPlan | None = None
-        self.lines: list = []
+        self.prepared: Prepared | None = None
         self.result: SendResult | None = None
 
     def compose(self) -> ComposeResult:
@@ -101,39 +100,45 @@ class SendScreen(Screen):
         try:
             repo = self.app.repo
             series = load_series(repo, self.branch, base=self.app.default_base)
-            send_plan = plan(repo, series)
-            lines = preflight.run_preflight(repo, series, send_plan.messages)
-            self.post_message(SendPlanned(send_plan, lines))
+            self.post_message(SendPlanned(prepare(repo, series, config=self.app.config)))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 
+    @property
+    def plan(self) -> SendPlan | None:
+        return self.prepared.plan if self.prepared else None
+
+    @property
+    def lines(self) -> list[Line]:
+        return self.prepared.lines if self.prepared else []
+
     def on_send_planned(self, message: SendPlanned) -> None:
-        self.plan, self.lines = message.plan, message.lines
+        self.prepared = prepared = message.prepared
         table = self.query_one("#send-messages", DataTable)
         table.clear()
-        for m in self.plan.messages:
+        for m in prepared.plan.messages:
             table.add_row(f"{m.position}/{m.total}", Text(safe_text(m.subject, 300)),
                           str(len(m.recipients())))
         checks = self.query_one("#send-preflight", DataTable)
         checks.clear()
-        for line in self.lines:
+        for line in prepared.lines:
             checks.add_row(line.name, Text(line.state, style=STATE_STYLE.get(line.state, "")),
                            Text(safe_text(line.detail, 300)), Text(safe_text(line.fix, 300)))
         self._show_info()
         self._show_message()
 
     def _show_info(self) -> None:
-        count = len(self.plan.to_send())
-        me = self.app.repo.config("user.email") or ""
+        prepared = self.prepared
+        count = prepared.count
         text = self._result_text()
-        text.append(f"{self.branch}: {count} message(s) to {len(self.plan.recipients(me))} "
+        text.append(f"{self.branch}: {count} message(s) to {prepared.recipients} "
                     "recipient(s), exactly as b4 will send them")
-        blocking = [ln.name for ln in preflight.blocking(self.lines, [])]
+        blocking = [ln.name for ln in prepared.blocking()]
         if blocking:
             text.append(f"\npre-flight blocks: {', '.join(blocking)} (x asks before "
                         "overriding)", style="yellow")
-        if self.plan.resume:
-            text.append(f"\nan earlier attempt stopped; {len(self.plan.messages) - count} "
+        if prepared.plan.resume:
+            text.append(f"\nan earlier attempt stopped; {len(prepared.plan.messages) - count} "
                         "message(s) already went out and will be skipped", style="yellow")
         self.query_one("#send-info", Static).update(text)
 
@@ -158,22 +163,22 @@ class SendScreen(Screen):
         self.query_one("#send-messages", DataTable).action_cursor_up()
 
     def action_send(self) -> None:
-        if self.plan is None:
+        if self.prepared is None:
             return
-        me = self.app.repo.config("user.email") or ""
-        count, rcpts = len(self.plan.to_send()), len(self.plan.recipients(me))
-        overrides = [ln.name for ln in preflight.blocking(self.lines, [])]
-        question = f"Send {count} message(s) to {rcpts} recipient(s) now?"
+        confirmed = self.prepared.confirmation
+        overrides = [ln.name for ln in self.prepared.blocking()]
+        question = f"Send {self.prepared.summary()} now?"
         if overrides:
             question += f" Pre-flight fails on: {', '.join(overrides)}; sending overrides " \
                         "them (recorded in the send log)."
         self.app.push_screen(Confirm(question),
-                             lambda yes: yes and self.send((count, rcpts), overrides))
+                             lambda yes: yes and self.send(confirmed, overrides))
 
     @work(thread=True, exclusive=True, group="send-run")
     def send(self, confirmed: tuple[int, int], overrides: list[str]) -> None:
         try:
-            self.post_message(SendDone(execute(self.app.repo, self.plan, confirmed, overrides)))
+            self.post_message(SendDone(send(self.app.repo, self.prepared, confirmed, overrides,
+                                            self.app.config)))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 
@@ -185,7 +190,7 @@ class SendScreen(Screen):
                     severity="information" if self.result.complete else "error")
         # plan again: after a stop the next `x` must skip what went out (and keep its
         # Message-IDs); after a complete send b4 has moved to the next revision
-        self.plan = None
+        self.prepared = None
         self.load()
 
     def _result_text(self) -> Text:
@@ -202,8 +207,9 @@ class SendScreen(Screen):
                 text.append(f"b4's record still names {fix['replaced']}: "
                             f"{safe_text(fix['error'], 300)}\n", style="yellow")
             return text
-        gone = "nothing was sent" if attempt.status == "failed" else \
-            f"{len(result.missing)} message(s) not sent; x sends only those"
+        gone = stopped(result, self.prepared) if self.prepared else "stopped"
+        if attempt.status != "failed":
+            gone += f"; {len(result.missing)} not sent, x sends only those"
         text = Text(f"send stopped: {safe_text(str(attempt.error), 300)}; {gone}\n",
                     style="red")
         if result.hint:
