@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from patchpilot.core import paths
 from patchpilot.core.errors import PatchpilotError
@@ -26,13 +27,13 @@ class Setting:
     source: str
 
 
-def shipped_defaults() -> dict:
+def shipped_defaults() -> dict[str, Any]:
     """The defaults file as packaged in the wheel."""
     text = resources.files("patchpilot._config").joinpath("defaults.toml").read_text()
     return tomllib.loads(text)
 
 
-def _user_file() -> dict:
+def _user_file() -> dict[str, Any]:
     path = paths.user_config_file()
     if not path.exists():
         return {}
@@ -42,8 +43,8 @@ def _user_file() -> dict:
         raise PatchpilotError(f"cannot read {path}: {exc}", hint="fix or remove the file")
 
 
-def _lookup(table: dict, key: str):
-    node = table
+def _lookup(table: dict[str, Any], key: str) -> Any:
+    node: Any = table
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
             return None
