@@ -14,6 +14,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.b4.tracking import MARKER, find_cover_commit, strategy_of
@@ -38,7 +39,7 @@ class CoverView:
     change_id: str | None = None
     prerequisites: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"subject_line": self.subject_line, "subject": self.subject, "body": self.body,
                 "editme": [{"line": n, "text": t} for n, t in self.editme],
                 "below_dashes": self.below_dashes, "base": self.base,
@@ -145,7 +146,7 @@ def record_sent_cover(repo: GitRepo, branch: str, revision: int, made: str, sent
     return entry.backup
 
 
-def _swap_history(series: dict, revision: int, made: str, sent: str) -> bool:
+def _swap_history(series: dict[str, Any], revision: int, made: str, sent: str) -> bool:
     ids = (series.get("history") or {}).get(f"v{revision}") or []
     if made not in ids:
         return False
