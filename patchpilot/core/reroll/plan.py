@@ -12,6 +12,7 @@ No UI.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
@@ -52,7 +53,7 @@ class RerollPlan:
     offline: str | None = None
     warnings: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"branch": self.series.branch, "revision": self.series.revision,
                 "previous": self.previous, "tag": self.tag, "offline": self.offline,
                 "patches": [c.to_json() for c in self.changes],
