@@ -7,9 +7,12 @@ block it unless overridden by name (`--override NAME`, recorded in the send log)
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import sys
+from typing import Any
 
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.send import preflight
 from patchpilot.core.send.flow import Message, SendPlan, SendResult, execute, export, plan
@@ -17,7 +20,7 @@ from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("send", help="preview, check and send the series through b4")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true",
@@ -40,7 +43,7 @@ def register(sub) -> None:
     exp.set_defaults(handler=run_export)
 
 
-def run(args, out) -> ExitCode:
+def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_series(repo)
     mode = "reflect" if args.reflect else "preview" if args.preview_to else "send"
@@ -63,14 +66,14 @@ def run(args, out) -> ExitCode:
     return _report(result, send_plan, out, args.json)
 
 
-def _checks_skipped(line):
+def _checks_skipped(line: preflight.Line) -> preflight.Line:
     if line.name == "checks":
         return preflight.Line("checks", preflight.FAIL, "not run (--no-checks)",
                               "patchpilot check, or --override checks")
     return line
 
 
-def _show_dry_run(send_plan: SendPlan, out, as_json: bool) -> ExitCode:
+def _show_dry_run(send_plan: SendPlan, out: Output, as_json: bool) -> ExitCode:
     if as_json:
         out.json({"messages": [_message_json(m) for m in send_plan.messages]})
         return ExitCode.OK
@@ -81,20 +84,21 @@ def _show_dry_run(send_plan: SendPlan, out, as_json: bool) -> ExitCode:
     return ExitCode.OK
 
 
-def _message_json(m: Message) -> dict:
+def _message_json(m: Message) -> dict[str, Any]:
     return {"position": m.position, "total": m.total, "subject": m.subject, "from": m.sender,
             "to": m.to, "cc": m.cc, "message_id": m.msgid, "in_reply_to": m.in_reply_to,
             "references": m.references, "body": m.body}
 
 
-def _show_preflight(lines, overrides, out) -> None:
+def _show_preflight(lines: list[preflight.Line], overrides: list[str], out: Output) -> None:
     for line in lines:
         state = "override" if line.state == "fail" and line.name in overrides else line.state
         fix = f"  -> {line.fix}" if line.fix and line.state != "ok" else ""
         out.warn(f"pre-flight {line.name:<11} {state:<8} {line.detail}{fix}")
 
 
-def _confirm(send_plan: SendPlan, me: str, assume_yes: bool, out) -> tuple[int, int]:
+def _confirm(send_plan: SendPlan, me: str, assume_yes: bool,
+             out: Output) -> tuple[int, int]:
     count, rcpts = len(send_plan.to_send()), len(send_plan.recipients(me))
     what = f"{count} message(s) to {rcpts} recipient(s)"
     if send_plan.resume:
@@ -113,7 +117,8 @@ def _confirm(send_plan: SendPlan, me: str, assume_yes: bool, out) -> tuple[int, 
     return count, rcpts
 
 
-def _report(result: SendResult, send_plan: SendPlan, out, as_json: bool) -> ExitCode:
+def _report(result: SendResult, send_plan: SendPlan, out: Output,
+            as_json: bool) -> ExitCode:
     attempt = result.attempt
     if as_json:
         out.json({"status": attempt.status, "attempt": attempt.id, "tag": attempt.tag,
@@ -141,7 +146,7 @@ def _report(result: SendResult, send_plan: SendPlan, out, as_json: bool) -> Exit
                           hint=result.hint, exit_code=ExitCode.FAILURE)
 
 
-def run_export(args, out) -> ExitCode:
+def run_export(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_series(repo)
     files, command = export(repo, series, args.dir)

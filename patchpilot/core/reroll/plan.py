@@ -12,7 +12,7 @@ No UI.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
@@ -24,6 +24,9 @@ from patchpilot.core.review.replies import RepliesReport, collect, make_client
 from patchpilot.core.series import rangediff
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.rangediff import PatchChange
+
+if TYPE_CHECKING:  # the checks are imported by recheck, when it runs
+    from patchpilot.core.checks.runner import CheckReport
 
 
 @dataclass
@@ -136,7 +139,7 @@ class Recheck:
 
     reused: list[int]
     rerun: list[int]
-    report: object
+    report: CheckReport
 
 
 def recheck(repo: GitRepo, series: Series, config: Config | None = None) -> Recheck:
