@@ -4,6 +4,7 @@ the selected patch, and its diff scrolled to the selected finding's line."""
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.text import Text
@@ -23,6 +24,11 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import ChecksDone, ChecksStarted, LoadFailed, PatchChecked
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.diffview import render_file
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
 
 STATUS_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", "clean": "green",
                 "pending": "dim"}
@@ -60,8 +66,11 @@ def finding_place(f: Finding) -> str:
 
 @register("checks", "Checks", "checkpatch, rustfmt, Rust, commit-message and clippy findings "
           "per patch")
-class ChecksScreen(Screen):
+class ChecksScreen(Screen[None]):
     """Check results of one series; Enter shows the selected finding in the diff."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Next", show=False, id="checks.down"),

@@ -5,6 +5,7 @@ net-next ...) and RESEND set as b4 prefixes. Everything is saved through b4 (cor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -22,6 +23,11 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Prompt
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
 
 CLEAR_TREE = ("-", "none")
 
@@ -49,8 +55,11 @@ def editme_lines(text: str) -> list[int]:
 
 
 @register("cover", "Cover letter", "edit the cover letter and the subject prefixes")
-class CoverScreen(Screen):
+class CoverScreen(Screen[None]):
     """Edit one series' cover letter."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save (through b4)", id="cover.save"),

@@ -4,6 +4,7 @@ edits (add, remove, restore), remembered for the series; `w` writes them into th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -22,6 +23,11 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Confirm, Prompt
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
 
 
 @dataclass
@@ -61,8 +67,11 @@ def describe_address(result: SeriesRecipients, row: Row) -> Text:
 
 
 @register("recipients", "Recipients", "To/Cc of the series with the reason for each address")
-class RecipientsScreen(Screen):
+class RecipientsScreen(Screen[None]):
     """Recipients of one series."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="recipients.down"),

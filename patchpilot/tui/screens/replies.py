@@ -8,6 +8,7 @@ safe_text as rich Text, never as markup.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -30,6 +31,11 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Prompt
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
 
 STATE_STYLE = {"open": "yellow", "addressed": "green", "wontfix": "dim", "replied": "cyan"}
 
@@ -61,8 +67,11 @@ def describe_message(message: MessageView, current: int) -> Text:
 
 
 @register("replies", "Replies", "Review replies from lore per patch, trailers and comment states")
-class RepliesScreen(Screen):
+class RepliesScreen(Screen[None]):
     """Replies to every sent revision of one series."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="replies.down"),

@@ -10,6 +10,8 @@ safe_text as rich Text, never as markup.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -42,11 +44,19 @@ from patchpilot.tui.widgets.rerolltext import (
     trailer_row,
 )
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
+
 
 @register("reroll", "Reroll", "the next revision: range-diff against the sent one, trailers, "
           "comments, changelog, re-check and undo")
-class RerollScreen(Screen):
+class RerollScreen(Screen[None]):
     """Prepare the next revision of one series."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor(1)", "Down", show=False, id="reroll.down"),

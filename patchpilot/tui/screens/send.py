@@ -4,6 +4,7 @@ after a confirmation that names the number of messages and recipients."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -22,6 +23,11 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Confirm
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
 
 STATE_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
 
@@ -49,8 +55,11 @@ def describe_message(message) -> Text:
 
 
 @register("send", "Send", "preview, pre-flight and send the series through b4")
-class SendScreen(Screen):
+class SendScreen(Screen[None]):
     """Preview and send one series."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Next", show=False, id="send.down"),
