@@ -93,7 +93,7 @@ class CheckReport:
 
 
 def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool = True,
-                 on_result: Callable[[PatchResult], None] | None = None,
+                 on_result: Callable[[PatchResult], object] | None = None,
                  jobs: int | None = None, cancel: threading.Event | None = None) -> CheckReport:
     """Run the profile's tools over `series` (see the module docstring). Setting `cancel`
     kills the running tools and raises PatchpilotError; results finished before are cached."""
@@ -106,7 +106,7 @@ def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool 
 
 
 def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool,
-                  on_result: Callable[[PatchResult], None] | None, jobs: int | None,
+                  on_result: Callable[[PatchResult], object] | None, jobs: int | None,
                   cancel: threading.Event | None) -> CheckReport:
     inputs = prepare(repo, series)
     profile = load_profile(config.value("checks.profile"), touches_rust(inputs),
@@ -155,7 +155,7 @@ class _Run:
     """One run's bookkeeping: what is cached, what runs, and which patches are complete."""
 
     def __init__(self, ctx: ToolContext, inputs: list[PatchInput], cache: CheckCache,
-                 on_result: Callable[[PatchResult], None] | None) -> None:
+                 on_result: Callable[[PatchResult], object] | None) -> None:
         self.ctx, self.inputs, self.cache, self.on_result = ctx, inputs, cache, on_result
         self.tools = tuple(t for t in ctx.profile.tools if t != "clippy")
         self.extra: dict[int, list[Finding]] = {}

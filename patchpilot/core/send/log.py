@@ -50,7 +50,7 @@ class Attempt:
     cover_msgid: str | None = None
     error: str | None = None
     # after a resumed send: b4's recorded cover Message-ID replaced by the one that went out
-    history_fix: dict[str, str | None] | None = None
+    history_fix: dict[str, Any] | None = None
 
     def delivered(self) -> list[dict[str, Any]]:
         return [m for m in self.messages if m.get("status") in ("delivered", "skipped")]

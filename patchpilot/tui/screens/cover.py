@@ -4,8 +4,9 @@ net-next ...) and RESEND set as b4 prefixes. Everything is saved through b4 (cor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -27,6 +28,7 @@ from patchpilot.tui.widgets.dialogs import Prompt
 if TYPE_CHECKING:
     from textual import getters
 
+    from patchpilot.core.git.repo import GitRepo
     from patchpilot.tui.app import PatchpilotApp
 
 CLEAR_TREE = ("-", "none")
@@ -123,7 +125,7 @@ class CoverScreen(Screen[None]):
         self.query_one("#cover-info", Static).update(info)
 
     @on(TextArea.Changed)
-    def _changed(self, _event) -> None:
+    def _changed(self, _event: TextArea.Changed) -> None:
         self._show_info()
 
     def _prefixes(self) -> list[str] | None:
@@ -168,7 +170,7 @@ class CoverScreen(Screen[None]):
             self.pending = prefixes  # the subject line shows them at once
             self._show_info()
 
-    def start_write(self, change, value) -> bool:
+    def start_write(self, change: Callable[[GitRepo, Series, Any], object], value: Any) -> bool:
         if self.writing:
             self.notify("b4 is still writing the last change; try again in a moment")
             return False
@@ -177,7 +179,7 @@ class CoverScreen(Screen[None]):
         return True
 
     @work(thread=True, group="cover-write")
-    def write(self, change, value) -> None:
+    def write(self, change: Callable[[GitRepo, Series, Any], object], value: Any) -> None:
         """Apply one cover change through b4 (`change(repo, series, value)`), then reload."""
         try:
             repo = self.app.repo

@@ -34,7 +34,7 @@ REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "n
 TAIL_COLUMNS = ("Change-id", "Cover / state")
 
 
-def row_of(summary: SeriesSummary) -> tuple:
+def row_of(summary: SeriesSummary) -> tuple[str | Text, ...]:
     mark = "*" if summary.current else ""
     sent = ",".join(f"v{n}" for n in summary.sent_revisions) or "-"
     rev = f"v{summary.revision}" if summary.revision else "-"

@@ -3,6 +3,7 @@ edits (add, remove, restore), remembered for the series; `w` writes them into th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -107,7 +108,8 @@ class RecipientsScreen(Screen[None]):
         self.load()
 
     @work(thread=True, exclusive=True, group="recipients")
-    def load(self, add_to=(), add_cc=(), remove=(), restore=()) -> None:
+    def load(self, add_to: Sequence[str] = (), add_cc: Sequence[str] = (),
+             remove: Sequence[str] = (), restore: Sequence[str] = ()) -> None:
         try:
             repo = self.app.repo
             maint = preload(repo)
@@ -137,6 +139,7 @@ class RecipientsScreen(Screen[None]):
 
     def _show_info(self) -> None:
         result = self.result
+        assert result is not None  # shown once the recipients are loaded
         text = Text(f"{self.branch}: To {len(result.to)}, Cc {len(result.cc)}, "
                     f"{len(result.patches)} patches")
         for problem in result.problems[:3]:
@@ -159,7 +162,7 @@ class RecipientsScreen(Screen[None]):
         return self.rows[index] if 0 <= index < len(self.rows) else None
 
     @on(DataTable.RowHighlighted)
-    def _highlighted(self, _event) -> None:
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_detail()
 
     def action_cursor_down(self) -> None:
@@ -191,7 +194,11 @@ class RecipientsScreen(Screen[None]):
         question = (f"Write {len(self.result.to)} To and {len(self.result.cc)} Cc addresses "
                     f"into the cover of {self.branch}? b4 rewrites the branch; it is backed "
                     "up first.")
-        self.app.push_screen(Confirm(question), lambda yes: yes and self.write())
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.write()
+
+        self.app.push_screen(Confirm(question), confirmed)
 
     @work(thread=True, exclusive=True, group="recipients-write")
     def write(self) -> None:

@@ -7,6 +7,7 @@ safe_text as rich Text, never as markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -118,7 +119,7 @@ class RepliesScreen(Screen[None]):
         self.load(refresh=True)
 
     @work(thread=True, exclusive=True, group="replies")
-    def load(self, refresh: bool = False, change=None) -> None:
+    def load(self, refresh: bool = False, change: Callable[[], object] | None = None) -> None:
         try:
             if change is not None:
                 change()
@@ -148,6 +149,7 @@ class RepliesScreen(Screen[None]):
 
     def _show_info(self) -> None:
         report = self.report
+        assert report is not None  # shown once the replies are loaded
         unread = sum(m.unread for m in self.messages)
         comments = [c for m in self.messages for c in m.comments]
         text = Text(f"{self.branch}: {len(self.messages)} replies, {unread} unread, "
@@ -174,7 +176,7 @@ class RepliesScreen(Screen[None]):
         return self.messages[index] if 0 <= index < len(self.messages) else None
 
     @on(DataTable.RowHighlighted)
-    def _highlighted(self, _event) -> None:
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         message = self.selected
         msgid = message.msgid if message else None
         if msgid != self._shown:  # a reload keeps the comment chosen in the same reply
@@ -211,7 +213,10 @@ class RepliesScreen(Screen[None]):
             self.load(change=lambda: set_comment_state(repo, comment.id, state, note, branch))
 
         if state == "wontfix":
-            self.app.push_screen(Prompt("Why won't you fix it?", "a short note"),
-                                 lambda note: note is not None and apply(note))
+            def noted(note: str | None) -> None:
+                if note is not None:
+                    apply(note)
+
+            self.app.push_screen(Prompt("Why won't you fix it?", "a short note"), noted)
         else:
             apply()

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.send import preflight
+from patchpilot.core.send.flow import Message as SendMessage
 from patchpilot.core.send.flow import SendPlan, SendResult, execute, plan
 from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
@@ -35,7 +36,7 @@ STATE_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "skip": "dim
 @dataclass
 class SendPlanned(Message):
     plan: SendPlan
-    lines: list
+    lines: list[preflight.Line]
 
 
 @dataclass
@@ -43,7 +44,7 @@ class SendDone(Message):
     result: SendResult
 
 
-def describe_message(message) -> Text:
+def describe_message(message: SendMessage) -> Text:
     """Headers and body of one message, as data (never markup)."""
     text = Text()
     for name, value in (("From", message.sender), ("To", ", ".join(message.to)),
@@ -81,7 +82,7 @@ class SendScreen(Screen[None]):
         super().__init__()
         self.branch = branch
         self.plan: SendPlan | None = None
-        self.lines: list = []
+        self.lines: list[preflight.Line] = []
         self.result: SendResult | None = None
 
     def compose(self) -> ComposeResult:
@@ -132,6 +133,7 @@ class SendScreen(Screen[None]):
         self._show_message()
 
     def _show_info(self) -> None:
+        assert self.plan is not None  # shown once the plan is loaded
         count = len(self.plan.to_send())
         me = self.app.repo.config("user.email") or ""
         text = self._result_text()
@@ -153,7 +155,7 @@ class SendScreen(Screen[None]):
                 describe_message(self.plan.messages[index]))
 
     @on(DataTable.RowHighlighted, "#send-messages")
-    def _highlighted(self, _event) -> None:
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_message()
 
     def on_load_failed(self, message: LoadFailed) -> None:
@@ -176,11 +178,15 @@ class SendScreen(Screen[None]):
         if overrides:
             question += f" Pre-flight fails on: {', '.join(overrides)}; sending overrides " \
                         "them (recorded in the send log)."
-        self.app.push_screen(Confirm(question),
-                             lambda yes: yes and self.send((count, rcpts), overrides))
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.send((count, rcpts), overrides)
+
+        self.app.push_screen(Confirm(question), confirmed)
 
     @work(thread=True, exclusive=True, group="send-run")
     def send(self, confirmed: tuple[int, int], overrides: list[str]) -> None:
+        assert self.plan is not None  # action_send checked it; it is kept until SendDone
         try:
             self.post_message(SendDone(execute(self.app.repo, self.plan, confirmed, overrides)))
         except PatchpilotError as exc:
