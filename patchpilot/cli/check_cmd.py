@@ -3,10 +3,18 @@ checkpatch, rustfmt, the Rust and commit-message rules and clippy, per patch."""
 
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
+
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
 
+if TYPE_CHECKING:  # the command imports the checks only when it runs
+    from patchpilot.core.checks.model import Finding
+    from patchpilot.core.checks.runner import CheckReport, PatchResult
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("check", help="check every patch of the series (or RANGE)")
     parser.add_argument("range", nargs="?", metavar="RANGE",
                         help="BASE..HEAD to check instead of the current series")
@@ -26,7 +34,7 @@ def register(sub) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args, out) -> ExitCode:
+def run(args: argparse.Namespace, out: Output) -> ExitCode:
     from patchpilot.core.checks.profiles import parse_tools
     from patchpilot.core.checks.runner import check_series, series_for_range
     from patchpilot.core.config import Config
@@ -56,17 +64,19 @@ def run(args, out) -> ExitCode:
 class _InOrder:
     """Print patches in series order as soon as each and those before it are done."""
 
-    def __init__(self, total: int, out):
+    waiting: dict[int, PatchResult]
+
+    def __init__(self, total: int, out: Output) -> None:
         self.total, self.out, self.waiting, self.next = total, out, {}, 1
 
-    def __call__(self, result) -> None:
+    def __call__(self, result: PatchResult) -> None:
         self.waiting[result.index] = result
         while self.next in self.waiting:
             render_patch(self.waiting.pop(self.next), self.total, self.out)
             self.next += 1
 
 
-def render_patch(result, total: int, out) -> None:
+def render_patch(result: PatchResult, total: int, out: Output) -> None:
     """One patch's findings as they arrive (the `file:line: severity tool/rule` form)."""
     cached = " (cached)" if result.cached else ""
     out.line(f"[{result.index}/{total}] {result.commit[:12]} {result.subject}: "
@@ -80,14 +90,14 @@ def render_patch(result, total: int, out) -> None:
             out.line(f"        fix:  {f.fix}")
 
 
-def render_summary(report, out) -> None:
+def render_summary(report: CheckReport, out: Output) -> None:
     counts = report.summary()
     out.line(f"{len(report.results)} patches ({report.cached} from the cache), profile "
              f"{report.profile}: {counts['error']} errors, {counts['warning']} warnings, "
              f"{counts['info']} info")
 
 
-def _where(finding) -> str:
+def _where(finding: Finding) -> str:
     if finding.file is not None:
         return f"{finding.file}:{finding.line}" if finding.line else finding.file
     if finding.tool in ("commit", "checkpatch"):

@@ -3,18 +3,22 @@ that does not parse, or a setting patchpilot does not know, is named (exit 1).""
 
 from __future__ import annotations
 
+import argparse
+
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.config import KINDS, Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("config", help="show the effective settings and their sources")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=run)
 
 
-def run(args, out) -> ExitCode:
+def run(args: argparse.Namespace, out: Output) -> ExitCode:
+    repo: GitRepo | None
     try:
         repo = GitRepo(args.directory)
     except PatchpilotError:

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.b4.tracking import read_tracking
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.series import cover
@@ -20,7 +21,7 @@ from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("cover", help="show or edit the cover letter (through b4)")
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--edit", action="store_true", help="edit it in $EDITOR")
@@ -38,7 +39,7 @@ def register(sub) -> None:
     pre.set_defaults(handler=run_prefixes)
 
 
-def run_cover(args, out) -> ExitCode:
+def run_cover(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_series(repo, light=True)
     if args.set_file:
@@ -70,7 +71,7 @@ def _edit(text: str) -> str:
         return path.read_text(encoding="utf-8")
 
 
-def _render(shown: cover.CoverView, out) -> None:
+def _render(shown: cover.CoverView, out: Output) -> None:
     out.line(safe_text(shown.subject_line, 500))
     out.line(f"base-commit: {shown.base}")
     out.line(f"change-id: {shown.change_id}")
@@ -84,7 +85,7 @@ def _render(shown: cover.CoverView, out) -> None:
         out.warn(f"cover line {number}: EDITME left: {safe_text(text, 200)}")
 
 
-def run_prefixes(args, out) -> ExitCode:
+def run_prefixes(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_series(repo, light=True)
     if args.set is not None:

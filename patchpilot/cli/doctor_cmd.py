@@ -3,19 +3,22 @@ rustfmt, clippy, rust-src, clang/LLVM, perl and the configured Rust build."""
 
 from __future__ import annotations
 
+import argparse
+
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode
 
 MARK = {"ok": "ok     ", "missing": "MISSING", "old": "TOO OLD", "info": "note   "}
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("doctor", help="check the tools patchpilot and the kernel need")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--kbuild", metavar="DIR", help="the kernel build directory to check")
     parser.set_defaults(handler=run)
 
 
-def run(args, out) -> ExitCode:
+def run(args: argparse.Namespace, out: Output) -> ExitCode:
     from patchpilot.core.checks.doctor import diagnose, healthy
     from patchpilot.core.config import Config
     from patchpilot.core.series.model import open_kernel_repo

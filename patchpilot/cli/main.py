@@ -12,7 +12,7 @@ import contextlib
 import importlib
 import os
 import sys
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from patchpilot import __version__
 from patchpilot.cli.output import Output
@@ -30,7 +30,7 @@ COMMANDS = {
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         raise PatchpilotError(message, hint=f"see {self.prog} --help")
 
 
@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
             args = build_parser(argv if argv is not None else sys.argv[1:]).parse_args(argv)
         if args.command is None:
             return _open_tui(args)
-        return args.handler(args, out)
+        code: ExitCode = args.handler(args, out)
+        return code
     except PatchpilotError as exc:
         out.error(exc)
         return exc.exit_code
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
         return ExitCode.FAILURE
 
 
-def _open_tui(args) -> ExitCode:
+def _open_tui(args: argparse.Namespace) -> ExitCode:
     from patchpilot.core.series.model import open_kernel_repo
 
     open_kernel_repo(args.directory)  # fail here, with one line, before the screen opens

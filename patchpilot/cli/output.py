@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-from typing import TextIO
+from typing import Any, TextIO, TypeAlias
 
 from patchpilot.core.errors import PatchpilotError
+
+# what each command module's register() is handed (typeshed's name; generic only there)
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class Output:
@@ -18,7 +22,7 @@ class Output:
     def line(self, text: str = "") -> None:
         print(text, file=self.stdout)
 
-    def json(self, data) -> None:
+    def json(self, data: Any) -> None:
         json.dump(data, self.stdout, indent=2, ensure_ascii=False)
         self.stdout.write("\n")
 

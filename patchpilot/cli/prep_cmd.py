@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+
 from patchpilot.cli import series_cmd
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode
 from patchpilot.core.series import prep
-from patchpilot.core.series.model import open_kernel_repo
+from patchpilot.core.series.model import Series, open_kernel_repo
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     new = sub.add_parser("new", help="start a new b4 series on branch b4/NAME (b4 prep -n)")
     new.add_argument("name", metavar="NAME")
     new.add_argument("--fork-point", metavar="REV", help="fork from REV instead of HEAD")
@@ -20,7 +23,7 @@ def register(sub) -> None:
     enroll.set_defaults(handler=run_enroll)
 
 
-def _show(series, args, out) -> ExitCode:
+def _show(series: Series, args: argparse.Namespace, out: Output) -> ExitCode:
     if args.json:
         out.json(series.to_json())
     else:
@@ -28,11 +31,11 @@ def _show(series, args, out) -> ExitCode:
     return ExitCode.OK
 
 
-def run_new(args, out) -> ExitCode:
+def run_new(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     return _show(prep.new_series(repo, args.name, args.fork_point), args, out)
 
 
-def run_enroll(args, out) -> ExitCode:
+def run_enroll(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     return _show(prep.enroll(repo, args.base), args, out)

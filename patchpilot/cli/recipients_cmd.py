@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.cli.series_cmd import load_for_range
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode
@@ -10,7 +13,7 @@ from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.core.text import safe_text
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("recipients", help="To/Cc of the series and of each patch, with "
                                                "the reason for every address")
     parser.add_argument("range", nargs="?", metavar="RANGE",
@@ -33,7 +36,7 @@ def register(sub) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args, out) -> ExitCode:
+def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     maint = preload(repo)
     series = load_for_range(repo, args.range, light=True)
@@ -61,7 +64,7 @@ def run(args, out) -> ExitCode:
     return ExitCode.OK
 
 
-def render(result: SeriesRecipients, out) -> None:
+def render(result: SeriesRecipients, out: Output) -> None:
     for header, addresses in (("To", result.to), ("Cc", result.cc)):
         for address in addresses:
             why = result.reasons.get(address, [])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.review.db import STATES
 from patchpilot.core.review.replies import RepliesReport, collect, mark_read, set_comment_state
@@ -9,7 +12,7 @@ from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.core.text import safe_text
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("replies", help="review replies from lore per patch and line, "
                                             "trailers, and the state of every comment")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -26,7 +29,7 @@ def register(sub) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args, out) -> ExitCode:
+def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     if args.set_state:
         comment_id, state = args.set_state
@@ -50,7 +53,7 @@ def run(args, out) -> ExitCode:
     return ExitCode.OK
 
 
-def render(report: RepliesReport, out) -> None:
+def render(report: RepliesReport, out: Output) -> None:
     for rev in report.revisions:
         unread = sum(m.unread for m in rev.messages)
         out.line(f"v{rev.revision} <{safe_text(rev.cover_msgid or '-', 200)}>: "

@@ -11,20 +11,32 @@ Every rewrite asks first (or takes --yes) and says where the backup is.
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import Any
 
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git import rewrite
+from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.reroll.changelog import patch_notes, write_changelog
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
-from patchpilot.core.reroll.trailers import APPLIED, LEFT, READY, apply_trailers, choose
+from patchpilot.core.reroll.trailers import (
+    APPLIED,
+    LEFT,
+    READY,
+    TrailerItem,
+    apply_trailers,
+    choose,
+)
+from patchpilot.core.review.lore import LoreClient
 from patchpilot.core.review.replies import make_client
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("reroll", help="prepare the next revision: range-diff against the "
                                            "sent one, trailers, changelog, re-check")
     _common(parser)
@@ -56,7 +68,7 @@ def register(sub) -> None:
     parser.set_defaults(handler=run_undo)
 
 
-def _common(parser) -> None:
+def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--branch", metavar="NAME", help="the series on NAME (default: current)")
     parser.add_argument("--refresh", action="store_true",
@@ -76,7 +88,7 @@ def confirm(question: str, assume_yes: bool) -> None:
         raise PatchpilotError("nothing changed", exit_code=ExitCode.FAILURE)
 
 
-def _plan(args, repo, out) -> RerollPlan:
+def _plan(args: argparse.Namespace, repo: GitRepo, out: Output) -> RerollPlan:
     branch = args.branch or repo.current_branch()
     recovered = rewrite.recover(repo, branch) if branch else None
     if recovered:
@@ -86,14 +98,14 @@ def _plan(args, repo, out) -> RerollPlan:
     return make_plan(repo, args.branch, getattr(args, "revision", None), refresh=args.refresh)
 
 
-def _warnings(plan: RerollPlan, out) -> None:
+def _warnings(plan: RerollPlan, out: Output) -> None:
     if plan.offline:
         out.warn(plan.offline)
     for warning in plan.warnings[1 if plan.offline else 0:]:
         out.warn(safe_text(warning, 300))
 
 
-def run_reroll(args, out) -> ExitCode:
+def run_reroll(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     plan = _plan(args, repo, out)
     _warnings(plan, out)
@@ -104,7 +116,7 @@ def run_reroll(args, out) -> ExitCode:
                                   hint=f"patches are 1..{len(plan.series.patches)}")
         out.line(safe_text(change.diff, 200_000) or f"patch {args.diff} is {change.status}")
         return ExitCode.OK
-    result = {"plan": plan.to_json()}
+    result: dict[str, Any] = {"plan": plan.to_json()}
     if args.write_changelog:
         if not args.json:
             out.line("\n".join(plan.changelog))
@@ -128,7 +140,7 @@ def run_reroll(args, out) -> ExitCode:
     return ExitCode.OK
 
 
-def render(plan: RerollPlan, out, checks: dict | None = None) -> None:
+def render(plan: RerollPlan, out: Output, checks: dict[str, Any] | None = None) -> None:
     out.line(f"{plan.series.branch}: v{plan.series.revision} against v{plan.previous} "
              f"as sent ({plan.tag})")
     for c in plan.changes:
@@ -141,10 +153,10 @@ def render(plan: RerollPlan, out, checks: dict | None = None) -> None:
     out.line(f"trailers: {ready} ready, {len(left)} left for you, "
              f"{sum(t.status == APPLIED for t in plan.trailers)} already applied")
     out.line(f"comments: {len(plan.addressed)} addressed, {len(plan.open_comments)} open")
-    for c in plan.open_comments:
-        where = "cover" if c.patch == 0 else f"patch {c.patch}"
-        text = " ".join(safe_text(c.text, 400).split())  # one line per comment
-        out.line(f"  open [{where}] {safe_text(c.reviewer, 80)}: {text[:100]}")
+    for comment in plan.open_comments:
+        where = "cover" if comment.patch == 0 else f"patch {comment.patch}"
+        text = " ".join(safe_text(comment.text, 400).split())  # one line per comment
+        out.line(f"  open [{where}] {safe_text(comment.reviewer, 80)}: {text[:100]}")
     out.line(f"Changes in v{plan.series.revision} (draft):")
     for line in plan.changelog:
         out.line(f"  {line}")
@@ -153,7 +165,7 @@ def render(plan: RerollPlan, out, checks: dict | None = None) -> None:
                  f"run again for {checks['rerun'] or '-'}")
 
 
-def run_trailers(args, out) -> ExitCode:
+def run_trailers(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     plan = _plan(args, repo, out)
     _warnings(plan, out)
@@ -181,11 +193,12 @@ def run_trailers(args, out) -> ExitCode:
     return ExitCode.OK if not result.not_applied else ExitCode.FAILURE
 
 
-def _client(repo):
+def _client(repo: GitRepo) -> LoreClient:
     return make_client(repo, Config(repo))
 
 
-def _list_trailers(plan: RerollPlan, out, chosen=None) -> None:
+def _list_trailers(plan: RerollPlan, out: Output,
+                   chosen: list[TrailerItem] | None = None) -> None:
     if not plan.trailers:
         out.line("no trailers given on the list")
     for t in plan.trailers:
@@ -196,7 +209,7 @@ def _list_trailers(plan: RerollPlan, out, chosen=None) -> None:
                  f"{safe_text(t.line, 120)}  ({safe_text(t.how, 160)})")
 
 
-def run_undo(args, out) -> ExitCode:
+def run_undo(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     branch = args.branch or repo.current_branch()
     if branch is None:

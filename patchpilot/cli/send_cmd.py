@@ -7,17 +7,21 @@ block it unless overridden by name (`--override NAME`, recorded in the send log)
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import sys
+from typing import Any
 
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.send.flow import Message, Mode, SendPlan, SendResult, export, plan
+from patchpilot.core.send.preflight import Line
 from patchpilot.core.send.prepare import Prepared, prepare, send, stopped
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("send", help="preview, check and send the series through b4")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true",
@@ -40,7 +44,7 @@ def register(sub) -> None:
     exp.set_defaults(handler=run_export)
 
 
-def run(args, out) -> ExitCode:
+def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_series(repo)
     mode: Mode = "reflect" if args.reflect else "preview" if args.preview_to else "send"
@@ -56,7 +60,7 @@ def run(args, out) -> ExitCode:
     return _report(result, prepared, out, args.json)
 
 
-def _show_dry_run(send_plan: SendPlan, out, as_json: bool) -> ExitCode:
+def _show_dry_run(send_plan: SendPlan, out: Output, as_json: bool) -> ExitCode:
     if as_json:
         out.json({"messages": [_message_json(m) for m in send_plan.messages]})
         return ExitCode.OK
@@ -67,20 +71,20 @@ def _show_dry_run(send_plan: SendPlan, out, as_json: bool) -> ExitCode:
     return ExitCode.OK
 
 
-def _message_json(m: Message) -> dict:
+def _message_json(m: Message) -> dict[str, Any]:
     return {"position": m.position, "total": m.total, "subject": m.subject, "from": m.sender,
             "to": m.to, "cc": m.cc, "message_id": m.msgid, "in_reply_to": m.in_reply_to,
             "references": m.references, "body": m.body}
 
 
-def _show_preflight(lines, overrides, out) -> None:
+def _show_preflight(lines: list[Line], overrides: list[str], out: Output) -> None:
     for line in lines:
         state = "override" if line.state == "fail" and line.name in overrides else line.state
         fix = f"  -> {line.fix}" if line.fix and line.state != "ok" else ""
         out.warn(f"pre-flight {line.name:<11} {state:<8} {line.detail}{fix}")
 
 
-def _confirm(prepared: Prepared, assume_yes: bool, out) -> tuple[int, int]:
+def _confirm(prepared: Prepared, assume_yes: bool, out: Output) -> tuple[int, int]:
     what = prepared.summary()
     if assume_yes:
         return prepared.confirmation
@@ -94,7 +98,7 @@ def _confirm(prepared: Prepared, assume_yes: bool, out) -> tuple[int, int]:
     return prepared.confirmation
 
 
-def _report(result: SendResult, prepared: Prepared, out, as_json: bool) -> ExitCode:
+def _report(result: SendResult, prepared: Prepared, out: Output, as_json: bool) -> ExitCode:
     attempt = result.attempt
     if as_json:
         out.json({"status": attempt.status, "attempt": attempt.id, "tag": attempt.tag,
@@ -120,7 +124,7 @@ def _report(result: SendResult, prepared: Prepared, out, as_json: bool) -> ExitC
                           hint=result.hint, exit_code=ExitCode.FAILURE)
 
 
-def run_export(args, out) -> ExitCode:
+def run_export(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_series(repo)
     files, command = export(repo, series, args.dir)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+
+from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series, load_series, open_kernel_repo
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("series", help="show the current series: base, revision, patches")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--branch", metavar="NAME", help="another branch than the current one")
@@ -15,7 +19,7 @@ def register(sub) -> None:
     parser.set_defaults(handler=run)
 
 
-def load_for_range(repo, range_: str | None, branch: str | None = None,
+def load_for_range(repo: GitRepo, range_: str | None, branch: str | None = None,
                    base: str | None = None, light: bool = False) -> Series:
     """The series a command works on: RANGE (BASE..BRANCH), else BRANCH/--base/settings."""
     from patchpilot.core.config import Config
@@ -30,7 +34,7 @@ def load_for_range(repo, range_: str | None, branch: str | None = None,
     return load_series(repo, branch, base=base, light=light)
 
 
-def run(args, out) -> ExitCode:
+def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_for_range(repo, None, args.branch, args.base)
     for warning in series.warnings:
@@ -42,7 +46,7 @@ def run(args, out) -> ExitCode:
     return ExitCode.OK
 
 
-def render(series: Series, out) -> None:
+def render(series: Series, out: Output) -> None:
     managed = f"b4-managed ({series.strategy} cover)" if series.b4_managed else "not b4-managed"
     out.line(f"{series.branch}  v{series.revision}  {managed}")
     out.line(f"  base       {series.base}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
@@ -141,7 +142,7 @@ def _lookup(table: dict[str, Any], key: str) -> Any:
 class Config:
     """Settings for one run; `repo` adds the repository's git config layer."""
 
-    def __init__(self, repo: GitRepo | None = None, flags: dict[str, Any] | None = None):
+    def __init__(self, repo: GitRepo | None = None, flags: Mapping[str, Any] | None = None):
         self._repo = repo
         self._flags = {k: v for k, v in (flags or {}).items() if v is not None}
         self._defaults = shipped_defaults()

@@ -16,6 +16,7 @@ import fcntl
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def cache_root() -> Path:
 
 
 @contextmanager
-def _locked(cache: Path, name: str):
+def _locked(cache: Path, name: str) -> Iterator[None]:
     """Serialise builders (parallel tests, helpers) on one lock file per artefact."""
     cache.mkdir(parents=True, exist_ok=True)
     with open(cache / f".{name}.lock", "w") as lock:
@@ -62,7 +63,7 @@ def _locked(cache: Path, name: str):
         yield
 
 
-def _run(argv: list[str], cwd: Path | None = None, env: dict | None = None) -> str:
+def _run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run(argv, cwd=cwd, env=full_env, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL)

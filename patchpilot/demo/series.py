@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.errors import PatchpilotError
@@ -31,7 +32,7 @@ def _git(tree: Path, *args: str) -> str:
     return proc.stdout
 
 
-def _apply(tree: Path, patch: dict) -> None:
+def _apply(tree: Path, patch: dict[str, Any]) -> None:
     for name, text in patch["files"].items():
         path = tree / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +50,7 @@ def _cover(tree: Path, text: str) -> None:
         os.unlink(tmp.name)
 
 
-def _series(tree: Path, name: str, cover: str, patches: list[dict]) -> None:
+def _series(tree: Path, name: str, cover: str, patches: list[dict[str, Any]]) -> None:
     b4cli.run(b4cli.prep_new(name, "master"), cwd=tree)
     for patch in patches:
         _apply(tree, patch)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -28,7 +29,7 @@ from patchpilot.tui.screens import (  # noqa: F401  (registers the screens)
 )
 
 
-class PatchpilotApp(App):
+class PatchpilotApp(App[None]):
     """patchpilot over the kernel tree at `path`."""
 
     TITLE = "patchpilot"
@@ -52,7 +53,7 @@ class PatchpilotApp(App):
             self.theme = theme
         self.push_screen(REGISTRY["home"].factory(auto_open=self._auto_open))
 
-    def open_screen(self, name: str, **kwargs) -> None:
+    def open_screen(self, name: str, **kwargs: Any) -> None:
         """Open a registered screen (e.g. open_screen("series", branch="b4/foo"))."""
         self.push_screen(REGISTRY[name].factory(**kwargs))
 
@@ -62,7 +63,7 @@ class PatchpilotApp(App):
         else:
             self.action_show_help_panel()
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         branch = getattr(screen, "branch", None)
         for info in REGISTRY.values():

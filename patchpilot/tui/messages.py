@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -12,6 +13,9 @@ from patchpilot.core.reroll.plan import Recheck, RerollPlan
 from patchpilot.core.review.comments import PatchComment
 from patchpilot.core.review.summary import ReviewCounts
 from patchpilot.core.series.model import Series, SeriesSummary
+
+if TYPE_CHECKING:  # the checks runner is imported by the checks screen only
+    from patchpilot.core.checks.runner import CheckReport, PatchResult
 
 
 @dataclass
@@ -55,14 +59,14 @@ class ChecksStarted(Message):
 class PatchChecked(Message):
     """All tools are done for one patch (a PatchResult from core.checks.runner)."""
 
-    result: object
+    result: PatchResult
 
 
 @dataclass
 class ChecksDone(Message):
     """The whole check run is over (a CheckReport from core.checks.runner)."""
 
-    report: object
+    report: CheckReport
 
 
 # -- the reroll screen ------------------------------------------------------------------

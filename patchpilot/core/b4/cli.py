@@ -179,7 +179,8 @@ def send(dry_run: bool = False, output_dir: str | None = None, reflect: bool = F
 
 def parse_dry_run(text: str) -> list[str]:
     """The raw messages `b4 send --dry-run` printed (b4 indents each line with `    | `)."""
-    messages, current = [], None
+    messages: list[str] = []
+    current: list[str] | None = None
     for line in text.splitlines():
         stripped = line.strip()
         if stripped == DRYRUN_START:

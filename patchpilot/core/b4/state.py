@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from patchpilot.core.b4.tracking import MARKER, config_keys, find_cover_commit, strategy_of
 from patchpilot.core.errors import PatchpilotError
@@ -62,7 +63,7 @@ def record_sent_cover(repo: GitRepo, branch: str, revision: int, made: str, sent
     return entry.backup
 
 
-def _swap_history(series: dict, revision: int, made: str, sent: str) -> bool:
+def _swap_history(series: dict[str, Any], revision: int, made: str, sent: str) -> bool:
     ids = (series.get("history") or {}).get(f"v{revision}") or []
     if made not in ids:
         return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import CommitInfo, GitRepo
@@ -85,7 +86,7 @@ def read_tracking(repo: GitRepo, branch: str) -> Tracking | None:
     return tracking
 
 
-def _load_json(text: str, branch: str) -> dict:
+def _load_json(text: str, branch: str) -> dict[str, Any]:
     start = text.find("{")
     try:
         data = json.loads(text[start:]) if start >= 0 else None
@@ -96,7 +97,8 @@ def _load_json(text: str, branch: str) -> dict:
             f"b4 tracking data of branch {branch} is corrupt",
             hint="repair the JSON after '--- b4-submit-tracking ---' in the cover commit "
                  "(git rebase -i, reword) or in branch.<name>.b4-tracking")
-    return data["series"]
+    series: dict[str, Any] = data["series"]
+    return series
 
 
 def clean_cover(text: str) -> tuple[str, str]:
@@ -109,7 +111,8 @@ def clean_cover(text: str) -> tuple[str, str]:
     return subject.strip(), body.strip()
 
 
-def _build(branch: str, strategy: str, commit: str | None, cover: str, series: dict) -> Tracking:
+def _build(branch: str, strategy: str, commit: str | None, cover: str,
+           series: dict[str, Any]) -> Tracking:
     subject, body = clean_cover(cover)
     try:
         revision = int(series.get("revision", 1))

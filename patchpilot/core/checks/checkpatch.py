@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.patchmap import patch_line_map
+from patchpilot.core.checks.patchmap import Place, patch_line_map
 from patchpilot.core.errors import PatchpilotError
 
 TOOL = "checkpatch"
@@ -120,7 +120,7 @@ def _env(tmp: Path, options: CheckpatchOptions) -> dict[str, str]:
     return env
 
 
-def _run(tree: Path, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+def _run(tree: Path, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(argv, cwd=tree, env=env, capture_output=True, text=True,
                               errors="replace", stdin=subprocess.DEVNULL)
@@ -147,7 +147,7 @@ def parse_output(stdout: str, names: Sequence[str],
     return per_patch, unparsed
 
 
-def _finding(match: re.Match, places: dict) -> Finding:
+def _finding(match: re.Match[str], places: dict[int, Place]) -> Finding:
     kind = match["type"]
     file, line = places.get(int(match["line"]), (None, None))
     if kind in COMMIT_TYPES:

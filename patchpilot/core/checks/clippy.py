@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from patchpilot.core.checks.inputs import PatchInput
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.procs import ToolMissing, run_tool
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.model import Series
 
 TOOL = "clippy"
 SETTING = "checks.kbuild"
@@ -53,7 +57,7 @@ def parse_diagnostics(text: str) -> list[Diagnostic]:
     return found
 
 
-def _diagnostic(data: dict) -> Diagnostic | None:
+def _diagnostic(data: dict[str, Any]) -> Diagnostic | None:
     if data.get("$message_type", "diagnostic") != "diagnostic" or data.get("level") not in \
             _LEVELS:
         return None
@@ -135,8 +139,9 @@ def objects_for(paths: list[str]) -> list[str]:
     return list(dict.fromkeys(targets))
 
 
-def series_findings(repo: GitRepo, series, inputs, kbuild: str,
-                    timeout: float, cancel=None) -> dict[int, list[Finding]]:
+def series_findings(repo: GitRepo, series: Series, inputs: list[PatchInput], kbuild: str,
+                    timeout: float,
+                    cancel: threading.Event | None = None) -> dict[int, list[Finding]]:
     """clippy's findings by patch index (see the module docstring)."""
     rust = [p for p in inputs if p.rust_files]
     if not rust:
@@ -167,7 +172,7 @@ def _info(rule: str, message: str, hint: str, severity: str = "info") -> Finding
     return Finding(TOOL, rule, severity, None, None, message, hint)
 
 
-def _build_problem(repo: GitRepo, series, kbuild: Path) -> Finding | None:
+def _build_problem(repo: GitRepo, series: Series, kbuild: Path) -> Finding | None:
     if not rust_enabled(kbuild):
         return _info("NO_RUST_BUILD", f"{SETTING} = {kbuild} has no .config with "
                      "CONFIG_RUST=y; clippy did not run",
@@ -180,8 +185,9 @@ def _build_problem(repo: GitRepo, series, kbuild: Path) -> Finding | None:
     return None
 
 
-def _run_build(repo, series, kbuild: Path, targets: list[str], timeout: float,
-               first: int, cancel=None) -> dict[int, list[Finding]]:
+def _run_build(repo: GitRepo, series: Series, kbuild: Path, targets: list[str], timeout: float,
+               first: int,
+               cancel: threading.Event | None = None) -> dict[int, list[Finding]]:
     for target in targets:  # make rebuilds only what is out of date: force these
         (kbuild / target).unlink(missing_ok=True)
     argv = ["make", "-C", str(repo.top), f"O={kbuild}", "LLVM=1", "CLIPPY=1",

@@ -9,9 +9,10 @@ reported the same thing. Pure text; no git, no subprocesses, no UI.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
+from typing import cast
 
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.series.patches import split_notes
@@ -64,7 +65,10 @@ def split_message(subject: str, body: str) -> Message:
     block = lines[start:]
     if not block or not all(_TRAILER.match(line) for line in block):
         return Message(subject, lines, [], len(lines))
-    trailers = [(start + i + 3, *_TRAILER.match(line).groups()) for i, line in enumerate(block)]
+    # every line matched above; _TRAILER has two groups
+    trailers = cast(list[tuple[int, str, str]],
+                    [(start + i + 3, *cast(re.Match[str], _TRAILER.match(line)).groups())
+                     for i, line in enumerate(block)])
     return Message(subject, lines, trailers, start)
 
 
@@ -105,7 +109,7 @@ def _email(value: str) -> str:
     return parseaddr(value)[1].lower()
 
 
-def _sign_off(msg: Message, author: str, paths) -> Iterator[Finding]:
+def _sign_off(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
     """B1: a Signed-off-by, one of them from the author."""
     sobs = [_email(v) for _, n, v in msg.trailers if n.lower() == "signed-off-by"]
     if not sobs:
@@ -116,7 +120,7 @@ def _sign_off(msg: Message, author: str, paths) -> Iterator[Finding]:
                  "--reset-author`")
 
 
-def _co_developers(msg: Message, author: str, paths) -> Iterator[Finding]:
+def _co_developers(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
     """B1: Co-developed-by: X is followed directly by Signed-off-by: X."""
     for i, (line, name, value) in enumerate(msg.trailers):
         if name.lower() != "co-developed-by":
@@ -127,7 +131,7 @@ def _co_developers(msg: Message, author: str, paths) -> Iterator[Finding]:
                      "Signed-off-by:", "add `Signed-off-by:` with the same name right after it")
 
 
-def _subject(msg: Message, author: str, paths) -> Iterator[Finding]:
+def _subject(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
     """B2: `subsystem: summary`, short, no full stop, summary in lower case."""
     match = _PREFIX.match(msg.subject)
     if msg.subject.startswith('Revert "'):
@@ -161,7 +165,7 @@ def _rust_prefix(prefix: str, paths: Sequence[str]) -> Iterator[Finding]:
                  "e.g. `rust: sync: add foo`")
 
 
-def _imperative(msg: Message, author: str, paths) -> Iterator[Finding]:
+def _imperative(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
     """B3: imperative mood, no "This patch"."""
     match = _PREFIX.match(msg.subject)
     first = match.group(2).split()[0].lower() if match else ""
@@ -175,7 +179,7 @@ def _imperative(msg: Message, author: str, paths) -> Iterator[Finding]:
             return
 
 
-def _body_lines(msg: Message, author: str, paths) -> Iterator[Finding]:
+def _body_lines(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
     """B4: a description exists and is wrapped at 75 columns (URLs, paths, quotes exempt)."""
     prose = msg.lines[:msg.prose_end]
     if not any(line.strip() for line in prose):
@@ -192,7 +196,7 @@ def _wrap_exempt(line: str) -> bool:
         or bool(_TRAILER.match(line))
 
 
-def _fixes(msg: Message, author: str, paths) -> Iterator[Finding]:
+def _fixes(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
     """B5: `Fixes: <12+ hex> ("subject")`."""
     for line, name, value in msg.trailers:
         if name.lower() == "fixes" and not _FIXES.match(value):
@@ -200,7 +204,7 @@ def _fixes(msg: Message, author: str, paths) -> Iterator[Finding]:
                      "use `git log -1 --format='Fixes: %h (\"%s\")' --abbrev=12 <commit>`")
 
 
-def _commit_refs(msg: Message, author: str, paths) -> Iterator[Finding]:
+def _commit_refs(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
     """B5: commits cited in the description as `commit <12+ hex> ("subject")`."""
     for i, line in enumerate(msg.lines[:msg.prose_end]):
         for match in _COMMIT_REF.finditer(line):
@@ -211,7 +215,7 @@ def _commit_refs(msg: Message, author: str, paths) -> Iterator[Finding]:
                          "use `git log -1 --format='commit %h (\"%s\")' --abbrev=12 <id>`")
 
 
-def _reported_by(msg: Message, author: str, paths) -> Iterator[Finding]:
+def _reported_by(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
     """B6: Reported-by: followed by Closes:/Link:; Link/Closes values are URLs."""
     for i, (line, name, value) in enumerate(msg.trailers):
         lower = name.lower()
@@ -225,7 +229,7 @@ def _reported_by(msg: Message, author: str, paths) -> Iterator[Finding]:
                      "use a URL, preferably https://lore.kernel.org/r/<message-id>")
 
 
-def _stable(msg: Message, author: str, paths) -> Iterator[Finding]:
+def _stable(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
     """B7: `Cc: stable@vger.kernel.org` without a display name."""
     for line, name, value in msg.trailers:
         if name.lower() == "cc" and "stable@vger.kernel.org" in value \
@@ -234,7 +238,7 @@ def _stable(msg: Message, author: str, paths) -> Iterator[Finding]:
                      "write exactly `Cc: stable@vger.kernel.org`", "Cc: stable@vger.kernel.org")
 
 
-def _tags(msg: Message, author: str, paths) -> Iterator[Finding]:
+def _tags(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
     """B8: standard tags only, no Change-Id, no version history in the commit."""
     for line, name, _ in msg.trailers:
         if name.lower() == "change-id":
@@ -242,8 +246,8 @@ def _tags(msg: Message, author: str, paths) -> Iterator[Finding]:
         elif name.lower() not in STANDARD_TAGS:
             yield _f("B8-tag", line, f"non-standard tag {name}:",
                      "see Documentation/process/submitting-patches.rst for the usual tags")
-    for i, line in enumerate(msg.lines[:msg.prose_end]):
-        if _VERSION_LOG.match(line.strip()):
+    for i, text in enumerate(msg.lines[:msg.prose_end]):
+        if _VERSION_LOG.match(text.strip()):
             yield _f("B8", i + 3, "version history in the commit message",
                      "move it below the `---` line of the patch (b4 keeps it in the cover)")
             return
@@ -261,6 +265,6 @@ class CommitMessage:
 
     name = TOOL
 
-    def run(self, patches) -> list[list[Finding]]:
+    def run(self, patches: Iterable[tuple[str, str, str, Sequence[str]]]) -> list[list[Finding]]:
         return [check_commit_message(subject, body, author, paths)
                 for subject, body, author, paths in patches]

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.checks.clippy import rust_enabled
 
@@ -28,7 +29,7 @@ class Item:
     required: str | None
     hint: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 

@@ -8,6 +8,7 @@ files that are not valid UTF-8 carry no text and say why. No subprocesses beside
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from patchpilot.core.checks.patchmap import added_lines
 from patchpilot.core.git.repo import GitRepo, RawChange
@@ -35,7 +36,7 @@ class FileInput:
     def is_rust(self) -> bool:
         return self.path.endswith(".rs")
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[str | None, ...]:
         """What determines this file's part of the patch (for cache keys)."""
         raw = self.raw
         return (self.path, self.old_path, self.status) + (
@@ -85,6 +86,7 @@ def _with_text(repo: GitRepo, file: FileInput) -> FileInput:
         return _replace(file, problem="deleted")
     if file.binary:
         return _replace(file, problem="binary")
+    assert file.raw is not None  # a .rs FileInput always comes from a raw change
     data = repo.read_blob(file.raw.new_blob)
     try:
         return _replace(file, text=data.decode("utf-8"))
@@ -92,5 +94,5 @@ def _with_text(repo: GitRepo, file: FileInput) -> FileInput:
         return _replace(file, problem=f"not valid UTF-8 (byte {exc.start})")
 
 
-def _replace(file: FileInput, **changes) -> FileInput:
+def _replace(file: FileInput, **changes: Any) -> FileInput:
     return FileInput(**{**file.__dict__, **changes})

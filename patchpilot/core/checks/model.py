@@ -60,7 +60,7 @@ class Finding:
         return asdict(self)
 
     @property
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[bool, str, int, int, str, str]:
         """Commit-message findings first, then by file and line, worst first on a line."""
         return (self.file is not None, self.file or "", self.line or 0,
                 severity_rank(self.severity), self.tool, self.rule)
@@ -75,11 +75,14 @@ def apply_fixes(text: str, findings: Iterable[Finding]) -> str:
     """`text` with the line-range fixes of `findings` applied. A fix replaces lines
     `line`..`end_line`; when fixes overlap, the one starting earlier in the file wins."""
     chosen: list[Finding] = []
-    for f in sorted((f for f in findings if f.fix is not None and f.line), key=lambda f: f.line):
-        if not chosen or f.line > (chosen[-1].end_line or chosen[-1].line):
+    for f in sorted((f for f in findings if f.fix is not None and f.line),
+                    key=lambda f: f.line or 0):
+        assert f.line is not None
+        if not chosen or f.line > (chosen[-1].end_line or chosen[-1].line or 0):
             chosen.append(f)
     lines = text.splitlines()
     for f in reversed(chosen):
+        assert f.line is not None
         lines[f.line - 1:f.end_line or f.line] = f.fix.split("\n") if f.fix else []
     return "\n".join(lines) + ("\n" if text.endswith("\n") and lines else "")
 

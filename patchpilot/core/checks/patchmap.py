@@ -41,7 +41,8 @@ def patch_line_map(text: str) -> dict[int, Place]:
     return places
 
 
-def _in_hunk(file, line, old_left, new_left, new_line):
+def _in_hunk(file: str | None, line: str, old_left: int, new_left: int,
+             new_line: int) -> tuple[Place, int, int, int]:
     """One line inside a hunk: its place and the counters after it."""
     if line.startswith("+"):
         return (file, new_line), old_left, new_left - 1, new_line + 1

@@ -70,7 +70,7 @@ def run_tool(argv: list[str], timeout: float, cwd: Path | None = None,
                 return ToolResult(argv, -signal.SIGKILL, out or "", err or "", timed_out=True)
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: subprocess.Popen[str]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:

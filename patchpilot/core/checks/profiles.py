@@ -11,6 +11,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 from patchpilot.core.checks.model import SEVERITIES, Finding
 from patchpilot.core.errors import PatchpilotError
@@ -40,7 +41,7 @@ class Profile:
         return Finding(**{**finding.to_json(), "severity": wanted})
 
 
-def shipped_profiles() -> dict[str, dict]:
+def shipped_profiles() -> dict[str, dict[str, Any]]:
     """The profiles file as packaged with patchpilot."""
     text = resources.files("patchpilot._config").joinpath("profiles.toml").read_text()
     return tomllib.loads(text)

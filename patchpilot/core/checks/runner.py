@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 from patchpilot.core.checks import clippy
 from patchpilot.core.checks.cache import CheckCache
@@ -53,7 +54,7 @@ class PatchResult:
         """The worst severity found, or "clean"."""
         return worst(f.severity for f in self.findings) or "clean"
 
-    def to_json(self) -> list[dict]:
+    def to_json(self) -> list[dict[str, Any]]:
         return [{"patch": self.index, "commit": self.commit, "tool": f.tool, "rule": f.rule,
                  "severity": f.severity, "file": f.file, "line": f.line,
                  "message": f.message, "fix": f.fix} for f in self.findings]
@@ -84,7 +85,7 @@ class CheckReport:
         """Whether a finding reaches `threshold` (error or warning)."""
         return any(at_least(f.severity, threshold) for f in self.findings)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"series": {"base": self.base, "head": self.head,
                            "patches": len(self.results), "cached": self.cached},
                 "findings": [item for r in self.results for item in r.to_json()],
@@ -92,7 +93,7 @@ class CheckReport:
 
 
 def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool = True,
-                 on_result: Callable[[PatchResult], None] | None = None,
+                 on_result: Callable[[PatchResult], object] | None = None,
                  jobs: int | None = None, cancel: threading.Event | None = None) -> CheckReport:
     """Run the profile's tools over `series` (see the module docstring). Setting `cancel`
     kills the running tools and raises PatchpilotError; results finished before are cached."""
@@ -104,7 +105,9 @@ def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool 
                               exit_code=ExitCode.FAILURE) from None
 
 
-def _check_series(repo, series, config, use_cache, on_result, jobs, cancel) -> CheckReport:
+def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool,
+                  on_result: Callable[[PatchResult], object] | None, jobs: int | None,
+                  cancel: threading.Event | None) -> CheckReport:
     inputs = prepare(repo, series)
     profile = load_profile(config.text("checks.profile"), touches_rust(inputs),
                            config.names("checks.tools"), config.text("checks.rules"),
@@ -138,16 +141,21 @@ def _lacks_history(repo: GitRepo, base: str) -> bool:
     return count is None or int(count) < HISTORY_NEEDED
 
 
-def _clippy(repo, series, inputs, config, ctx) -> dict[int, list[Finding]]:
+def _clippy(repo: GitRepo, series: Series, inputs: list[PatchInput], config: Config,
+            ctx: ToolContext) -> dict[int, list[Finding]]:
     kbuild = config.get("checks.kbuild")
     return clippy.series_findings(repo, series, inputs, kbuild.value, ctx.timeout, ctx.cancel)
+
+
+# (patch index, tool, its findings, whether they may be cached)
+_Done = tuple[int, str, list[Finding], bool]
 
 
 class _Run:
     """One run's bookkeeping: what is cached, what runs, and which patches are complete."""
 
     def __init__(self, ctx: ToolContext, inputs: list[PatchInput], cache: CheckCache,
-                 on_result):
+                 on_result: Callable[[PatchResult], object] | None) -> None:
         self.ctx, self.inputs, self.cache, self.on_result = ctx, inputs, cache, on_result
         self.tools = tuple(t for t in ctx.profile.tools if t != "clippy")
         self.extra: dict[int, list[Finding]] = {}
@@ -178,8 +186,8 @@ class _Run:
     def _missing(self, pin: PatchInput, tool: str) -> bool:
         return tool not in self.found[pin.patch.index]
 
-    def _submit(self, pool: ThreadPoolExecutor, jobs: int) -> list[Future]:
-        futures = []
+    def _submit(self, pool: ThreadPoolExecutor, jobs: int) -> list[Future[list[_Done]]]:
+        futures: list[Future[list[_Done]]] = []
         if "checkpatch" in self.tools:
             todo = [p for p in self.inputs if self._missing(p, "checkpatch")]
             size = -(-len(todo) // jobs) if todo else 1
@@ -192,12 +200,12 @@ class _Run:
                 futures.append(pool.submit(self._local, pin, wanted))
         return futures
 
-    def _checkpatch(self, batch: list[PatchInput]) -> list[tuple]:
+    def _checkpatch(self, batch: list[PatchInput]) -> list[_Done]:
         mails = _mails(self.ctx, batch)
         per_patch, ok = checkpatch_batch(self.ctx, [mails[p.patch.commit] for p in batch])
         return [(p.patch.index, "checkpatch", found, ok) for p, found in zip(batch, per_patch)]
 
-    def _local(self, pin: PatchInput, tools: list[str]) -> list[tuple]:
+    def _local(self, pin: PatchInput, tools: list[str]) -> list[_Done]:
         return [(pin.patch.index, tool, *LOCAL_TOOLS[tool](self.ctx, pin)) for tool in tools]
 
     def _record(self, index: int, tool: str, findings: list[Finding], ok: bool) -> None:

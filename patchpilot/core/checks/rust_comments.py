@@ -149,6 +149,7 @@ def _constructed_type(node: Node) -> str:
 def _invariant_noted(node: Node) -> bool:
     func = syn.enclosing(node, ("function_item", "closure_expression"))
     scope = func if func is not None else node.parent
+    assert scope is not None  # `node` is inside a source file, never its root
     row = node.start_point[0]
     return any(n.type in syn.COMMENTS and n.start_point[0] <= row
                and "INVARIANT" in syn.text_of(n) for n in syn.walk(scope))

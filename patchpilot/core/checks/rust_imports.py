@@ -38,7 +38,8 @@ def tree_context(tree: Path) -> TreeContext:
 
 def prelude_exports(text: str) -> tuple[set[str], set[str]]:
     """The full paths (and glob prefixes) `rust/kernel/prelude.rs` re-exports."""
-    paths, globs = set(), set()
+    paths: set[str] = set()
+    globs: set[str] = set()
     for node in syn.parse(text).root_node.children:
         if node.type != "use_declaration":
             continue

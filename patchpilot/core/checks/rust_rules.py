@@ -189,7 +189,7 @@ def check_rust_file(path: str, text: str, added_lines: Collection[int],
     """
     src = RustSource(path, text, frozenset(added_lines), syn.parse(text), context)
     wanted = DEFAULT_RULES if rules is None else rules
-    found = []
+    found: list[Finding] = []
     for rule_id in wanted:
         if rule_id not in CHECKS:
             raise ValueError(f"unknown Rust rule {rule_id!r}; known: {', '.join(CHECKS)}")
@@ -208,7 +208,8 @@ class RustRules:
         self.context = context
         self.rules = rules
 
-    def run(self, patches) -> list[list[Finding]]:
+    def run(self, patches: Iterable[Iterable[tuple[str, str, Collection[int]]]]
+            ) -> list[list[Finding]]:
         """`patches`: per patch, a sequence of (path, text, added lines) for its files."""
         return [[f for path, text, added in files if path.endswith(".rs")
                  for f in check_rust_file(path, text, added, self.context, self.rules)]

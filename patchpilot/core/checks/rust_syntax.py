@@ -39,6 +39,7 @@ def walk(node: Node) -> Iterator[Node]:
 
 
 def text_of(node: Node) -> str:
+    assert node.text is not None  # parsed from source, every node has its text
     return node.text.decode("utf-8", errors="replace")
 
 
@@ -112,7 +113,7 @@ def _is_test_attr(attr: str) -> bool:
 
 def in_test_code(node: Node) -> bool:
     """Inside a `#[cfg(test)]` module, a `#[test]` function or a `#[kunit_tests]` module."""
-    current = node
+    current: Node | None = node
     while current is not None:
         if current.type in ("mod_item", "function_item", "impl_item"):
             if any(_is_test_attr(a) for a in attributes(current)):

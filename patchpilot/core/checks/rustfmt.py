@@ -13,7 +13,7 @@ import difflib
 import re
 import subprocess
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +75,7 @@ def is_skipped(path: str, config: RustfmtConfig) -> bool:
     return False
 
 
-def format_text(text: str, config: RustfmtConfig) -> subprocess.CompletedProcess:
+def format_text(text: str, config: RustfmtConfig) -> subprocess.CompletedProcess[str]:
     """Run rustfmt on `text`; stdout is the formatted text when returncode is 0."""
     argv = [config.rustfmt, "--emit", "stdout", "--edition", config.edition]
     if config.config_path is not None:
@@ -150,7 +150,8 @@ class Rustfmt:
     def __init__(self, tree: Path, rustfmt: str = "rustfmt"):
         self.config = rustfmt_config(tree, rustfmt)
 
-    def run(self, patches) -> list[list[Finding]]:
+    def run(self, patches: Iterable[Iterable[tuple[str, str, Collection[int]]]]
+            ) -> list[list[Finding]]:
         """`patches`: per patch, a sequence of (path, text, added lines) for its files."""
         return [[f for path, text, added in files
                  for f in check_rustfmt(path, text, added, self.config)] for files in patches]

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import cast
 
 from patchpilot.core.checks import checkpatch as cp
 from patchpilot.core.checks import rustfmt as rf
@@ -36,7 +37,7 @@ Outcome = tuple[list[list[Finding]], bool]
 _CHECKS_DIR = Path(__file__).resolve().parent
 
 
-def _digest(*parts) -> str:
+def _digest(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
@@ -58,7 +59,7 @@ class ToolContext:
     python: str = sys.executable
     base: str | None = None  # the series' base: where the touched files' history is read
     cancel: threading.Event | None = None  # set: running tools are killed (procs.Cancelled)
-    _memo: dict = field(default_factory=dict)
+    _memo: dict[object, str | None] = field(default_factory=dict)
 
     def history_prefix(self, paths: list[str]) -> str | None:
         """The subject prefix the history of `paths` uses (B2), memoised per path set."""
@@ -99,9 +100,9 @@ class ToolContext:
         """Tool version and options: part of every cache key of `tool`."""
         if tool not in self._memo:
             self._memo[tool] = _digest(tool, self.code_version, *self._tool_facts(tool))
-        return self._memo[tool]
+        return cast(str, self._memo[tool])  # keyed by tool name: always a digest
 
-    def _tool_facts(self, tool: str) -> tuple:
+    def _tool_facts(self, tool: str) -> tuple[str, ...]:
         tree = self.tree
         if tool == "checkpatch":
             return (_file_digest(tree / cp.SCRIPT, tree / "scripts/spelling.txt",
@@ -123,6 +124,7 @@ def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
     # Review tags b4 picks up from the list (canonical "Name: Name <addr>" lines) do not
     # change what a check finds, so a reroll that only gained them reuses its results.
     body = without_review_trailers(patch.body)
+    parts: tuple[object, ...]
     if tool == "checkpatch":
         parts = (patch.patch_id, patch.author, patch.subject, body, files)
     elif tool in ("rustfmt", "rust"):
@@ -201,6 +203,7 @@ def _rustfmt_file(ctx: ToolContext, file: FileInput) -> tuple[list[Finding], boo
     if result.returncode != 0:
         failure = rf._failure(file.path, result.stderr)
         return [failure], failure.rule != "TOOL"
+    assert file.text is not None  # rustfmt_patch skips files without text
     old, new = file.text.splitlines(), result.stdout.splitlines()
     return [rf._finding(file.path, start, end, fix)
             for start, end, fix in rf.changed_ranges(old, new)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import git
 
@@ -47,6 +49,10 @@ class TagInfo:
 class GitRepo:
     """A git work tree opened at or above `path`."""
 
+    # attached below the class, for the checks runner
+    raw_changes: ClassVar[Callable[[GitRepo, str], dict[str, list[RawChange]]]]
+    read_blob: ClassVar[Callable[[GitRepo, str], bytes]]
+
     def __init__(self, path: str | Path = "."):
         try:
             self._repo = git.Repo(path, search_parent_directories=True)
@@ -75,7 +81,7 @@ class GitRepo:
             raise PatchpilotError(f"git {args[0]} failed: {detail}",
                                   hint="check the revision names and the repository state")
 
-    def try_run(self, *args: str, **kwargs) -> str | None:
+    def try_run(self, *args: str, **kwargs: Any) -> str | None:
         """Like run(), but None when git fails (for questions whose answer may be 'no')."""
         try:
             return self.run(*args, **kwargs)
@@ -281,7 +287,8 @@ def _raw(line: str) -> RawChange:
 
 def read_blob(repo: GitRepo, blob: str) -> bytes:
     """The bytes of one blob (through git's persistent cat-file process)."""
-    return repo._repo.odb.stream(bytes.fromhex(blob)).read()
+    data: bytes = repo._repo.odb.stream(bytes.fromhex(blob)).read()
+    return data
 
 
 GitRepo.raw_changes = raw_changes

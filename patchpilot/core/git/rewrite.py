@@ -17,7 +17,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -132,7 +132,7 @@ def move_branch(repo: GitRepo, branch: str, target: str, expected: str) -> None:
 
 
 @contextmanager
-def _locked(repo: GitRepo):
+def _locked(repo: GitRepo) -> Iterator[bool]:
     """Hold the repository's rewrite lock (one rewrite at a time across processes); yields
     False at once when another process holds it."""
     path = repo_state_dir(repo.git_dir) / "rewrite.lock"
@@ -150,7 +150,8 @@ def _locked(repo: GitRepo):
 
 
 @contextmanager
-def guarded(repo: GitRepo, branch: str, what: str, config_keys: tuple[str, ...] = ()):
+def guarded(repo: GitRepo, branch: str, what: str,
+            config_keys: tuple[str, ...] = ()) -> Iterator[Rewrite]:
     """Run a rewrite of `branch`: back up, journal, and restore on any failure. Nested
     rewrites of the same branch are part of the outer one (one backup, all or nothing).
     The git config values under `config_keys` are journaled and restored with the branch."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from patchpilot.core import paths
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.fs import write_atomic
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.series.model import Series
 
 
 @dataclass
@@ -28,13 +30,13 @@ class UserChoices:
     remove: list[str] = field(default_factory=list)
 
 
-def state_file(repo: GitRepo, series) -> Path:
+def state_file(repo: GitRepo, series: Series) -> Path:
     key = series.change_id or f"branch-{series.branch}"
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", key)
     return paths.repo_state_dir(repo.git_dir) / "recipients" / f"{safe}.json"
 
 
-def load_choices(repo: GitRepo, series) -> UserChoices:
+def load_choices(repo: GitRepo, series: Series) -> UserChoices:
     path = state_file(repo, series)
     if not path.exists():
         return UserChoices()
@@ -46,7 +48,7 @@ def load_choices(repo: GitRepo, series) -> UserChoices:
                               hint="fix the JSON or delete the file to start over")
 
 
-def save_choices(repo: GitRepo, series, choices: UserChoices) -> Path:
+def save_choices(repo: GitRepo, series: Series, choices: UserChoices) -> Path:
     path = state_file(repo, series)
     write_atomic(path, json.dumps(asdict(choices), indent=2))
     return path
@@ -62,8 +64,9 @@ def _same(a: str, b: str) -> bool:
     return bare(a) == bare(b)
 
 
-def update_choices(repo: GitRepo, series, add_to=(), add_cc=(), remove=(),
-                   reset: bool = False, restore=()) -> UserChoices:
+def update_choices(repo: GitRepo, series: Series, add_to: Sequence[str] = (),
+                   add_cc: Sequence[str] = (), remove: Sequence[str] = (),
+                   reset: bool = False, restore: Sequence[str] = ()) -> UserChoices:
     """Apply the user's edits: an added address is no longer removed, and the reverse;
     `restore` forgets a removal (the address comes back if MAINTAINERS names it)."""
     choices = UserChoices() if reset else load_choices(repo, series)

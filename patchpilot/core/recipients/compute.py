@@ -13,10 +13,10 @@ import email.utils
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from patchpilot.core import paths
 from patchpilot.core.config import Config
@@ -24,7 +24,7 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.recipients.choices import UserChoices, bare, load_choices
 from patchpilot.core.series.model import Series
-from patchpilot.core.series.patches import parse_trailers
+from patchpilot.core.series.patches import Trailer, parse_trailers
 
 if TYPE_CHECKING:  # the engine itself is imported by the thread that loads it (preload)
     from patchpilot.core.recipients.maintainers.engine import Maintainers, Reason
@@ -44,7 +44,7 @@ class Why:
     role: str
     source: str  # "maintainers" | "policy" | "user"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, str | None]:
         return {"entry": self.entry, "match": self.match, "role": self.role,
                 "source": self.source}
 
@@ -69,7 +69,7 @@ class SeriesRecipients:
     removed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the addresses were found, if unusual
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The stable `patchpilot recipients --json` contract (see README)."""
         return {
             "to": self.to, "cc": self.cc,
@@ -171,10 +171,10 @@ class Background(Generic[T]):
         self._thread.join()
         if self._error is not None:
             raise self._error
-        return self._value
+        return cast(T, self._value)  # _run set it: no error
 
 
-def preload(repo: GitRepo) -> Background:
+def preload(repo: GitRepo) -> Background[Maintainers]:
     """The MAINTAINERS engine, loaded in a thread while the caller waits on git (a Background).
 
     The thread imports the engine, loads the index and compiles the N:/K: regexes. Meanwhile
@@ -222,7 +222,7 @@ def mail_parts(repo: GitRepo, series: Series) -> Iterator[dict[str, str]]:
 
 def compute(repo: GitRepo, series: Series, config: Config | None = None,
             use_script: bool | None = None,
-            maint: Background | None = None) -> SeriesRecipients:
+            maint: Background[Maintainers] | None = None) -> SeriesRecipients:
     """Recipients of every patch of `series` and of its cover (see preload for `maint`)."""
     config = config or Config(repo)
     notes = []
@@ -236,7 +236,7 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
     # git first: the MAINTAINERS engine (preload) loads while git writes the mails
     parts = mail_parts(repo, series)
     mails = next(parts)
-    maint = maint.result() if maint is not None else load_maintainers(repo)
+    engine = maint.result() if maint is not None else load_maintainers(repo)
     policy = Policy.from_config(config)
     choices = load_choices(repo, series)
     reasons: dict[str, list[Why]] = {}
@@ -249,7 +249,7 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
         if patch.commit not in mails:
             _no_mail(series, mails, parts)
         one = _Builder(reasons, removed)
-        _fill(one, maint, repo, mails[patch.commit], policy, choices, use_script)
+        _fill(one, engine, repo, mails[patch.commit], policy, choices, use_script)
         _trailers(one, patch.trailers)
         patches.append(PatchRecipients(patch.index, patch.commit, one.to, one.cc))
         for address in one.to:
@@ -259,7 +259,7 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
     _user(cover, choices)
     _trailers(cover, parse_trailers(series.cover_body or ""))
     _drop_self(repo, config, cover, patches)
-    return SeriesRecipients(cover.to, cover.cc, patches, reasons, maint.problems,
+    return SeriesRecipients(cover.to, cover.cc, patches, reasons, engine.problems,
                             sorted(choices.remove), notes)
 
 
@@ -287,7 +287,8 @@ def _no_mail(series: Series, mails: dict[str, str], parts: Iterator[dict[str, st
                           hint="an empty commit in the series? drop it or add a change")
 
 
-def _fill(one: _Builder, maint, repo, mail, policy, choices, use_script) -> None:
+def _fill(one: _Builder, maint: Maintainers, repo: GitRepo, mail: str, policy: Policy,
+          choices: UserChoices, use_script: bool) -> None:
     if use_script:
         from patchpilot.core.recipients.maintainers.engine import run_get_maintainer
 
@@ -323,7 +324,7 @@ def _user(one: _Builder, choices: UserChoices) -> None:
             one.add(address, header, Why(None, "added by you", header, "user"))
 
 
-def _trailers(one: _Builder, trailers) -> None:
+def _trailers(one: _Builder, trailers: Iterable[Trailer]) -> None:
     """b4 copies the people named in trailers (Signed-off-by:, Reviewed-by: ...) on Cc."""
     for trailer in trailers:
         name, address = email.utils.parseaddr(trailer.value)
@@ -333,12 +334,14 @@ def _trailers(one: _Builder, trailers) -> None:
         one.add(shown, "cc", Why(None, f"{trailer.name}: trailer", "cc", "user"))
 
 
-def _drop_self(repo: GitRepo, config: Config, cover: _Builder, patches) -> None:
+def _drop_self(repo: GitRepo, config: Config, cover: _Builder,
+               patches: list[PatchRecipients]) -> None:
     """b4's send-me-too: when it is off, the sender's own address is not a recipient."""
     me_too = (repo.config("b4.send-me-too") or "yes").lower()
     me = (repo.config("user.email") or "").lower()
     if me_too not in ("no", "n", "false", "0") or not me:
         return
-    for holder in [cover, *patches]:
+    holders: list[_Builder | PatchRecipients] = [cover, *patches]
+    for holder in holders:
         holder.to[:] = [a for a in holder.to if bare(a) != me]
         holder.cc[:] = [a for a in holder.cc if bare(a) != me]

@@ -17,18 +17,20 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.recipients.compute import SeriesRecipients, bare
+from patchpilot.core.recipients.choices import bare
+from patchpilot.core.recipients.compute import SeriesRecipients
 from patchpilot.core.series.model import Series
 from patchpilot.core.series.patches import split_message
 from patchpilot.core.series.prep import require_b4_checkout
 
 
-def hook_map(repo: GitRepo, series: Series, result: SeriesRecipients) -> dict:
+def hook_map(repo: GitRepo, series: Series, result: SeriesRecipients) -> dict[str, Any]:
     """What the b4 hook needs: each patch's To/Cc by patch-id and by subject, and removals."""
     mails = repo.format_patches(f"{series.base}..{series.head}")
     ids = repo.patch_ids({p.commit: mails.get(p.commit, p.diff_text) for p in series.patches})
@@ -68,7 +70,8 @@ def write_cover(repo: GitRepo, series: Series, result: SeriesRecipients) -> str:
     return entry.backup
 
 
-def addresses_for_mail(mapping: dict, mail: str, patch_id: str, header: str) -> list[str]:
+def addresses_for_mail(mapping: dict[str, Any], mail: str, patch_id: str,
+                       header: str) -> list[str]:
     """The hook's answer for one mail b4 hands it (matched by patch-id, else by subject)."""
     entry = mapping["patches"].get(f"id:{patch_id}")
     if entry is None:
@@ -77,7 +80,8 @@ def addresses_for_mail(mapping: dict, mail: str, patch_id: str, header: str) -> 
     if entry is None:
         raise PatchpilotError("b4 asked for the recipients of a patch patchpilot did not see",
                               hint="run patchpilot recipients --write again")
-    return entry[header]
+    addresses: list[str] = entry[header]
+    return addresses
 
 
 def _mail_subject(mail: str) -> str:

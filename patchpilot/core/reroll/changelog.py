@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import PatchpilotError
@@ -119,11 +120,11 @@ def patch_notes(changes: list[PatchChange], addressed: list[Addressed]) -> dict[
 
 # -- the cover ----------------------------------------------------------------------------
 
-def _header(revision: int) -> re.Pattern:
+def _header(revision: int) -> re.Pattern[str]:
     return re.compile(rf"^Changes in v{revision}:\s*$", re.M)
 
 
-def _memory(repo: GitRepo, series: Series):
+def _memory(repo: GitRepo, series: Series) -> Path:
     key = re.sub(r"[^\w.-]", "_", series.change_id or series.branch)
     return repo_state_dir(repo.git_dir) / "changelog" / f"{key}-v{series.revision}.txt"
 

@@ -12,6 +12,7 @@ No UI.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from patchpilot.core.checks.runner import check_series
 from patchpilot.core.config import Config
@@ -25,6 +26,9 @@ from patchpilot.core.review.replies import RepliesReport, collect, make_client
 from patchpilot.core.series import rangediff
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.rangediff import PatchChange
+
+if TYPE_CHECKING:  # the checks are imported by recheck, when it runs
+    from patchpilot.core.checks.runner import CheckReport
 
 
 @dataclass
@@ -43,7 +47,7 @@ class RerollPlan:
     offline: str | None = None
     warnings: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"branch": self.series.branch, "revision": self.series.revision,
                 "previous": self.previous, "tag": self.tag, "offline": self.offline,
                 "patches": [c.to_json() for c in self.changes],
@@ -111,7 +115,7 @@ class Recheck:
 
     reused: list[int]
     rerun: list[int]
-    report: object
+    report: CheckReport
 
 
 def recheck(repo: GitRepo, series: Series, config: Config | None = None) -> Recheck:

@@ -20,14 +20,15 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.lore import LoreClient
-from patchpilot.core.review.mail import MailTooLarge, join_mbox, parse_mail, split_mbox
-from patchpilot.core.review.replies import RepliesReport
+from patchpilot.core.review.mail import Mail, MailTooLarge, join_mbox, parse_mail, split_mbox
+from patchpilot.core.review.replies import MessageView, RepliesReport
 from patchpilot.core.review.thread import subject_info
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.prep import require_b4_checkout
@@ -56,7 +57,7 @@ class TrailerItem:
     def line(self) -> str:
         return f"{self.name}: {self.value}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "trailer": self.line, "from": self.sender, "msgid": self.msgid,
                 "revision": self.revision, "patch": self.patch, "targets": self.targets,
                 "status": self.status, "how": self.how}
@@ -88,7 +89,8 @@ def collect_trailers(series: Series, report: RepliesReport,
     return items
 
 
-def _match(item, message, series, current, sent) -> None:
+def _match(item: TrailerItem, message: MessageView, series: Series, current: dict[str, int],
+           sent: dict[int, str]) -> None:
     if item.patch == 0:
         item.targets = sorted(current[pid] for pid in sent.values() if pid in current)
         missing = len(sent) - len(item.targets) if sent else 0
@@ -180,12 +182,13 @@ def _mbox_for_b4(client: LoreClient, covers: dict[int, str],
     """The sent patches of each revision involved, and one reply per message carrying only
     its accepted trailers: b4 sees nothing else."""
     out: list[bytes] = []
+    mail: Mail | None
     for revision in sorted({i.revision for i in chosen}):
         data = client.cached(covers.get(revision, ""))
         if data is None:
             raise PatchpilotError(f"the v{revision} thread is not cached",
                                   hint="fetch it: patchpilot replies --refresh")
-        replies: dict[str, object] = {}
+        replies: dict[str, Mail] = {}
         for raw in split_mbox(data.mbox):
             try:
                 mail = parse_mail(raw)
@@ -204,7 +207,7 @@ def _mbox_for_b4(client: LoreClient, covers: dict[int, str],
     return join_mbox(out)
 
 
-def _reply(mail, lines: list[str]) -> bytes:
+def _reply(mail: Mail, lines: list[str]) -> bytes:
     msg = EmailMessage()
     msg["From"] = mail.sender
     msg["Subject"] = mail.subject

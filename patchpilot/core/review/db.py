@@ -15,6 +15,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.errors import PatchpilotError
 
@@ -57,7 +58,8 @@ class ReviewDB:
 
     @property
     def version(self) -> int:
-        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+        version: int = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return version
 
     def migrate(self) -> None:
         """Apply the migrations this database has not seen, each in one transaction."""
@@ -133,8 +135,8 @@ class ReviewDB:
                                 (change_id,)).fetchone()
         return [int(r) for r in row[0].split(",") if r.isdigit()] if row else []
 
-    def _in(self, sql: str, values: list[str]) -> list[tuple]:
-        rows: list[tuple] = []
+    def _in(self, sql: str, values: list[str]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
         for start in range(0, len(values), 500):
             chunk = values[start:start + 500]
             marks = ",".join("?" * len(chunk))

@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -107,7 +108,7 @@ class LoreClient:
         self.session.headers["User-Agent"] = "patchpilot"
 
     # -- HTTP ---------------------------------------------------------------------------
-    def _request(self, method: str, url: str, **kwargs) -> tuple[int, bytes, int]:
+    def _request(self, method: str, url: str, **kwargs: Any) -> tuple[int, bytes, int]:
         """(status, body, bytes transferred); retries connection errors and 5xx."""
         last = ""
         for attempt in range(self.retries + 1):
@@ -129,7 +130,7 @@ class LoreClient:
         raise LoreUnreachable(self.base, last)
 
     @staticmethod
-    def _read(resp) -> bytes:
+    def _read(resp: requests.Response) -> bytes:
         chunks, size = [], 0
         for chunk in resp.raw.stream(65536, decode_content=False):
             size += len(chunk)

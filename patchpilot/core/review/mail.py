@@ -17,7 +17,9 @@ import email.utils
 import re
 from dataclasses import dataclass, field
 from datetime import UTC
+from email.message import Message
 from html.parser import HTMLParser
+from typing import cast
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
 
@@ -119,7 +121,7 @@ def _sender(value: str) -> tuple[str, str]:
     return value.strip(), ""
 
 
-def _header(msg, name: str) -> str:
+def _header(msg: Message, name: str) -> str:
     value = msg.get(name)
     if value is None:
         return ""
@@ -140,7 +142,7 @@ def _iso_date(value: str) -> str:
     return when.astimezone(UTC).isoformat()
 
 
-def _body(msg) -> tuple[str, bool]:
+def _body(msg: Message) -> tuple[str, bool]:
     """The text of the first text/plain part; else the first text/html part as text."""
     plain = html = None
     for part in msg.walk():
@@ -158,8 +160,9 @@ def _body(msg) -> tuple[str, bool]:
     return "", False
 
 
-def _decode(part) -> str:
-    payload = part.get_payload(decode=True) or b""
+def _decode(part: Message) -> str:
+    # a leaf part (_body skips multiparts): decode=True gives its bytes, or None
+    payload = cast(bytes, part.get_payload(decode=True) or b"")
     charset = part.get_content_charset() or "us-ascii"
     try:
         return payload.decode(charset, errors="replace")
@@ -167,11 +170,12 @@ def _decode(part) -> str:
         return payload.decode("latin-1")
 
 
-def _unflow(text: str, part) -> str:
+def _unflow(text: str, part: Message) -> str:
     """RFC 3676 format=flowed: soft line breaks (a trailing space) join lines."""
-    if (part.get_param("format") or "").lower() != "flowed":
+    # typeshed also allows an RFC 2231 (charset, language, value) tuple; taken as a str here
+    if (cast(str | None, part.get_param("format")) or "").lower() != "flowed":
         return text
-    delsp = (part.get_param("delsp") or "").lower() == "yes"
+    delsp = (cast(str | None, part.get_param("delsp")) or "").lower() == "yes"
     out: list[str] = []
     carry = ""
     for line in text.replace("\r\n", "\n").split("\n"):
@@ -192,7 +196,7 @@ class _HtmlText(HTMLParser):
 
     BLOCKS = {"p", "div", "br", "tr", "li", "pre", "h1", "h2", "h3", "h4", "table"}
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.lines: list[tuple[int, str]] = []
         self.depth = 0
@@ -204,7 +208,7 @@ class _HtmlText(HTMLParser):
         self.lines.append((self.depth, self.current))
         self.current = ""
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style", "head"):
             self.skip += 1
         elif tag == "blockquote":
@@ -214,7 +218,7 @@ class _HtmlText(HTMLParser):
             self.pre += tag == "pre"
             self._flush()
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style", "head"):
             self.skip = max(self.skip - 1, 0)
         elif tag == "blockquote":
@@ -224,7 +228,7 @@ class _HtmlText(HTMLParser):
             self.pre -= tag == "pre" and self.pre > 0
             self._flush()
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.skip:
             return
         if self.pre:

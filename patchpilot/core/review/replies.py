@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from patchpilot.core import paths
 from patchpilot.core.config import Config
@@ -28,7 +30,7 @@ from patchpilot.core.review.lore import (
 )
 from patchpilot.core.review.mail import Mail, MailTooLarge, parse_mail, split_mbox
 from patchpilot.core.review.thread import Thread, analyse_thread, subject_info
-from patchpilot.core.series.model import Series, load_series
+from patchpilot.core.series.model import SentRevision, Series, load_series
 
 
 @dataclass
@@ -76,13 +78,13 @@ class RepliesReport:
     newer_revisions: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The `patchpilot replies --json` contract (README)."""
         return {"series": self.change_id, "branch": self.branch, "server": self.server,
                 "offline": self.offline, "newer_revisions": self.newer_revisions,
                 "revisions": [_revision_json(r) for r in self.revisions]}
 
-    def comments(self):
+    def comments(self) -> Iterator[tuple[MessageView, CommentView]]:
         """Every (message, comment) of every revision."""
         for revision in self.revisions:
             for message in revision.messages:
@@ -94,7 +96,7 @@ def _iso(stamp: float | None) -> str | None:
     return datetime.fromtimestamp(stamp, UTC).isoformat() if stamp else None
 
 
-def _revision_json(rev: RevisionView) -> dict:
+def _revision_json(rev: RevisionView) -> dict[str, Any]:
     return {"revision": rev.revision, "cover_msgid": rev.cover_msgid,
             "fetched_at": _iso(rev.fetched_at),
             "messages": [{"msgid": m.msgid, "from": m.sender, "date": m.date, "patch": m.patch,
@@ -162,7 +164,9 @@ def collect(repo: GitRepo, branch: str | None = None, refresh: bool = False,
     return report
 
 
-def _revision(repo, client, db, sent, refresh, own, report, cache_only=False) -> RevisionView:
+def _revision(repo: GitRepo, client: LoreClient, db: ReviewDB, sent: SentRevision,
+              refresh: bool, own: tuple[str, ...], report: RepliesReport,
+              cache_only: bool = False) -> RevisionView:
     cover = sent.msgids[0].strip("<>") if sent.msgids else None
     view = RevisionView(sent.revision, cover, None)
     if cover is None:
@@ -180,7 +184,8 @@ def _revision(repo, client, db, sent, refresh, own, report, cache_only=False) ->
     return view
 
 
-def _fetch(client, cover, refresh, report, own=()) -> ThreadData | None:
+def _fetch(client: LoreClient, cover: str, refresh: bool, report: RepliesReport,
+           own: Iterable[str] = ()) -> ThreadData | None:
     old = client.cached(cover)
     if old is not None and not refresh:
         return old
@@ -253,6 +258,7 @@ def _views(db: ReviewDB, thread: Thread, ids: dict[int, str]) -> list[MessageVie
 
 def _newer(client: LoreClient, series: Series, report: RepliesReport) -> list[int]:
     """Revisions of this change-id on the list that are newer than any sent from here."""
+    assert series.change_id is not None  # collect() asks only for a series with one
     if not re.fullmatch(r"[\w.-]+", series.change_id):
         return []
     try:

@@ -9,6 +9,7 @@ needs no local commit. Pure functions over untrusted text; no git, no network, n
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from unidiff import PatchSet
@@ -177,7 +178,7 @@ def _drop_attribution(lines: list[str]) -> None:
                 lines.pop()  # "On Mon, 1 Jan 2024, Name" wrapped before "wrote:"
 
 
-def find_trailers(blocks) -> list[GivenTrailer]:
+def find_trailers(blocks: Sequence[tuple[bool, list[str]]]) -> list[GivenTrailer]:
     """Trailers in the reviewer's own (unquoted) text, once each."""
     found: list[GivenTrailer] = []
     for quoted, lines in blocks:
@@ -192,7 +193,8 @@ def find_trailers(blocks) -> list[GivenTrailer]:
     return found
 
 
-def extract_comments(blocks, index: DiffIndex | None) -> list[Comment]:
+def extract_comments(blocks: Sequence[tuple[bool, list[str]]],
+                     index: DiffIndex | None) -> list[Comment]:
     """Each unquoted run with real text becomes a comment tied to the quote before it."""
     comments: list[Comment] = []
     quote: list[str] = []
@@ -216,7 +218,8 @@ def _unquote(line: str) -> str:
     return line[1:] if line.startswith(" ") else line
 
 
-def classify(mail: Mail, blocks, reply: Reply, own: tuple[str, ...]) -> str:
+def classify(mail: Mail, blocks: Sequence[tuple[bool, list[str]]], reply: Reply,
+             own: tuple[str, ...]) -> str:
     """own, bot, nak, review, ack or other."""
     if mail.address and mail.address in own:
         return "own"

@@ -12,6 +12,7 @@ Never prints; raises PatchpilotError.
 from __future__ import annotations
 
 import email
+import email.message
 import email.utils
 import json
 import shlex
@@ -19,7 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.b4.state import record_sent_cover
@@ -61,7 +62,7 @@ class Message:
         return [a for _, a in email.utils.getaddresses(self.to + self.cc) if a]
 
 
-def _header(message, name: str) -> str:
+def _header(message: email.message.Message, name: str) -> str:
     value = message.get(name)
     return str(make_header(decode_header(str(value)))) if value is not None else ""
 
@@ -83,7 +84,7 @@ def parse_message(raw: str) -> Message:
         references=" ".join(_header(message, "References").split()), body=body, raw=raw)
 
 
-def _header_value(value) -> str:
+def _header_value(value: object) -> str:
     return " ".join(str(make_header(decode_header(str(value)))).split())
 
 
@@ -195,7 +196,7 @@ def _relay_command(plan_file: Path) -> str:
                                               str(plan_file), "-i"))
 
 
-def _resume_map(previous: Attempt | None) -> dict:
+def _resume_map(previous: Attempt | None) -> dict[str, dict[str, Any]]:
     if previous is None:
         return {}
     return {str(m["position"]): {"msgid": m["msgid"],
@@ -214,7 +215,8 @@ def smtp_timeout(config: Config) -> float:
     return seconds
 
 
-def _run_b4(repo, log, attempt, send_plan, transport: dict) -> b4cli.B4Result:
+def _run_b4(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: SendPlan,
+            transport: dict[str, Any]) -> b4cli.B4Result:
     plan_file = log.journal(attempt).with_suffix(".plan.json")
     plan_file.write_text(json.dumps({"journal": str(log.journal(attempt)),
                                      "transport": transport,
@@ -235,7 +237,8 @@ def _run_b4(repo, log, attempt, send_plan, transport: dict) -> b4cli.B4Result:
         plan_file.unlink(missing_ok=True)
 
 
-def _conclude(repo, log, attempt, send_plan, result, transport: dict) -> SendResult:
+def _conclude(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: SendPlan,
+              result: b4cli.B4Result, transport: dict[str, Any]) -> SendResult:
     journal = log.finish(attempt, "started").messages
     gone = {m["position"] for m in journal if m.get("status") in ("delivered", "skipped")}
     if send_plan.resume:
@@ -254,19 +257,20 @@ def _conclude(repo, log, attempt, send_plan, result, transport: dict) -> SendRes
     return SendResult(attempt, missing, result.stderr + result.stdout, link, hint)
 
 
-def _all_delivered(attempt: Attempt, send_plan: SendPlan) -> list[dict]:
+def _all_delivered(attempt: Attempt, send_plan: SendPlan) -> list[dict[str, Any]]:
     earlier = send_plan.resume.delivered() if send_plan.resume else []
     return sorted(earlier + attempt.delivered(), key=lambda m: m["position"])
 
 
-def _failure_reason(journal: list[dict], result) -> str:
+def _failure_reason(journal: list[dict[str, Any]], result: b4cli.B4Result) -> str:
     failed = [m for m in journal if m.get("status") == "failed"]
     if failed:
         return f"message {failed[-1]['position']}/{failed[-1]['total']}: {failed[-1]['error']}"
     return b4cli.last_error(result)
 
 
-def _failure_hint(transport: dict, journal: list[dict], status: str, mode: str) -> str:
+def _failure_hint(transport: dict[str, Any], journal: list[dict[str, Any]], status: str,
+                  mode: str) -> str:
     failed = [m for m in journal if m.get("status") == "failed"]
     kind = failed[-1].get("kind", "other") if failed else None
     then = ("then run patchpilot send again: it sends only the messages marked 'not sent', "
@@ -294,7 +298,8 @@ def _after_complete(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: Se
     log.save()
 
 
-def _record_cover(repo, attempt: Attempt, series: Series, made: str, sent: str) -> None:
+def _record_cover(repo: GitRepo, attempt: Attempt, series: Series, made: str,
+                  sent: str) -> None:
 
     try:
         backup = record_sent_cover(repo, series.branch, series.revision, made, sent)

@@ -15,6 +15,7 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.fs import write_atomic
@@ -43,15 +44,15 @@ class Attempt:
     finished: str | None = None
     planned: int = 0
     overrides: list[str] = field(default_factory=list)
-    messages: list[dict] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     resumes: str | None = None
     tag: str | None = None
     cover_msgid: str | None = None
     error: str | None = None
     # after a resumed send: b4's recorded cover Message-ID replaced by the one that went out
-    history_fix: dict | None = None
+    history_fix: dict[str, Any] | None = None
 
-    def delivered(self) -> list[dict]:
+    def delivered(self) -> list[dict[str, Any]]:
         return [m for m in self.messages if m.get("status") in ("delivered", "skipped")]
 
 
@@ -116,7 +117,7 @@ class SendLog:
         return None
 
 
-def read_journal(path: Path) -> list[dict]:
+def read_journal(path: Path) -> list[dict[str, Any]]:
     """The relay hook's lines, one per message b4 handed it; a torn last line is ignored."""
     if not path.exists():
         return []
@@ -129,7 +130,7 @@ def read_journal(path: Path) -> list[dict]:
     return entries
 
 
-def append_journal(path: Path, entry: dict) -> None:
+def append_journal(path: Path, entry: dict[str, Any]) -> None:
     """Append one line and flush it to disk before the hook reports success to b4."""
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, ensure_ascii=False) + "\n")

@@ -8,8 +8,9 @@ Never prints; no passwords are read here (only the relay reads one, at delivery 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.checks.runner import check_series
@@ -18,6 +19,9 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.comments import open_comments
 from patchpilot.core.series.model import Series
+
+if TYPE_CHECKING:  # flow imports this module
+    from patchpilot.core.send.flow import Message
 
 State = Literal["ok", "fail", "warn", "skipped"]
 OK: State = "ok"
@@ -48,11 +52,11 @@ class Line:
 
 # -- the sending environment ------------------------------------------------------------------
 
-def transport_config(repo: GitRepo) -> dict:
+def transport_config(repo: GitRepo) -> dict[str, Any]:
     """`sendemail.*` as b4 reads it (with b4.sendemail-identity / sendemail.identity), no
     password; raises when neither smtpServer nor sendmailCmd is set."""
     identity = repo.config("b4.sendemail-identity") or repo.config("sendemail.identity")
-    found = {"identity": identity or ""}
+    found: dict[str, Any] = {"identity": identity or ""}
     for key in TRANSPORT_KEYS:
         value = repo.config(f"sendemail.{identity}.{key}") if identity else None
         found[key] = value if value is not None else (repo.config(f"sendemail.{key}") or "")
@@ -71,7 +75,7 @@ def transport_config(repo: GitRepo) -> dict:
     return found
 
 
-def transport_hint(kind: str, transport: dict) -> str:
+def transport_hint(kind: str, transport: dict[str, Any]) -> str:
     """What to check for a transport failure of `kind` (see relay.classify), naming
     the git config keys and their values now (never a password)."""
     if kind == "command" or transport.get("sendmailcmd"):
@@ -118,8 +122,8 @@ def lore_link(repo: GitRepo, msgid: str) -> str:
 
 # -- the checks -------------------------------------------------------------------------------
 
-def run_preflight(repo: GitRepo, series: Series, messages=None, run_checks: bool = True,
-                  config: Config | None = None) -> list[Line]:
+def run_preflight(repo: GitRepo, series: Series, messages: Sequence[Message] | None = None,
+                  run_checks: bool = True, config: Config | None = None) -> list[Line]:
     """Every pre-flight line for `series`; `messages` is the preview (core.send.preview)."""
     checks = _checks(repo, series, config or Config(repo)) if run_checks else \
         Line("checks", SKIP, "not run", "patchpilot check")
@@ -169,7 +173,7 @@ def _signoffs(series: Series) -> Line:
     return Line("sign-off", OK, "every patch is signed off")
 
 
-def _recipients(series: Series, messages) -> Line:
+def _recipients(series: Series, messages: Sequence[Message] | None) -> Line:
     if messages is None:
         return Line("recipients", SKIP, "no preview", "patchpilot send --dry-run")
     cover = messages[0]
@@ -236,5 +240,5 @@ def blocking(lines: list[Line], overrides: list[str]) -> list[Line]:
     return [line for line in lines if line.blocks(overrides)]
 
 
-def to_json(lines: list[Line]) -> list[dict]:
+def to_json(lines: list[Line]) -> list[dict[str, Any]]:
     return [asdict(line) for line in lines]

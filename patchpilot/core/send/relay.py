@@ -27,6 +27,7 @@ import ssl
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.send.log import append_journal, position, read_journal
 
@@ -58,7 +59,7 @@ class NoPassword(Exception):
     """smtpUser is set but neither sendemail.smtpPass nor a git credential helper has one."""
 
 
-def _password(transport: dict, server: str, port: int, user: str) -> str:
+def _password(transport: dict[str, Any], server: str, port: int, user: str) -> str:
     keys = ([f"sendemail.{transport['identity']}.smtppass"] if transport.get("identity")
             else []) + ["sendemail.smtppass"]  # as b4 reads it: the identity's value first
     for key in keys:
@@ -75,7 +76,7 @@ def _password(transport: dict, server: str, port: int, user: str) -> str:
     raise NoPassword(user)
 
 
-def tls_context(transport: dict) -> ssl.SSLContext:
+def tls_context(transport: dict[str, Any]) -> ssl.SSLContext:
     """The server's certificate is verified before a password goes out (b4 does not check
     it; git send-email does): against sendemail.smtpSSLCertPath (a CA file or directory) when
     set, the system's CAs when unset; set to "" it is not checked, as in git send-email."""
@@ -87,13 +88,13 @@ def tls_context(transport: dict) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=path or None)
 
 
-def smtp_send(transport: dict, sender: str, rcpts: list[str], data: bytes) -> None:
+def smtp_send(transport: dict[str, Any], sender: str, rcpts: list[str], data: bytes) -> None:
     server = transport.get("smtpserver") or "localhost"
     port = int(transport.get("smtpserverport") or 0)
     encryption = (transport.get("smtpencryption") or "").lower()
     ssl_port = encryption in ("ssl", "smtps")
     klass = smtplib.SMTP_SSL if ssl_port else smtplib.SMTP
-    kwargs = {"context": tls_context(transport)} if ssl_port else {}
+    kwargs: dict[str, Any] = {"context": tls_context(transport)} if ssl_port else {}
     # every connect, read and write is bounded: a server that accepts and never answers
     # must not hold b4 (which has no timeout of its own) forever
     with klass(server, port, timeout=timeout_of(transport), **kwargs) as smtp:
@@ -108,7 +109,7 @@ def smtp_send(transport: dict, sender: str, rcpts: list[str], data: bytes) -> No
         smtp.sendmail(sender, rcpts, data)
 
 
-def command_send(transport: dict, rcpts: list[str], data: bytes) -> None:
+def command_send(transport: dict[str, Any], rcpts: list[str], data: bytes) -> None:
     argv = shlex.split(transport["sendmailcmd"]) + ["-i", *rcpts]
     proc = subprocess.run(argv, input=data, capture_output=True)
     if proc.returncode:
@@ -116,7 +117,7 @@ def command_send(transport: dict, rcpts: list[str], data: bytes) -> None:
                       f"{proc.stderr.decode(errors='replace').strip()[:300]}")
 
 
-def timeout_of(transport: dict) -> float:
+def timeout_of(transport: dict[str, Any]) -> float:
     return float(transport["timeout"])  # checked by core.send.smtp_timeout
 
 
@@ -152,7 +153,7 @@ def _timed_out(exc: BaseException) -> bool:
         isinstance(exc.__context__, (socket.timeout, TimeoutError)) or "timed out" in str(exc))
 
 
-def describe(exc: Exception, transport: dict) -> str:
+def describe(exc: Exception, transport: dict[str, Any]) -> str:
     """One line on what the transport said, without any secret (a password is never in it:
     smtplib's exceptions carry the server's answer, not what the client sent)."""
     ssl_port = (transport.get("smtpencryption") or "").lower() in ("ssl", "smtps")
@@ -191,7 +192,7 @@ def _answer(exc: smtplib.SMTPResponseException) -> str:
     return f"{exc.smtp_code} {' '.join(text.split())[:200]}"
 
 
-def handle(plan: dict, sender: str | None, rcpts: list[str], data: bytes) -> int:
+def handle(plan: dict[str, Any], sender: str | None, rcpts: list[str], data: bytes) -> int:
     journal = Path(plan["journal"])
     message = email.message_from_bytes(data)
     subject = " ".join(str(message.get("Subject", "")).split())

@@ -11,6 +11,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.errors import PatchpilotError
@@ -34,7 +35,7 @@ class CoverView:
     change_id: str | None = None
     prerequisites: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"subject_line": self.subject_line, "subject": self.subject, "body": self.body,
                 "editme": [{"line": n, "text": t} for n, t in self.editme],
                 "below_dashes": self.below_dashes, "base": self.base,

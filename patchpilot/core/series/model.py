@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from patchpilot.core.b4.tracking import Tracking, foreign_cover_email, read_tracking
 from patchpilot.core.errors import PatchpilotError
@@ -45,7 +46,7 @@ class Series:
     sent: list[SentRevision] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The stable `patchpilot series --json` contract (see README)."""
         return {
             "branch": self.branch, "base": self.base, "head": self.head,
@@ -134,7 +135,8 @@ def _managed_range(repo: GitRepo, tracking: Tracking,
     """
     tip = tip or repo.rev_parse(f"refs/heads/{tracking.branch}")
     if tracking.strategy == "commit":
-        return tracking.cover_parent, tracking.cover_commit, tip
+        # read_tracking sets both from the cover commit; a listed branch always resolves
+        return cast(tuple[str, str, str], (tracking.cover_parent, tracking.cover_commit, tip))
     if not tracking.base_branch:
         raise PatchpilotError(f"b4 tracking of {tracking.branch} names no base-branch",
                               hint="add \"base-branch\" to the tracking JSON")
@@ -143,7 +145,7 @@ def _managed_range(repo: GitRepo, tracking: Tracking,
         raise PatchpilotError(f"{tracking.branch} has no common history with "
                               f"{tracking.base_branch}", hint="rebase it onto its base")
     end = tip if tracking.strategy == "branch-description" else tracking.cover_parent
-    return base, base, end
+    return base, base, cast(str, end)  # as above
 
 
 def _resolve_base(repo: GitRepo, branch: str, base: str | None) -> str:
@@ -190,7 +192,8 @@ def read_patches(repo: GitRepo, start: str, end: str, with_diffs: bool = True) -
     return patches
 
 
-def _assemble(repo, branch, tracking, start, end, patches, with_sent=True) -> Series:
+def _assemble(repo: GitRepo, branch: str, tracking: Tracking | None, start: str, end: str,
+              patches: list[Patch], with_sent: bool = True) -> Series:
     if tracking is None:
         return Series(branch=branch, base=start, head=end, revision=1, change_id=None,
                       b4_managed=False, cover_subject=None, cover_body=None, patches=patches)
@@ -238,7 +241,8 @@ def summarize(repo: GitRepo, base: str | None = None) -> list[SeriesSummary]:
             for branch, tracking in list_branches(repo)]
 
 
-def _summary(repo, branch, tracking, current, base) -> SeriesSummary:
+def _summary(repo: GitRepo, branch: str, tracking: Tracking | None, current: bool,
+             base: str | None) -> SeriesSummary:
     summary = SeriesSummary(branch=branch, b4_managed=tracking is not None, current=current)
     try:
         if tracking is not None:

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from unidiff import PatchSet
+    from unidiff import PatchedFile, PatchSet
 
 
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$")
@@ -89,7 +89,7 @@ def _strip_prefix(path: str) -> str:
     return path[2:] if path[:2] in ("a/", "b/") else path
 
 
-def _file_change(pf) -> FileChange:
+def _file_change(pf: PatchedFile) -> FileChange:
     if pf.is_added_file:
         status = "added"
     elif pf.is_removed_file:

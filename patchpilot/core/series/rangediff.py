@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from patchpilot.core.b4.tracking import MARKER, sent_tag_fields
 from patchpilot.core.errors import PatchpilotError
@@ -51,7 +52,7 @@ class PatchChange:
     functions: list[str] = field(default_factory=list)
     diff: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"old": self.old, "new": self.new, "subject": self.subject,
                 "status": self.status, "reordered": self.reordered, "message": self.message,
                 "trailers_added": self.trailers_added, "files": self.files,
@@ -86,7 +87,7 @@ def sent_range(repo: GitRepo, series: Series, revision: int) -> SentRange:
         raise PatchpilotError(f"tag {sent.tag} belongs to change-id {change_id}, not to "
                               f"{series.change_id}", hint="the tag does not match the "
                                                           "series history; was it renamed?")
-    tip = repo.rev_parse(f"{sent.tag}^{{commit}}")
+    tip = cast(str, repo.rev_parse(f"{sent.tag}^{{commit}}"))  # a listed sent/ tag
     commits = repo.log(f"{base}..{tip}")
     covers = [i for i, c in enumerate(commits) if MARKER in c.message]
     start, end = base, tip
@@ -117,14 +118,15 @@ def compare(repo: GitRepo, old: SentRange, series: Series) -> list[PatchChange]:
     return sorted(changes, key=lambda c: (c.new is None, c.new or 0, c.old or 0))
 
 
-def _pair(match, old: list[Patch], new: list[Patch]) -> PatchChange:
-    o, _, sign, n, _, subject = match.groups()
-    o = int(o) if o != "-" else None
-    n = int(n) if n != "-" else None
+def _pair(match: re.Match[str], old: list[Patch], new: list[Patch]) -> PatchChange:
+    old_index, _, sign, new_index, _, subject = match.groups()
+    o = int(old_index) if old_index != "-" else None
+    n = int(new_index) if new_index != "-" else None
     if sign == "<":
         return PatchChange(o, None, subject, "dropped")
     if sign == ">":
         return PatchChange(None, n, subject, "new")
+    assert o is not None and n is not None  # range-diff numbers both sides of = and !
     before, after = old[o - 1], new[n - 1]
     change = PatchChange(o, n, subject, "unchanged" if before.patch_id == after.patch_id
                          else "changed")
@@ -148,7 +150,8 @@ def _detail(change: PatchChange, line: str) -> None:
     if change.status != "changed":
         return
     file_match, hunk = _FILE.match(line), _HUNK.match(line)
-    header = (file_match or hunk).group(1) if (file_match or hunk) else None
+    found = file_match or hunk
+    header = found.group(1) if found else None
     if header is None or header.startswith(("Commit message", "Metadata")):
         return
     path, _, function = header.partition(": ")  # "@@ path: function" or "## path (new) ##"
@@ -163,7 +166,7 @@ def _detail(change: PatchChange, line: str) -> None:
 def _mark_reordered(changes: list[PatchChange]) -> None:
     """A kept patch is reordered when its place among the kept patches changed."""
     kept = [c for c in changes if c.old is not None and c.new is not None]
-    by_old = sorted(kept, key=lambda c: c.old)
-    by_new = sorted(kept, key=lambda c: c.new)
+    by_old = sorted(kept, key=lambda c: c.old or 0)  # not None in `kept`
+    by_new = sorted(kept, key=lambda c: c.new or 0)
     for position, change in enumerate(by_old):
         change.reordered = by_new[position] is not change

@@ -6,7 +6,11 @@ it takes `branch` (or nothing) and the app opens it with `app.open_screen("name"
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+_T = TypeVar("_T", bound=type)
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,10 @@ class ScreenInfo:
 REGISTRY: dict[str, ScreenInfo] = {}
 
 
-def register(name: str, title: str, description: str, needs_series: bool = True):
+def register(name: str, title: str, description: str,
+             needs_series: bool = True) -> Callable[[_T], _T]:
     """Class decorator adding a screen to the registry (palette entry: 'Open <title>')."""
-    def wrap(cls):
+    def wrap(cls: _T) -> _T:
         REGISTRY[name] = ScreenInfo(name, title, description, cls, needs_series)
         return cls
     return wrap

@@ -4,6 +4,7 @@ the selected patch, and its diff scrolled to the selected finding's line."""
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.text import Text
@@ -15,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.runner import check_series
+from patchpilot.core.checks.runner import CheckReport, PatchResult, check_series
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.patches import Patch
@@ -23,6 +24,11 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import ChecksDone, ChecksStarted, LoadFailed, PatchChecked
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.diffview import render_file
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
 
 STATUS_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", "clean": "green",
                 "pending": "dim"}
@@ -60,8 +66,11 @@ def finding_place(f: Finding) -> str:
 
 @register("checks", "Checks", "checkpatch, rustfmt, Rust, commit-message and clippy findings "
           "per patch")
-class ChecksScreen(Screen):
+class ChecksScreen(Screen[None]):
     """Check results of one series; Enter shows the selected finding in the diff."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Next", show=False, id="checks.down"),
@@ -87,8 +96,8 @@ class ChecksScreen(Screen):
         super().__init__()
         self.branch = branch
         self.series: Series | None = None
-        self.results: dict[int, object] = {}
-        self.report = None
+        self.results: dict[int, PatchResult] = {}
+        self.report: CheckReport | None = None
         self.running = False
         self.cancel = threading.Event()  # set by x: the running tools are killed
         self.diff_target: int | None = None
@@ -127,7 +136,7 @@ class ChecksScreen(Screen):
         if self.running:
             self.cancel.set()
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return self.running or None
         return True
@@ -244,7 +253,7 @@ class ChecksScreen(Screen):
         finding = findings[min(max(row, 0), len(findings) - 1)]
         self._show_diff((finding.file, finding.line) if finding.file and finding.line else None)
 
-    def _focused_table(self) -> DataTable:
+    def _focused_table(self) -> DataTable[Any]:
         focused = self.focused
         return focused if isinstance(focused, DataTable) else \
             self.query_one("#checks-patches", DataTable)

@@ -4,7 +4,9 @@ net-next ...) and RESEND set as b4 prefixes. Everything is saved through b4 (cor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -22,6 +24,12 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Prompt
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.core.git.repo import GitRepo
+    from patchpilot.tui.app import PatchpilotApp
 
 CLEAR_TREE = ("-", "none")
 
@@ -49,8 +57,11 @@ def editme_lines(text: str) -> list[int]:
 
 
 @register("cover", "Cover letter", "edit the cover letter and the subject prefixes")
-class CoverScreen(Screen):
+class CoverScreen(Screen[None]):
     """Edit one series' cover letter."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save (through b4)", id="cover.save"),
@@ -114,7 +125,7 @@ class CoverScreen(Screen):
         self.query_one("#cover-info", Static).update(info)
 
     @on(TextArea.Changed)
-    def _changed(self, _event) -> None:
+    def _changed(self, _event: TextArea.Changed) -> None:
         self._show_info()
 
     def _prefixes(self) -> list[str] | None:
@@ -159,7 +170,7 @@ class CoverScreen(Screen):
             self.pending = prefixes  # the subject line shows them at once
             self._show_info()
 
-    def start_write(self, change, value) -> bool:
+    def start_write(self, change: Callable[[GitRepo, Series, Any], object], value: Any) -> bool:
         if self.writing:
             self.notify("b4 is still writing the last change; try again in a moment")
             return False
@@ -168,7 +179,7 @@ class CoverScreen(Screen):
         return True
 
     @work(thread=True, group="cover-write")
-    def write(self, change, value) -> None:
+    def write(self, change: Callable[[GitRepo, Series, Any], object], value: Any) -> None:
         """Apply one cover change through b4 (`change(repo, series, value)`), then reload."""
         try:
             repo = self.app.repo

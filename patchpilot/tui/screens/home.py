@@ -7,6 +7,8 @@ only, so the list never waits on the network.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,12 +24,17 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed, ReviewCounted, SummariesLoaded
 from patchpilot.tui.screens import register
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
+
 COLUMNS = ("", "Branch", "Rev", "Patches", "Sent")
 REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer"}
 TAIL_COLUMNS = ("Change-id", "Cover / state")
 
 
-def row_of(summary: SeriesSummary) -> tuple:
+def row_of(summary: SeriesSummary) -> tuple[str | Text, ...]:
     mark = "*" if summary.current else ""
     sent = ",".join(f"v{n}" for n in summary.sent_revisions) or "-"
     rev = f"v{summary.revision}" if summary.revision else "-"
@@ -58,8 +65,11 @@ def _number(value: int, style: str) -> Text:
 
 
 @register("home", "Home", "every series in this repository", needs_series=False)
-class HomeScreen(Screen):
+class HomeScreen(Screen[None]):
     """Lists series; opens the current one the first time it loads."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="home.open"),

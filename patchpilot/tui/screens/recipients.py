@@ -3,7 +3,9 @@ edits (add, remove, restore), remembered for the series; `w` writes them into th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -14,14 +16,19 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.recipients.choices import update_choices
-from patchpilot.core.recipients.compute import SeriesRecipients, bare, compute, preload
+from patchpilot.core.recipients.choices import bare, update_choices
+from patchpilot.core.recipients.compute import SeriesRecipients, compute, preload
 from patchpilot.core.recipients.write import write_cover
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Confirm, Prompt
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
 
 
 @dataclass
@@ -61,8 +68,11 @@ def describe_address(result: SeriesRecipients, row: Row) -> Text:
 
 
 @register("recipients", "Recipients", "To/Cc of the series with the reason for each address")
-class RecipientsScreen(Screen):
+class RecipientsScreen(Screen[None]):
     """Recipients of one series."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="recipients.down"),
@@ -98,7 +108,8 @@ class RecipientsScreen(Screen):
         self.load()
 
     @work(thread=True, exclusive=True, group="recipients")
-    def load(self, add_to=(), add_cc=(), remove=(), restore=()) -> None:
+    def load(self, add_to: Sequence[str] = (), add_cc: Sequence[str] = (),
+             remove: Sequence[str] = (), restore: Sequence[str] = ()) -> None:
         try:
             repo = self.app.repo
             maint = preload(repo)
@@ -128,6 +139,7 @@ class RecipientsScreen(Screen):
 
     def _show_info(self) -> None:
         result = self.result
+        assert result is not None  # shown once the recipients are loaded
         text = Text(f"{self.branch}: To {len(result.to)}, Cc {len(result.cc)}, "
                     f"{len(result.patches)} patches")
         for problem in result.problems[:3]:
@@ -150,7 +162,7 @@ class RecipientsScreen(Screen):
         return self.rows[index] if 0 <= index < len(self.rows) else None
 
     @on(DataTable.RowHighlighted)
-    def _highlighted(self, _event) -> None:
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_detail()
 
     def action_cursor_down(self) -> None:
@@ -182,7 +194,11 @@ class RecipientsScreen(Screen):
         question = (f"Write {len(self.result.to)} To and {len(self.result.cc)} Cc addresses "
                     f"into the cover of {self.branch}? b4 rewrites the branch; it is backed "
                     "up first.")
-        self.app.push_screen(Confirm(question), lambda yes: yes and self.write())
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.write()
+
+        self.app.push_screen(Confirm(question), confirmed)
 
     @work(thread=True, exclusive=True, group="recipients-write")
     def write(self) -> None:

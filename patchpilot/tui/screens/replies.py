@@ -7,7 +7,9 @@ safe_text as rich Text, never as markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -30,6 +32,11 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Prompt
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
 
 STATE_STYLE = {"open": "yellow", "addressed": "green", "wontfix": "dim", "replied": "cyan"}
 
@@ -61,8 +68,11 @@ def describe_message(message: MessageView, current: int) -> Text:
 
 
 @register("replies", "Replies", "Review replies from lore per patch, trailers and comment states")
-class RepliesScreen(Screen):
+class RepliesScreen(Screen[None]):
     """Replies to every sent revision of one series."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="replies.down"),
@@ -109,7 +119,7 @@ class RepliesScreen(Screen):
         self.load(refresh=True)
 
     @work(thread=True, exclusive=True, group="replies")
-    def load(self, refresh: bool = False, change=None) -> None:
+    def load(self, refresh: bool = False, change: Callable[[], object] | None = None) -> None:
         try:
             if change is not None:
                 change()
@@ -139,6 +149,7 @@ class RepliesScreen(Screen):
 
     def _show_info(self) -> None:
         report = self.report
+        assert report is not None  # shown once the replies are loaded
         unread = sum(m.unread for m in self.messages)
         comments = [c for m in self.messages for c in m.comments]
         text = Text(f"{self.branch}: {len(self.messages)} replies, {unread} unread, "
@@ -165,7 +176,7 @@ class RepliesScreen(Screen):
         return self.messages[index] if 0 <= index < len(self.messages) else None
 
     @on(DataTable.RowHighlighted)
-    def _highlighted(self, _event) -> None:
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         message = self.selected
         msgid = message.msgid if message else None
         if msgid != self._shown:  # a reload keeps the comment chosen in the same reply
@@ -202,7 +213,10 @@ class RepliesScreen(Screen):
             self.load(change=lambda: set_comment_state(repo, comment.id, state, note, branch))
 
         if state == "wontfix":
-            self.app.push_screen(Prompt("Why won't you fix it?", "a short note"),
-                                 lambda note: note is not None and apply(note))
+            def noted(note: str | None) -> None:
+                if note is not None:
+                    apply(note)
+
+            self.app.push_screen(Prompt("Why won't you fix it?", "a short note"), noted)
         else:
             apply()

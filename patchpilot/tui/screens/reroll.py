@@ -10,6 +10,9 @@ safe_text as rich Text, never as markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -42,11 +45,19 @@ from patchpilot.tui.widgets.rerolltext import (
     trailer_row,
 )
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
+
 
 @register("reroll", "Reroll", "the next revision: range-diff against the sent one, trailers, "
           "comments, changelog, re-check and undo")
-class RerollScreen(Screen):
+class RerollScreen(Screen[None]):
     """Prepare the next revision of one series."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor(1)", "Down", show=False, id="reroll.down"),
@@ -140,11 +151,13 @@ class RerollScreen(Screen):
         self._changed()
 
     def _fill_patches(self) -> None:
+        assert self.plan is not None  # filled once the plan is loaded
         refill(self.query_one("#reroll-patches", DataTable),
                [change_row(c) for c in self.plan.changes])
         self._show_diff()
 
     def _fill_trailers(self) -> None:
+        assert self.plan is not None
         chosen = self._chosen()
         refill(self.query_one("#reroll-trailers", DataTable),
                [trailer_row(t, t in chosen) for t in self.plan.trailers])
@@ -152,6 +165,7 @@ class RerollScreen(Screen):
 
     def _fill_changelog(self) -> None:
         """The new draft, unless the user edited the last one (then `d` takes the new one)."""
+        assert self.plan is not None
         editor = self.query_one("#reroll-changelog", TextArea)
         draft = "\n".join(self.plan.changelog)
         if editor.text.strip() in ("", self._draft.strip()):
@@ -196,7 +210,7 @@ class RerollScreen(Screen):
     # -- the patch and trailer tables ----------------------------------------------------
 
     @on(DataTable.RowHighlighted, "#reroll-patches")
-    def _patch_highlighted(self, _event) -> None:
+    def _patch_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_diff()
 
     def _show_diff(self) -> None:
@@ -207,7 +221,7 @@ class RerollScreen(Screen):
             self.query_one("#reroll-diff-box").scroll_home(animate=False)
 
     @on(DataTable.RowHighlighted, "#reroll-trailers")
-    def _trailer_highlighted(self, _event) -> None:
+    def _trailer_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_trailer()
         self.refresh_bindings()
 
@@ -233,7 +247,7 @@ class RerollScreen(Screen):
     def _chosen(self) -> list[TrailerItem]:
         return choose(self.plan.trailers, sorted(self.accepted)) if self.plan else []
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that cannot run now are greyed out (hidden: those of another pane)."""
         ready = self.plan is not None and self.busy is None
         item = self.trailer
@@ -260,6 +274,7 @@ class RerollScreen(Screen):
         chosen = self._chosen()
         if not chosen:
             return
+        assert self.plan is not None  # something is chosen from it
         everything = range(1, len(self.plan.series.patches) + 1)
         commits = {n for item in chosen for n in (item.targets or everything)}
         ids = [item.id for item in chosen]
@@ -290,6 +305,7 @@ class RerollScreen(Screen):
         except PatchpilotError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
+        assert self.plan is not None  # the key is off until the plan is loaded
         notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
         also = (f" Each changed patch gets its own note below its --- line (patches "
                 f"{', '.join(map(str, notes))})." if notes else "")
@@ -305,6 +321,7 @@ class RerollScreen(Screen):
 
     def _confirm_force(self) -> None:
         lines = changelog_lines(self.query_one("#reroll-changelog", TextArea).text)
+        assert self.plan is not None  # a changelog write of this plan failed
         notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
         self._ask(lambda: self._write(lines, force=True, notes=notes),
                   f"The Changes in v{self.plan.series.revision} block of the cover was "
@@ -346,10 +363,14 @@ class RerollScreen(Screen):
 
         self._rewrite("undoing the last rewrite", "undo", run)
 
-    def _ask(self, then, *paragraphs: str) -> None:
-        self.app.push_screen(Confirm("\n".join(paragraphs)), lambda yes: yes and then())
+    def _ask(self, then: Callable[[], object], *paragraphs: str) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                then()
 
-    def _rewrite(self, doing: str, what: str, run) -> None:
+        self.app.push_screen(Confirm("\n".join(paragraphs)), confirmed)
+
+    def _rewrite(self, doing: str, what: str, run: Callable[[], tuple[str, list[str]]]) -> None:
         if self.busy is not None:
             self.notify(f"wait: {self.busy}", markup=False)
             return
@@ -357,7 +378,7 @@ class RerollScreen(Screen):
         self.rewrite_worker(what, run)
 
     @work(thread=True, group="reroll-repo")
-    def rewrite_worker(self, what: str, run) -> None:
+    def rewrite_worker(self, what: str, run: Callable[[], tuple[str, list[str]]]) -> None:
         try:
             note, warnings = run()
             self.post_message(Rewritten(note, warnings))

@@ -4,6 +4,7 @@ after a confirmation that names the number of messages and recipients."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -15,14 +16,21 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.send.flow import Message as SendMessage
 from patchpilot.core.send.flow import SendPlan, SendResult
 from patchpilot.core.send.preflight import Line
-from patchpilot.core.send.prepare import Prepared, prepare, send, stopped
+from patchpilot.core.send.prepare import Prepared, prepare, stopped
+from patchpilot.core.send.prepare import send as send_prepared
 from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.dialogs import Confirm
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
 
 STATE_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
 
@@ -37,7 +45,7 @@ class SendDone(Message):
     result: SendResult
 
 
-def describe_message(message) -> Text:
+def describe_message(message: SendMessage) -> Text:
     """Headers and body of one message, as data (never markup)."""
     text = Text()
     for name, value in (("From", message.sender), ("To", ", ".join(message.to)),
@@ -49,8 +57,11 @@ def describe_message(message) -> Text:
 
 
 @register("send", "Send", "preview, pre-flight and send the series through b4")
-class SendScreen(Screen):
+class SendScreen(Screen[None]):
     """Preview and send one series."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Next", show=False, id="send.down"),
@@ -129,6 +140,7 @@ class SendScreen(Screen):
 
     def _show_info(self) -> None:
         prepared = self.prepared
+        assert prepared is not None  # shown once the plan is loaded
         count = prepared.count
         text = self._result_text()
         text.append(f"{self.branch}: {count} message(s) to {prepared.recipients} "
@@ -149,7 +161,7 @@ class SendScreen(Screen):
                 describe_message(self.plan.messages[index]))
 
     @on(DataTable.RowHighlighted, "#send-messages")
-    def _highlighted(self, _event) -> None:
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_message()
 
     def on_load_failed(self, message: LoadFailed) -> None:
@@ -171,14 +183,20 @@ class SendScreen(Screen):
         if overrides:
             question += f" Pre-flight fails on: {', '.join(overrides)}; sending overrides " \
                         "them (recorded in the send log)."
-        self.app.push_screen(Confirm(question),
-                             lambda yes: yes and self.send(confirmed, overrides))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send(confirmed, overrides)
+
+        self.app.push_screen(Confirm(question), answered)
 
     @work(thread=True, exclusive=True, group="send-run")
     def send(self, confirmed: tuple[int, int], overrides: list[str]) -> None:
+        prepared = self.prepared
+        assert prepared is not None  # action_send checked it; it is kept until SendDone
         try:
-            self.post_message(SendDone(send(self.app.repo, self.prepared, confirmed, overrides,
-                                            self.app.config)))
+            self.post_message(SendDone(send_prepared(self.app.repo, prepared, confirmed,
+                                                     overrides, self.app.config)))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 

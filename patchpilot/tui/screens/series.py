@@ -3,6 +3,8 @@ message, files and diff on the right."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +20,11 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import CommentsLoaded, LoadFailed, SeriesLoaded
 from patchpilot.tui.screens import register
 from patchpilot.tui.widgets.patchdetail import PatchDetail
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from patchpilot.tui.app import PatchpilotApp
 
 
 def describe(series: Series) -> Text:
@@ -38,8 +45,11 @@ def describe(series: Series) -> Text:
 
 
 @register("series", "Series", "the patches of a series, their messages and diffs")
-class SeriesScreen(Screen):
+class SeriesScreen(Screen[None]):
     """One series; j/k move through its patches."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Next patch", show=False, id="series.down"),

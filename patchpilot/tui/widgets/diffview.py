@@ -6,6 +6,8 @@ removed lines get their own background. All text is rendered as data (no markup)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.syntax import Syntax
 from rich.text import Text
@@ -13,6 +15,11 @@ from textual.widgets import Static
 
 from patchpilot.core.series.patches import Patch
 from patchpilot.core.text import safe_text
+
+if TYPE_CHECKING:
+    from unidiff import PatchedFile
+
+    from patchpilot.core.review.comments import PatchComment
 
 LEXERS = {".rs": "rust", ".c": "c", ".h": "c", ".py": "python", ".sh": "bash",
           ".rst": "rst", ".yaml": "yaml", ".S": "gas", "Makefile": "make", "Kconfig": "kconfig"}
@@ -36,7 +43,7 @@ def _highlight(lines: list[str], lexer: str) -> list[Text]:
     return text.split("\n", allow_blank=True)[: len(lines)]
 
 
-def comment_rows(comment) -> list[Text]:
+def comment_rows(comment: PatchComment) -> list[Text]:
     """A review comment (core.patch_comments.PatchComment) as rows under its line."""
     bar = Text("    \u258c ", style="yellow")
     head = bar + Text(safe_text(comment.sender, 120), style="bold")
@@ -46,7 +53,8 @@ def comment_rows(comment) -> list[Text]:
     return [head] + [bar + Text(line) for line in lines]
 
 
-def render_file(pfile, path: str, notes: dict[int, list] | None = None) -> list[Text]:
+def render_file(pfile: PatchedFile, path: str,
+                notes: dict[int, list[PatchComment]] | None = None) -> list[Text]:
     """Header and highlighted hunks of one file of a diff; `notes` ({new line: review
     comments}) puts each comment under its line (and is emptied of what was placed)."""
     header = Text(f"{path}  +{pfile.added} -{pfile.removed}", style="bold reverse")
@@ -71,10 +79,10 @@ def render_file(pfile, path: str, notes: dict[int, list] | None = None) -> list[
     return out
 
 
-def render_patch(patch: Patch, comments: list | None = None) -> Group:
+def render_patch(patch: Patch, comments: list[PatchComment] | None = None) -> Group:
     """The patch's diff; review `comments` under the lines they are about, the others (no
     line, or a line not in this diff) first."""
-    places: dict[str, dict[int, list]] = {}
+    places: dict[str, dict[int, list[PatchComment]]] = {}
     for c in comments or []:
         if c.file and c.line:
             places.setdefault(c.file, {}).setdefault(c.line, []).append(c)
@@ -101,5 +109,5 @@ def render_patch(patch: Patch, comments: list | None = None) -> Group:
 class DiffView(Static):
     """Shows the diff of one patch."""
 
-    def show(self, patch: Patch | None, comments: list | None = None) -> None:
+    def show(self, patch: Patch | None, comments: list[PatchComment] | None = None) -> None:
         self.update(render_patch(patch, comments) if patch else Text("No patch selected."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -10,6 +12,9 @@ from textual.widgets import Static
 from patchpilot.core.series.patches import Patch
 from patchpilot.core.text import safe_text
 from patchpilot.tui.widgets.diffview import DiffView
+
+if TYPE_CHECKING:
+    from patchpilot.core.review.comments import PatchComment
 
 
 def files_table(patch: Patch) -> Text:
@@ -31,7 +36,7 @@ class PatchDetail(VerticalScroll):
         yield Static(id="patch-files")
         yield DiffView(id="patch-diff")
 
-    def show(self, patch: Patch | None, comments: list | None = None) -> None:
+    def show(self, patch: Patch | None, comments: list[PatchComment] | None = None) -> None:
         message = self.query_one("#patch-message", Static)
         if patch is None:
             message.update(Text("No patches in this series yet."))

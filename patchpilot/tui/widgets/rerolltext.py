@@ -5,6 +5,8 @@ Email text (trailers, senders, comments) goes through safe_text into rich Text, 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rich.text import Text
 
 from patchpilot.core.errors import PatchpilotError
@@ -14,13 +16,18 @@ from patchpilot.core.reroll.trailers import APPLIED, LEFT, READY, TrailerItem
 from patchpilot.core.series.rangediff import PatchChange
 from patchpilot.core.text import safe_text
 
+if TYPE_CHECKING:
+    from textual.widgets import DataTable
+
+    from patchpilot.core.git import rewrite
+
 STATUS_STYLE = {"unchanged": "green", "changed": "yellow", "new": "cyan", "dropped": "red",
                 READY: "green", APPLIED: "dim", "sender-mismatch": "yellow",
                 "patch-changed": "yellow", "nak": "bold red", "bot": "magenta",
                 "no-patch": "yellow"}
 
 
-def change_row(change: PatchChange) -> tuple:
+def change_row(change: PatchChange) -> tuple[str | Text, ...]:
     notes = ["reordered"] if change.reordered else []
     if change.message:
         notes.append("+trailers" if change.message == "trailers" else "reworded")
@@ -51,7 +58,7 @@ def describe_change(change: PatchChange, previous: int) -> Text:
     return text
 
 
-def trailer_row(item: TrailerItem, chosen: bool) -> tuple:
+def trailer_row(item: TrailerItem, chosen: bool) -> tuple[str | Text, ...]:
     mark = "=" if item.status == APPLIED else "+" if chosen else " "
     where = "cover" if item.patch == 0 else f"{item.patch}"
     targets = ",".join(map(str, item.targets)) or "-"
@@ -120,7 +127,7 @@ def describe_plan(plan: RerollPlan, to_apply: int, accepted: int) -> Text:
     return text
 
 
-def describe_state(undoable, moved: bool, busy: str | None, checking: bool,
+def describe_state(undoable: rewrite.Rewrite | None, moved: bool, busy: str | None, checking: bool,
                    note: Text) -> Text:
     """The screen's state under the summary: the last rewrite, the work under way, the
     outcome of the last action."""
@@ -144,7 +151,7 @@ def describe_recheck(done: Recheck) -> Text:
                 f"{done.rerun or '-'}; {counts} (c on the series screen shows them)")
 
 
-def refill(table, rows: list[tuple]) -> None:
+def refill(table: DataTable[Any], rows: list[tuple[str | Text, ...]]) -> None:
     """Replace the rows of a DataTable, its cursor staying where it was."""
     row = table.cursor_row
     table.clear()

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Generic, TypeVar, overload
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.recipients.maintainers.index import Index, load_index
@@ -66,6 +67,9 @@ class Recipients:
     order_ties: bool = False
 
 
+_T = TypeVar("_T")
+
+
 def _position(pos: int, size: int) -> int:
     """A list index made non-negative, or IndexError (which also ends iteration)."""
     if pos < 0:
@@ -75,16 +79,21 @@ def _position(pos: int, size: int) -> int:
     return pos
 
 
-class _Lazy(Sequence):
+class _Lazy(Sequence[_T], Generic[_T]):
     """A sequence whose items are made (by `_make`) when first asked for, then kept."""
 
-    def __init__(self):
-        self._made: dict[int, object] = {}
+    def __init__(self) -> None:
+        self._made: dict[int, _T] = {}
 
-    def _make(self, pos: int):
+    def _make(self, pos: int) -> _T:
         raise NotImplementedError
 
-    def __getitem__(self, pos):
+    @overload
+    def __getitem__(self, pos: int) -> _T: ...
+    @overload
+    def __getitem__(self, pos: slice) -> list[_T]: ...
+
+    def __getitem__(self, pos: int | slice) -> _T | list[_T]:
         if type(pos) is int and (made := self._made.get(pos)) is not None:
             return made
         if isinstance(pos, slice):
@@ -95,10 +104,10 @@ class _Lazy(Sequence):
         return made
 
 
-class _Fields(_Lazy):
+class _Fields(_Lazy[Field]):
     """The typevalue list, each Field made from its MAINTAINERS line when first asked for."""
 
-    def __init__(self, lines: list[str], linenos: array):
+    def __init__(self, lines: list[str], linenos: array[int]):
         super().__init__()
         self._lines, self._linenos = lines, linenos
 
@@ -114,13 +123,13 @@ class _Fields(_Lazy):
         return field_of_line(self._lines[lineno - 1], lineno)
 
 
-class _Entries(_Lazy):
+class _Entries(_Lazy[Entry]):
     """The entries, each made from its (start, end, key) triple when first asked for."""
 
-    def __init__(self, fields: _Fields, triples: array):
+    def __init__(self, fields: _Fields, triples: array[int]):
         super().__init__()
         self._fields, self._triples = fields, triples
-        self._starts: array | None = None
+        self._starts: array[int] | None = None
 
     def __len__(self) -> int:
         return len(self._triples) // 3
@@ -162,7 +171,7 @@ class Maintainers:
         self.ignore = set(index.ignore)
         self._index = index
         self._patterns: dict[int, FilePattern] = {}
-        self._names: list[tuple[int, int, re.Pattern]] | None = None
+        self._names: list[tuple[int, int, re.Pattern[str]]] | None = None
         self._keywords: _Keywords | None = None
         self._matched: dict[str, list[tuple[int, int, int]]] = {}
         self._by_name: dict[str, Entry | None] = {}
@@ -223,7 +232,7 @@ class Maintainers:
         dirs = path.split("/")[:-1]
         candidates = []  # (field, entry)
         for size in range(len(dirs) + 1):
-            flat = self._index.files.get(tuple(dirs[:size]), ())
+            flat: Sequence[Any] = self._index.files.get(tuple(dirs[:size]), ())  # see Index
             candidates += [(flat[i + 1], flat[i]) for i in range(0, len(flat), 3)
                            if path.startswith(flat[i + 2])]
         candidates.sort()  # file order, as get_maintainer.pl walks MAINTAINERS
@@ -248,7 +257,7 @@ class Maintainers:
                 if previous is None or previous[1] < pos:
                     hits[entry] = (0, pos)
 
-    def _name_regexes(self) -> list[tuple[int, int, re.Pattern]]:
+    def _name_regexes(self) -> list[tuple[int, int, re.Pattern[str]]]:
         if self._names is None:
             flat = self._index.names
             self._names = [(entry, pos, re.compile(scoped_regex(self.fields[pos].value), re.X))

@@ -23,11 +23,13 @@ import sys
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.fs import write_atomic
 from patchpilot.core.recipients.maintainers.parse import (
     KNOWN_LETTERS,
     SIMPLE_ADDRESS,
+    Entry,
     Field,
     Mailmap,
     Problem,
@@ -55,8 +57,8 @@ class Index:
     matches starts with its prefix); `names` and `keywords` are flat [entry, field...] lists.
     """
 
-    linenos: array                       # per field: its line in MAINTAINERS
-    entries: array                       # per entry: start, end, key field (flat triples)
+    linenos: array[int]                  # per field: its line in MAINTAINERS
+    entries: array[int]                  # per entry: start, end, key field (flat triples)
     files: dict[tuple[str, ...], list[int | str]]
     excludes: dict[int, list[int]]       # entry -> its X: fields
     names: list[int]
@@ -108,7 +110,7 @@ def _problem(index: Index, fld: Field, message: str) -> None:
     index.problems.append(Problem(fld.lineno, fld.raw, message))
 
 
-def _check_structure(index: Index, fields: list[Field], entries) -> None:
+def _check_structure(index: Index, fields: list[Field], entries: list[Entry]) -> None:
     """Lines get_maintainer.pl accepts but probably misreads."""
     first = entries[0].start if entries else len(fields)
     for pos in range(first, len(fields)):
@@ -179,13 +181,13 @@ def _code_stamp() -> bytes:
     return _STAMP
 
 
-def _payload(index: Index) -> tuple:
+def _payload(index: Index) -> tuple[Any, ...]:
     return (index.linenos.tobytes(), index.entries.tobytes(), index.files, index.excludes,
             index.names, index.keywords, [(p.lineno, p.line, p.message) for p in index.problems],
             index.mailmap.names, index.mailmap.addresses, index.ignore, index.addresses)
 
 
-def _from_payload(payload: tuple) -> Index:
+def _from_payload(payload: tuple[Any, ...]) -> Index:
     (linenos, entries, files, excludes, names, keywords, problems, mm_names, mm_addresses,
      ignore, addresses) = payload
     index = Index(array("i"), array("i"), files, excludes, names, keywords,

@@ -54,7 +54,7 @@ class FilePattern:
     key: tuple[str, ...]
     tree: Path
     _dir: bool | None = None
-    _regex: re.Pattern | None = None
+    _regex: re.Pattern[str] | None = None
     # The literal pieces between the `*`s of a pattern with no other regex syntax: matched
     # with str.find, as `A.*B` matches (from the start, unanchored at the end), without re.
     _pieces: tuple[str, ...] | None = None
@@ -295,7 +295,7 @@ SIMPLE_ADDRESS = re.compile(rf"[A-Za-z-]+(?: [A-Za-z-]+)* <{_ADDR}>|{_ADDR}")
 
 
 @lru_cache(maxsize=1)
-def _rfc822() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+def _rfc822() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     one = _rfc822_re()
     lwsp = r"(?:(?:\r\n)?[ \t])"
     return (re.compile(one, re.S), re.compile(rf"(?:{one})?(?:,(?:{one})?)*", re.S),
