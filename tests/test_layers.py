@@ -21,7 +21,9 @@ def test_import_layers_hold():
 
 
 def test_no_import_cycles():
-    graph = grimp.build_graph("patchpilot")
+    """Run-time imports only: an annotation may name a type from above (the screens name the
+    app's class under TYPE_CHECKING), which creates no arrow at run time."""
+    graph = grimp.build_graph("patchpilot", exclude_type_checking_imports=True)
     cycles = []
     for module in sorted(graph.modules):
         for imported in graph.find_modules_directly_imported_by(module):
