@@ -1,7 +1,9 @@
 """The patchpilot Textual app: opens on the home screen over one kernel tree.
 
 Screens are found through patchpilot.tui.screens.REGISTRY; the command palette offers every
-registered screen and the current screen's own commands.
+registered screen and the current screen's own commands. Every worker runs with
+`exit_on_error=False`; screens.base.PilotScreen shows what a failed worker raised in one
+line and keeps the app alive.
 """
 
 from __future__ import annotations
@@ -74,3 +76,4 @@ class PatchpilotApp(App[None]):
                                 lambda info=info, kw=kwargs: self.open_screen(info.name, **kw))
         if hasattr(screen, "action_refresh"):
             yield SystemCommand("Refresh", "Reload from the repository", screen.action_refresh)
+

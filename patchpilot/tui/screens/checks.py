@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.checks.model import Finding
@@ -23,6 +22,7 @@ from patchpilot.core.series.patches import Patch
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import ChecksDone, ChecksStarted, LoadFailed, PatchChecked
 from patchpilot.tui.screens import register
+from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.diffview import render_file
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def finding_place(f: Finding) -> str:
 
 @register("checks", "Checks", "checkpatch, rustfmt, Rust, commit-message and clippy findings "
           "per patch")
-class ChecksScreen(Screen[None]):
+class ChecksScreen(PilotScreen):
     """Check results of one series; Enter shows the selected finding in the diff."""
 
     if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class ChecksScreen(Screen[None]):
             return self.running or None
         return True
 
-    @work(thread=True, exclusive=True, group="checks-run")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="checks-run")
     def run_checks(self, cancel: threading.Event) -> None:
         try:
             series = load_series(self.app.repo, self.branch, base=self.app.default_base)

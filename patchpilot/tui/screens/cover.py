@@ -13,7 +13,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TextArea
 
 from patchpilot.core.b4.tracking import clean_cover
@@ -23,6 +22,7 @@ from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
+from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Prompt
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def editme_lines(text: str) -> list[int]:
 
 
 @register("cover", "Cover letter", "edit the cover letter and the subject prefixes")
-class CoverScreen(Screen[None]):
+class CoverScreen(PilotScreen):
     """Edit one series' cover letter."""
 
     if TYPE_CHECKING:
@@ -93,7 +93,7 @@ class CoverScreen(Screen[None]):
         self.sub_title = f"{self.branch}: cover letter"
         self.load()
 
-    @work(thread=True, exclusive=True, group="cover")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="cover")
     def load(self) -> None:
         try:
             repo = self.app.repo
@@ -178,7 +178,7 @@ class CoverScreen(Screen[None]):
         self.write(change, value)
         return True
 
-    @work(thread=True, group="cover-write")
+    @work(thread=True, exit_on_error=False, group="cover-write")
     def write(self, change: Callable[[GitRepo, Series, Any], object], value: Any) -> None:
         """Apply one cover change through b4 (`change(repo, series, value)`), then reload."""
         try:

@@ -13,7 +13,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
@@ -23,6 +22,7 @@ from patchpilot.core.series.model import SeriesSummary, summarize
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed, ReviewCounted, SummariesLoaded
 from patchpilot.tui.screens import register
+from patchpilot.tui.screens.base import PilotScreen
 
 if TYPE_CHECKING:
     from textual import getters
@@ -65,7 +65,7 @@ def _number(value: int, style: str) -> Text:
 
 
 @register("home", "Home", "every series in this repository", needs_series=False)
-class HomeScreen(Screen[None]):
+class HomeScreen(PilotScreen):
     """Lists series; opens the current one the first time it loads."""
 
     if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class HomeScreen(Screen[None]):
         self.query_one("#home-title", Static).update(f"Series in {self.app.repo.top} (loading)")
         self.load()
 
-    @work(thread=True, exclusive=True, group="home-load")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="home-load")
     def load(self) -> None:
         try:
             self.post_message(SummariesLoaded(summarize(self.app.repo, self.app.default_base)))
@@ -130,7 +130,7 @@ class HomeScreen(Screen[None]):
             if current:
                 self.app.open_screen("series", branch=current.branch)
 
-    @work(thread=True, exclusive=True, group="home-reviews")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="home-reviews")
     def count_reviews(self, summaries: list[SeriesSummary]) -> None:
         worker = get_current_worker()
         for counts in summarize_reviews(self.app.repo, summaries, self.app.config):

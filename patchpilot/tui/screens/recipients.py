@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
@@ -23,6 +22,7 @@ from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
+from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Confirm, Prompt
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def describe_address(result: SeriesRecipients, row: Row) -> Text:
 
 
 @register("recipients", "Recipients", "To/Cc of the series with the reason for each address")
-class RecipientsScreen(Screen[None]):
+class RecipientsScreen(PilotScreen):
     """Recipients of one series."""
 
     if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class RecipientsScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="recipients")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="recipients")
     def load(self, add_to: Sequence[str] = (), add_cc: Sequence[str] = (),
              remove: Sequence[str] = (), restore: Sequence[str] = ()) -> None:
         try:
@@ -200,7 +200,7 @@ class RecipientsScreen(Screen[None]):
 
         self.app.push_screen(Confirm(question), confirmed)
 
-    @work(thread=True, exclusive=True, group="recipients-write")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="recipients-write")
     def write(self) -> None:
         try:
             repo = self.app.repo

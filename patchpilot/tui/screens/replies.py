@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
@@ -31,6 +30,7 @@ from patchpilot.core.review.replies import (
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
+from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Prompt
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def describe_message(message: MessageView, current: int) -> Text:
 
 
 @register("replies", "Replies", "Review replies from lore per patch, trailers and comment states")
-class RepliesScreen(Screen[None]):
+class RepliesScreen(PilotScreen):
     """Replies to every sent revision of one series."""
 
     if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class RepliesScreen(Screen[None]):
         self.query_one("#replies-info", Static).update(Text(f"{self.branch}: refreshing..."))
         self.load(refresh=True)
 
-    @work(thread=True, exclusive=True, group="replies")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="replies")
     def load(self, refresh: bool = False, change: Callable[[], object] | None = None) -> None:
         try:
             if change is not None:

@@ -18,7 +18,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
 from patchpilot.core.errors import PatchpilotError
@@ -31,6 +30,7 @@ from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import PlanLoaded, Rechecked, RewriteFailed, Rewritten
 from patchpilot.tui.screens import register
+from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Confirm
 from patchpilot.tui.widgets.rerolltext import (
     change_row,
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 @register("reroll", "Reroll", "the next revision: range-diff against the sent one, trailers, "
           "comments, changelog, re-check and undo")
-class RerollScreen(Screen[None]):
+class RerollScreen(PilotScreen):
     """Prepare the next revision of one series."""
 
     if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class RerollScreen(Screen[None]):
         self._start("fetching replies" if fetch else "reloading")
         self.load(fetch)
 
-    @work(thread=True, group="reroll-repo")
+    @work(thread=True, exit_on_error=False, group="reroll-repo")
     def load(self, fetch: bool = False, recover: bool = False) -> None:
         """The plan; on opening, first put back a rewrite that was killed halfway (as the
         CLI does; later loads leave that to the next rewrite, which recovers first)."""
@@ -377,7 +377,7 @@ class RerollScreen(Screen[None]):
         self._start(doing)
         self.rewrite_worker(what, run)
 
-    @work(thread=True, group="reroll-repo")
+    @work(thread=True, exit_on_error=False, group="reroll-repo")
     def rewrite_worker(self, what: str, run: Callable[[], tuple[str, list[str]]]) -> None:
         try:
             note, warnings = run()
@@ -404,7 +404,7 @@ class RerollScreen(Screen[None]):
         self._changed()
         self.run_checks()
 
-    @work(thread=True, exclusive=True, group="reroll-checks")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="reroll-checks")
     def run_checks(self) -> None:
         try:
             repo = self.app.repo

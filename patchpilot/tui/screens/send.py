@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
@@ -25,6 +24,7 @@ from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
+from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Confirm
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def describe_message(message: SendMessage) -> Text:
 
 
 @register("send", "Send", "preview, pre-flight and send the series through b4")
-class SendScreen(Screen[None]):
+class SendScreen(PilotScreen):
     """Preview and send one series."""
 
     if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class SendScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="send-plan")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="send-plan")
     def load(self) -> None:
         try:
             repo = self.app.repo
@@ -190,7 +190,7 @@ class SendScreen(Screen[None]):
 
         self.app.push_screen(Confirm(question), answered)
 
-    @work(thread=True, exclusive=True, group="send-run")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="send-run")
     def send(self, confirmed: tuple[int, int], overrides: list[str]) -> None:
         prepared = self.prepared
         assert prepared is not None  # action_send checked it; it is kept until SendDone

@@ -10,7 +10,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
@@ -19,6 +18,7 @@ from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import CommentsLoaded, LoadFailed, SeriesLoaded
 from patchpilot.tui.screens import register
+from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.patchdetail import PatchDetail
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def describe(series: Series) -> Text:
 
 
 @register("series", "Series", "the patches of a series, their messages and diffs")
-class SeriesScreen(Screen[None]):
+class SeriesScreen(PilotScreen):
     """One series; j/k move through its patches."""
 
     if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class SeriesScreen(Screen[None]):
         """Open another registered screen on this series."""
         self.app.open_screen(name, branch=self.branch)
 
-    @work(thread=True, exclusive=True, group="series-load")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="series-load")
     def load(self) -> None:
         try:
             series = load_series(self.app.repo, self.branch, base=self.app.default_base,
@@ -120,7 +120,7 @@ class SeriesScreen(Screen[None]):
         if series.sent:
             self.load_comments(series)
 
-    @work(thread=True, exclusive=True, group="series-comments")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="series-comments")
     def load_comments(self, series: Series) -> None:
         """Review comments from the replies cache (never the network)."""
         self.post_message(CommentsLoaded(series, comments_by_patch(self.app.repo, series)))
