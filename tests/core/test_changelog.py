@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.reroll.changelog import Addressed, draft, fill_cover
+from patchpilot.core.reroll.changelog import Addressed, draft, edited_lines, fill_cover
 from patchpilot.core.series.rangediff import PatchChange
 
 COVER = """\
@@ -90,3 +90,10 @@ def test_changelog_lines_must_be_bullets():
         with pytest.raises(PatchpilotError):
             check_lines(bad)
     assert issubclass(HandWritten, PatchpilotError)
+
+
+def test_edited_changelog_lines_are_bullets():
+    assert edited_lines("- one\n  more\n\n- two\n") == ["- one", "  more", "- two"]
+    for text, error in (("", "is empty"), ("- one\nnot a bullet\n", "line 2 is not a bullet")):
+        with pytest.raises(PatchpilotError, match=error):
+            edited_lines(text)

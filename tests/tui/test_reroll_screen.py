@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from rich.text import Text
 from textual.widgets import DataTable, TextArea
 
 from patchpilot.core.config import Config
-from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.reroll.plan import make_plan
 from patchpilot.core.review.mail import split_mbox
@@ -22,7 +20,6 @@ from patchpilot.core.series.model import load_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.reroll import RerollScreen
 from patchpilot.tui.widgets.dialogs import Confirm
-from patchpilot.tui.widgets.rerolltext import changelog_lines
 from tests.helpers import git
 from tests.integration.test_replies import reply
 from tests.integration.test_reroll import amend_patch_2, reviewed  # noqa: F401  (fixture)
@@ -164,9 +161,3 @@ async def test_never_sent_series_says_so_and_writes_nothing(kernel_tree):
         assert [app.screen.check_action(a, ()) for a in ("apply", "write", "undo")] == \
             [None, None, None]
 
-
-def test_changelog_lines_are_bullets():
-    assert changelog_lines("- one\n  more\n\n- two\n") == ["- one", "  more", "- two"]
-    for text, error in (("", "is empty"), ("- one\nnot a bullet\n", "line 2 is not a bullet")):
-        with pytest.raises(PatchpilotError, match=error):
-            changelog_lines(text)

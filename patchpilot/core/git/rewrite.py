@@ -222,6 +222,11 @@ def last_undoable(repo: GitRepo, branch: str) -> Rewrite | None:
     return done[-1] if done else None
 
 
+def moved_since(repo: GitRepo, entry: Rewrite) -> bool:
+    """The branch is no longer where `entry` left it (so undoing it would lose work)."""
+    return tip_of(repo, entry.branch) != entry.after
+
+
 def undo(repo: GitRepo, branch: str) -> Rewrite:
     """Take back the last finished rewrite of `branch` (only if nothing moved it since)."""
     with _locked(repo) as got:

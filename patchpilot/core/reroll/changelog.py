@@ -133,6 +133,17 @@ class HandWritten(PatchpilotError):
     """The Changes block holds text patchpilot did not write: replacing it needs force."""
 
 
+def edited_lines(text: str) -> list[str]:
+    """A changelog as the user edited it, as lines for the cover: blank lines dropped; every
+    line a bullet ("- ...") or its indented continuation (check_lines)."""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise PatchpilotError("the changelog is empty", hint="put the draft back, or write "
+                                                             "\"- \" lines")
+    check_lines(lines)
+    return lines
+
+
 def check_lines(lines: list[str]) -> None:
     """Changelog lines must be bullets ("- ...") or their indented continuations: any other
     line would end b4's Changes block."""

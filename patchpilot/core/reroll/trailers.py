@@ -141,6 +141,16 @@ def choose(items: list[TrailerItem], accept: list[str]) -> list[TrailerItem]:
     return [i for i in items if i.status == READY or (i.id in accept and i.status != APPLIED)]
 
 
+def still_chosen(items: list[TrailerItem], ids: list[str]) -> list[TrailerItem]:
+    """The items the user chose by id from an earlier listing; when any of them is gone or
+    was applied since (the plan changed under the user), nothing is chosen."""
+    chosen = [i for i in items if i.id in ids and i.status != APPLIED]
+    if len(chosen) != len(set(ids)):
+        raise PatchpilotError("the trailers changed since they were shown; nothing was applied",
+                              hint="look at them again, then apply")
+    return chosen
+
+
 def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
                    client: LoreClient, covers: dict[int, str]) -> ApplyResult:
     """Apply `chosen` with b4 from the cached threads (`covers`: revision -> cover msgid)."""

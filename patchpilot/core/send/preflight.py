@@ -18,6 +18,7 @@ from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.comments import open_comments
+from patchpilot.core.series.cover import editme_lines
 from patchpilot.core.series.model import Series
 
 if TYPE_CHECKING:  # flow imports this module
@@ -157,7 +158,7 @@ def _patches(series: Series) -> Line:
 
 def _editme(series: Series) -> Line:
     text = f"{series.cover_subject or ''}\n{series.cover_body or ''}"
-    lines = [ln.strip() for ln in text.splitlines() if "EDITME" in ln]
+    lines = [line.strip() for _, line in editme_lines(text)]
     if lines:
         return Line("cover", FAIL, f"{len(lines)} EDITME line(s) in the cover: {lines[0][:60]}",
                     "patchpilot cover --edit")

@@ -56,11 +56,16 @@ def subject_line(series: Series, prefixes: list[str] | None = None) -> str:
 def view(series: Series, prerequisites: list[str] | None = None) -> CoverView:
     _require_b4(series)
     subject, body = series.cover_subject or "", series.cover_body or ""
-    lines = [subject, ""] + body.splitlines()
-    editme = [(n, ln) for n, ln in enumerate(lines, start=1) if "EDITME" in ln]
-    return CoverView(subject_line(series), subject, body, editme,
+    return CoverView(subject_line(series), subject, body, editme_lines(f"{subject}\n\n{body}"),
                      below_dashes=len(series.patches) == 1, base=series.base,
                      change_id=series.change_id, prerequisites=list(prerequisites or []))
+
+
+def editme_lines(text: str) -> list[tuple[int, str]]:
+    """(1-based line number, line) of each line of a cover text that still holds an EDITME
+    placeholder; `#` lines are comments b4 drops. The one definition every face uses."""
+    return [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+            if "EDITME" in line and not line.startswith("#")]
 
 
 def only_editme(text: str) -> bool:

@@ -50,12 +50,6 @@ class CoverWriteFailed(Message):
     error: PatchpilotError
 
 
-def editme_lines(text: str) -> list[int]:
-    """1-based numbers of the lines that still hold an EDITME placeholder."""
-    return [n for n, line in enumerate(text.splitlines(), start=1)
-            if "EDITME" in line and not line.startswith("#")]
-
-
 @register("cover", "Cover letter", "edit the cover letter and the subject prefixes")
 class CoverScreen(PilotScreen):
     """Edit one series' cover letter."""
@@ -116,7 +110,7 @@ class CoverScreen(PilotScreen):
         info = Text(safe_text(cover.subject_line(self.series, self.pending), 300), style="bold")
         if self.pending is not None:
             info.append("  (writing the prefixes through b4)", style="dim")
-        pending = editme_lines(text)
+        pending = [n for n, _ in cover.editme_lines(text)]
         if pending:
             info.append(f"\nEDITME left on line(s) {', '.join(map(str, pending))}: "
                         "sending is blocked until they are gone", style="yellow")

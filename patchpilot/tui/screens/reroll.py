@@ -22,9 +22,20 @@ from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
-from patchpilot.core.reroll.changelog import HandWritten, patch_notes, write_changelog
+from patchpilot.core.reroll.changelog import (
+    HandWritten,
+    edited_lines,
+    patch_notes,
+    write_changelog,
+)
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
-from patchpilot.core.reroll.trailers import APPLIED, LEFT, TrailerItem, apply_trailers, choose
+from patchpilot.core.reroll.trailers import (
+    LEFT,
+    TrailerItem,
+    apply_trailers,
+    choose,
+    still_chosen,
+)
 from patchpilot.core.review.replies import make_client
 from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
@@ -34,7 +45,6 @@ from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Confirm
 from patchpilot.tui.widgets.rerolltext import (
     change_row,
-    changelog_lines,
     describe_change,
     describe_comments,
     describe_plan,
@@ -131,7 +141,7 @@ class RerollScreen(PilotScreen):
             recovered = rewrite.recover(repo, self.branch) if recover else None
             plan = make_plan(repo, self.branch, refresh=fetch, config=self.app.config)
             undoable = rewrite.last_undoable(repo, self.branch)
-            moved = undoable is not None and rewrite.tip_of(repo, self.branch) != undoable.after
+            moved = undoable is not None and rewrite.moved_since(repo, undoable)
             self.post_message(PlanLoaded(plan, undoable, moved, recovered))
         except PatchpilotError as exc:
             self.post_message(RewriteFailed("load", exc))
@@ -287,10 +297,7 @@ class RerollScreen(PilotScreen):
 
         def run() -> tuple[str, list[str]]:
             plan = make_plan(repo, branch, config=config)
-            chosen = [t for t in plan.trailers if t.id in ids and t.status != APPLIED]
-            if len(chosen) != len(ids):
-                raise PatchpilotError("the trailers changed since they were shown; nothing "
-                                      "was applied", hint="look again (r reloads), then apply")
+            chosen = still_chosen(plan.trailers, ids)
             result = apply_trailers(repo, plan.series, chosen, make_client(repo, config),
                                     plan.covers)
             note = (f"applied {len(result.applied)} trailer(s), {result.rewritten} commit(s) "
@@ -301,7 +308,7 @@ class RerollScreen(PilotScreen):
 
     def action_write(self) -> None:
         try:
-            lines = changelog_lines(self.query_one("#reroll-changelog", TextArea).text)
+            lines = edited_lines(self.query_one("#reroll-changelog", TextArea).text)
         except PatchpilotError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -320,7 +327,7 @@ class RerollScreen(PilotScreen):
                     if self.per_patch else "w writes the cover's changelog only", markup=False)
 
     def _confirm_force(self) -> None:
-        lines = changelog_lines(self.query_one("#reroll-changelog", TextArea).text)
+        lines = edited_lines(self.query_one("#reroll-changelog", TextArea).text)
         assert self.plan is not None  # a changelog write of this plan failed
         notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
         self._ask(lambda: self._write(lines, force=True, notes=notes),

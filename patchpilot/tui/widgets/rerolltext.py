@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.reroll.changelog import check_lines
 from patchpilot.core.reroll.plan import Recheck, RerollPlan
 from patchpilot.core.reroll.trailers import APPLIED, LEFT, READY, TrailerItem
 from patchpilot.core.series.rangediff import PatchChange
@@ -96,16 +94,6 @@ def describe_comments(plan: RerollPlan) -> Text:
         text.append(safe_text(a.reviewer, 100), style="bold")
         text.append(": " + " ".join(safe_text(a.text, 600).split()))
     return text
-
-
-def changelog_lines(text: str) -> list[str]:
-    """The edited changelog as lines for the cover: blank lines dropped; every line must be a
-    bullet ("- ...") or its indented continuation (core.changelog.check_lines)."""
-    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise PatchpilotError("the changelog is empty", hint="d puts the draft back")
-    check_lines(lines)
-    return lines
 
 
 def describe_plan(plan: RerollPlan, to_apply: int, accepted: int) -> Text:
