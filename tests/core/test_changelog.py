@@ -97,3 +97,17 @@ def test_edited_changelog_lines_are_bullets():
     for text, error in (("", "is empty"), ("- one\nnot a bullet\n", "line 2 is not a bullet")):
         with pytest.raises(PatchpilotError, match=error):
             edited_lines(text)
+
+
+def test_trailers_chosen_from_an_old_listing_must_still_be_there():
+    from patchpilot.core.reroll.trailers import APPLIED, TrailerItem, still_chosen
+
+    def item(ident: str, status: str = "ready") -> TrailerItem:
+        return TrailerItem(ident, "Reviewed-by", "A <a@b.c>", "a@b.c", "<m@x>", 1, 1,
+                           status=status)
+
+    now = [item("t1"), item("t2"), item("t3", APPLIED)]
+    assert [i.id for i in still_chosen(now, ["t1", "t2"])] == ["t1", "t2"]
+    for stale in (["t1", "t9"], ["t3"]):  # gone from the plan, or applied since
+        with pytest.raises(PatchpilotError, match="changed since they were shown"):
+            still_chosen(now, stale)
