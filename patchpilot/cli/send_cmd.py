@@ -15,7 +15,7 @@ from typing import Any
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.send.flow import Message, Mode, SendPlan, SendResult, export, plan
-from patchpilot.core.send.preflight import Line
+from patchpilot.core.send.preflight import Line, environment
 from patchpilot.core.send.prepare import Prepared, prepare, send, stopped
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
@@ -49,7 +49,8 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     series = load_series(repo)
     mode: Mode = "reflect" if args.reflect else "preview" if args.preview_to else "send"
     if args.dry_run:
-        return _show_dry_run(plan(repo, series, mode, args.preview_to), out, args.json)
+        missing = [ln for ln in environment(repo) if ln.state == "fail"]
+        return _show_dry_run(plan(repo, series, mode, args.preview_to), missing, out, args.json)
     prepared = prepare(repo, series, mode, args.preview_to, run_checks=not args.no_checks)
     _show_preflight(prepared.lines, args.override, out)
     if not prepared.blocking(args.override):
@@ -60,14 +61,22 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     return _report(result, prepared, out, args.json)
 
 
-def _show_dry_run(send_plan: SendPlan, out: Output, as_json: bool) -> ExitCode:
+def _show_dry_run(send_plan: SendPlan, missing: list[Line], out: Output,
+                  as_json: bool) -> ExitCode:
+    """The messages (a dry run shows them also when the sending setup is missing: exit 0),
+    then what a real send would still need."""
     if as_json:
-        out.json({"messages": [_message_json(m) for m in send_plan.messages]})
+        out.json({"messages": [_message_json(m) for m in send_plan.messages],
+                  "missing": [{"name": ln.name, "detail": ln.detail, "fix": ln.fix}
+                              for ln in missing]})
         return ExitCode.OK
     for message in send_plan.messages:
         out.line(safe_text(message.raw, 100_000).rstrip())
         out.line("-" * 72)
-    out.line(f"dry run: {len(send_plan.messages)} messages, nothing sent")
+    out.line(f"dry run: {len(send_plan.messages)} messages, nothing sent (Message-IDs are "
+             "made again when b4 sends)")
+    for line in missing:
+        out.warn(f"to send for real: {line.detail} -> {line.fix}")
     return ExitCode.OK
 
 

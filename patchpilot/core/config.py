@@ -28,6 +28,7 @@ Source = Literal["flag", "env", "git config", "user file", "default"]
 KINDS: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "series.base": ("text", ()),
     "ui.theme": ("text", ()),
+    "ui.watch-interval": ("number", ()),
     "recipients.engine": ("text", ("python", "get_maintainer")),
     "recipients.rust-policy": ("bool", ()),
     "recipients.rust-entry": ("text", ()),
@@ -46,6 +47,8 @@ KINDS: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "replies.full-refresh": ("number", ()),
     "send.smtp-timeout": ("number", ()),
 }
+# Tables of the user file whose names are not settings (the TUI's [keys]: binding id = keys).
+FREE_TABLES = ("keys",)
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 _KIND_WORDS = {"bool": "true or false", "tristate": "true, false or empty (automatic)",
                "int": "a whole number", "number": "a number", "list": "comma-separated words"}
@@ -198,6 +201,20 @@ class Config:
             raise TypeError(f"{key} is a {KINDS[key][0]} setting, not {kind}")
         return self.value(key)
 
+    def table(self, section: str) -> dict[str, str]:
+        """A free-form table of the user file (such as the TUI's [keys]: binding id = keys),
+        each value a string; a value of another type is one PatchpilotError."""
+        table = self._user.get(section) or {}
+        if not isinstance(table, dict):
+            raise PatchpilotError(f"[{section}] in {paths.user_config_file()} is not a table",
+                                  hint=f'write it as [{section}] then "name" = "value" lines')
+        for name, value in table.items():
+            if not isinstance(value, str):
+                raise PatchpilotError(f"[{section}] {name} = {value!r} in "
+                                      f"{paths.user_config_file()} is not a string",
+                                      hint=f'quote it: "{name}" = "ctrl+x"')
+        return dict(table)
+
     def all(self) -> list[Setting]:
         return [self.get(key) for key in KINDS]
 
@@ -215,7 +232,7 @@ class Config:
 
     def _unknown(self) -> list[tuple[str, str]]:
         keys = [(f"{section}.{name}", "user file") for section, table in self._user.items()
-                if isinstance(table, dict) for name in table]
+                if isinstance(table, dict) and section not in FREE_TABLES for name in table]
         keys += [(section, "user file") for section, table in self._user.items()
                  if not isinstance(table, dict)]
         if self._repo is not None:

@@ -4,20 +4,30 @@ Screens are found through patchpilot.tui.screens.REGISTRY; the command palette o
 registered screen and the current screen's own commands. Every worker runs with
 `exit_on_error=False`; screens.base.PilotScreen shows what a failed worker raised in one
 line and keeps the app alive.
+
+One series state: every `ui.watch-interval` seconds, whenever a screen comes back, and right
+after a rewrite the app makes itself (`rewritten`), a worker reads the branches' fingerprints
+(core.series.watch); each screen showing a branch that changed reloads (or does when it comes
+back). Keys follow tui/keys.py; the user's `[keys]` table of config.toml rebinds them by id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from patchpilot.core.config import Config
+from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.series import watch
 from patchpilot.core.series.model import open_kernel_repo
+from patchpilot.tui import keys
 from patchpilot.tui.screens import (  # noqa: F401  (registers the screens)
     REGISTRY,
     checks,
@@ -29,6 +39,12 @@ from patchpilot.tui.screens import (  # noqa: F401  (registers the screens)
     send,
     series,
 )
+from patchpilot.tui.screens.base import PilotScreen
+
+
+@dataclass
+class StatePolled(Message):
+    state: dict[str, str]
 
 
 class PatchpilotApp(App[None]):
@@ -36,11 +52,7 @@ class PatchpilotApp(App[None]):
 
     TITLE = "patchpilot"
     CSS_PATH = "app.tcss"
-    BINDINGS = [
-        Binding("question_mark", "toggle_help", "Keys", id="app.help"),
-        Binding("colon", "command_palette", "Palette", show=False, id="app.palette"),
-        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
-    ]
+    BINDINGS = list(keys.APP)
 
     def __init__(self, path: str | Path = ".", auto_open: bool = True):
         super().__init__()
@@ -48,12 +60,29 @@ class PatchpilotApp(App[None]):
         self.config = Config(self.repo)
         self.default_base = self.config.text("series.base") or None
         self._auto_open = auto_open
+        self._known: dict[str, str] | None = None
+        self._origin: PilotScreen | None = None  # reloads itself after its own rewrite
 
     def on_mount(self) -> None:
         theme = self.config.text("ui.theme")
         if theme in self.available_themes:
             self.theme = theme
+        self._load_keymap()
         self.push_screen(REGISTRY["home"].factory(auto_open=self._auto_open))
+        self.poll_state()
+        interval = self.config.number("ui.watch-interval")
+        if interval > 0:
+            self.set_interval(interval, self.poll_state)
+
+    def _load_keymap(self) -> None:
+        try:
+            keymap = self.config.table("keys")
+        except PatchpilotError as exc:
+            self.notify(str(exc), severity="error", markup=False, timeout=15)
+            return
+        for problem in keys.validate_keymap(keymap):
+            self.notify(problem, severity="warning", markup=False, timeout=15)
+        self.set_keymap({k: v for k, v in keymap.items() if k in keys.META})
 
     def open_screen(self, name: str, **kwargs: Any) -> None:
         """Open a registered screen (e.g. open_screen("series", branch="b4/foo"))."""
@@ -64,6 +93,42 @@ class PatchpilotApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    async def action_quit(self) -> None:
+        """Quit; every editor's unsaved text stays kept as a draft (tui/widgets/editing)."""
+        for screen in self.screen_stack:
+            keeper = screen.unsaved() if isinstance(screen, PilotScreen) else None
+            if keeper is not None:
+                keeper.flush()
+        self.exit()
+
+    # -- one series state ------------------------------------------------------------------
+
+    def rewritten(self, by: PilotScreen | None = None) -> None:
+        """A screen rewrote its branch (and reloads itself): tell the others now."""
+        self._origin = by
+        self.poll_state()
+
+    def poll_state(self) -> None:
+        self._poll()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="app-watch")
+    def _poll(self) -> None:
+        self.post_message(StatePolled(watch.fingerprints(self.repo)))
+
+    def on_state_polled(self, message: StatePolled) -> None:
+        before, self._known = self._known, message.state
+        origin, self._origin = self._origin, None
+        if before is None:
+            return
+        moved = watch.changed(before, message.state)
+        if not moved:
+            return
+        for screen in list(self.screen_stack):
+            if not isinstance(screen, PilotScreen) or screen is origin:
+                continue
+            if watch.ALL in moved or screen.branch is None or screen.branch in moved:
+                screen.series_changed()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -76,4 +141,3 @@ class PatchpilotApp(App[None]):
                                 lambda info=info, kw=kwargs: self.open_screen(info.name, **kw))
         if hasattr(screen, "action_refresh"):
             yield SystemCommand("Refresh", "Reload from the repository", screen.action_refresh)
-

@@ -33,6 +33,7 @@ class ReviewCounted(Message):
 @dataclass
 class SeriesLoaded(Message):
     series: Series
+    complete: bool = True  # False: the light series (commits and messages, no diffs yet)
 
 
 @dataclass
@@ -83,6 +84,7 @@ class PlanLoaded(Message):
 class Rewritten(Message):
     note: str
     warnings: list[str]
+    what: str = ""  # "trailers", "changelog", "undo"
 
 
 @dataclass

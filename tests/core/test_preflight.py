@@ -33,5 +33,6 @@ def test_fresh_series_fails_where_it_should(kernel_tree):
 
 def test_missing_transport_says_what_to_set(kernel_tree):
     git(kernel_tree, "config", "--global", "--unset", "sendemail.smtpServer")
-    line = preflight._environment(GitRepo(kernel_tree))
-    assert line.state == "fail" and "sendemail.smtpServer" in line.fix
+    identity, transport = preflight.environment(GitRepo(kernel_tree))
+    assert identity.state == "ok" and identity.name == "identity"
+    assert transport.state == "fail" and "sendemail.smtpServer" in transport.fix

@@ -49,7 +49,7 @@ async def test_remove_restore_and_add_are_remembered(kernel_tree):
         await pilot.press("d")
         await settle(pilot)
         assert first not in screen.result.to and first in screen.result.removed
-        await pilot.press("c")
+        await pilot.press("A")  # add Cc
         await pilot.pause()
         app.screen.query_one(Input).value = "New Person <new@example.org>"
         await pilot.press("enter")

@@ -36,11 +36,11 @@ async def test_replies_grouped_states_and_refresh(reviewed):  # noqa: F811
         await pilot.pause()
         detail = plain(screen.query_one("#replies-detail").content)
         assert "samples/rust/rust_one.rs:19" in detail and "Reviewed-by" in detail
-        await pilot.press("n", "a")
+        await pilot.press("l", "2")  # next comment, addressed
         await settle(pilot)
         second = screen.messages[row_of(screen, "rev1@")].comments[1]
         assert second.state == "addressed" and second.revision == 2
-        await pilot.press("p", "w")
+        await pilot.press("h", "3")  # previous comment, won't fix
         await pilot.pause()
         app.screen.query_one(Input).value = "on purpose"
         await pilot.press("enter")
@@ -49,13 +49,13 @@ async def test_replies_grouped_states_and_refresh(reviewed):  # noqa: F811
         assert (first.state, first.note) == ("wontfix", "on purpose")
         assert not screen.messages[row_of(screen, "rev1@")].unread  # set state marks read
         table.move_cursor(row=row_of(screen, "maint@"))
-        await pilot.press("u")
+        await pilot.press("space")  # read/unread
         await settle(pilot)
         assert not screen.messages[row_of(screen, "maint@")].unread
         cover = next(raw for s, raw in sent.items() if "0/3" in s)
         inbox.deliver(reply(cover, "[bold red]Evil[/] <evil@example.com>",
                             "\x1b[2J[link=x]click[/link]\n> cover\n"))
-        await pilot.press("r")
+        await pilot.press("f")  # fetch
         await settle(pilot)
         evil = screen.messages[row_of(screen, "evil@")]
         assert evil.unread and len(screen.messages) == len(replies) + 1
@@ -65,7 +65,7 @@ async def test_replies_grouped_states_and_refresh(reviewed):  # noqa: F811
         assert "[bold red]Evil[/]" in detail and "[link=x]click[/link]" in detail
         assert "\x1b" not in detail
         inbox.stop()
-        await pilot.press("r")
+        await pilot.press("f")  # fetch
         await settle(pilot)
         info = plain(screen.query_one("#replies-info").content)
         assert "unreachable" in info and len(screen.messages) == len(replies) + 1

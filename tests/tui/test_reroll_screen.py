@@ -10,6 +10,7 @@ import re
 from rich.text import Text
 from textual.widgets import DataTable, TextArea
 
+from patchpilot.core import drafts
 from patchpilot.core.config import Config
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.reroll.plan import make_plan
@@ -19,7 +20,8 @@ from patchpilot.core.series.cover import raw_cover
 from patchpilot.core.series.model import load_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.reroll import RerollScreen
-from patchpilot.tui.widgets.dialogs import Confirm
+from patchpilot.tui.screens.series import SeriesScreen
+from patchpilot.tui.widgets.dialogs import Choice, Confirm
 from tests.helpers import git
 from tests.integration.test_replies import reply
 from tests.integration.test_reroll import amend_patch_2, reviewed  # noqa: F401  (fixture)
@@ -104,11 +106,17 @@ async def test_reroll_trailers_changelog_checks_undo(reviewed):  # noqa: F811
         backup = re.search(r"backup (refs/patchpilot/backup/\S+)", info(screen)).group(1)
         assert repo.rev_parse(backup) == before
         assert {r[0] for r in cells(trailers)} == {"="}
+        series_screen = app.screen_stack[-2]
+        assert isinstance(series_screen, SeriesScreen)
+        assert series_screen.stale  # the trailers rewrote it: it reloads when it comes back
+        series_screen.stale = False
 
         amend_patch_2(tree)
         await pilot.press("r")
         await settle(pilot)
         assert [r[1] for r in cells(patches)] == ["unchanged", "changed", "unchanged"]
+        await settle(pilot)  # the checks re-run after each load, from the cache where they can
+        assert "reused for patches [1, 3], re-run for [2]" in info(screen)
         patches.focus()
         patches.move_cursor(row=1)
         await pilot.pause()
@@ -118,8 +126,17 @@ async def test_reroll_trailers_changelog_checks_undo(reviewed):  # noqa: F811
         editor = screen.query_one("#reroll-changelog", TextArea)
         assert "changed samples/rust/rust_beta.rs" in editor.text
         editor.load_text(editor.text + "\n\n- Tested on QEMU\n")
+        await pilot.pause()
+        assert drafts.load_draft(repo.git_dir, "changelog", "b4/pilot") is not None
+        await pilot.press("q")  # unwritten changelog: asks first
+        await pilot.pause()
+        assert isinstance(app.screen, Choice) and "changelog" in app.screen.question
+        await pilot.press("escape")  # Cancel
+        await pilot.pause()
+        assert app.screen is screen
         await pilot.press("p", "w")  # with per-patch notes
         await confirm(pilot, "changelog", "v2 cover", "below its --- line (patches 2)")
+        assert series_screen.stale  # the changelog rewrote the branch too
         messages = {s.split("\n", 1)[0]: s for s in
                     git(tree, "log", "--format=%B%x00", "master..HEAD").split("\0\n")}
         assert "\n---\nChanges in v2:\n- Changed samples/rust/rust_beta.rs" in \
@@ -140,14 +157,15 @@ async def test_reroll_trailers_changelog_checks_undo(reviewed):  # noqa: F811
         cover = run(tree, "cover")[1]
         assert "- Tested on QEMU" in cover and "- By hand" not in cover
 
-        await pilot.press("c")
-        await settle(pilot)
-        assert "reused for patches [1, 3], re-run for [2]" in info(screen)
 
         await pilot.press("u")
         await confirm(pilot, "changelog for v2", hand_written[:12])
         assert repo.rev_parse("HEAD") == hand_written
         assert "- By hand" in run(tree, "cover")[1]
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.screen is series_screen
+        assert series_screen.series.head == hand_written  # back: it shows the branch as it is
 
 
 async def test_never_sent_series_says_so_and_writes_nothing(kernel_tree):

@@ -39,7 +39,10 @@ async def test_preview_then_send_only_after_yes(kernel_tree):
             assert "0/3" in screen.plan.messages[0].subject
             assert screen.query_one("#send-messages", DataTable).row_count == 4
             shown = plain(screen.query_one("#send-message").content)
-            assert "rust-for-linux@vger.kernel.org" in shown and "Message-ID:" in shown
+            assert "rust-for-linux@vger.kernel.org" in shown
+            # b4 makes new Message-IDs when it sends: the dry run's are not shown as if used
+            assert "Message-ID: (b4 makes it when it sends)" in shown
+            assert "exactly as b4" not in plain(screen.query_one("#send-info").content)
             assert {ln.name for ln in screen.lines} >= {"checks", "recipients", "cover"}
             await pilot.press("x")
             await pilot.pause()
@@ -52,6 +55,13 @@ async def test_preview_then_send_only_after_yes(kernel_tree):
             await settle(pilot)
             await settle(pilot)
             assert screen.result is not None and screen.result.complete
+            info = plain(screen.query_one("#send-info").content)
+            assert "sent v1: tag sent/" in info and "next:" in info
+            assert "pre-flight blocks" not in info  # v2 is not planned as if v1 had failed
+            went = plain(screen.query_one("#send-message").content)
+            sent_ids = [m["msgid"] for m in screen.result.attempt.messages]
+            assert all(msgid in went for msgid in sent_ids)  # the Message-IDs really used
+            assert screen.check_action("send", ()) is None  # nothing left to send until r
         assert len(smtp.mailbox.messages) == 4
     series = load_series(repo)
     assert series.revision == 2 and [s.revision for s in series.sent] == [1]
@@ -82,7 +92,7 @@ async def test_failed_send_says_what_to_check_and_x_again_sends_only_the_rest(ke
             await settle(pilot)
             await settle(pilot)
             assert screen.result.complete
-            assert "sent: tag" in plain(screen.query_one("#send-info").content)
+            assert "sent v1: tag" in plain(screen.query_one("#send-info").content)
         subjects = [m.data.split(b"Subject: ", 1)[1].split(b"\n", 1)[0]
                     for m in smtp.mailbox.messages]
     assert len(subjects) == 3 and len(set(subjects)) == 3  # the cover went out once

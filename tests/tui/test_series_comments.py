@@ -28,7 +28,7 @@ async def test_comment_counts_and_comments_under_their_lines(reviewed):  # noqa:
         screen = app.screen
         assert isinstance(screen, SeriesScreen)
         table = screen.query_one(DataTable)
-        column = [plain(table.get_cell_at((row, 3))).strip() for row in range(3)]
+        column = [plain(table.get_cell(str(row), "comments")).strip() for row in (1, 2, 3)]
         assert column[0] == "2, 2 open"  # the inline review of patch 1
         assert column[1] == "2, 2 open"  # the HTML reply and the bot report
         diff = plain(screen.query_one("#patch-diff").content).splitlines()

@@ -96,6 +96,24 @@ def last_error(result: B4Result) -> str:
     return tail[-1] if tail else f"exit code {result.returncode}"
 
 
+def said(result: B4Result) -> str:
+    """What b4 told the user, in one line: its CRITICAL/ERROR/WARNING/IMPORTANT lines and
+    the lines that continue them; never the traceback of a prompt it could not ask, nor the
+    prompt itself. Empty when b4 said nothing of the kind."""
+    kept: list[str] = []
+    following = False
+    for line in (result.stderr + "\n" + result.stdout).splitlines():
+        text = line.strip()
+        if text.startswith(("CRITICAL:", "ERROR:", "WARNING:", "IMPORTANT:")):
+            following = True
+            kept.append(text)
+        elif following and line.startswith(" ") and text and not text.startswith("File "):
+            kept.append(text)
+        else:
+            following = False
+    return " ".join(kept)
+
+
 def version(cwd: Path) -> tuple[int, int, int]:
     """b4's version, or an error when it is missing or not the supported minor release."""
     out = run(["--version"], cwd=cwd, check=False)

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.b4.state import record_sent_cover
+from patchpilot.core.b4.tracking import foreign_cover_email
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
@@ -34,6 +35,7 @@ from patchpilot.core.send.preflight import (
     lore_link,
     transport_config,
     transport_hint,
+    transport_settings,
 )
 from patchpilot.core.series.model import Series
 from patchpilot.core.series.prep import require_b4_checkout
@@ -90,18 +92,35 @@ def _header_value(value: object) -> str:
 
 def preview(repo: GitRepo, mode: Mode = "send", preview_to: list[str] | None = None,
             ) -> list[Message]:
-    """The messages b4 would send, from `b4 send --dry-run` (nothing is sent)."""
-    transport_config(repo)  # without SMTP, b4 would pick its web endpoint
+    """The messages b4 would send, from `b4 send --dry-run` (nothing is sent), also when the
+    sending setup is missing (the pre-flight says what is; see dry_run_config)."""
     # b4 refuses --preview-to with --dry-run: the preview shows the real headers, and the
     # recipients of a preview are the given addresses only
     argv = b4cli.send(dry_run=True)
-    result = b4cli.run(argv, cwd=repo.top, check=False)
+    result = b4cli.run(argv, cwd=repo.top, check=False, config=dry_run_config(repo))
     raws = b4cli.parse_dry_run(result.stderr + result.stdout)
     if result.returncode != 0 or not raws:
         raise PatchpilotError(f"b4 send --dry-run failed: {b4cli.last_error(result)}",
                               hint="fix what b4 says, then preview again",
                               exit_code=ExitCode.FAILURE)
     return [parse_message(raw) for raw in raws]
+
+
+def dry_run_config(repo: GitRepo) -> dict[str, str]:
+    """Settings for the dry run alone, so that b4 shows the messages when the sending setup is
+    missing: an SMTP server name, or b4 picks its web endpoint (a dry run connects nowhere);
+    without user.email, the address that committed the cover (b4 finds its cover by it)."""
+    extra: dict[str, str] = {}
+    try:
+        transport_settings(repo)
+    except PatchpilotError:
+        extra["sendemail.smtpServer"] = "localhost"
+    branch = repo.current_branch()
+    if not repo.config("user.email") and branch:
+        committer = foreign_cover_email(repo, branch)
+        if committer:
+            extra["user.email"] = committer
+    return extra
 
 
 @dataclass
@@ -149,8 +168,7 @@ def _require_sendable(repo: GitRepo, series: Series) -> None:
     if series.b4_managed and not series.patches:
         raise PatchpilotError(f"{series.branch} has no patches to send",
                               hint="commit your work on the branch first")
-    require_b4_checkout(repo, series, "send")
-    check_identity(repo)
+    require_b4_checkout(repo, series, "send")  # identity: a pre-flight line (and execute)
 
 
 @dataclass
@@ -314,6 +332,7 @@ def export(repo: GitRepo, series: Series, directory: str) -> tuple[list[Path], l
     the files in series order and the `git send-email` command line that sends them as is
     (their own To/Cc, Message-IDs and threading; no Cc collected from the bodies)."""
     _require_sendable(repo, series)
+    check_identity(repo)
     target = Path(directory).expanduser().resolve()
     if target.exists() and any(target.glob("*.eml")):
         raise PatchpilotError(f"{target} already holds .eml files",

@@ -1,8 +1,9 @@
 """Pre-flight before sending: each check is a line with its state and how to fix it.
 
 Also the sending environment as b4 reads it from git config (identity, `sendemail.*`), so a
-missing `user.email` or SMTP setting is one clear line instead of b4's web-endpoint fallback.
-A failing line blocks sending unless the user overrides it by name (recorded in the send log).
+missing `user.email` or SMTP setting is one clear line each instead of b4's web-endpoint
+fallback. A failing line blocks sending unless the user overrides it by name (recorded in the
+send log); the identity and transport lines cannot be overridden.
 Never prints; no passwords are read here (only the relay reads one, at delivery time).
 """
 
@@ -32,6 +33,7 @@ SKIP: State = "skipped"
 RFL = "rust-for-linux@vger.kernel.org"
 TRANSPORT_KEYS = ("smtpserver", "smtpserverport", "smtpencryption", "smtpuser", "smtpauth",
                   "sendmailcmd", "from", "envelopesender")
+ENVIRONMENT = ("identity", "transport")  # nothing can be sent without them: no override
 B4_FIXES = {"needs-editing": "patchpilot cover --edit", "needs-checking": "b4 prep --check",
             "needs-checking-deps": "b4 prep --check-deps",
             "needs-auto-to-cc": "patchpilot recipients --write",
@@ -55,7 +57,14 @@ class Line:
 
 def transport_config(repo: GitRepo) -> dict[str, Any]:
     """`sendemail.*` as b4 reads it (with b4.sendemail-identity / sendemail.identity), no
-    password; raises when neither smtpServer nor sendmailCmd is set."""
+    password; raises when neither smtpServer nor sendmailCmd is set, or user.email is not."""
+    found = transport_settings(repo)
+    found["from"] = found["from"] or check_identity(repo)
+    return found
+
+
+def transport_settings(repo: GitRepo) -> dict[str, Any]:
+    """transport_config without the sender (the `from` key may be empty)."""
     identity = repo.config("b4.sendemail-identity") or repo.config("sendemail.identity")
     found: dict[str, Any] = {"identity": identity or ""}
     for key in TRANSPORT_KEYS:
@@ -72,7 +81,6 @@ def transport_config(repo: GitRepo) -> dict[str, Any]:
         "sendemail.smtpsslcertpath")
     if "/" in found["smtpserver"] and not found["sendmailcmd"]:
         found["sendmailcmd"] = found["smtpserver"]  # git's older spelling of a local command
-    found["from"] = found["from"] or check_identity(repo)
     return found
 
 
@@ -128,19 +136,25 @@ def run_preflight(repo: GitRepo, series: Series, messages: Sequence[Message] | N
     """Every pre-flight line for `series`; `messages` is the preview (core.send.preview)."""
     checks = _checks(repo, series, config or Config(repo)) if run_checks else \
         Line("checks", SKIP, "not run", "patchpilot check")
-    return [_environment(repo), _tree(repo), _patches(series), _editme(series),
+    return [*environment(repo), _tree(repo), _patches(series), _editme(series),
             _signoffs(series), _recipients(series, messages), _comments(repo, series), checks,
             *_b4_preflight(repo, checks.state == OK)]
 
 
-def _environment(repo: GitRepo) -> Line:
+def environment(repo: GitRepo) -> list[Line]:
+    """Who sends (user.email) and how (sendemail.*): the two lines no override can pass."""
     try:
-        transport = transport_config(repo)
+        transport = transport_settings(repo)
+        via = transport["sendmailcmd"] or \
+            f"{transport['smtpserver']}:{transport['smtpserverport'] or 25}"
+        how = Line("transport", OK, f"via {via}")
     except PatchpilotError as exc:
-        return Line("identity", FAIL, exc.message, exc.hint)
-    via = transport["sendmailcmd"] or \
-        f"{transport['smtpserver']}:{transport['smtpserverport'] or 25}"
-    return Line("identity", OK, f"from {transport['from']} via {via}")
+        transport, how = {}, Line("transport", FAIL, exc.message, exc.hint)
+    try:
+        who = Line("identity", OK, f"from {transport.get('from') or check_identity(repo)}")
+    except PatchpilotError as exc:
+        who = Line("identity", FAIL, exc.message, exc.hint)
+    return [who, how]
 
 
 def _tree(repo: GitRepo) -> Line:
@@ -238,7 +252,9 @@ def _b4_preflight(repo: GitRepo, checks_ok: bool) -> list[Line]:
 
 
 def blocking(lines: list[Line], overrides: list[str]) -> list[Line]:
-    return [line for line in lines if line.blocks(overrides)]
+    """Failing lines not overridden; the environment lines block whatever the overrides."""
+    return [line for line in lines if line.blocks(overrides) or
+            (line.state == FAIL and line.name in ENVIRONMENT)]
 
 
 def to_json(lines: list[Line]) -> list[dict[str, Any]]:

@@ -75,6 +75,9 @@ def send(repo: GitRepo, prepared: Prepared, confirmed: tuple[int, int],
          overrides: list[str] | None = None, config: Config | None = None) -> SendResult:
     """Mail the prepared plan, once no pre-flight line blocks it."""
     blocked = prepared.blocking(overrides)
+    missing = [line for line in blocked if line.name in preflight.ENVIRONMENT]
+    if missing:  # nothing can go out: an environment error, as everywhere (exit 2)
+        raise PatchpilotError(missing[0].detail, hint=missing[0].fix)
     if blocked:
         names = " ".join(f"--override {line.name}" for line in blocked)
         raise PatchpilotError(f"pre-flight failed: {', '.join(ln.name for ln in blocked)}",

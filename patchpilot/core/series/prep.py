@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.b4.tracking import read_tracking
-from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series, load_series
 
@@ -46,7 +46,16 @@ def new_series(repo: GitRepo, name: str, fork_point: str | None = None) -> Serie
         raise PatchpilotError("the repository has no commits", hint="commit a base first")
     _require_clean(repo)
     b4cli.version(repo.top)
-    b4cli.run(b4cli.prep_new(name, fork_point), cwd=repo.top)
+    result = b4cli.run(b4cli.prep_new(name, fork_point), cwd=repo.top, check=False)
+    if result.returncode != 0:
+        words = b4cli.said(result) or b4cli.last_error(result)
+        on_series = "b4-prep managed branch" in words
+        raise PatchpilotError(
+            f"b4 prep -n {name} did not start the series: {words}",
+            hint=(f"give the fork point: patchpilot new {name} --fork-point master (or "
+                  "switch to the branch to start from)") if on_series else
+            "see b4's words; the repository was left as b4 left it",
+            exit_code=ExitCode.FAILURE)
     return load_series(repo, f"b4/{name}", allow_empty=True)
 
 
@@ -63,5 +72,10 @@ def enroll(repo: GitRepo, base: str) -> Series:
                               hint="patchpilot series shows it")
     _require_clean(repo)
     b4cli.version(repo.top)
-    b4cli.run(b4cli.prep_enroll(base), cwd=repo.top)
+    result = b4cli.run(b4cli.prep_enroll(base), cwd=repo.top, check=False)
+    if result.returncode != 0:
+        raise PatchpilotError(f"b4 prep -e {base} did not enroll {branch}: "
+                              f"{b4cli.said(result) or b4cli.last_error(result)}",
+                              hint="see b4's words; the repository was left as b4 left it",
+                              exit_code=ExitCode.FAILURE)
     return load_series(repo, branch, allow_empty=True)

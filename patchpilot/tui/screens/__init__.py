@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from textual.binding import Binding
+
 _T = TypeVar("_T", bound=type)
 
 
@@ -30,5 +32,29 @@ def register(name: str, title: str, description: str,
     """Class decorator adding a screen to the registry (palette entry: 'Open <title>')."""
     def wrap(cls: _T) -> _T:
         REGISTRY[name] = ScreenInfo(name, title, description, cls, needs_series)
+        cls.NAME = name  # type: ignore[attr-defined]
         return cls
     return wrap
+
+
+ORDER = ("home", "series", "checks", "recipients", "cover", "send", "replies", "reroll")
+
+
+def all_bindings(registry: dict[str, ScreenInfo]) -> dict[str, list[Binding]]:
+    """Every binding by where it applies: the global set ("all screens"), the screen keys
+    ("series screens"), then each screen's own, in the order a series goes through them."""
+    from patchpilot.tui import keys
+
+    shared = {b.id for b in keys.GLOBAL + keys.APP + keys.SCREEN_KEYS}
+    found: dict[str, list[Binding]] = {"all screens": keys.GLOBAL + keys.APP,
+                                       "series screens": list(keys.SCREEN_KEYS)}
+    names = [n for n in ORDER if n in registry] + [n for n in registry if n not in ORDER]
+    for name in names:
+        own: list[Binding] = []
+        for klass in reversed(registry[name].factory.__mro__):
+            if not klass.__module__.startswith("patchpilot."):
+                continue  # Textual's own (tab, shift+tab on Screen)
+            own += [b for b in klass.__dict__.get("BINDINGS", []) if isinstance(b, Binding)
+                    and b.id not in shared and b not in own]
+        found[name] = own
+    return found

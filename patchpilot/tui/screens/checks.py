@@ -4,15 +4,13 @@ the selected patch, and its diff scrolled to the selected finding's line."""
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.runner import CheckReport, PatchResult, check_series
@@ -20,16 +18,26 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.patches import Patch
 from patchpilot.core.text import safe_text
+from patchpilot.tui.keys import SCREEN_KEYS, bind
 from patchpilot.tui.messages import ChecksDone, ChecksStarted, LoadFailed, PatchChecked
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.diffview import render_file
+from patchpilot.tui.widgets.findings import describe_finding
+from patchpilot.tui.widgets.fittable import Col, FitTable
+from patchpilot.tui.widgets.footer import KeyFooter
+from patchpilot.tui.widgets.wrapped import MarkedRows
 
 if TYPE_CHECKING:
     from textual import getters
 
     from patchpilot.tui.app import PatchpilotApp
 
+PATCH_COLUMNS = [Col("n", "#", 1), Col("status", "Status", 2, cap=16),
+                 Col("subject", "Subject", 0, cap=200, flex=True, least=12)]
+FINDING_COLUMNS = [Col("sev", "Sev", 1), Col("rule", "Tool/rule", 3, cap=24, yields=True),
+                   Col("where", "Where", 2, cap=40),
+                   Col("message", "Message", 0, cap=300, flex=True, least=12)]
 STATUS_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", "clean": "green",
                 "pending": "dim"}
 
@@ -53,8 +61,6 @@ def diff_rows(patch: Patch, target: tuple[str, int] | None) -> tuple[list[Text],
                 rows.append(rendered[at])
                 at += 1
         rows.extend(rendered[at:] + [Text("")])
-    for row in rows:
-        row.no_wrap = True
     return rows, found
 
 
@@ -72,25 +78,13 @@ class ChecksScreen(PilotScreen):
     if TYPE_CHECKING:
         app = getters.app(PatchpilotApp)  # self.app with its attributes
 
-    BINDINGS = [
-        Binding("j", "cursor_down", "Next", show=False, id="checks.down"),
-        Binding("k", "cursor_up", "Previous", show=False, id="checks.up"),
-        Binding("tab", "app.focus_next", "Switch pane", id="checks.focus"),
-        Binding("enter", "jump", "Go to line", id="checks.jump"),
-        Binding("r", "refresh", "Re-run", id="checks.rerun"),
-        Binding("x", "cancel", "Cancel", id="checks.cancel"),
-        Binding("q", "app.pop_screen", "Back", id="checks.back"),
-    ]
+    branch: str
 
-    DEFAULT_CSS = """
-    #checks-info { padding: 0 1; height: auto; background: $boost; }
-    #checks-body { height: 1fr; }
-    #checks-left { width: 50%; min-width: 40; }
-    #checks-patches { height: 2fr; }
-    #checks-findings { height: 3fr; border-top: solid $primary-background; }
-    #checks-finding { height: auto; max-height: 8; padding: 0 1; background: $boost; }
-    #checks-diff { width: 1fr; padding: 0 1; border-left: solid $primary-background; }
-    """
+    BINDINGS = [
+        bind("ctrl+c", "cancel", "Stop", "checks.cancel", "run", 10),
+        *SCREEN_KEYS,
+    ]
+    PRIMARY = "#checks-patches"
 
     def __init__(self, branch: str):
         super().__init__()
@@ -107,21 +101,15 @@ class ChecksScreen(PilotScreen):
         yield Static(f"{self.branch}: checking", id="checks-info")
         with Horizontal(id="checks-body"):
             with Vertical(id="checks-left"):
-                yield DataTable(id="checks-patches", cursor_type="row")
-                yield DataTable(id="checks-findings", cursor_type="row")
+                yield FitTable(PATCH_COLUMNS, id="checks-patches")
+                yield FitTable(FINDING_COLUMNS, id="checks-findings")
                 yield Static(id="checks-finding")
             with VerticalScroll(id="checks-diff"):
                 yield Static(id="checks-diff-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"checks: {self.branch}"
-        patches = self.query_one("#checks-patches", DataTable)
-        patches.add_column("#")
-        patches.add_column("Status", key="status")
-        patches.add_column("Subject")
-        self.query_one("#checks-findings", DataTable).add_columns("Sev", "Tool/rule", "Where",
-                                                                 "Message")
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -139,7 +127,7 @@ class ChecksScreen(PilotScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return self.running or None
-        return True
+        return super().check_action(action, parameters)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="checks-run")
     def run_checks(self, cancel: threading.Event) -> None:
@@ -155,22 +143,21 @@ class ChecksScreen(PilotScreen):
 
     def on_checks_started(self, message: ChecksStarted) -> None:
         self.series = message.series
-        table = self.query_one("#checks-patches", DataTable)
-        table.clear()
+        table = self.query_one("#checks-patches", FitTable)
         total = len(self.series.patches)
-        for patch in self.series.patches:
-            table.add_row(f"{patch.index}/{total}", Text("pending", style="dim"),
-                          Text(safe_text(patch.subject, 200)), key=str(patch.index))
+        table.set_rows([[f"{p.index}/{total}", Text("pending", style="dim"),
+                         Text(safe_text(p.subject, 200))] for p in self.series.patches],
+                       [str(p.index) for p in self.series.patches])
         table.focus()
         self._show_selected()
 
     def on_patch_checked(self, message: PatchChecked) -> None:
         result = message.result
         self.results[result.index] = result
-        table = self.query_one("#checks-patches", DataTable)
+        table = self.query_one("#checks-patches", FitTable)
         label = result.status + (" (cached)" if result.cached else "")
-        table.update_cell(str(result.index), "status",
-                          Text(label, style=STATUS_STYLE.get(result.status, "")))
+        table.set_cell(str(result.index), "status",
+                       Text(label, style=STATUS_STYLE.get(result.status, "")))
         if self.selected_index == result.index:
             self._show_selected()
 
@@ -187,7 +174,7 @@ class ChecksScreen(PilotScreen):
         self.running = False
         self.refresh_bindings()
         self.query_one("#checks-info", Static).update(
-            Text(f"{self.branch}: {message.error}", style="red"))
+            Text(f"{self.branch}: {self.say(message.error)}", style="red"))
 
     @property
     def selected_index(self) -> int | None:
@@ -206,10 +193,9 @@ class ChecksScreen(PilotScreen):
         found = self.selected_findings
         text = Text()
         if 0 <= event.cursor_row < len(found):
-            f = found[event.cursor_row]
-            text.append(safe_text(f.message, 1000))
-            if f.hint:
-                text.append("\nhint: " + safe_text(f.hint, 1000), style="dim")
+            index = self.selected_index
+            patch = self.series.patches[index - 1] if self.series and index else None
+            text = describe_finding(found[event.cursor_row], patch, self.say)
         self.query_one("#checks-finding", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#checks-patches")
@@ -217,12 +203,12 @@ class ChecksScreen(PilotScreen):
         self._show_selected()
 
     def _show_selected(self) -> None:
-        table = self.query_one("#checks-findings", DataTable)
-        table.clear()
-        for f in self.selected_findings:
-            table.add_row(Text(f.severity, style=STATUS_STYLE[f.severity]),
-                          f"{f.tool}/{f.rule}", safe_text(finding_place(f), 200),
-                          Text(safe_text(f.message, 300)))
+        table = self.query_one("#checks-findings", FitTable)
+        table.set_rows([[Text(f.severity, style=STATUS_STYLE[f.severity]), f"{f.tool}/{f.rule}",
+                         safe_text(finding_place(f), 200), Text(safe_text(f.message, 300))]
+                        for f in self.selected_findings])
+        if not self.selected_findings:
+            self.query_one("#checks-finding", Static).update("")
         self._show_diff(None)
 
     def _show_diff(self, target: tuple[str, int] | None) -> None:
@@ -230,13 +216,19 @@ class ChecksScreen(PilotScreen):
         if index is None or self.series is None:
             return
         rows, self.diff_target = diff_rows(self.series.patches[index - 1], target)
-        self.query_one("#checks-diff-text", Static).update(Group(*rows))
+        marked = MarkedRows(rows)
+        self.query_one("#checks-diff-text", Static).update(marked)
         scroll = self.query_one("#checks-diff", VerticalScroll)
         if self.diff_target is None:
             scroll.scroll_home(animate=False)
-        else:
-            self.call_after_refresh(scroll.scroll_to, y=max(0, self.diff_target - 3),
-                                    animate=False)
+            return
+        row = self.diff_target
+
+        def scroll_to_target() -> None:
+            line = marked.line_of(row)
+            scroll.scroll_to(y=max(0, (row if line is None else line) - 3), animate=False)
+
+        self.call_after_refresh(scroll_to_target)
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -253,13 +245,3 @@ class ChecksScreen(PilotScreen):
         finding = findings[min(max(row, 0), len(findings) - 1)]
         self._show_diff((finding.file, finding.line) if finding.file and finding.line else None)
 
-    def _focused_table(self) -> DataTable[Any]:
-        focused = self.focused
-        return focused if isinstance(focused, DataTable) else \
-            self.query_one("#checks-patches", DataTable)
-
-    def action_cursor_down(self) -> None:
-        self._focused_table().action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self._focused_table().action_cursor_up()

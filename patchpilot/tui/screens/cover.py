@@ -1,6 +1,12 @@
 """The cover screen: edit the cover letter in a real text editor, see the subject line as b4
 will number it, EDITME placeholders listed as they remain; RFC, the target tree (rust-next,
-net-next ...) and RESEND set as b4 prefixes. Everything is saved through b4 (core.cover)."""
+net-next ...) and RESEND set as b4 prefixes. Everything is saved through b4 (core.cover).
+
+Nothing typed is lost: the unsaved text is kept as a draft while typing (widgets/editing),
+offered back when the editor opens again, and leaving with unsaved text asks Save / Discard /
+Cancel. On a branch b4 does not manage there is no cover yet: the screen says so and `+`
+enrolls it (screens/start).
+"""
 
 from __future__ import annotations
 
@@ -11,19 +17,21 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Header, Static, TextArea
+from textual.widgets import Header, Static, TextArea
 
 from patchpilot.core.b4.tracking import clean_cover
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.series import cover
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
+from patchpilot.tui.keys import bind
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
-from patchpilot.tui.screens.base import PilotScreen
+from patchpilot.tui.screens.start import START, StartsSeries
 from patchpilot.tui.widgets.dialogs import Prompt
+from patchpilot.tui.widgets.editing import DraftKeeper, offer_back
+from patchpilot.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from textual import getters
@@ -37,12 +45,21 @@ CLEAR_TREE = ("-", "none")
 @dataclass
 class CoverLoaded(Message):
     series: Series
-    text: str
+    text: str  # the cover as b4 hands it to an editor
+    changed: bool = False  # reloaded because the branch moved
+
+
+@dataclass
+class CoverUnmanaged(Message):
+    branch: str
+    current: bool
 
 
 @dataclass
 class CoverSaved(Message):
     series: Series
+    text: str  # the stored cover, read back through b4
+    cover_written: bool
 
 
 @dataclass
@@ -51,22 +68,24 @@ class CoverWriteFailed(Message):
 
 
 @register("cover", "Cover letter", "edit the cover letter and the subject prefixes")
-class CoverScreen(PilotScreen):
+class CoverScreen(StartsSeries):
     """Edit one series' cover letter."""
 
     if TYPE_CHECKING:
         app = getters.app(PatchpilotApp)  # self.app with its attributes
 
+    branch: str
+
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save (through b4)", id="cover.save"),
-        Binding("ctrl+r", "toggle_rfc", "RFC on/off", id="cover.rfc"),
-        Binding("ctrl+t", "set_tree", "Target tree...", id="cover.tree"),
-        Binding("ctrl+n", "toggle_resend", "RESEND on/off", id="cover.resend"),
-        Binding("escape", "app.pop_screen", "Back", id="cover.back"),
+        bind("ctrl+s", "save", "Save", "cover.save", "rewrite", 10),
+        bind("ctrl+r", "toggle_rfc", "RFC", "cover.rfc", "rewrite", 15),
+        bind("ctrl+t", "set_tree", "Tree", "cover.tree", "rewrite", 16),
+        bind("ctrl+n", "toggle_resend", "RESEND", "cover.resend", "rewrite", 17),
+        START,
     ]
 
     DEFAULT_CSS = """
-    #cover-info { padding: 0 1; height: auto; background: $boost; }
+    #cover-info { padding: 0 1; height: auto; max-height: 6; background: $boost; }
     #cover-text { height: 1fr; }
     """
 
@@ -74,32 +93,97 @@ class CoverScreen(PilotScreen):
         super().__init__()
         self.branch = branch
         self.series: Series | None = None
+        self.managed: bool | None = None  # None until the first load says
         self.pending: list[str] | None = None  # prefixes being written by b4 right now
         self.writing = False  # one b4 rewrite at a time: two would race on the branch
+        self._saving: str | None = None  # the text being saved through b4
+        self._after_save: Callable[[], object] | None = None
+        self.keeper: DraftKeeper | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"{self.branch}: reading the cover through b4", id="cover-info")
         yield TextArea(id="cover-text", soft_wrap=True, show_line_numbers=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.branch}: cover letter"
+        area = self.query_one(TextArea)
+        area.display = False  # shown once b4 gave the cover: never an empty box to type in
+        self.keeper = DraftKeeper(area, self.app.repo.git_dir, "cover", self.branch,
+                                  "cover letter")
         self.load()
 
+    # -- loading ---------------------------------------------------------------------------
+
     @work(thread=True, exit_on_error=False, exclusive=True, group="cover")
-    def load(self) -> None:
+    def load(self, changed: bool = False) -> None:
+        repo = self.app.repo
         try:
-            repo = self.app.repo
             series = load_series(repo, self.branch, allow_empty=True)
-            self.post_message(CoverLoaded(series, cover.raw_cover(repo, series)))
+        except PatchpilotError:
+            series = None  # no base for a branch b4 does not manage: same answer
+        if series is None or not series.b4_managed:
+            self.post_message(CoverUnmanaged(self.branch,
+                                             repo.current_branch() == self.branch))
+            return
+        try:
+            self.post_message(CoverLoaded(series, cover.raw_cover(repo, series), changed))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 
     def on_cover_loaded(self, message: CoverLoaded) -> None:
-        self.series = message.series
-        self.query_one(TextArea).load_text(message.text)
+        self.series, self.managed = message.series, True
+        area, keeper = self.query_one(TextArea), self.keeper
+        assert keeper is not None  # made on mount
+        area.display = True
+        self.refresh_bindings()
+        if message.changed and keeper.dirty:
+            keeper.saved = message.text  # the editor keeps the user's text
+            self.notify("the cover changed outside this editor; your text is kept (ctrl+s "
+                        "stores it over the new one)", severity="warning", markup=False)
+        else:
+            area.load_text(message.text)
+            draft = keeper.loaded(message.text)
+            if draft is not None:
+                offer_back(self, keeper, draft, message.text)
+        area.focus()
         self._show_info()
+
+    def on_cover_unmanaged(self, message: CoverUnmanaged) -> None:
+        self.managed = False
+        self.query_one(TextArea).display = False
+        self.refresh_bindings()
+        text = Text(f"{self.branch} is not managed by b4, so it has no cover letter yet.\n",
+                    style="bold")
+        if message.current:
+            text.append("Press + to start the series: enroll this branch with b4 (you give "
+                        "its base), or make a new branch b4/NAME.")
+            self.query_one("#cover-info", Static).update(text)
+            self.ask_enroll(self.branch)
+        else:
+            text.append(f"b4 works on the branch you are on: git switch {self.branch}, then "
+                        "press + here.")
+            self.query_one("#cover-info", Static).update(text)
+
+    def series_started(self, series: Series) -> None:
+        self.load()
+
+    def reload_changed(self) -> None:
+        self.load(changed=True)
+
+    @property
+    def busy_rewriting(self) -> bool:
+        return self.writing
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start":  # False hides the key
+            return self.managed is False
+        if action in ("save", "toggle_rfc", "set_tree", "toggle_resend"):
+            return bool(self.managed)
+        return super().check_action(action, parameters)
+
+    # -- the info lines -----------------------------------------------------------------------
 
     def _show_info(self) -> None:
         if self.series is None:
@@ -114,13 +198,22 @@ class CoverScreen(PilotScreen):
         if pending:
             info.append(f"\nEDITME left on line(s) {', '.join(map(str, pending))}: "
                         "sending is blocked until they are gone", style="yellow")
+        if self.keeper is not None and self.keeper.dirty:
+            info.append("\nunsaved (kept as a draft; ctrl+s saves through b4)", style="cyan")
         if len(self.series.patches) == 1:
             info.append("\none patch: b4 puts this text below the patch's '---'", style="dim")
         self.query_one("#cover-info", Static).update(info)
 
     @on(TextArea.Changed)
     def _changed(self, _event: TextArea.Changed) -> None:
+        if self.keeper is not None:
+            self.keeper.changed()
         self._show_info()
+
+    def unsaved(self) -> DraftKeeper | None:
+        return self.keeper if self.managed else None
+
+    # -- prefixes -------------------------------------------------------------------------
 
     def _prefixes(self) -> list[str] | None:
         """The prefixes as they are, or as they will be once b4 has written them."""
@@ -145,7 +238,7 @@ class CoverScreen(PilotScreen):
             return
         tree = cover.tree_of(current)
         question = (f"Target tree (now {tree or 'none'}), e.g. rust-next or net-next; "
-                    f"'-' for none. Enter sets it, Escape keeps it.")
+                    f"'-' for none.")
         self.app.push_screen(Prompt(question, placeholder=tree or "rust-next"),
                              self._tree_answered)
 
@@ -156,13 +249,23 @@ class CoverScreen(PilotScreen):
         tree = "" if answer.lower() in CLEAR_TREE else answer
         self.save_prefixes(cover.compose_prefixes(current, tree=tree))
 
-    def action_save(self) -> None:
-        self.start_write(cover.set_cover, self.query_one(TextArea).text)
-
     def save_prefixes(self, prefixes: list[str]) -> None:
         if self.start_write(cover.set_prefixes, prefixes):
             self.pending = prefixes  # the subject line shows them at once
             self._show_info()
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text
+        if self.start_write(cover.set_cover, text):
+            self._saving = text
+
+    def save_then(self, then: Callable[[], object]) -> None:
+        self._after_save = then
+        self.action_save()
+        if not self.writing:  # refused before b4 ran
+            self._after_save = None
 
     def start_write(self, change: Callable[[GitRepo, Series, Any], object], value: Any) -> bool:
         if self.writing:
@@ -174,23 +277,41 @@ class CoverScreen(PilotScreen):
 
     @work(thread=True, exit_on_error=False, group="cover-write")
     def write(self, change: Callable[[GitRepo, Series, Any], object], value: Any) -> None:
-        """Apply one cover change through b4 (`change(repo, series, value)`), then reload."""
+        """Apply one cover change through b4 (`change(repo, series, value)`), then read the
+        series and the stored cover back."""
         try:
             repo = self.app.repo
             change(repo, load_series(repo, self.branch, allow_empty=True), value)
-            self.post_message(CoverSaved(load_series(repo, self.branch, allow_empty=True)))
+            series = load_series(repo, self.branch, allow_empty=True)
+            self.post_message(CoverSaved(series, cover.raw_cover(repo, series),
+                                         change is cover.set_cover))
         except PatchpilotError as exc:
             self.post_message(CoverWriteFailed(exc))
 
     def on_cover_saved(self, message: CoverSaved) -> None:
         self.series, self.pending, self.writing = message.series, None, False
+        area, keeper = self.query_one(TextArea), self.keeper
+        assert keeper is not None
+        if message.cover_written:
+            if area.text == self._saving:  # nothing typed meanwhile: show what b4 stored
+                area.load_text(message.text)
+            keeper.stored_again(message.text)
+            self._saving = None
+        elif not keeper.dirty:
+            keeper.stored_again(message.text)
         self._show_info()
         self.notify("Saved through b4 (the series commits were rewritten by b4)")
+        self.app.rewritten(self)
+        then, self._after_save = self._after_save, None
+        if then is not None:
+            then()
 
     def on_cover_write_failed(self, message: CoverWriteFailed) -> None:
-        self.pending, self.writing = None, False  # b4 did not write it: show what is stored
+        self.pending, self.writing, self._saving = None, False, None
+        self._after_save = None  # not stored: stay on the screen
         self._show_info()
-        self.notify(str(message.error), severity="error", markup=False)
+        self.notify(self.say(message.error), severity="error", markup=False)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.notify(str(message.error), severity="error", markup=False)
+        self.query_one("#cover-info", Static).update(
+            Text(self.say(message.error), style="red"))

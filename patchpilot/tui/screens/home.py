@@ -12,26 +12,32 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.review.summary import ReviewCounts, summarize_reviews
-from patchpilot.core.series.model import SeriesSummary, summarize
+from patchpilot.core.series.model import Series, SeriesSummary, summarize
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed, ReviewCounted, SummariesLoaded
 from patchpilot.tui.screens import register
-from patchpilot.tui.screens.base import PilotScreen
+from patchpilot.tui.screens.start import START, StartsSeries
+from patchpilot.tui.widgets.fittable import Col, FitTable
+from patchpilot.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from textual import getters
 
     from patchpilot.tui.app import PatchpilotApp
 
-COLUMNS = ("", "Branch", "Rev", "Patches", "Sent")
 REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer"}
-TAIL_COLUMNS = ("Change-id", "Cover / state")
+# What gives way first at 80 columns: the change-id, then the counts; the branch and its
+# cover subject stay (the subject takes the width left).
+COLUMNS = [Col("mark", "", 4), Col("branch", "Branch", 0, cap=40), Col("rev", "Rev", 2),
+           Col("patches", "Patches", 7), Col("sent", "Sent", 3, cap=16),
+           Col("unread", "Unread", 5), Col("open", "Open", 6), Col("trailers", "Trailers", 8),
+           Col("newer", "Newer", 9), Col("change_id", "Change-id", 10, cap=50, yields=True),
+           Col("state", "Cover / state", 1, cap=200, flex=True, least=12)]
 
 
 def row_of(summary: SeriesSummary) -> tuple[str | Text, ...]:
@@ -65,19 +71,13 @@ def _number(value: int, style: str) -> Text:
 
 
 @register("home", "Home", "every series in this repository", needs_series=False)
-class HomeScreen(PilotScreen):
+class HomeScreen(StartsSeries):
     """Lists series; opens the current one the first time it loads."""
 
     if TYPE_CHECKING:
         app = getters.app(PatchpilotApp)  # self.app with its attributes
 
-    BINDINGS = [
-        Binding("enter", "open", "Open", id="home.open"),
-        Binding("j", "cursor_down", "Down", show=False, id="home.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="home.up"),
-        Binding("r", "refresh", "Refresh", id="home.refresh"),
-        Binding("q", "app.quit", "Quit", id="home.quit"),
-    ]
+    BINDINGS = [START]
 
     def __init__(self, auto_open: bool = True):
         super().__init__()
@@ -87,20 +87,27 @@ class HomeScreen(PilotScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"Series in {self.app.repo.top}", id="home-title")
-        yield DataTable(id="series-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield FitTable(COLUMNS, id="series-table", zebra_stripes=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
-        for key, label in REVIEW_COLUMNS.items():
-            table.add_column(label, key=key)
-        table.add_columns(*TAIL_COLUMNS)
         self.action_refresh()
 
     def on_screen_resume(self) -> None:
+        super().on_screen_resume()
         if self.summaries:  # back from a series: its replies may have been read since
             self.count_reviews(self.summaries)
+
+    def action_back(self) -> None:
+        """q on the home screen quits (drafts are kept)."""
+        self.run_worker(self.app.action_quit(), exit_on_error=False)
+
+    def action_escape(self) -> None:
+        """Escape on the home screen does nothing (q quits)."""
+
+    def series_started(self, series: Series) -> None:
+        self.action_refresh()
+        self.app.open_screen("series", branch=series.branch)
 
     def action_refresh(self) -> None:
         self.query_one("#home-title", Static).update(f"Series in {self.app.repo.top} (loading)")
@@ -115,10 +122,8 @@ class HomeScreen(PilotScreen):
 
     def on_summaries_loaded(self, message: SummariesLoaded) -> None:
         self.summaries = message.summaries
-        table = self.query_one(DataTable)
-        table.clear()
-        for summary in self.summaries:
-            table.add_row(*row_of(summary), key=summary.branch)
+        table = self.query_one(FitTable)
+        table.set_rows([row_of(s) for s in self.summaries], [s.branch for s in self.summaries])
         title = f"Series in {self.app.repo.top}: {len(self.summaries)}"
         self.query_one("#home-title", Static).update(title)
         self.count_reviews(self.summaries)
@@ -139,26 +144,16 @@ class HomeScreen(PilotScreen):
             self.post_message(ReviewCounted(counts))
 
     def on_review_counted(self, message: ReviewCounted) -> None:
-        table = self.query_one(DataTable)
-        if message.counts.branch not in table.rows:
+        table = self.query_one(FitTable)
+        if message.counts.branch not in table.keys:
             return  # the list was reloaded meanwhile
         for key, cell in review_cells(message.counts).items():
-            table.update_cell(message.counts.branch, key, cell)
+            table.set_cell(message.counts.branch, key, cell)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.notify(str(message.error), severity="error", markup=False)
+        self.notify(self.say(message.error), severity="error", markup=False)
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_screen("series", branch=event.row_key.value)
-
-    def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if self.summaries and table.cursor_row < len(self.summaries):
-            self.app.open_screen("series", branch=self.summaries[table.cursor_row].branch)
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
+        if event.row_key.value:
+            self.app.open_screen("series", branch=event.row_key.value)

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.recipients.choices import bare, update_choices
@@ -20,15 +19,22 @@ from patchpilot.core.recipients.compute import SeriesRecipients, compute, preloa
 from patchpilot.core.recipients.write import write_cover
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
+from patchpilot.tui.keys import SCREEN_KEYS, bind
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Confirm, Prompt
+from patchpilot.tui.widgets.fittable import Col, FitTable
+from patchpilot.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from textual import getters
 
     from patchpilot.tui.app import PatchpilotApp
+
+
+COLUMNS = [Col("header", "", 1), Col("address", "Address", 0, cap=50),
+           Col("source", "Source", 3, cap=20), Col("why", "Why", 2, cap=120, flex=True)]
 
 
 @dataclass
@@ -57,7 +63,7 @@ def describe_address(result: SeriesRecipients, row: Row) -> Text:
     """Every reason for one address, and which patches it receives."""
     text = Text(safe_text(row.address, 300), style="bold")
     if row.header == "removed":
-        return text.append("\nremoved by you; press d to restore it", style="yellow")
+        return text.append("\nremoved by you; d restores it", style="yellow")
     for why in result.reasons.get(row.address, []):
         text.append(f"\n  {why.source:<11} {why.role:<14} {why.entry or '':<24} ")
         text.append(safe_text(why.match, 200))
@@ -74,16 +80,16 @@ class RecipientsScreen(PilotScreen):
     if TYPE_CHECKING:
         app = getters.app(PatchpilotApp)  # self.app with its attributes
 
+    branch: str
+
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="recipients.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="recipients.up"),
-        Binding("a", "add('to')", "Add To", id="recipients.add_to"),
-        Binding("c", "add('cc')", "Add Cc", id="recipients.add_cc"),
-        Binding("d", "toggle_remove", "Remove/restore", id="recipients.remove"),
-        Binding("w", "write", "Write to cover", id="recipients.write"),
-        Binding("r", "refresh", "Refresh", id="recipients.refresh"),
-        Binding("q", "app.pop_screen", "Back", id="recipients.back"),
+        bind("w", "write", "Write to cover", "recipients.write", "rewrite", 10),
+        bind("a", "add('to')", "Add To", "recipients.add_to", "mark", 11),
+        bind("A", "add('cc')", "Add Cc", "recipients.add_cc", "mark", 12),
+        bind("d", "toggle_remove", "Drop/restore", "recipients.remove", "mark", 13),
+        *SCREEN_KEYS,
     ]
+    PRIMARY = "#rcpt-table"
 
     def __init__(self, branch: str):
         super().__init__()
@@ -91,18 +97,22 @@ class RecipientsScreen(PilotScreen):
         self.series: Series | None = None
         self.result: SeriesRecipients | None = None
         self.rows: list[Row] = []
+        self.writing = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"{self.branch}: computing recipients", id="rcpt-info")
-        yield DataTable(id="rcpt-table", cursor_type="row")
+        yield FitTable(COLUMNS, id="rcpt-table")
         yield Static(id="rcpt-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.branch}: recipients"
-        self.query_one(DataTable).add_columns("", "Address", "Source", "Why")
         self.load()
+
+    @property
+    def busy_rewriting(self) -> bool:
+        return self.writing
 
     def action_refresh(self) -> None:
         self.load()
@@ -123,17 +133,15 @@ class RecipientsScreen(PilotScreen):
     def on_recipients_loaded(self, message: RecipientsLoaded) -> None:
         self.series, self.result = message.series, message.result
         self.rows = rows_of(message.result)
-        table = self.query_one(DataTable)
-        row_before = table.cursor_row
-        table.clear()
+        cells: list[list[str | Text]] = []
         for row in self.rows:
             why = message.result.reasons.get(row.address, [])
             sources = ",".join(sorted({w.source for w in why})) or "user"
             first = f"{why[0].entry or ''} {why[0].match}" if why else "removed by you"
             style = "strike dim" if row.header == "removed" else ""
-            table.add_row(row.header, Text(safe_text(row.address, 200), style=style), sources,
-                          Text(safe_text(first, 200)))
-        table.move_cursor(row=min(row_before, max(len(self.rows) - 1, 0)))
+            cells.append([row.header, Text(safe_text(row.address, 200), style=style), sources,
+                          Text(safe_text(first, 200))])
+        self.query_one(FitTable).set_rows(cells)
         self._show_info()
         self._show_detail()
 
@@ -154,7 +162,8 @@ class RecipientsScreen(PilotScreen):
         self.query_one("#rcpt-detail", Static).update(detail)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.query_one("#rcpt-info", Static).update(Text(str(message.error), style="red"))
+        self.writing = False
+        self.query_one("#rcpt-info", Static).update(Text(self.say(message.error), style="red"))
 
     @property
     def selected(self) -> Row | None:
@@ -164,12 +173,6 @@ class RecipientsScreen(PilotScreen):
     @on(DataTable.RowHighlighted)
     def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_detail()
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
 
     def action_add(self, header: str) -> None:
         def added(address: str | None) -> None:
@@ -195,7 +198,8 @@ class RecipientsScreen(PilotScreen):
                     f"into the cover of {self.branch}? b4 rewrites the branch; it is backed "
                     "up first.")
         def confirmed(yes: bool | None) -> None:
-            if yes:
+            if yes and not self.writing:
+                self.writing = True
                 self.write()
 
         self.app.push_screen(Confirm(question), confirmed)
@@ -210,5 +214,7 @@ class RecipientsScreen(PilotScreen):
             self.post_message(LoadFailed(exc))
 
     def on_cover_written(self, message: CoverWritten) -> None:
+        self.writing = False
         self.notify(f"Cover updated; previous branch kept as {message.backup}", markup=False)
         self.load()
+        self.app.rewritten(self)

@@ -1,7 +1,7 @@
 """The replies screen: the review of a series from lore, grouped by the patch each reply
 answers, with reviewer, date and an unread mark; the selected reply's trailers and comments
 (each anchored to file:line, with its state). Fetching runs in a thread worker, on demand
-(`r`) and every `replies.refresh-interval` seconds. Email text is untrusted: shown through
+(`f`) and every `replies.refresh-interval` seconds. Email text is untrusted: shown through
 safe_text as rich Text, never as markup.
 """
 
@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.review.replies import (
@@ -28,16 +27,23 @@ from patchpilot.core.review.replies import (
     set_comment_state,
 )
 from patchpilot.core.text import safe_text
+from patchpilot.tui.keys import FETCH, SCREEN_KEYS, bind
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Prompt
+from patchpilot.tui.widgets.fittable import Col, FitTable
+from patchpilot.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from textual import getters
 
     from patchpilot.tui.app import PatchpilotApp
 
+COLUMNS = [Col("unread", "", 3), Col("patch", "Patch", 1), Col("kind", "Kind", 4, cap=10),
+           Col("from", "From", 0, cap=40), Col("date", "Date", 5, cap=16),
+           Col("comments", "Comments", 2, cap=12),
+           Col("trailers", "Trailers", 6, cap=80, flex=True)]
 STATE_STYLE = {"open": "yellow", "addressed": "green", "wontfix": "dim", "replied": "cyan"}
 
 
@@ -74,20 +80,21 @@ class RepliesScreen(PilotScreen):
     if TYPE_CHECKING:
         app = getters.app(PatchpilotApp)  # self.app with its attributes
 
+    branch: str
+
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="replies.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="replies.up"),
-        Binding("n", "comment(1)", "Next comment", id="replies.next_comment"),
-        Binding("p", "comment(-1)", "Prev comment", show=False, id="replies.prev_comment"),
-        Binding("u", "toggle_read", "Read/unread", id="replies.read"),
-        Binding("o", "state('open')", "Open", show=False, id="replies.state_open"),
-        Binding("a", "state('addressed')", "Addressed", id="replies.state_addressed"),
-        Binding("w", "state('wontfix')", "Won't fix", id="replies.state_wontfix"),
-        Binding("y", "state('replied')", "Replied", id="replies.state_replied"),
-        Binding("r", "refresh", "Refresh", id="replies.refresh"),
-        Binding("tab", "app.focus_next", "Switch pane", id="replies.focus"),
-        Binding("q", "app.pop_screen", "Back", id="replies.back"),
+        bind("l", "comment(1)", "Next comment", "replies.next_comment", "move", 14),
+        bind("h", "comment(-1)", "Prev comment", "replies.prev_comment", "move", 60,
+             show=False),
+        bind("space", "toggle_read", "Read/unread", "replies.read", "mark", 15),
+        bind("1", "state('open')", "Open", "replies.open", "mark", 16, show=False),
+        bind("2", "state('addressed')", "Addressed", "replies.addressed", "mark", 11),
+        bind("3", "state('wontfix')", "Won't fix", "replies.wontfix", "mark", 12),
+        bind("4", "state('replied')", "Replied", "replies.replied", "mark", 13),
+        FETCH,
+        *SCREEN_KEYS,
     ]
+    PRIMARY = "#replies-table"
 
     def __init__(self, branch: str):
         super().__init__()
@@ -100,22 +107,24 @@ class RepliesScreen(PilotScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"{self.branch}: reading replies", id="replies-info")
-        yield DataTable(id="replies-table", cursor_type="row")
+        yield FitTable(COLUMNS, id="replies-table")
         with VerticalScroll(id="replies-detail-box"):
             yield Static(id="replies-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.branch}: replies"
-        self.query_one(DataTable).add_columns("", "Patch", "Kind", "From", "Date", "Comments",
-                                              "Trailers")
         self.load()
         interval = self.app.config.number("replies.refresh-interval")
         if interval > 0:
             self.set_interval(interval, lambda: self.load(refresh=True))
 
     def action_refresh(self) -> None:
-        self.query_one("#replies-info", Static).update(Text(f"{self.branch}: refreshing..."))
+        """r: the replies again from the cache (f fetches from the list)."""
+        self.load()
+
+    def action_fetch(self) -> None:
+        self.query_one("#replies-info", Static).update(Text(f"{self.branch}: fetching..."))
         self.load(refresh=True)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="replies")
@@ -130,16 +139,17 @@ class RepliesScreen(PilotScreen):
     def on_replies_loaded(self, message: RepliesLoaded) -> None:
         self.report = message.report
         self.messages = [m for r in message.report.revisions for m in r.messages]
-        table = self.query_one(DataTable)
+        table = self.query_one(FitTable)
         shown = self._shown
         row_before = table.cursor_row
-        table.clear()
+        rows: list[list[str | Text]] = []
         for m in self.messages:
             open_count = sum(c.state == "open" for c in m.comments)
-            table.add_row("●" if m.unread else " ", "cover" if m.patch == 0 else str(m.patch),
-                          m.kind, Text(safe_text(m.sender, 80)), m.date[:16],
-                          f"{open_count}/{len(m.comments)} open" if m.comments else "",
-                          Text(", ".join(n for n, _ in m.trailers)))
+            rows.append(["●" if m.unread else " ", "cover" if m.patch == 0 else str(m.patch),
+                         m.kind, Text(safe_text(m.sender, 80)), m.date[:16],
+                         f"{open_count}/{len(m.comments)} open" if m.comments else "",
+                         Text(", ".join(n for n, _ in m.trailers))])
+        table.set_rows(rows)
         # Stay on the same reply when a refresh adds some above it (a state key must not
         # land on another reviewer's comment).
         row = next((i for i, m in enumerate(self.messages) if m.msgid == shown), row_before)
@@ -159,7 +169,7 @@ class RepliesScreen(PilotScreen):
             text.append(f"\nnewer revision on the list: v{max(report.newer_revisions)}",
                         style="yellow")
         if report.offline:
-            text.append("\n" + safe_text(report.offline, 300), style="red")
+            text.append("\n" + self.say(safe_text(report.offline, 300)), style="red")
         self.query_one("#replies-info", Static).update(text)
 
     def _show_detail(self) -> None:
@@ -168,7 +178,8 @@ class RepliesScreen(PilotScreen):
         self.query_one("#replies-detail", Static).update(detail)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.query_one("#replies-info", Static).update(Text(str(message.error), style="red"))
+        self.query_one("#replies-info", Static).update(Text(self.say(message.error),
+                                                            style="red"))
 
     @property
     def selected(self) -> MessageView | None:
@@ -183,12 +194,6 @@ class RepliesScreen(PilotScreen):
             self.comment_index, self._shown = 0, msgid
             self.query_one("#replies-detail-box").scroll_home(animate=False)
         self._show_detail()
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
 
     def action_comment(self, step: int) -> None:
         message = self.selected

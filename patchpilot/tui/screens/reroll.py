@@ -2,10 +2,12 @@
 beside), the trailers given on the list (ready, left for you, applied), the review comments
 still open and those addressed, and the drafted changelog in an editor.
 
-Keys apply the trailers, write the edited changelog into the cover, re-run the checks and
-undo the last rewrite; each rewrite asks first (Confirm) and runs in a thread worker, one at
-a time (the rewrite journal must never see two). Email text is untrusted: shown through
-safe_text as rich Text, never as markup.
+Keys apply the trailers, write the edited changelog into the cover and undo the last rewrite;
+each rewrite asks first (Confirm) and runs in a thread worker, one at a time (the rewrite
+journal must never see two). The checks re-run (from the cache where nothing changed) after
+each load. The edited changelog is kept as a draft (widgets/editing) and leaving with it
+unwritten asks first. Email text is untrusted: shown through safe_text as rich Text, never
+as markup.
 """
 
 from __future__ import annotations
@@ -16,33 +18,27 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static, TextArea
+from textual.widgets import DataTable, Header, Static, TextArea
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.reroll.changelog import (
     HandWritten,
-    edited_lines,
-    patch_notes,
-    write_changelog,
 )
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
 from patchpilot.core.reroll.trailers import (
     LEFT,
     TrailerItem,
-    apply_trailers,
     choose,
-    still_chosen,
 )
-from patchpilot.core.review.replies import make_client
 from patchpilot.core.series.model import load_series
-from patchpilot.core.text import safe_text
-from patchpilot.tui.messages import PlanLoaded, Rechecked, RewriteFailed, Rewritten
+from patchpilot.tui.keys import FETCH, SCREEN_KEYS, bind
+from patchpilot.tui.messages import PlanLoaded, Rechecked, RewriteFailed
 from patchpilot.tui.screens import register
-from patchpilot.tui.screens.base import PilotScreen
-from patchpilot.tui.widgets.dialogs import Confirm
+from patchpilot.tui.screens.rerollwrites import RerollRewrites
+from patchpilot.tui.widgets.editing import DraftKeeper, offer_back
+from patchpilot.tui.widgets.footer import KeyFooter
 from patchpilot.tui.widgets.rerolltext import (
     change_row,
     describe_change,
@@ -63,28 +59,25 @@ if TYPE_CHECKING:
 
 @register("reroll", "Reroll", "the next revision: range-diff against the sent one, trailers, "
           "comments, changelog, re-check and undo")
-class RerollScreen(PilotScreen):
+class RerollScreen(RerollRewrites):
     """Prepare the next revision of one series."""
 
     if TYPE_CHECKING:
         app = getters.app(PatchpilotApp)  # self.app with its attributes
 
+    branch: str
+
     BINDINGS = [
-        Binding("j", "cursor(1)", "Down", show=False, id="reroll.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="reroll.up"),
-        Binding("tab", "app.focus_next", "Switch pane", id="reroll.focus"),
-        Binding("a", "accept", "Accept trailer", id="reroll.accept"),
-        Binding("t", "apply", "Apply trailers", id="reroll.apply"),
-        Binding("w,ctrl+s", "write", "Write changelog", id="reroll.write"),
-        Binding("d", "draft", "Draft again", show=False, id="reroll.draft"),
-        Binding("p", "per_patch", "Per-patch notes", show=False, id="reroll.per_patch"),
-        Binding("c", "recheck", "Re-check", id="reroll.recheck"),
-        Binding("u", "undo", "Undo rewrite", id="reroll.undo"),
-        Binding("r", "refresh", "Reload", id="reroll.refresh"),
-        Binding("f", "refresh(True)", "Fetch replies", show=False, id="reroll.fetch"),
-        Binding("escape", "leave_editor", "Leave editor", id="reroll.leave"),
-        Binding("q", "app.pop_screen", "Back", id="reroll.back"),
+        bind("t", "apply", "Apply trailers", "reroll.apply", "rewrite", 10),
+        bind("w,ctrl+s", "write", "Write changelog", "reroll.write", "rewrite", 11),
+        bind("u", "undo", "Undo rewrite", "reroll.undo", "rewrite", 13),
+        bind("a", "accept", "Accept trailer", "reroll.accept", "mark", 12),
+        bind("p", "per_patch", "Per-patch notes", "reroll.per_patch", "mark", 40),
+        bind("D", "draft", "Draft again", "reroll.draft", "edit", 41, show=False),
+        FETCH,
+        *SCREEN_KEYS,
     ]
+    PRIMARY = "#reroll-patches"
 
     def __init__(self, branch: str):
         super().__init__()
@@ -97,7 +90,10 @@ class RerollScreen(PilotScreen):
         self.busy: str | None = None  # the repository work under way (one at a time)
         self.checking = False
         self.note = Text("")  # the outcome of the last action, under the summary
+        self.checked = Text("")  # what the last re-check found
         self._draft = ""
+        self.keeper: DraftKeeper | None = None
+        self._after_write: Callable[[], object] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -112,10 +108,10 @@ class RerollScreen(PilotScreen):
             with VerticalScroll(id="reroll-comments-box"):
                 yield Static(id="reroll-comments")
             with Vertical(id="reroll-changelog-box"):
-                yield Static("Changelog (ctrl+s writes it into the cover)",
+                yield Static("Changelog (w or ctrl+s writes it into the cover)",
                              id="reroll-changelog-title")
                 yield TextArea(id="reroll-changelog", soft_wrap=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.branch}: reroll"
@@ -123,14 +119,45 @@ class RerollScreen(PilotScreen):
                                                                  "Subject")
         self.query_one("#reroll-trailers", DataTable).add_columns(
             "", "Id", "Trailer", "Given on → to", "Status", "How")
+        self.keeper = DraftKeeper(self.query_one("#reroll-changelog", TextArea),
+                                  self.app.repo.git_dir, "changelog", self.branch, "changelog")
         self._start("reading the sent revision and the review")
         self.load(recover=True)
+
+    @property
+    def busy_rewriting(self) -> bool:
+        return self.busy is not None and self.busy != "reloading"
+
+    def unsaved(self) -> DraftKeeper | None:
+        return self.keeper if self.plan is not None else None
+
+    def save_then(self, then: Callable[[], object]) -> None:
+        self._after_write = then
+        self.action_write()
+
+    @on(TextArea.Changed, "#reroll-changelog")
+    def _typed(self, _event: TextArea.Changed) -> None:
+        if self.keeper is not None:
+            self.keeper.changed()
+
+    def action_escape(self) -> None:
+        """Escape in the changelog editor leaves the editor; elsewhere it goes back."""
+        if isinstance(self.focused, TextArea):
+            self.query_one("#reroll-patches", DataTable).focus()
+        else:
+            self.action_back()
 
     # -- loading ------------------------------------------------------------------------
 
     def action_refresh(self, fetch: bool = False) -> None:
         self._start("fetching replies" if fetch else "reloading")
         self.load(fetch)
+
+    def action_fetch(self) -> None:
+        self.action_refresh(fetch=True)
+
+    def reload_plan(self) -> None:
+        self.load()
 
     @work(thread=True, exit_on_error=False, group="reroll-repo")
     def load(self, fetch: bool = False, recover: bool = False) -> None:
@@ -159,6 +186,8 @@ class RerollScreen(PilotScreen):
         self.query_one("#reroll-comments", Static).update(describe_comments(self.plan))
         self._fill_changelog()
         self._changed()
+        if not self.checking and self.plan.series.patches:
+            self.action_recheck()  # from the cache for every patch that did not change
 
     def _fill_patches(self) -> None:
         assert self.plan is not None  # filled once the plan is loaded
@@ -176,13 +205,21 @@ class RerollScreen(PilotScreen):
     def _fill_changelog(self) -> None:
         """The new draft, unless the user edited the last one (then `d` takes the new one)."""
         assert self.plan is not None
-        editor = self.query_one("#reroll-changelog", TextArea)
+        editor, keeper = self.query_one("#reroll-changelog", TextArea), self.keeper
+        assert keeper is not None  # made on mount
         draft = "\n".join(self.plan.changelog)
+        first = keeper.saved is None
         if editor.text.strip() in ("", self._draft.strip()):
             editor.load_text(draft)
-        elif draft != self._draft:
-            self.notify("the drafted changelog changed; your edits are kept (d takes the new "
-                        "draft)", markup=False)
+            kept = keeper.loaded(draft)
+            if kept is not None and first:
+                offer_back(self, keeper, kept, draft)
+        else:  # the user's edits stay; unsaved against the new draft, unless just written
+            if keeper.saved in (None, self._draft):
+                keeper.saved = draft
+            if draft != self._draft:
+                self.notify("the drafted changelog changed; your edits are kept (D takes the "
+                            "new draft)", markup=False)
         self._draft = draft
 
     def _show_info(self) -> None:
@@ -191,6 +228,8 @@ class RerollScreen(PilotScreen):
             text.append(describe_plan(self.plan, len(self._chosen()), len(self.accepted)))
         text.append(describe_state(self.undoable, self.moved, self.busy, self.checking,
                                    self.note))
+        if self.checked.plain and not self.checking:
+            text.append("\n").append(self.checked)
         self.query_one("#reroll-info", Static).update(text)
 
     def _start(self, what: str) -> None:
@@ -210,7 +249,7 @@ class RerollScreen(PilotScreen):
         error = message.error
         forcible = message.what == "changelog" and isinstance(error, HandWritten)
         shown = f"{error.message} (edit it on the cover screen, or replace it)" if forcible \
-            else str(error)
+            else self.say(error)
         self.notify(shown, severity="error", markup=False, timeout=10)
         self.note = Text(shown, style="red")
         self._changed()
@@ -240,14 +279,6 @@ class RerollScreen(PilotScreen):
         self.query_one("#reroll-trailer", Static).update(
             describe_trailer(item, item in self._chosen()) if item else Text(""))
 
-    def action_cursor(self, step: int) -> None:
-        focused = self.focused if isinstance(self.focused, DataTable) else \
-            self.query_one("#reroll-patches", DataTable)
-        focused.move_cursor(row=focused.cursor_row + step)
-
-    def action_leave_editor(self) -> None:
-        self.query_one("#reroll-patches", DataTable).focus()
-
     @property
     def trailer(self) -> TrailerItem | None:
         row = self.query_one("#reroll-trailers", DataTable).cursor_row
@@ -261,14 +292,15 @@ class RerollScreen(PilotScreen):
         """Keys that cannot run now are greyed out (hidden: those of another pane)."""
         ready = self.plan is not None and self.busy is None
         item = self.trailer
-        can = {"leave_editor": isinstance(self.focused, TextArea),
-               "accept": ready and item is not None and item.status in LEFT,
+        can = {"accept": ready and item is not None and item.status in LEFT,
                "apply": ready and bool(self._chosen()), "write": ready,
                "undo": ready and self.undoable is not None, "refresh": self.busy is None,
-               "recheck": self.plan is not None and not self.checking}
+               "fetch": self.busy is None}
+        if action == "open":
+            return super().check_action(action, parameters)
         if can.get(action, True):
             return True
-        return False if action in ("leave_editor", "accept") else None
+        return False if action == "accept" else None
 
     def action_accept(self) -> None:
         item = self.trailer
@@ -277,132 +309,6 @@ class RerollScreen(PilotScreen):
         self.accepted ^= {item.id}
         self._fill_trailers()
         self._changed()
-
-    # -- rewrites: each confirmed, then one worker at a time ----------------------------
-
-    def action_apply(self) -> None:
-        chosen = self._chosen()
-        if not chosen:
-            return
-        assert self.plan is not None  # something is chosen from it
-        everything = range(1, len(self.plan.series.patches) + 1)
-        commits = {n for item in chosen for n in (item.targets or everything)}
-        ids = [item.id for item in chosen]
-        self._ask(lambda: self._apply(ids),
-                  f"Apply {len(chosen)} trailer(s) to {len(commits)} commit(s) of "
-                  f"{self.branch} through b4?", ", ".join(ids), "A backup ref is made first.")
-
-    def _apply(self, ids: list[str]) -> None:
-        repo, branch, config = self.app.repo, self.branch, self.app.config
-
-        def run() -> tuple[str, list[str]]:
-            plan = make_plan(repo, branch, config=config)
-            chosen = still_chosen(plan.trailers, ids)
-            result = apply_trailers(repo, plan.series, chosen, make_client(repo, config),
-                                    plan.covers)
-            note = (f"applied {len(result.applied)} trailer(s), {result.rewritten} commit(s) "
-                    f"rewritten; backup {result.backup} (u undoes)")
-            return note, [f"b4 did not apply {t.line} ({t.how})" for t in result.not_applied]
-
-        self._rewrite("applying the trailers", "trailers", run)
-
-    def action_write(self) -> None:
-        try:
-            lines = edited_lines(self.query_one("#reroll-changelog", TextArea).text)
-        except PatchpilotError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        assert self.plan is not None  # the key is off until the plan is loaded
-        notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
-        also = (f" Each changed patch gets its own note below its --- line (patches "
-                f"{', '.join(map(str, notes))})." if notes else "")
-        self._ask(lambda: self._write(lines, notes=notes),
-                  f"Write this {len(lines)}-line changelog into the "
-                  f"v{self.plan.series.revision} cover of {self.branch} (through b4)?{also}",
-                  "A backup ref is made first.")
-
-    def action_per_patch(self) -> None:
-        self.per_patch = not self.per_patch
-        self.notify("w also writes per-patch notes below each changed patch's ---"
-                    if self.per_patch else "w writes the cover's changelog only", markup=False)
-
-    def _confirm_force(self) -> None:
-        lines = edited_lines(self.query_one("#reroll-changelog", TextArea).text)
-        assert self.plan is not None  # a changelog write of this plan failed
-        notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
-        self._ask(lambda: self._write(lines, force=True, notes=notes),
-                  f"The Changes in v{self.plan.series.revision} block of the cover was "
-                  "written by hand. Replace it with this changelog anyway?",
-                  "The cover as it is now is kept under a backup ref.")
-
-    def _write(self, lines: list[str], force: bool = False,
-               notes: dict[int, list[str]] | None = None) -> None:
-        repo, branch = self.app.repo, self.branch
-
-        def run() -> tuple[str, list[str]]:
-            series = load_series(repo, branch)
-            write_changelog(repo, series, lines, force=force, notes=notes)
-            entry = rewrite.last_undoable(repo, branch)
-            return (f"changelog written into the v{series.revision} cover; backup "
-                    f"{entry.backup if entry else rewrite.BACKUP_PREFIX} (u undoes)"), []
-
-        self._rewrite("writing the changelog", "changelog", run)
-
-    def action_undo(self) -> None:
-        entry = self.undoable
-        if entry is None:
-            return
-        self._ask(lambda: self._undo(entry),
-                  f"Undo the last rewrite of {self.branch}, '{entry.what}'?",
-                  f"The branch goes back to {entry.before[:12]}; its state now is kept under "
-                  "a backup ref.")
-
-    def _undo(self, entry: rewrite.Rewrite) -> None:
-        repo, branch = self.app.repo, self.branch
-
-        def run() -> tuple[str, list[str]]:
-            last = rewrite.last_undoable(repo, branch)
-            if last is None or last.backup != entry.backup:
-                raise PatchpilotError("the last rewrite is not the one shown; nothing was "
-                                      "undone", hint="look again (r reloads)")
-            done = rewrite.undo(repo, branch)
-            return f"{branch} is back at {done.before[:12]} (before '{done.what}')", []
-
-        self._rewrite("undoing the last rewrite", "undo", run)
-
-    def _ask(self, then: Callable[[], object], *paragraphs: str) -> None:
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                then()
-
-        self.app.push_screen(Confirm("\n".join(paragraphs)), confirmed)
-
-    def _rewrite(self, doing: str, what: str, run: Callable[[], tuple[str, list[str]]]) -> None:
-        if self.busy is not None:
-            self.notify(f"wait: {self.busy}", markup=False)
-            return
-        self._start(doing)
-        self.rewrite_worker(what, run)
-
-    @work(thread=True, exit_on_error=False, group="reroll-repo")
-    def rewrite_worker(self, what: str, run: Callable[[], tuple[str, list[str]]]) -> None:
-        try:
-            note, warnings = run()
-            self.post_message(Rewritten(note, warnings))
-        except PatchpilotError as exc:
-            self.post_message(RewriteFailed(what, exc))
-
-    def on_rewritten(self, message: Rewritten) -> None:
-        self.note = Text(message.note, style="green")
-        self.notify(message.note, markup=False)
-        for warning in message.warnings:
-            self.notify(safe_text(warning, 300), severity="warning", markup=False)
-        self._start("reloading")
-        self.load()
-
-    def action_draft(self) -> None:
-        if self.plan is not None:
-            self.query_one("#reroll-changelog", TextArea).load_text(self._draft)
 
     # -- checks --------------------------------------------------------------------------
 
@@ -422,6 +328,5 @@ class RerollScreen(PilotScreen):
 
     def on_rechecked(self, message: Rechecked) -> None:
         self.checking = False
-        self.note = describe_recheck(message.result)
-        self.notify(self.note.plain, markup=False)
+        self.checked = describe_recheck(message.result)
         self._changed()

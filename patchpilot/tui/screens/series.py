@@ -1,5 +1,10 @@
-"""The series screen: facts of the series on top, patches on the left, the selected patch's
-message, files and diff on the right."""
+"""The series screen: facts of the series on top, patches on the left (on top at 80 columns),
+the selected patch's message, files and diff beside (below).
+
+First paint never waits on diffs: the light series (commits and messages, core's `light`
+load) comes first, then the diffs, then the review comments from the replies cache, each
+from a thread worker.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,30 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.review.comments import PatchComment, comments_by_patch
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
+from patchpilot.tui.keys import SCREEN_KEYS
 from patchpilot.tui.messages import CommentsLoaded, LoadFailed, SeriesLoaded
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
+from patchpilot.tui.widgets.fittable import Col, FitTable
+from patchpilot.tui.widgets.footer import KeyFooter
 from patchpilot.tui.widgets.patchdetail import PatchDetail
 
 if TYPE_CHECKING:
     from textual import getters
 
     from patchpilot.tui.app import PatchpilotApp
+
+# The subject stays longest and takes the width left; the commit id goes first.
+COLUMNS = [Col("n", "#", 1), Col("commit", "Commit", 4, cap=12, yields=True),
+           Col("lines", "+/-", 3), Col("comments", "Comments", 2, cap=14),
+           Col("subject", "Subject", 0, cap=200, flex=True, least=16)]
 
 
 def describe(series: Series) -> Text:
@@ -33,15 +45,22 @@ def describe(series: Series) -> Text:
     text.append(f"{series.branch}", style="bold")
     text.append(f"  v{series.revision}  ")
     text.append("b4-managed" if series.b4_managed else "not b4-managed", style="dim")
-    text.append(f"\nbase {series.base[:12]}   change-id {series.change_id or '-'}")
     if series.sent:
-        text.append("   sent " + ", ".join(f"v{s.revision}" for s in series.sent))
+        text.append("  sent " + ", ".join(f"v{s.revision}" for s in series.sent))
+    text.append(f"\nbase {series.base[:12]}   change-id {series.change_id or '-'}")
     cover = series.cover_subject if series.cover_subject is not None else "(no cover letter)"
     text.append("\ncover: ")
     text.append(safe_text(cover, 300), style="italic")
     for warning in series.warnings:
-        text.append(f"\n! {warning}", style="yellow")
+        text.append(f"\n! {safe_text(warning, 300)}", style="yellow")
     return text
+
+
+def patch_row(series: Series, index: int, complete: bool) -> list[str | Text]:
+    patch = series.patches[index - 1]
+    lines = f"+{patch.added} -{patch.removed}" if complete else "…"
+    return [f"{patch.index}/{len(series.patches)}", patch.commit[:12], lines, "",
+            Text(safe_text(patch.subject, 200))]
 
 
 @register("series", "Series", "the patches of a series, their messages and diffs")
@@ -51,73 +70,59 @@ class SeriesScreen(PilotScreen):
     if TYPE_CHECKING:
         app = getters.app(PatchpilotApp)  # self.app with its attributes
 
-    BINDINGS = [
-        Binding("j", "cursor_down", "Next patch", show=False, id="series.down"),
-        Binding("k", "cursor_up", "Previous patch", show=False, id="series.up"),
-        Binding("tab", "app.focus_next", "Switch pane", id="series.focus"),
-        Binding("r", "refresh", "Refresh", id="series.refresh"),
-        Binding("c", "open('checks')", "Checks", id="series.checks"),
-        Binding("m", "open('recipients')", "Recipients", id="series.recipients"),
-        Binding("v", "open('replies')", "Replies", id="series.replies"),
-        Binding("s", "open('send')", "Send", id="series.send"),
-        Binding("e", "open('cover')", "Cover letter", id="series.cover"),
-        Binding("n", "open('reroll')", "Reroll", id="series.reroll"),
-        Binding("q", "app.pop_screen", "Back", id="series.back"),
-    ]
+    branch: str
+
+    BINDINGS = list(SCREEN_KEYS)
+    PRIMARY = "#patch-table"
 
     def __init__(self, branch: str):
         super().__init__()
         self.branch = branch
         self.series: Series | None = None
+        self.complete = False  # the diffs are loaded (not only commits and messages)
         self.comments: dict[int, list[PatchComment]] = {}  # review comments by patch index
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"{self.branch} (loading)", id="series-info")
         with Horizontal(id="series-body"):
-            yield DataTable(id="patch-table", cursor_type="row")
+            yield FitTable(COLUMNS, id="patch-table")
             yield PatchDetail(id="patch-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.branch
-        # the subject last: the short columns stay visible in a narrow pane
-        table = self.query_one(DataTable)
-        table.add_columns("#", "Commit", "+/-")
-        table.add_column("Comments", width=10, key="comments")  # filled later, from the cache
-        table.add_column("Subject")
         self.load()
 
     def action_refresh(self) -> None:
         self.load()
 
-    def action_open(self, name: str) -> None:
-        """Open another registered screen on this series."""
-        self.app.open_screen(name, branch=self.branch)
-
     @work(thread=True, exit_on_error=False, exclusive=True, group="series-load")
     def load(self) -> None:
+        """The light series first (the first paint), then the one with diffs."""
         try:
-            series = load_series(self.app.repo, self.branch, base=self.app.default_base,
-                                 allow_empty=True)
-            self.post_message(SeriesLoaded(series))
+            repo, base = self.app.repo, self.app.default_base
+            light = load_series(repo, self.branch, base=base, allow_empty=True, light=True)
+            self.post_message(SeriesLoaded(light, complete=False))
+            self.post_message(SeriesLoaded(load_series(repo, self.branch, base=base,
+                                                       allow_empty=True)))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 
     def on_series_loaded(self, message: SeriesLoaded) -> None:
+        was = self.series
         self.series = series = message.series
+        self.complete = message.complete
         self.query_one("#series-info", Static).update(describe(series))
-        table = self.query_one(DataTable)
-        table.clear()
-        total = len(series.patches)
-        for patch in series.patches:
-            table.add_row(f"{patch.index}/{total}", patch.commit[:12],
-                          f"+{patch.added} -{patch.removed}", "",
-                          Text(safe_text(patch.subject, 200)), key=str(patch.index))
-        self.comments = {}
+        table = self.query_one(FitTable)
+        table.set_rows([patch_row(series, p.index, message.complete) for p in series.patches],
+                       [str(p.index) for p in series.patches])
+        if was is None or not message.complete:
+            self.comments = {}
         self._show_selected()
-        table.focus()
-        if series.sent:
+        if not isinstance(self.focused, DataTable):
+            table.focus()
+        if message.complete and series.sent:
             self.load_comments(series)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="series-comments")
@@ -129,23 +134,24 @@ class SeriesScreen(PilotScreen):
         if message.series is not self.series:
             return
         self.comments = message.comments
-        table = self.query_one(DataTable)
+        table = self.query_one(FitTable)
         for index, comments in self.comments.items():
             still_open = sum(c.state == "open" for c in comments)
             label = Text(f"{len(comments)}")
             if still_open:
                 label.append(f", {still_open} open", style="yellow")
-            table.update_cell(str(index), "comments", label)
+            table.set_cell(str(index), "comments", label)
         self._show_selected()
 
     def _show_selected(self) -> None:
         index = self.selected_index
         patch = self.series.patches[index - 1] if self.series and index else None
-        self.query_one(PatchDetail).show(patch, self.comments.get(index or 0))
+        detail = self.query_one(PatchDetail)
+        detail.show(patch, self.comments.get(index or 0), diffs=self.complete)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#series-info", Static).update(
-            Text(f"{self.branch}: {message.error}", style="red"))
+            Text(f"{self.branch}: {self.say(message.error)}", style="red"))
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -157,10 +163,4 @@ class SeriesScreen(PilotScreen):
         """1-based index of the highlighted patch."""
         if not self.series or not self.series.patches:
             return None
-        return self.query_one(DataTable).cursor_row + 1
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
+        return self.query_one(FitTable).cursor_row + 1

@@ -1,20 +1,21 @@
 """A syntax-highlighted view of a patch: per file a header with line counts, then its hunks.
 
 Code is highlighted by the file's language (Rust, C, ...) with Pygments through Rich; added and
-removed lines get their own background. All text is rendered as data (no markup).
+removed lines get their own background; a line too long for the pane wraps with a marker
+(widgets/wrapped). All text is rendered as data (no markup).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Group
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.widgets import Static
 
 from patchpilot.core.series.patches import Patch
 from patchpilot.core.text import safe_text
+from patchpilot.tui.widgets.wrapped import MarkedRows
 
 if TYPE_CHECKING:
     from unidiff import PatchedFile
@@ -79,7 +80,7 @@ def render_file(pfile: PatchedFile, path: str,
     return out
 
 
-def render_patch(patch: Patch, comments: list[PatchComment] | None = None) -> Group:
+def render_patch(patch: Patch, comments: list[PatchComment] | None = None) -> MarkedRows:
     """The patch's diff; review `comments` under the lines they are about, the others (no
     line, or a line not in this diff) first."""
     places: dict[str, dict[int, list[PatchComment]]] = {}
@@ -103,7 +104,7 @@ def render_patch(patch: Patch, comments: list[PatchComment] | None = None) -> Gr
             for comment in loose:
                 head.extend(comment_rows(comment))
         rows = head + [Text("")] + rows
-    return Group(*rows)
+    return MarkedRows(rows)
 
 
 class DiffView(Static):

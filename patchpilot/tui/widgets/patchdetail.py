@@ -31,12 +31,16 @@ def files_table(patch: Patch) -> Text:
 class PatchDetail(VerticalScroll):
     """Everything about the selected patch, scrollable."""
 
+    _shown: str | None = None  # the commit shown (scrolled to the top when it changes)
+
     def compose(self) -> ComposeResult:
         yield Static(id="patch-message")
         yield Static(id="patch-files")
         yield DiffView(id="patch-diff")
 
-    def show(self, patch: Patch | None, comments: list[PatchComment] | None = None) -> None:
+    def show(self, patch: Patch | None, comments: list[PatchComment] | None = None,
+             diffs: bool = True) -> None:
+        """Show `patch`; `diffs` False: its diff is still being read (a light series)."""
         message = self.query_one("#patch-message", Static)
         if patch is None:
             message.update(Text("No patches in this series yet."))
@@ -48,6 +52,13 @@ class PatchDetail(VerticalScroll):
         head.append(safe_text(patch.subject) + "\n\n", style="bold")
         head.append(safe_text(patch.body))
         message.update(head)
+        if not diffs:
+            self.query_one("#patch-files", Static).update(Text("  reading the diff...",
+                                                               style="dim"))
+            self.query_one(DiffView).update("")
+            return
         self.query_one("#patch-files", Static).update(files_table(patch))
         self.query_one(DiffView).show(patch, comments)
-        self.scroll_home(animate=False)
+        if self._shown != patch.commit:
+            self.scroll_home(animate=False)
+        self._shown = patch.commit

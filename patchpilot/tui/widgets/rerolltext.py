@@ -136,7 +136,7 @@ def describe_recheck(done: Recheck) -> Text:
     summary = done.report.summary()
     counts = ", ".join(f"{summary.get(k, 0)} {k}" for k in ("error", "warning", "info"))
     return Text(f"checks: reused for patches {done.reused or '-'}, re-run for "
-                f"{done.rerun or '-'}; {counts} (c on the series screen shows them)")
+                f"{done.rerun or '-'}; {counts} (c shows them)")
 
 
 def refill(table: DataTable[Any], rows: list[tuple[str | Text, ...]]) -> None:

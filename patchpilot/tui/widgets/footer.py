@@ -1,0 +1,67 @@
+"""The footer: the screen's keys by rank (tui/keys.py), as many as fit the width.
+
+Textual's own footer shows the keys in declaration order and cuts what does not fit, so at 80
+columns `q Back` and `? Keys` were the first to go. This one picks the bindings by rank
+(lower first) until the line is full, then shows them in rank order.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from patchpilot.tui import keys
+
+DEFAULT_RANK = 50
+
+
+def rank_of(binding: Binding) -> int:
+    meta = keys.META.get(binding.id or "")
+    return meta.rank if meta else DEFAULT_RANK
+
+
+def fit(bindings: list[tuple[Binding, bool, str]], width: int, display: dict[str, str],
+        ) -> list[tuple[Binding, bool, str]]:
+    """The bindings that fit `width` columns, best rank first (one per action); keys that
+    cannot run now (greyed) come after every key that can."""
+    seen: set[str] = set()
+    chosen = []
+    used = 0
+    for item in sorted(bindings, key=lambda b: (not b[1], rank_of(b[0]))):
+        binding = item[0]
+        if binding.action in seen:
+            continue
+        seen.add(binding.action)
+        cost = len(display[binding.key]) + len(binding.description) + 3
+        if used + cost > width:
+            continue
+        used += cost
+        chosen.append(item)
+    return chosen
+
+
+class KeyFooter(Footer):
+    """A one-line footer of the most important keys (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__(show_command_palette=False)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        shown = [(binding, enabled, tooltip)
+                 for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+                 if binding.show]
+        display = {b.key: self.app.get_key_display(b) for b, _, _ in shown}
+        width = self.size.width or self.app.size.width
+        chosen = fit(shown, width, display)
+        for binding, enabled, tooltip in sorted(chosen, key=lambda b: rank_of(b[0])):
+            yield FooterKey(binding.key, display[binding.key], binding.description,
+                            binding.action, disabled=not enabled,
+                            tooltip=tooltip).data_bind(compact=Footer.compact)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.call_after_refresh(self.recompose)
