@@ -35,6 +35,7 @@ def test_json_contract_and_exit_codes(kernel_tree):
     a4 = [f for f in doc["findings"] if f["rule"] == "A4"]
     assert a4 and a4[0]["patch"] == 2 and a4[0]["tool"] == "rust" and a4[0]["line"] > 20
     assert doc["summary"]["error"] == sum(f["severity"] == "error" for f in doc["findings"])
+    assert a4[0]["hint"] and all("hint" in f for f in doc["findings"])  # as the TUI shows
     code, out, _ = cli(kernel_tree, "check", "--json")
     assert json.loads(out)["series"]["cached"] == 2
     assert cli(kernel_tree, "check", "--tool", "commit")[0] == 0

@@ -119,3 +119,25 @@ async def test_ctrl_c_stops_running_checks(kernel_tree):
         assert not screen.running and screen.report is None
         assert "checks cancelled" in plain(screen.query_one("#checks-info").content)
         assert screen.check_action("cancel", ()) is None
+
+
+async def test_rustfmt_finding_shows_the_formatted_code_as_a_diff(kernel_tree):
+    """rustfmt knows the fix (the formatted code): the finding shows it against the lines it
+    replaces, instead of only "would reformat line N"."""
+    from textual.widgets import Static
+    new_series(GitRepo(kernel_tree), "fmt", fork_point="master")
+    bad = rust_sample("rust_f") + "\nfn helper(a:u32,b:u32)->u32{a+b}\n"
+    commit(kernel_tree, {"samples/rust/rust_f.rs": bad},
+           "samples: rust: add the f sample\n\nAdd a sample with a helper.")
+    app = PatchpilotApp(kernel_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checks(pilot)
+        rules = [(f.tool, f.rule) for f in screen.selected_findings]
+        assert ("rustfmt", "A1") in rules
+        findings = screen.query_one("#checks-findings", DataTable)
+        findings.move_cursor(row=rules.index(("rustfmt", "A1")))
+        await pilot.pause()
+        shown = plain(screen.query_one("#checks-finding", Static).content)
+        assert "-fn helper(a:u32,b:u32)->u32{a+b}" in shown
+        assert "+fn helper(a: u32, b: u32) -> u32 {" in shown
+        assert "hint: run `rustfmt`" in shown

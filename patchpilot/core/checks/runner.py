@@ -57,7 +57,8 @@ class PatchResult:
     def to_json(self) -> list[dict[str, Any]]:
         return [{"patch": self.index, "commit": self.commit, "tool": f.tool, "rule": f.rule,
                  "severity": f.severity, "file": f.file, "line": f.line,
-                 "message": f.message, "fix": f.fix} for f in self.findings]
+                 "message": f.message, "fix": f.fix, "hint": f.hint or None}
+                for f in self.findings]
 
 
 @dataclass
