@@ -44,7 +44,7 @@ from patchpilot.tui.screens.base import PilotScreen
 
 @dataclass
 class StatePolled(Message):
-    state: dict[str, str]
+    state: dict[str, str] | None  # None: the repository could not be read this time
 
 
 class PatchpilotApp(App[None]):
@@ -62,6 +62,7 @@ class PatchpilotApp(App[None]):
         self._auto_open = auto_open
         self._known: dict[str, str] | None = None
         self._origin: PilotScreen | None = None  # reloads itself after its own rewrite
+        self._polling = self._again = False
 
     def on_mount(self) -> None:
         theme = self.config.text("ui.theme")
@@ -110,20 +111,35 @@ class PatchpilotApp(App[None]):
         self.poll_state()
 
     def poll_state(self) -> None:
+        """Look at the repository now (once more after the look under way, if any)."""
+        if self._polling:
+            self._again = True
+            return
+        self._polling = True
         self._poll()
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="app-watch")
+    @work(thread=True, exit_on_error=False, group="app-watch")
     def _poll(self) -> None:
-        self.post_message(StatePolled(watch.fingerprints(self.repo)))
+        try:
+            state: dict[str, str] | None = watch.fingerprints(self.repo)
+        except (PatchpilotError, OSError):
+            state = None  # the next look tries again
+        self.post_message(StatePolled(state))
 
     def on_state_polled(self, message: StatePolled) -> None:
+        self._polling = False
+        if self._again:
+            self._again = False
+            self.poll_state()
+        if message.state is None:
+            return
         before, self._known = self._known, message.state
-        origin, self._origin = self._origin, None
         if before is None:
             return
         moved = watch.changed(before, message.state)
         if not moved:
             return
+        origin, self._origin = self._origin, None
         for screen in list(self.screen_stack):
             if not isinstance(screen, PilotScreen) or screen is origin:
                 continue

@@ -24,6 +24,13 @@ class SummariesLoaded(Message):
 
 
 @dataclass
+class CurrentLoaded(Message):
+    """The current branch's series (light), read before the others: its screen opens now."""
+
+    series: Series
+
+
+@dataclass
 class ReviewCounted(Message):
     """The review counts of one series, from the cache (core.review_summary)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from textual.widgets import DataTable, HelpPanel
+from textual.worker import WorkerCancelled
 
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.prep import new_series
@@ -37,10 +38,16 @@ def two_series(tree) -> None:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Wait until no worker runs (a worker replaced by a newer one counts as done)."""
+    for _ in range(50):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            continue
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            await pilot.pause()
+            return
 
 
 async def test_opens_current_series_and_walks_patches(kernel_tree):

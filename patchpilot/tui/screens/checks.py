@@ -132,7 +132,11 @@ class ChecksScreen(PilotScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="checks-run")
     def run_checks(self, cancel: threading.Event) -> None:
         try:
-            series = load_series(self.app.repo, self.branch, base=self.app.default_base)
+            repo, base = self.app.repo, self.app.default_base
+            # the rows first (commits and messages), then the diffs the tools need
+            self.post_message(ChecksStarted(load_series(repo, self.branch, base=base,
+                                                        light=True)))
+            series = load_series(repo, self.branch, base=base)
             self.post_message(ChecksStarted(series))
             report = check_series(self.app.repo, series, self.app.config, cancel=cancel,
                                   on_result=lambda r: self.post_message(PatchChecked(r)))
@@ -142,7 +146,11 @@ class ChecksScreen(PilotScreen):
                 self.post_message(LoadFailed(exc))
 
     def on_checks_started(self, message: ChecksStarted) -> None:
+        shown = [p.commit for p in self.series.patches] if self.series else None
         self.series = message.series
+        if shown == [p.commit for p in message.series.patches]:
+            self._show_selected()  # the same patches, now with their diffs
+            return
         table = self.query_one("#checks-patches", FitTable)
         total = len(self.series.patches)
         table.set_rows([[f"{p.index}/{total}", Text("pending", style="dim"),

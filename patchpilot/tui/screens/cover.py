@@ -50,6 +50,11 @@ class CoverLoaded(Message):
 
 
 @dataclass
+class CoverSeries(Message):
+    series: Series  # b4 manages it; its cover text is on its way
+
+
+@dataclass
 class CoverUnmanaged(Message):
     branch: str
     current: bool
@@ -120,17 +125,25 @@ class CoverScreen(StartsSeries):
     def load(self, changed: bool = False) -> None:
         repo = self.app.repo
         try:
-            series = load_series(repo, self.branch, allow_empty=True)
+            series = load_series(repo, self.branch, allow_empty=True, light=True)
         except PatchpilotError:
             series = None  # no base for a branch b4 does not manage: same answer
         if series is None or not series.b4_managed:
             self.post_message(CoverUnmanaged(self.branch,
                                              repo.current_branch() == self.branch))
             return
+        if not changed:
+            self.post_message(CoverSeries(series))  # the subject line while b4 answers
         try:
             self.post_message(CoverLoaded(series, cover.raw_cover(repo, series), changed))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
+
+    def on_cover_series(self, message: CoverSeries) -> None:
+        if self.managed is None:
+            line = cover.subject_line(message.series, None)
+            self.query_one("#cover-info", Static).update(Text.assemble(
+                (safe_text(line, 300), "bold"), ("\nreading the cover through b4...", "dim")))
 
     def on_cover_loaded(self, message: CoverLoaded) -> None:
         self.series, self.managed = message.series, True

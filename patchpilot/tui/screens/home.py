@@ -1,6 +1,7 @@
 """The home screen: every series in the repository, one row each; Enter opens one.
 
-The rows come from the repository first; the review columns (unread, open comments,
+The current series is read first (light) and opened at once; the rows come from the
+repository next; the review columns (unread, open comments,
 trailers, newer revision on the list) follow from a second worker that reads the lore cache
 only, so the list never waits on the network.
 """
@@ -17,9 +18,9 @@ from textual.worker import get_current_worker
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.review.summary import ReviewCounts, summarize_reviews
-from patchpilot.core.series.model import Series, SeriesSummary, summarize
+from patchpilot.core.series.model import Series, SeriesSummary, load_series, summarize
 from patchpilot.core.text import safe_text
-from patchpilot.tui.messages import LoadFailed, ReviewCounted, SummariesLoaded
+from patchpilot.tui.messages import CurrentLoaded, LoadFailed, ReviewCounted, SummariesLoaded
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.start import START, StartsSeries
 from patchpilot.tui.widgets.fittable import Col, FitTable
@@ -115,8 +116,19 @@ class HomeScreen(StartsSeries):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="home-load")
     def load(self) -> None:
+        """On the first load the current series comes first (light: commits and messages),
+        so its screen opens before the other branches are read."""
+        repo, base = self.app.repo, self.app.default_base
+        if self._auto_open:
+            current = repo.current_branch()
+            try:
+                if current:
+                    self.post_message(CurrentLoaded(
+                        load_series(repo, current, base=base, allow_empty=True, light=True)))
+            except PatchpilotError:
+                pass  # the list says what is wrong with it
         try:
-            self.post_message(SummariesLoaded(summarize(self.app.repo, self.app.default_base)))
+            self.post_message(SummariesLoaded(summarize(repo, base)))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 
@@ -129,11 +141,13 @@ class HomeScreen(StartsSeries):
         self.count_reviews(self.summaries)
         current_row = next((i for i, s in enumerate(self.summaries) if s.current), 0)
         table.move_cursor(row=current_row)
+        self._auto_open = False
+
+    def on_current_loaded(self, message: CurrentLoaded) -> None:
         if self._auto_open:
             self._auto_open = False
-            current = next((s for s in self.summaries if s.current and not s.problem), None)
-            if current:
-                self.app.open_screen("series", branch=current.branch)
+            self.app.open_screen("series", branch=message.series.branch,
+                                 preloaded=message.series)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="home-reviews")
     def count_reviews(self, summaries: list[SeriesSummary]) -> None:

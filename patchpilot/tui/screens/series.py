@@ -75,9 +75,10 @@ class SeriesScreen(PilotScreen):
     BINDINGS = list(SCREEN_KEYS)
     PRIMARY = "#patch-table"
 
-    def __init__(self, branch: str):
+    def __init__(self, branch: str, preloaded: Series | None = None):
         super().__init__()
         self.branch = branch
+        self.preloaded = preloaded  # the light series, already read (the app's first screen)
         self.series: Series | None = None
         self.complete = False  # the diffs are loaded (not only commits and messages)
         self.comments: dict[int, list[PatchComment]] = {}  # review comments by patch index
@@ -92,18 +93,22 @@ class SeriesScreen(PilotScreen):
 
     def on_mount(self) -> None:
         self.sub_title = self.branch
-        self.load()
+        if self.preloaded is not None:
+            self.on_series_loaded(SeriesLoaded(self.preloaded, complete=False))
+        self.load(light=self.preloaded is None)
+        self.preloaded = None
 
     def action_refresh(self) -> None:
         self.load()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="series-load")
-    def load(self) -> None:
+    def load(self, light: bool = True) -> None:
         """The light series first (the first paint), then the one with diffs."""
         try:
             repo, base = self.app.repo, self.app.default_base
-            light = load_series(repo, self.branch, base=base, allow_empty=True, light=True)
-            self.post_message(SeriesLoaded(light, complete=False))
+            if light:
+                self.post_message(SeriesLoaded(load_series(
+                    repo, self.branch, base=base, allow_empty=True, light=True), complete=False))
             self.post_message(SeriesLoaded(load_series(repo, self.branch, base=base,
                                                        allow_empty=True)))
         except PatchpilotError as exc:

@@ -1,0 +1,104 @@
+"""Time to first content of each TUI screen on the demo tree (headless, real git and b4).
+
+The app is started as a user would (it opens the current series), then each screen is opened
+from the series screen; "first content" is the moment the screen shows its data (rows in its
+table, the cover text, the plan), "complete" the series screen with its diffs. Each run is
+done twice; the second (warm caches: git's, b4's, the checks cache) is the one that counts.
+Compared, in the same run, with `b4 prep --show-info` (what b4 needs to say anything about
+the series). Prints the seconds and the ratios (lower is better).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from common import BIN, isolated_env, scratch, timed
+
+SIZE = (120, 40)
+
+
+async def wait_for(pilot: Any, ready: Callable[[], bool], limit: float = 120.0) -> float:
+    start = time.perf_counter()
+    while not ready():
+        if time.perf_counter() - start > limit:
+            raise SystemExit("bench: a screen never showed its content")
+        await pilot.pause(0.005)
+    return time.perf_counter() - start
+
+
+def rows(screen: Any, selector: str) -> bool:
+    tables = screen.query(selector)
+    return bool(tables) and tables.first().row_count > 0
+
+
+SCREENS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "checks": ("c", lambda s: rows(s, "#checks-patches")),
+    "recipients": ("m", lambda s: rows(s, "#rcpt-table")),
+    "cover": ("e", lambda s: "reading" not in str(s.query_one("#cover-info").content)
+              or "[PATCH" in str(s.query_one("#cover-info").content)),
+    "send": ("s", lambda s: rows(s, "#send-preflight")),
+    "replies": ("v", lambda s: s.report is not None or "reading" not in str(
+        s.query_one("#replies-info").content)),
+    "reroll": ("n", lambda s: s.busy is None),
+}
+
+
+async def one_run(tree: Path) -> dict[str, float]:
+    from patchpilot.tui.app import PatchpilotApp
+    from patchpilot.tui.screens.series import SeriesScreen
+
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    app = PatchpilotApp(tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SeriesScreen)
+                       and rows(app.screen, "#patch-table"))
+        times["series: first content after start"] = time.perf_counter() - start
+        series = app.screen
+        await wait_for(pilot, lambda: series.complete)
+        times["series: with diffs after start"] = time.perf_counter() - start
+        await app.workers.wait_for_complete()
+        for name, (key, ready) in SCREENS.items():
+            pressed = time.perf_counter()
+            await pilot.press(key)
+            await wait_for(pilot, lambda name=name, ready=ready:
+                           getattr(app.screen, "NAME", "") == name and ready(app.screen))
+            times[f"{name}: first content"] = time.perf_counter() - pressed
+            await app.workers.wait_for_complete()
+            while app.screen is not series:
+                await pilot.press("escape")
+                await pilot.pause()
+        home = time.perf_counter()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: rows(app.screen, "#series-table"))
+        times["home: back from the series"] = time.perf_counter() - home
+    return times
+
+
+def main() -> dict[str, Any]:
+    with scratch() as tmp:
+        tmp_path = Path(tmp)
+        env = isolated_env(tmp_path)
+        os.environ.update(env)
+        from patchpilot.demo.series import build_demo
+
+        tree = build_demo(tmp_path / "demo")
+        b4 = timed([str(BIN / "b4"), "prep", "--show-info"], tree, env)
+        runs = [asyncio.run(one_run(tree)) for _ in range(3)]
+    warm = {k: round(statistics.median(r[k] for r in runs[1:]), 3) for k in runs[0]}
+    result: dict[str, Any] = {"bench": "tui first content (demo tree, warm)", **warm,
+                              "b4_show_info_s": round(b4, 3)}
+    result["ratio series first content / b4 show-info"] = round(
+        warm["series: first content after start"] / b4, 2)
+    print(result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
