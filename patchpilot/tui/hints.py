@@ -34,6 +34,7 @@ ACTIONS: list[tuple[str, str]] = [
     (r"patchpilot undo", "reroll.undo"),
     (r"(?:run )?patchpilot send again", "send.send"),
     (r"patchpilot send(?! --)", "series.send"),
+    (r"\bb4 send(?! -)\b", "series.send"),
     (r"patchpilot series(?: shows it| says more)?", "series.screen"),
     (r"send anyway with (?:--override \S+ ?)+|--override \S+", "send.override"),
 ]
@@ -42,7 +43,7 @@ _PATTERN = re.compile("|".join(f"({p})" for p, _ in ACTIONS))
 
 def in_tui_words(text: str, screen: Screen[Any] | None) -> str:
     """`text` with each known CLI command replaced by the keys that do it from `screen`."""
-    if screen is None or "patchpilot" not in text and "--override" not in text:
+    if screen is None or not any(w in text for w in ("patchpilot", "--override", "b4 send")):
         return text
 
     def replace(match: re.Match[str]) -> str:

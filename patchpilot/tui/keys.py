@@ -56,18 +56,18 @@ def bind(keys: str, action: str, description: str, id: str, kind: Kind, rank: in
 # The global set (screens.base.PilotScreen and the app carry them).
 GLOBAL = [
     bind("q", "back", "Back", "app.back", "global", 0),
-    bind("escape", "escape", "Back", "app.escape", "global", 0, show=False),
+    bind("escape", "escape", "Back", "app.escape", "global", 0),  # shown where q types
     bind("r", "refresh", "Refresh", "app.refresh", "global", 30),
     bind("j", "cursor(1)", "Down", "app.down", "global", 90, show=False),
     bind("k", "cursor(-1)", "Up", "app.up", "global", 90, show=False),
     bind("tab", "app.focus_next", "Pane", "app.pane", "global", 80),
 ]
 APP = [
-    bind("question_mark", "toggle_help", "Keys", "app.help", "global", 1),
+    bind("question_mark,f1", "toggle_help", "Keys", "app.help", "global", 1),
     bind("colon", "command_palette", "Palette", "app.palette", "global", 95, show=False),
     bind("ctrl+q", "quit", "Quit", "app.quit", "global", 99, show=False),
 ]
-GLOBAL_KEYS = frozenset({"q", "escape", "r", "j", "k", "tab", "question_mark", "colon",
+GLOBAL_KEYS = frozenset({"q", "escape", "r", "j", "k", "tab", "question_mark", "f1", "colon",
                          "enter", "up", "down", "ctrl+q", "ctrl+p"})
 
 # The screen keys, the same on every screen of a series (screens.base.SeriesKeys).

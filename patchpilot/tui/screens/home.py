@@ -79,6 +79,7 @@ class HomeScreen(StartsSeries):
         app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [START]
+    BACK_LABEL = "Quit"
 
     def __init__(self, auto_open: bool = True):
         super().__init__()

@@ -137,6 +137,9 @@ class RepliesScreen(PilotScreen):
             self.post_message(LoadFailed(exc))
 
     def on_replies_loaded(self, message: RepliesLoaded) -> None:
+        self.refresh_bindings()
+        self.query_one("#replies-table").display = True
+        self.query_one("#replies-detail-box").display = True
         self.report = message.report
         self.messages = [m for r in message.report.revisions for m in r.messages]
         table = self.query_one(FitTable)
@@ -178,6 +181,9 @@ class RepliesScreen(PilotScreen):
         self.query_one("#replies-detail", Static).update(detail)
 
     def on_load_failed(self, message: LoadFailed) -> None:
+        if self.report is None:  # nothing to list: the reason alone
+            self.query_one("#replies-table").display = False
+            self.query_one("#replies-detail-box").display = False
         self.query_one("#replies-info", Static).update(Text(self.say(message.error),
                                                             style="red"))
 
@@ -194,6 +200,16 @@ class RepliesScreen(PilotScreen):
             self.comment_index, self._shown = 0, msgid
             self.query_one("#replies-detail-box").scroll_home(animate=False)
         self._show_detail()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys about a reply are greyed out until there is one."""
+        if action in ("comment", "state"):
+            message = self.selected
+            return True if message is not None and message.comments else None
+        if action == "toggle_read":
+            return True if self.selected is not None else None
+        return super().check_action(action, parameters)
 
     def action_comment(self, step: int) -> None:
         message = self.selected

@@ -174,6 +174,8 @@ class RerollScreen(RerollRewrites):
             self.post_message(RewriteFailed("load", exc))
 
     def on_plan_loaded(self, message: PlanLoaded) -> None:
+        for pane in ("#reroll-top", "#reroll-trailers", "#reroll-trailer", "#reroll-bottom"):
+            self.query_one(pane).display = True
         self.plan, self.busy = message.plan, None
         self.undoable, self.moved = message.undoable, message.moved
         if message.recovered:
@@ -250,7 +252,11 @@ class RerollScreen(RerollRewrites):
         forcible = message.what == "changelog" and isinstance(error, HandWritten)
         shown = f"{error.message} (edit it on the cover screen, or replace it)" if forcible \
             else self.say(error)
-        self.notify(shown, severity="error", markup=False, timeout=10)
+        if message.what == "load" and self.plan is None:  # nothing to show but the reason
+            for pane in ("#reroll-top", "#reroll-trailers", "#reroll-trailer", "#reroll-bottom"):
+                self.query_one(pane).display = False
+        else:
+            self.notify(shown, severity="error", markup=False, timeout=10)
         self.note = Text(shown, style="red")
         self._changed()
         if forcible:

@@ -123,9 +123,8 @@ class FitTable(DataTable[Any]):
         self._relayout()
 
     def _relayout(self, force: bool = False) -> None:
-        width = self.size.width - 1  # room for the vertical scrollbar
-        if width <= 0:
-            width = self.app.size.width - 1
+        bar = self.styles.scrollbar_size_vertical  # room for it: no horizontal scrolling
+        width = (self.size.width or self.app.size.width) - bar
         if not force and width == self._laid_for:
             return
         self._laid_for = width

@@ -2,7 +2,9 @@
 
 Textual's own footer shows the keys in declaration order and cuts what does not fit, so at 80
 columns `q Back` and `? Keys` were the first to go. This one picks the bindings by rank
-(lower first) until the line is full, then shows them in rank order.
+(lower first) until the line is full, then shows them in rank order, the keys that cannot
+run now (greyed) last. Where the focused
+editor takes `q` and `?` as text, `esc Back` and `f1 Keys` show instead.
 """
 
 from __future__ import annotations
@@ -55,11 +57,16 @@ class KeyFooter(Footer):
         shown = [(binding, enabled, tooltip)
                  for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
                  if binding.show]
+        if any(b.id == "app.back" for b, _, _ in shown):  # esc Back only where q types text
+            shown = [item for item in shown if item[0].id != "app.escape"]
         display = {b.key: self.app.get_key_display(b) for b, _, _ in shown}
         width = self.size.width or self.app.size.width
         chosen = fit(shown, width, display)
-        for binding, enabled, tooltip in sorted(chosen, key=lambda b: rank_of(b[0])):
-            yield FooterKey(binding.key, display[binding.key], binding.description,
+        back = getattr(self.screen, "BACK_LABEL", "Back")  # the home screen quits
+        for binding, enabled, tooltip in sorted(chosen, key=lambda b: (not b[1],
+                                                                       rank_of(b[0]))):
+            label = back if binding.id == "app.back" else binding.description
+            yield FooterKey(binding.key, display[binding.key], label,
                             binding.action, disabled=not enabled,
                             tooltip=tooltip).data_bind(compact=Footer.compact)
 

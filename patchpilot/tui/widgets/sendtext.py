@@ -13,7 +13,7 @@ from collections.abc import Callable
 from rich.text import Text
 
 from patchpilot.core.send.flow import Message, SendPlan, SendResult
-from patchpilot.core.send.preflight import Line
+from patchpilot.core.send.preflight import ENVIRONMENT, Line
 from patchpilot.core.send.prepare import Prepared, stopped
 from patchpilot.core.text import safe_text
 
@@ -63,9 +63,13 @@ def describe_plan(branch: str, prepared: Prepared) -> Text:
     text = Text(f"{branch}: {prepared.count} message(s) to {prepared.recipients} "
                 "recipient(s), as b4 will send them (Message-IDs are made at send time)")
     blocking = [ln.name for ln in prepared.blocking()]
-    if blocking:
+    fixed_first = [name for name in blocking if name in ENVIRONMENT]
+    if fixed_first:
+        text.append(f"\npre-flight blocks: {', '.join(blocking)} ({' and '.join(fixed_first)} "
+                    "must be set up before anything can be sent)", style="yellow")
+    elif blocking:
         text.append(f"\npre-flight blocks: {', '.join(blocking)} (x asks before "
-                    "overriding; identity and transport must be fixed)", style="yellow")
+                    "overriding)", style="yellow")
     else:
         text.append("\npre-flight passes: x sends (it asks first)", style="green")
     if prepared.plan.resume:
