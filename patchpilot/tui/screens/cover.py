@@ -179,6 +179,9 @@ class CoverScreen(StartsSeries):
                         "press + here.")
             self.query_one("#cover-info", Static).update(text)
 
+    def current_managed(self) -> bool | None:
+        return self.managed
+
     def series_started(self, series: Series) -> None:
         self.load()
 

@@ -107,6 +107,10 @@ class HomeScreen(StartsSeries):
     def action_escape(self) -> None:
         """Escape on the home screen does nothing (q quits)."""
 
+    def current_managed(self) -> bool | None:
+        current = next((s for s in self.summaries if s.current), None)
+        return current.b4_managed if current else None
+
     def series_started(self, series: Series) -> None:
         self.action_refresh()
         self.app.open_screen("series", branch=series.branch)

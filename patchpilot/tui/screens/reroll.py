@@ -227,7 +227,8 @@ class RerollScreen(RerollRewrites):
     def _show_info(self) -> None:
         text = Text(f"{self.branch}", style="bold")
         if self.plan is not None:
-            text.append(describe_plan(self.plan, len(self._chosen()), len(self.accepted)))
+            text.append(describe_plan(self.plan, len(self._chosen()), len(self.accepted),
+                                      self.say))
         text.append(describe_state(self.undoable, self.moved, self.busy, self.checking,
                                    self.note))
         if self.checked.plain and not self.checking:
@@ -300,7 +301,8 @@ class RerollScreen(RerollRewrites):
         item = self.trailer
         can = {"accept": ready and item is not None and item.status in LEFT,
                "apply": ready and bool(self._chosen()), "write": ready,
-               "undo": ready and self.undoable is not None, "refresh": self.busy is None,
+               "undo": ready and self.undoable is not None and not self.moved,
+               "refresh": self.busy is None,
                "fetch": self.busy is None}
         if action == "open":
             return super().check_action(action, parameters)

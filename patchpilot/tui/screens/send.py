@@ -133,6 +133,8 @@ class SendScreen(PilotScreen):
 
     def on_send_planned(self, message: SendPlanned) -> None:
         self.prepared = prepared = message.prepared
+        for table in ("#send-preflight", "#send-messages"):
+            self.query_one(table, FitTable).display = True
         self.refresh_bindings()
         self.query_one("#send-messages", FitTable).set_rows(
             [[f"{m.position}/{m.total}", Text(safe_text(m.subject, 300)),
@@ -217,8 +219,8 @@ class SendScreen(PilotScreen):
         if self.result.complete:
             # b4 moved to the next revision: say what went out and what is next; the next
             # revision is previewed when asked (r), not as if this send had failed
-            self.query_one("#send-preflight", FitTable).set_rows([])
-            self.query_one("#send-messages", FitTable).set_rows([])
+            for table in ("#send-preflight", "#send-messages"):
+                self.query_one(table, FitTable).display = False  # the plan went out
             self.query_one("#send-message", Static).update(describe_sent(self.result))
             self._show_info()
             self.prepared = None  # that plan went out; r plans the next revision

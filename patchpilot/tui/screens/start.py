@@ -45,16 +45,21 @@ class StartsSeries(PilotScreen):
     if TYPE_CHECKING:
         app = getters.app(PatchpilotApp)  # self.app with its attributes
 
+    def current_managed(self) -> bool | None:
+        """Whether b4 manages the checked-out branch (None: not known here)."""
+        return None
+
     def action_start(self) -> None:
         current = self.app.repo.current_branch()
-        answers = [Answer("new", "New branch b4/NAME", ("n",), "primary")]
-        if current:
-            answers.append(Answer("enroll", f"Enroll {current}", ("e",)))
+        enroll = current if current and self.current_managed() is not True else None
+        answers = [Answer("new", "New b4/NAME", ("n",), "primary")]
+        if enroll:
+            answers.append(Answer("enroll", f"Enroll {enroll}", ("e",)))
         question = "Start a series: a new branch b4/NAME, forked where you say"
-        if current:
-            question += f", or the branch you are on ({current}) enrolled with b4"
+        if enroll:
+            question += f", or the branch you are on ({enroll}) enrolled with b4"
         self.app.push_screen(Choice(question + ".", [*answers, CANCEL], default="new"),
-                             lambda choice: self._started(choice, current))
+                             lambda choice: self._started(choice, enroll))
 
     def _started(self, choice: str | None, current: str | None) -> None:
         if choice == "new":

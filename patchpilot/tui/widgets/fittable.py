@@ -101,7 +101,7 @@ class FitTable(DataTable[Any]):
         self.data: list[list[Cell]] = []
         self.keys: list[str | None] = []
         self.widths: dict[str, int] = {}
-        self._laid_for = -1
+        self._laid_for = (-1, -1)
 
     def set_rows(self, rows: Sequence[Sequence[Cell]], keys: Sequence[str | None] | None = None,
                  ) -> None:
@@ -123,11 +123,14 @@ class FitTable(DataTable[Any]):
         self._relayout()
 
     def _relayout(self, force: bool = False) -> None:
-        bar = self.styles.scrollbar_size_vertical  # room for it: no horizontal scrolling
+        # room for a vertical scrollbar when the rows will not fit (no horizontal scrolling)
+        rows = len(self.data) + 1  # and the header
+        scrolls = self.size.height and rows > self.size.height or any(c.wrap for c in self.cols)
+        bar = self.styles.scrollbar_size_vertical if scrolls else 0
         width = (self.size.width or self.app.size.width) - bar
-        if not force and width == self._laid_for:
+        if not force and (width, self.size.height) == self._laid_for:
             return
-        self._laid_for = width
+        self._laid_for = (width, self.size.height)
         widths = layout(self.cols, self.data, width)
         row = self.cursor_row
         self.widths = widths

@@ -43,7 +43,8 @@ class PatchDetail(VerticalScroll):
         """Show `patch`; `diffs` False: its diff is still being read (a light series)."""
         message = self.query_one("#patch-message", Static)
         if patch is None:
-            message.update(Text("No patches in this series yet."))
+            message.update(Text("No patches in this series yet: commit your work on the "
+                                "branch (git commit -s); e writes the cover letter."))
             self.query_one("#patch-files", Static).update("")
             self.query_one(DiffView).show(None)
             return

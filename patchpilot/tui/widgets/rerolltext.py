@@ -5,6 +5,7 @@ Email text (trailers, senders, comments) goes through safe_text into rich Text, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -96,7 +97,8 @@ def describe_comments(plan: RerollPlan) -> Text:
     return text
 
 
-def describe_plan(plan: RerollPlan, to_apply: int, accepted: int) -> Text:
+def describe_plan(plan: RerollPlan, to_apply: int, accepted: int,
+                  words: Callable[[str], str] = str) -> Text:
     """The summary lines: the comparison, the trailers, the comments, the warnings."""
     count = {s: sum(c.status == s for c in plan.changes) for s in ("changed", "new", "dropped")}
     text = Text(f"  v{plan.series.revision} against v{plan.previous} as sent: "
@@ -110,8 +112,8 @@ def describe_plan(plan: RerollPlan, to_apply: int, accepted: int) -> Text:
     if plan.open_comments:
         text.append(" (blocks sending)", style="yellow")
     text.append(f", {len(plan.addressed)} addressed")
-    for warning in plan.warnings:
-        text.append("\n! " + safe_text(warning, 300), style="yellow")
+    for warning in plan.warnings:  # in the screen's words (keys, not commands)
+        text.append("\n! " + words(safe_text(warning, 300)), style="yellow")
     return text
 
 
