@@ -24,6 +24,21 @@ RUST_HOMES = {var: os.environ.get(var) or str(Path.home() / default)
               for var, default in (("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo"))}
 
 
+# A test that needs a real kernel tree (and so git, b4, checkpatch.pl ...) is an integration
+# test; tests under tests/tui drive the app; the rest are unit tests (`make test-fast`).
+REAL_TREE_FIXTURES = {"slim_template", "full_tree", "kernel_tree", "deep_tree"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/tui/" in item.nodeid or item.nodeid.startswith("tui/"):
+            item.add_marker(pytest.mark.tui)
+        elif REAL_TREE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def dev_null_survives():
     """A tool run with `-o /dev/null` (rustc does this) replaces the device with a file,
