@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.b4 import state as b4state
@@ -33,8 +33,13 @@ from patchpilot.core.review.thread import subject_info
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.prep import require_b4_checkout
 
-READY, APPLIED = "ready", "applied"
-LEFT = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch")
+# What patchpilot would do with a trailer: apply it (ready), nothing (applied already), or
+# leave it for the user to accept by id, with the reason.
+Status = Literal["ready", "applied", "sender-mismatch", "patch-changed", "nak", "bot",
+                 "no-patch"]
+READY: Status = "ready"
+APPLIED: Status = "applied"
+LEFT: tuple[Status, ...] = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch")
 NOT_APPLIED_BY_B4 = ("nacked-by",)
 
 
@@ -50,7 +55,7 @@ class TrailerItem:
     revision: int
     patch: int  # 0: given on the cover (the whole series)
     targets: list[int] = field(default_factory=list)  # current patch indices
-    status: str = READY
+    status: Status = READY
     how: str = ""
 
     @property
