@@ -146,6 +146,8 @@ class _Builder:
 
 def load_maintainers(repo: GitRepo) -> Maintainers:
     """The tree's MAINTAINERS engine, its index cached under the repository's state dir."""
+    # Imported here: the engine (and its regexes) loads in the preload thread while git
+    # writes the mails (see preload); importing it at the top would serialise the two.
     from patchpilot.core.recipients.maintainers.engine import Maintainers
 
     return Maintainers.load(repo.top, cache_dir=paths.repo_state_dir(repo.git_dir) / CACHE)
@@ -289,7 +291,7 @@ def _no_mail(series: Series, mails: dict[str, str], parts: Iterator[dict[str, st
 
 def _fill(one: _Builder, maint: Maintainers, repo: GitRepo, mail: str, policy: Policy,
           choices: UserChoices, use_script: bool) -> None:
-    if use_script:
+    if use_script:  # the engine module is loaded by the preload thread (load_maintainers)
         from patchpilot.core.recipients.maintainers.engine import run_get_maintainer
 
         found = run_get_maintainer(repo.top, mail)
