@@ -14,7 +14,8 @@ from typing import Any
 
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.send.flow import Message, Mode, SendPlan, SendResult, export, plan
+from patchpilot.core.send.flow import Mode, SendPlan, SendResult, export, plan
+from patchpilot.core.send.message import Message
 from patchpilot.core.send.preflight import Line
 from patchpilot.core.send.prepare import Prepared, prepare, send, stopped
 from patchpilot.core.series.model import load_series, open_kernel_repo

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -29,9 +29,10 @@ from patchpilot.tui.screens import (  # noqa: F401  (registers the screens)
     send,
     series,
 )
+from patchpilot.tui.screens.base import PilotApp
 
 
-class PatchpilotApp(App[None]):
+class PatchpilotApp(PilotApp):
     """patchpilot over the kernel tree at `path`."""
 
     TITLE = "patchpilot"

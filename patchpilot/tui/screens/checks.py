@@ -4,7 +4,7 @@ the selected patch, and its diff scrolled to the selected finding's line."""
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Group
 from rich.text import Text
@@ -24,11 +24,6 @@ from patchpilot.tui.messages import ChecksDone, ChecksStarted, LoadFailed, Patch
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.diffview import render_file
-
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
 
 STATUS_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", "clean": "green",
                 "pending": "dim"}
@@ -68,9 +63,6 @@ def finding_place(f: Finding) -> str:
           "per patch")
 class ChecksScreen(PilotScreen):
     """Check results of one series; Enter shows the selected finding in the diff."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Next", show=False, id="checks.down"),

@@ -26,10 +26,7 @@ from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Prompt
 
 if TYPE_CHECKING:
-    from textual import getters
-
     from patchpilot.core.git.repo import GitRepo
-    from patchpilot.tui.app import PatchpilotApp
 
 CLEAR_TREE = ("-", "none")
 
@@ -53,9 +50,6 @@ class CoverWriteFailed(Message):
 @register("cover", "Cover letter", "edit the cover letter and the subject prefixes")
 class CoverScreen(PilotScreen):
     """Edit one series' cover letter."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save (through b4)", id="cover.save"),

@@ -7,8 +7,6 @@ only, so the list never waits on the network.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,11 +21,6 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed, ReviewCounted, SummariesLoaded
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
-
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
 
 COLUMNS = ("", "Branch", "Rev", "Patches", "Sent")
 REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer"}
@@ -67,9 +60,6 @@ def _number(value: int, style: str) -> Text:
 @register("home", "Home", "every series in this repository", needs_series=False)
 class HomeScreen(PilotScreen):
     """Lists series; opens the current one the first time it loads."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="home.open"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -24,11 +23,6 @@ from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Confirm, Prompt
-
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
 
 
 @dataclass
@@ -70,9 +64,6 @@ def describe_address(result: SeriesRecipients, row: Row) -> Text:
 @register("recipients", "Recipients", "To/Cc of the series with the reason for each address")
 class RecipientsScreen(PilotScreen):
     """Recipients of one series."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="recipients.down"),

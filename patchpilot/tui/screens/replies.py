@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -32,11 +31,6 @@ from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Prompt
-
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
 
 STATE_STYLE = {"open": "yellow", "addressed": "green", "wontfix": "dim", "replied": "cyan"}
 
@@ -70,9 +64,6 @@ def describe_message(message: MessageView, current: int) -> Text:
 @register("replies", "Replies", "Review replies from lore per patch, trailers and comment states")
 class RepliesScreen(PilotScreen):
     """Replies to every sent revision of one series."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="replies.down"),

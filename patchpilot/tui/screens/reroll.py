@@ -11,7 +11,6 @@ safe_text as rich Text, never as markup.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -55,19 +54,11 @@ from patchpilot.tui.widgets.rerolltext import (
     trailer_row,
 )
 
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
-
 
 @register("reroll", "Reroll", "the next revision: range-diff against the sent one, trailers, "
           "comments, changelog, re-check and undo")
 class RerollScreen(PilotScreen):
     """Prepare the next revision of one series."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor(1)", "Down", show=False, id="reroll.down"),

@@ -4,7 +4,6 @@ after a confirmation that names the number of messages and recipients."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -15,8 +14,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.send.flow import Message as SendMessage
 from patchpilot.core.send.flow import SendPlan, SendResult
+from patchpilot.core.send.message import Message as SendMessage
 from patchpilot.core.send.preflight import Line
 from patchpilot.core.send.prepare import Prepared, prepare, stopped
 from patchpilot.core.send.prepare import send as send_prepared
@@ -26,11 +25,6 @@ from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Confirm
-
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
 
 STATE_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
 
@@ -59,9 +53,6 @@ def describe_message(message: SendMessage) -> Text:
 @register("send", "Send", "preview, pre-flight and send the series through b4")
 class SendScreen(PilotScreen):
     """Preview and send one series."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Next", show=False, id="send.down"),

@@ -3,8 +3,6 @@ message, files and diff on the right."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,11 +18,6 @@ from patchpilot.tui.messages import CommentsLoaded, LoadFailed, SeriesLoaded
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.patchdetail import PatchDetail
-
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
 
 
 def describe(series: Series) -> Text:
@@ -47,9 +40,6 @@ def describe(series: Series) -> Text:
 @register("series", "Series", "the patches of a series, their messages and diffs")
 class SeriesScreen(PilotScreen):
     """One series; j/k move through its patches."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [
         Binding("j", "cursor_down", "Next patch", show=False, id="series.down"),
