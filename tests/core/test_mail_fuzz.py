@@ -143,6 +143,7 @@ def keep(raw: bytes) -> Path:
     return path
 
 
+@pytest.mark.filterwarnings("error")  # a warning (a codec's DeprecationWarning) is a crash too
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(messages)
@@ -150,6 +151,7 @@ def test_parse_mail_never_raises(raw):
     check(raw)
 
 
+@pytest.mark.filterwarnings("error")
 @settings(max_examples=max(FUZZ_EXAMPLES // 4, 20), deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(messages, max_size=4))
@@ -170,6 +172,7 @@ def test_golden_samples_exist():
     assert len(golden()) >= 7  # the crashes of issue 18, kept as the first samples
 
 
+@pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("path", golden(), ids=lambda p: p.name)
 def test_golden_samples_parse(path):
     check(path.read_bytes())

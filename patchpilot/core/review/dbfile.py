@@ -48,7 +48,7 @@ SCHEMA = {"messages": {"msgid", "read", "first_seen"},
 DAMAGED = ".damaged-"
 _ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.I)
 # primary result codes (sqlite3.h) that mean the file is not a sound database
-_CORRUPT, _NOTADB, _READONLY, _CANTOPEN, _BUSY = 11, 26, 8, 14, 5
+_SQL_ERROR, _CORRUPT, _NOTADB, _READONLY, _CANTOPEN, _BUSY = 1, 11, 26, 8, 14, 5
 
 
 class Damaged(Exception):
@@ -209,6 +209,11 @@ def migrate(conn: sqlite3.Connection) -> None:
         _migrate(conn)
         check_schema(conn)  # a file that is not ours is set aside as it was: rolled back
         conn.commit()
+    except sqlite3.OperationalError as exc:
+        conn.rollback()
+        if _code(exc) == _SQL_ERROR:  # a migration that does not fit the tables found
+            raise Damaged(f"not our schema: {exc}") from None
+        raise
     except BaseException:
         conn.rollback()
         raise

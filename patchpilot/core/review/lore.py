@@ -23,6 +23,7 @@ import hashlib
 import json
 import re
 import time
+import weakref
 import zlib
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -55,6 +56,7 @@ class LoreUnreachable(PatchpilotError):
         super().__init__(f"{base} is unreachable: {why}",
                          hint="showing cached data; retry later or set replies.server",
                          exit_code=ExitCode.FAILURE)
+        self.why = why
 
 
 class TruncatedAnswer(PatchpilotError):
@@ -144,6 +146,7 @@ class LoreClient:
         self.full_every, self.margin = full_every, margin
         self.server_time: float | None = None
         self.session = DeadlineSession("patchpilot")
+        _CLIENTS.add(self)
 
     # -- HTTP ---------------------------------------------------------------------------
     def abort(self) -> None:
@@ -289,6 +292,16 @@ class LoreClient:
                            transferred=cost, server_time=self.server_time)
         self._store(fresh)
         return fresh
+
+
+_CLIENTS: weakref.WeakSet[LoreClient] = weakref.WeakSet()
+
+
+def abort_all() -> None:
+    """Abort the requests in flight of every client of this process (an app quitting: no
+    worker thread may keep the process waiting on a server)."""
+    for client in list(_CLIENTS):
+        client.abort()
 
 
 def merge_into_thread(messages: list[bytes], candidates: list[bytes], root: str) -> int:

@@ -17,6 +17,7 @@ Standard library only (and core.text); no UI, no network.
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.errors
 import email.header
@@ -42,6 +43,9 @@ SYNTHETIC_DOMAIN = "patchpilot.invalid"
 _MSGID = re.compile(r"<([^<>\s]{1,900})>")
 _FROM_LINE = re.compile(rb"^From [^\n]*\n", re.M)
 _MBOXRD = re.compile(rb"^>(>*From )", re.M)
+# Python codecs that are no mail charsets: idna and punycode refuse "replace", "undefined"
+# refuses everything, the escape codecs read backslashes (and warn about them)
+_NOT_CHARSETS = {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"}
 _BOUNDARY = re.compile(rb"boundary\s*=", re.I)
 _SURROGATES = re.compile("[\ud800-\udfff]")  # what utf-7 or unicode-escape can decode to
 _SUBJECT_PREFIXES = re.compile(r"^\s*((re|aw|sv)\s*:\s*)*(\[[^\]]*\]\s*)*", re.I)
@@ -248,10 +252,12 @@ def _decode(part: Message) -> str:
 def _text(data: bytes, charset: str) -> str:
     """`data` as text in `charset`; latin-1 when the charset is unknown or unusable."""
     try:
+        if codecs.lookup(charset).name in _NOT_CHARSETS:
+            return data.decode("latin-1")
         return _SURROGATES.sub("\ufffd", data.decode(charset, errors="replace"))
     except (LookupError, UnicodeError, ValueError):
-        # a charset Python does not know, or one that cannot decode mail text: idna and
-        # punycode refuse "replace", "undefined" refuses everything, "utf-8\0" is no name
+        # a charset Python does not know, or one that cannot decode mail text: "utf-8\0" is
+        # no name, rot13 and base64 are no text encodings
         return data.decode("latin-1")
 
 

@@ -200,7 +200,7 @@ def _fetch(client: LoreClient, cover: str, refresh: bool, report: RepliesReport,
                              old=old)
     except LoreUnreachable as exc:
         age = f"cached data from {_age(old.fetched_at)} ago" if old else "no cached data"
-        report.offline = f"{client.base} is unreachable; showing {age}"
+        report.offline = f"{client.base} is unreachable ({exc.why}); showing {age}"
         report.warnings.append(str(exc))
         return old
 
