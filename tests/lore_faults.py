@@ -15,15 +15,19 @@ Modes (a fault stands in for a server no real part here can be made to behave li
   trickle          200 and headers, then one byte of the real answer every `interval` s
   trickle-headers  the status line itself one byte every `interval` s
 Every trickle stops by itself after `trickle_for` seconds or when the server stops.
+`tls=(certfile, keyfile)` serves HTTPS (`self_signed` makes a pair for 127.0.0.1).
 """
 
 from __future__ import annotations
 
 import gzip
+import ssl
+import subprocess
 import threading
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.smtp import free_port
@@ -31,13 +35,25 @@ from tests.smtp import free_port
 HTML = b"<!DOCTYPE html><html><body><h1>Sign in to the proxy</h1></body></html>\n"
 
 
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """(certificate, key) for 127.0.0.1, made with openssl."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
 class FaultyLore:
-    def __init__(self, upstream: str, mode: str = "pass"):
+    def __init__(self, upstream: str, mode: str = "pass",
+                 tls: tuple[Path, Path] | None = None):
         self.upstream = upstream.rstrip("/")
         self.mode = mode
         self.interval, self.trickle_for, self.junk_size = 0.5, 120.0, 1024 * 1024
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}{urlsplit(self.upstream).path}"
+        self.tls = tls
+        scheme = "https" if tls else "http"
+        self.base = f"{scheme}://127.0.0.1:{self.port}{urlsplit(self.upstream).path}"
         self.requests: list[tuple[str, str, str]] = []  # (mode, method, path)
         self.stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -46,6 +62,10 @@ class FaultyLore:
     def __enter__(self) -> FaultyLore:
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
         self._server.daemon_threads = True
+        if self.tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self

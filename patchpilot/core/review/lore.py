@@ -160,6 +160,7 @@ class LoreClient:
         last = ""
         for attempt in range(self.retries + 1):
             if self.session.aborted:
+                last = "aborted"
                 break
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
