@@ -66,7 +66,8 @@ def render(report: RepliesReport, out: Output) -> None:
                 out.line(f"      {name}: {safe_text(value, 200)}")
             for c in m.comments:
                 at = f"{c.file}:{c.line}" if c.file else "-"
-                first = safe_text(c.text, 2000).splitlines()[0][:100] if c.text else ""
+                # a comment of control characters only is empty once made safe
+                first = next(iter(safe_text(c.text, 2000).splitlines()), "")[:100]
                 out.line(f"      #{c.n} {c.state:<9} {safe_text(at, 200)}  {first}")
     if report.newer_revisions:
         out.line(f"newer revision(s) on the list: {report.newer_revisions}")

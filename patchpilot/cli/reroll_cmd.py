@@ -119,7 +119,7 @@ def run_reroll(args: argparse.Namespace, out: Output) -> ExitCode:
     result: dict[str, Any] = {"plan": plan.to_json()}
     if args.write_changelog:
         if not args.json:
-            out.line("\n".join(plan.changelog))
+            out.line(safe_text("\n".join(plan.changelog)))
         confirm(f"write this changelog into the v{plan.series.revision} cover", args.yes)
         notes = patch_notes(plan.changes, plan.addressed) if args.per_patch else None
         write_changelog(repo, plan.series, plan.changelog, force=args.force, notes=notes)
@@ -159,7 +159,7 @@ def render(plan: RerollPlan, out: Output, checks: dict[str, Any] | None = None) 
         out.line(f"  open [{where}] {safe_text(comment.reviewer, 80)}: {text[:100]}")
     out.line(f"Changes in v{plan.series.revision} (draft):")
     for line in plan.changelog:
-        out.line(f"  {line}")
+        out.line(f"  {safe_text(line, 2000)}")
     if checks:
         out.line(f"checks: reused for patches {checks['reused'] or '-'}, "
                  f"run again for {checks['rerun'] or '-'}")

@@ -83,6 +83,10 @@ def test_counts_survive_a_broken_cache(reviewed, monkeypatch):  # noqa: F811
         path.write_bytes(b"not gzip")
     broken = review_counts(repo, branch)
     assert (broken.cached, broken.problem, broken.unread) == (False, None, 0)
-    (paths.repo_state_dir(repo.git_dir) / "review.sqlite3").write_bytes(b"not a database" * 100)
-    assert review_counts(repo, branch).problem
+    db = paths.repo_state_dir(repo.git_dir) / "review.sqlite3"
+    db.write_bytes(b"not a database" * 100)
+    # a damaged review database is kept aside and counted from a fresh one (issue 18)
+    assert review_counts(repo, branch).problem is None
+    assert [p.read_bytes() for p in db.parent.glob("review.sqlite3.damaged-*")] == \
+        [b"not a database" * 100]
     assert review_counts(repo, "master").problem  # nothing sent: no counts, no error

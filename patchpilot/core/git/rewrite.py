@@ -136,8 +136,13 @@ def _locked(repo: GitRepo) -> Iterator[bool]:
     """Hold the repository's rewrite lock (one rewrite at a time across processes); yields
     False at once when another process holds it."""
     path = repo_state_dir(repo.git_dir) / "rewrite.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")
+    except OSError as exc:
+        raise PatchpilotError(f"cannot take the rewrite lock {path}: {exc.strerror}",
+                              hint="make .git/patchpilot writable; nothing was changed") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -187,7 +192,11 @@ def guarded(repo: GitRepo, branch: str, what: str,
 
 def recover(repo: GitRepo, branch: str) -> Rewrite | None:
     """Put `branch` back before a rewrite that was interrupted (killed) halfway; nothing
-    when another process is rewriting right now (its rewrite is not interrupted)."""
+    when another process is rewriting right now (its rewrite is not interrupted). With
+    nothing interrupted it only reads: no lock, nothing written (listings run on a read-only
+    .git/patchpilot)."""
+    if not any(e.branch == branch and e.state == "started" for e in history(repo)):
+        return None
     with _locked(repo) as got:
         return _recover(repo, branch) if got else None
 

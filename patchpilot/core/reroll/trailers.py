@@ -4,7 +4,9 @@
 already fetched: no network), with where it would go and how it was matched: by the patch-id
 of the patch it answers, or to every patch when given on the cover. A trailer is `ready` only
 when its address is the sender's and its patch is unchanged since; a sender mismatch, a patch
-changed since, a NAK or a bot's Reported-by is left for the user to accept by id.
+changed since, a NAK or a bot's Reported-by is left for the user to accept by id. A trailer
+holding a control, bidi or zero-width character (`Reviewed-by: Bob \u202eefil\u202c <...>`
+reads as another name than it holds) is `unsafe-text`: never applied, not even accepted.
 
 `apply_trailers` feeds b4 the thread patchpilot already has, reduced to the accepted trailers
 (so b4 applies exactly those, offline), after a backup ref (rewrite.guarded), and checks that
@@ -32,13 +34,16 @@ from patchpilot.core.review.replies import MessageView, RepliesReport
 from patchpilot.core.review.thread import subject_info
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.prep import require_b4_checkout
+from patchpilot.core.text import is_clean, safe_text
 
-# What patchpilot would do with a trailer: apply it (ready), nothing (applied already), or
-# leave it for the user to accept by id, with the reason.
-Status = Literal["ready", "applied", "sender-mismatch", "patch-changed", "nak", "bot",
-                 "no-patch"]
+# What patchpilot would do with a trailer: apply it (ready), nothing (applied already), refuse
+# it (unsafe-text: an invisible or control character in it), or leave it for the user to
+# accept by id, with the reason.
+Status = Literal["ready", "applied", "unsafe-text", "sender-mismatch", "patch-changed", "nak",
+                 "bot", "no-patch"]
 READY: Status = "ready"
 APPLIED: Status = "applied"
+UNSAFE: Status = "unsafe-text"
 LEFT: tuple[Status, ...] = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch")
 NOT_APPLIED_BY_B4 = ("nacked-by",)
 
@@ -111,6 +116,10 @@ def _match(item: TrailerItem, message: MessageView, series: Series, current: dic
     applied = [t for t in item.targets if _has(series, t, item)]
     if item.targets and len(applied) == len(item.targets):
         item.status = APPLIED
+    elif not is_clean(item.line):
+        item.status = UNSAFE
+        item.how += (f"; holds a control or invisible character ({safe_text(item.value, 200)}):"
+                     " never applied")
     elif item.name.lower() in NOT_APPLIED_BY_B4 or message.kind == "nak":
         item.status = "nak"
     elif message.kind == "bot":
@@ -129,6 +138,12 @@ def _has(series: Series, index: int, item: TrailerItem) -> bool:
                for t in patch.trailers)
 
 
+def _unsafe(item: TrailerItem) -> PatchpilotError:
+    return PatchpilotError(f"trailer {item.id} ({safe_text(item.line, 200)}) holds a control or "
+                           "invisible character and is never applied",
+                           hint="ask the reviewer to send it again in plain text")
+
+
 @dataclass
 class ApplyResult:
     applied: list[TrailerItem]
@@ -143,6 +158,9 @@ def choose(items: list[TrailerItem], accept: list[str]) -> list[TrailerItem]:
     if unknown:
         raise PatchpilotError(f"no collected trailer with id {unknown[0][:40]!r}",
                               hint="patchpilot trailers lists them with their ids")
+    unsafe = [i for i in items if i.id in accept and i.status == UNSAFE]
+    if unsafe:
+        raise _unsafe(unsafe[0])
     return [i for i in items if i.status == READY or (i.id in accept and i.status != APPLIED)]
 
 
@@ -162,6 +180,9 @@ def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
     if not chosen:
         raise PatchpilotError("no trailer to apply", hint="patchpilot trailers lists them; "
                                                           "accept left ones with --accept ID")
+    unsafe = [i for i in chosen if i.status == UNSAFE or not is_clean(i.line)]
+    if unsafe:  # whichever face chose it
+        raise _unsafe(unsafe[0])
     require_b4_checkout(repo, series, "apply trailers")
     mbox = _mbox_for_b4(client, covers, chosen)
     args = ["--no-stdin", "--offline-mode", "trailers", "-u"]

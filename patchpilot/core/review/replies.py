@@ -152,6 +152,8 @@ def collect(repo: GitRepo, branch: str | None = None, refresh: bool = False,
         for sent in series.sent:
             report.revisions.append(_revision(repo, client, db, sent, refresh, own, report,
                                               cache_only))
+        if db.notice:  # after the revisions: an offline warning stays the first
+            report.warnings.append(db.notice)
         checked = bool(refresh and not cache_only and report.offline is None
                        and series.change_id)
         if checked:
@@ -176,6 +178,9 @@ def _revision(repo: GitRepo, client: LoreClient, db: ReviewDB, sent: SentRevisio
         _fetch(client, cover, refresh, report, own)
     if data is None:
         return view
+    if not data.complete:
+        report.warnings.append(f"the v{sent.revision} thread arrived cut short: showing the "
+                               "messages that arrived whole; the next refresh fetches it again")
     view.fetched_at = data.fetched_at
     thread = analyse_thread(_mails(data.mbox, report), cover, own)
     ids = _patch_ids(repo, thread)
@@ -195,7 +200,7 @@ def _fetch(client: LoreClient, cover: str, refresh: bool, report: RepliesReport,
                              old=old)
     except LoreUnreachable as exc:
         age = f"cached data from {_age(old.fetched_at)} ago" if old else "no cached data"
-        report.offline = f"{client.base} is unreachable; showing {age}"
+        report.offline = f"{client.base} is unreachable ({exc.why}); showing {age}"
         report.warnings.append(str(exc))
         return old
 

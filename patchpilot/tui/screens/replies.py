@@ -1,8 +1,10 @@
 """The replies screen: the review of a series from lore, grouped by the patch each reply
 answers, with reviewer, date and an unread mark; the selected reply's trailers and comments
 (each anchored to file:line, with its state). Fetching runs in a thread worker, on demand
-(`r`) and every `replies.refresh-interval` seconds. Email text is untrusted: shown through
-safe_text as rich Text, never as markup.
+(`r`) and every `replies.refresh-interval` seconds; leaving the screen (or the app) aborts
+the requests in flight, so a server that never answers cannot keep the app from quitting,
+and a worker that fails for any reason shows why instead of ending the app. Email text is
+untrusted: shown through safe_text as rich Text, never as markup.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.review.lore import LoreClient
 from patchpilot.core.review.replies import (
     MessageView,
     RepliesReport,
     collect,
+    make_client,
     mark_read,
     set_comment_state,
 )
@@ -61,6 +65,13 @@ def describe_message(message: MessageView, current: int) -> Text:
     return text
 
 
+def _as_error(exc: Exception) -> PatchpilotError:
+    if isinstance(exc, PatchpilotError):
+        return exc
+    return PatchpilotError(f"reading the replies failed: {type(exc).__name__}: {exc}",
+                           hint="r tries again; patchpilot replies shows the same in the shell")
+
+
 @register("replies", "Replies", "Review replies from lore per patch, trailers and comment states")
 class RepliesScreen(PilotScreen):
     """Replies to every sent revision of one series."""
@@ -87,6 +98,7 @@ class RepliesScreen(PilotScreen):
         self.messages: list[MessageView] = []
         self.comment_index = 0
         self._shown: str | None = None
+        self._clients: set[LoreClient] = set()  # the requests of running workers
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -111,12 +123,25 @@ class RepliesScreen(PilotScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="replies")
     def load(self, refresh: bool = False, change: Callable[[], object] | None = None) -> None:
+        repo = self.app.repo
+        try:
+            client = make_client(repo, self.app.config)
+        except (PatchpilotError, ValueError) as exc:
+            self.post_message(LoadFailed(_as_error(exc)))
+            return
+        self._clients.add(client)
         try:
             if change is not None:
                 change()
-            self.post_message(RepliesLoaded(collect(self.app.repo, self.branch, refresh)))
-        except PatchpilotError as exc:
-            self.post_message(LoadFailed(exc))
+            self.post_message(RepliesLoaded(collect(repo, self.branch, refresh, client=client)))
+        except Exception as exc:  # noqa: BLE001  (one reply, or one state file, never ends the app)
+            self.post_message(LoadFailed(_as_error(exc)))
+        finally:
+            self._clients.discard(client)
+
+    def on_unmount(self) -> None:
+        for client in list(self._clients):  # the worker's request ends now; it posts nothing
+            client.abort()
 
     def on_replies_loaded(self, message: RepliesLoaded) -> None:
         self.report = message.report
@@ -151,6 +176,8 @@ class RepliesScreen(PilotScreen):
                         style="yellow")
         if report.offline:
             text.append("\n" + safe_text(report.offline, 300), style="red")
+        for warning in report.warnings[1 if report.offline else 0:]:
+            text.append("\n" + safe_text(warning, 300), style="yellow")
         self.query_one("#replies-info", Static).update(text)
 
     def _show_detail(self) -> None:
@@ -159,7 +186,8 @@ class RepliesScreen(PilotScreen):
         self.query_one("#replies-detail", Static).update(detail)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.query_one("#replies-info", Static).update(Text(str(message.error), style="red"))
+        self.query_one("#replies-info", Static).update(
+            Text(safe_text(str(message.error), 500), style="red"))
 
     @property
     def selected(self) -> MessageView | None:
