@@ -46,15 +46,14 @@ def check_atomic_context(src: RustSource) -> Iterator[Finding]:
     if is_host_code(src):
         return
     names = lock_names(src.root)
-    if not names.spin:
-        return
     for func in syn.walk(src.root):
         body = func.child_by_field_name("body") if func.type == "function_item" else None
         if body is None or syn.in_test_code(func):
             continue
-        guards = spin_guards(body, names)
+        local = names.with_locals(func)
+        guards = spin_guards(body, local) if local.spin else []
         if guards:
-            yield from _sleeps_under(src, body, guards, names)
+            yield from _sleeps_under(src, body, guards, local)
 
 
 def _sleeps_under(src: RustSource, body: Node, guards: list[Guard],
@@ -65,7 +64,10 @@ def _sleeps_under(src: RustSource, body: Node, guards: list[Guard],
         if node.type in ("function_item", "closure_expression"):
             continue
         what = _may_sleep(node, names)
-        alive = [g for g in guards if g.start <= node.start_byte < g.end]
+        # A call happens once its receiver and arguments are evaluated: where they start.
+        args = node.child_by_field_name("arguments") if node.type == "call_expression" else None
+        at = args.start_byte if args is not None else node.start_byte
+        alive = [g for g in guards if g.start <= at < g.end]
         if what and alive:
             alive = _not_released(node, alive)
         line = syn.line_of(node)
@@ -115,7 +117,10 @@ def _callee(func: Node) -> str:
     if func.type == "generic_function":
         inner = func.child_by_field_name("function")
         return _callee(inner) if inner is not None else "?"
-    return re.sub(r"\s+|<.*?>", "", syn.text_of(func))
+    text = re.sub(r"\s+", "", syn.text_of(func))
+    while "<" in text and re.search(r"<[^<>]*>", text):  # generics, innermost first
+        text = re.sub(r"(::)?<[^<>]*>", "", text)
+    return text
 
 
 def _sleeping_flag(call: Node) -> str:

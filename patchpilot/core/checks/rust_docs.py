@@ -4,7 +4,8 @@ Exported, as rustc's missing_docs sees it: `pub` (not `pub(crate)`) items in mod
 `pub` all the way up, and not `#[doc(hidden)]`; the fields and variants of exported types; the
 items of exported traits and of inherent impls of exported types; `#[macro_export]` macros;
 and the crate root's own `//!` documentation. A file's module is exported when its parent
-declares it `pub mod` (read from the patch or the tree; unknown parents count as exported).
+declares it `pub mod` (read from the patch or the tree; unknown parents count as exported);
+from a private module only what the parent re-exports with `pub use` is.
 No git, no subprocesses, no UI.
 """
 
@@ -17,9 +18,13 @@ from tree_sitter import Node
 
 from patchpilot.core.checks import rust_syntax as syn
 from patchpilot.core.checks.model import Finding
+from patchpilot.core.checks.rust_imports import use_paths
 from patchpilot.core.checks.rust_ruleset import finding
 from patchpilot.core.checks.rust_source import RustSource
 from patchpilot.core.checks.rust_tree import dir_build
+
+# What of a module its crate exports: None for all of it, else the top-level names.
+Reach = frozenset[str] | None
 
 _ITEMS = ("function_item", "struct_item", "enum_item", "union_item", "trait_item", "type_item",
           "const_item", "static_item", "mod_item", "function_signature_item")
@@ -36,11 +41,10 @@ def check_missing_docs(src: RustSource) -> Iterator[Finding]:
     """A17: exported items without documentation: `pub` items of the crate's public modules,
     fields and variants of exported types, items of exported traits and of inherent impls of
     exported types, `#[macro_export]` macros, and a crate root without `//!` docs."""
-    if not module_exported(src):
-        return
-    exported_types = _exported_types(src.root)
+    reach = module_reach(src)
+    exported_types = _exported_types(src.root, reach)
     for node in syn.walk(src.root):
-        if not src.added(syn.line_of(node)) or not _needs_docs(node, exported_types):
+        if not src.added(syn.line_of(node)) or not _needs_docs(node, exported_types, reach):
             continue
         if _documented(node) or syn.in_test_code(node):
             continue
@@ -55,29 +59,31 @@ def check_missing_docs(src: RustSource) -> Iterator[Finding]:
                       "start the file (after the SPDX line) with `//! <what this crate is>.`")
 
 
-def _needs_docs(node: Node, exported_types: set[str]) -> bool:
+def _needs_docs(node: Node, exported_types: set[str], reach: Reach) -> bool:
     parent = node.parent
     holder = parent.parent if parent is not None else None
     if node.type == "macro_definition":
         return "macro_export" in syn.attributes(node)
     if node.type == "field_declaration":
-        return syn.is_pub(node) and holder is not None and _exported(holder)
+        return syn.is_pub(node) and holder is not None and _exported(holder, reach)
     if node.type == "enum_variant":
-        return holder is not None and _exported(holder)
+        return holder is not None and _exported(holder, reach)
     if holder is not None and holder.type == "trait_item" and node.type in _ASSOCIATED:
-        return _exported(holder)
+        return _exported(holder, reach)
     if holder is not None and holder.type == "impl_item" and node.type in _ASSOCIATED:
         return syn.is_pub(node) and _inherent_impl_of(holder) in exported_types
     if node.type == "mod_item" and node.child_by_field_name("body") is None:
         return False  # `pub mod x;`: its docs are the `//!` of x.rs
-    return node.type in _ITEMS and _exported(node)
+    return node.type in _ITEMS and _exported(node, reach)
 
 
-def _exported(item: Node) -> bool:
+def _exported(item: Node, reach: Reach) -> bool:
     """`pub`, and every module around it `pub`; never inside a function or an impl, never
-    `#[doc(hidden)]` (nor inside a hidden module)."""
+    `#[doc(hidden)]` (nor inside a hidden module); at the top of the file, one of the names
+    the parent re-exports when it keeps the module itself private."""
     if not syn.is_pub(item) or _hidden(item):
         return False
+    top = item
     current = item.parent
     while current is not None and current.type != "source_file":
         if current.type in ("function_item", "impl_item", "closure_expression", "block",
@@ -85,8 +91,11 @@ def _exported(item: Node) -> bool:
             return False
         if current.type == "mod_item" and (not syn.is_pub(current) or _hidden(current)):
             return False
-        current = current.parent
-    return True
+        top, current = current, current.parent
+    if reach is None:
+        return True
+    name = top.child_by_field_name("name")
+    return name is not None and syn.text_of(name) in reach
 
 
 def _hidden(item: Node) -> bool:
@@ -100,11 +109,11 @@ def _inherent_impl_of(impl: Node) -> str:
     return syn.text_of(ty).split("<")[0].strip() if ty is not None else ""
 
 
-def _exported_types(root: Node) -> set[str]:
+def _exported_types(root: Node, reach: Reach) -> set[str]:
     names = set()
     for node in syn.walk(root):
         if node.type in ("struct_item", "enum_item", "union_item", "type_item") \
-                and _exported(node):
+                and _exported(node, reach):
             name = node.child_by_field_name("name")
             if name is not None:
                 names.add(syn.text_of(name))
@@ -136,22 +145,26 @@ def _has_crate_docs(root: Node) -> bool:
 
 
 
-def module_exported(src: RustSource) -> bool:
-    """Whether the module a file holds is reachable from its crate's root: each parent module
-    declares it `pub mod` and not `#[doc(hidden)]` (a parent that cannot be read: yes)."""
+def module_reach(src: RustSource) -> Reach:
+    """What of a file's module its crate exports: None for everything (each parent declares
+    it `pub mod`, not `#[doc(hidden)]`, or cannot be read), else the names the parent
+    re-exports with `pub use` from a private module (empty: nothing)."""
     path = src.path
-    for _ in range(16):
+    reach: Reach = None
+    for depth in range(16):
         parent = _parent_module(src, path)
         if parent is None:
-            return True
+            return reach
         parent_path, text, name = parent
         declared = _declaration(text, name)
-        if declared is None:
-            return True
-        if not declared:
-            return False
+        if declared is _UNDECLARED:
+            return reach
+        if declared is not None and (depth == 0 or not declared):
+            reach = declared if depth == 0 else frozenset()
+            if not reach:
+                return reach
         path = parent_path
-    return True
+    return reach
 
 
 def _parent_module(src: RustSource, path: str) -> tuple[str, str, str] | None:
@@ -172,16 +185,37 @@ def _parent_module(src: RustSource, path: str) -> tuple[str, str, str] | None:
     return None
 
 
+_UNDECLARED: frozenset[str] = frozenset(("<not declared>",))
+
+
 @lru_cache(maxsize=256)
-def _declaration(text: str, name: str) -> bool | None:
-    """Whether `mod name;` in `text` is exported (`pub`, not hidden); None: not declared."""
-    for node in syn.walk(syn.parse(text).root_node):
+def _declaration(text: str, name: str) -> Reach:
+    """How a parent exports `mod name;`: None (all of it: `pub`, not hidden), the names it
+    re-exports (`pub use name::{A, B}`) when private or hidden, _UNDECLARED when absent."""
+    root = syn.parse(text).root_node
+    for node in syn.walk(root):
         decl = node.child_by_field_name("name") if node.type == "mod_item" else None
-        if decl is not None and syn.text_of(decl) == name \
-                and node.child_by_field_name("body") is None:
-            return syn.is_pub(node) and not _hidden(node) and \
-                all(syn.is_pub(m) and not _hidden(m) for m in _modules_around(node))
-    return None
+        if decl is None or syn.text_of(decl) != name or node.child_by_field_name("body"):
+            continue
+        if syn.is_pub(node) and not _hidden(node) and \
+                all(syn.is_pub(m) and not _hidden(m) for m in _modules_around(node)):
+            return None
+        return _reexports(root, name)
+    return _UNDECLARED
+
+
+def _reexports(root: Node, name: str) -> Reach:
+    names: set[str] = set()
+    for use in (n for n in root.children if n.type == "use_declaration" and syn.is_pub(n)):
+        for path, kind in use_paths(use):
+            parts = path.removeprefix("self::").split("::")
+            if parts[0] != name:
+                continue
+            if kind == "glob" and len(parts) == 1:
+                return None
+            if len(parts) == 2:
+                names.add(parts[1])
+    return frozenset(names)
 
 
 def _modules_around(node: Node) -> list[Node]:

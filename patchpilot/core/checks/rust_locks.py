@@ -33,9 +33,23 @@ class LockNames:
     mutex: set[str] = field(default_factory=set)
     condvar: set[str] = field(default_factory=set)
 
+    types: dict[str, str] = field(default_factory=dict)  # type name -> kind (aliases too)
+
     def kind(self, name: str) -> str | None:
         kinds = [k for k in ("spin", "mutex", "condvar") if name in getattr(self, k)]
         return kinds[0] if len(kinds) == 1 else None
+
+    def with_locals(self, func: Node) -> LockNames:
+        """These names plus the parameters and `let`s of `func` (locals shadow fields)."""
+        local = LockNames(set(self.spin), set(self.mutex), set(self.condvar), self.types)
+        for node in syn.walk(func):
+            if node.type in ("parameter", "let_declaration"):
+                declared = _declared(node, self.types)
+                if declared is not None:
+                    for kind in ("spin", "mutex", "condvar"):
+                        getattr(local, kind).discard(declared[0])
+                    getattr(local, declared[1]).add(declared[0])
+        return local
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,8 @@ class Guard:
 
 
 def lock_names(root: Node) -> LockNames:
-    """Every name of the file declared as a lock of some kind."""
+    """The file-wide names declared as a lock of some kind: struct fields, statics and
+    `pin_init!` fields (parameters and `let`s: LockNames.with_locals)."""
     kinds = dict(_KINDS)
     for node in syn.walk(root):
         if node.type == "type_item":
@@ -68,9 +83,10 @@ def lock_names(root: Node) -> LockNames:
             last = syn.text_of(path).rsplit("::", 1)[-1] if path is not None else ""
             if renamed is not None and last in _KINDS:
                 kinds[syn.text_of(renamed)] = _KINDS[last]
-    names = LockNames()
+    names = LockNames(types=kinds)
     for node in syn.walk(root):
-        declared = _declared(node, kinds)
+        declared = _declared(node, kinds) if node.type in ("field_declaration",
+                                                           "static_item") else None
         if declared is not None:
             getattr(names, declared[1]).add(declared[0])
         if node.type == "token_tree":
