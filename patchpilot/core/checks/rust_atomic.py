@@ -43,15 +43,17 @@ _C_SLEEPS = frozenset(("mutex_lock", "mutex_lock_interruptible", "schedule",
 
 def check_atomic_context(src: RustSource) -> Iterator[Finding]:
     """A27 on every function of the file that takes a SpinLock guard."""
-    if is_host_code(src):
+    if "lock()" not in src.text or is_host_code(src):
         return
-    names = lock_names(src.root)
-    for func in syn.walk(src.root):
-        body = func.child_by_field_name("body") if func.type == "function_item" else None
-        if body is None or syn.in_test_code(func):
+    names = lock_names(src)
+    decls = src.of_type("parameter", "let_declaration")
+    calls = src.of_type("call_expression")
+    for func in src.of_type("function_item"):
+        body = func.child_by_field_name("body")
+        if body is None or "lock()" not in syn.text_of(body) or syn.in_test_code(func):
             continue
-        local = names.with_locals(func)
-        guards = spin_guards(body, local) if local.spin else []
+        local = names.with_locals(func, decls)
+        guards = spin_guards(body, local, calls) if local.spin else []
         if guards:
             yield from _sleeps_under(src, body, guards, local)
 

@@ -24,11 +24,11 @@ _SCOPED = ("scoped_identifier", "scoped_type_identifier", "scoped_use_list")
 
 def check_bindings(src: RustSource) -> Iterator[Finding]:
     """A12: every added line of leaf code that names the bindings or a name bound to them."""
-    if src.path.startswith("rust/") or is_host_code(src):
+    if "bindings" not in src.text or src.path.startswith("rust/") or is_host_code(src):
         return
-    names = bound_names(src.root)
+    names = bound_names(src.of_type("use_declaration"))
     seen: set[int] = set()
-    for node in syn.walk(src.root):
+    for node in src.of_type("identifier", "type_identifier"):
         line = syn.line_of(node)
         if line in seen or not src.added(line):
             continue
@@ -76,13 +76,11 @@ def _path_head(node: Node) -> bool:
     return all(parent.child_by_field_name(f) != node for f in ("name", "pattern", "alias"))
 
 
-def bound_names(root: Node) -> dict[str, int]:
-    """Names a `use` binds to the bindings crate or its items, and modules of the file that
-    re-export them, with the line that binds each."""
+def bound_names(uses: list[Node]) -> dict[str, int]:
+    """Names the `use` declarations bind to the bindings crate or its items, and modules of
+    the file that re-export them, with the line that binds each."""
     names: dict[str, int] = {}
-    for node in syn.walk(root):
-        if node.type != "use_declaration":
-            continue
+    for node in uses:
         arg = node.child_by_field_name("argument")
         for path, bound in _bindings(arg, "") if arg is not None else []:
             if not _CRATE.match(path):

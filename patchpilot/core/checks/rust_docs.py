@@ -42,8 +42,10 @@ def check_missing_docs(src: RustSource) -> Iterator[Finding]:
     fields and variants of exported types, items of exported traits and of inherent impls of
     exported types, `#[macro_export]` macros, and a crate root without `//!` docs."""
     reach = module_reach(src)
-    exported_types = _exported_types(src.root, reach)
-    for node in syn.walk(src.root):
+    exported_types = _exported_types(src.of_type("struct_item", "enum_item", "union_item",
+                                                 "type_item"), reach)
+    for node in src.of_type(*_ITEMS, "field_declaration", "enum_variant", "macro_definition",
+                            "associated_type"):
         if not src.added(syn.line_of(node)) or not _needs_docs(node, exported_types, reach):
             continue
         if _documented(node) or syn.in_test_code(node):
@@ -109,11 +111,10 @@ def _inherent_impl_of(impl: Node) -> str:
     return syn.text_of(ty).split("<")[0].strip() if ty is not None else ""
 
 
-def _exported_types(root: Node, reach: Reach) -> set[str]:
+def _exported_types(items: list[Node], reach: Reach) -> set[str]:
     names = set()
-    for node in syn.walk(root):
-        if node.type in ("struct_item", "enum_item", "union_item", "type_item") \
-                and _exported(node, reach):
+    for node in items:
+        if _exported(node, reach):
             name = node.child_by_field_name("name")
             if name is not None:
                 names.add(syn.text_of(name))

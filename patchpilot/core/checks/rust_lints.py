@@ -22,8 +22,10 @@ _IDENTS = ("identifier", "type_identifier", "field_identifier", "shorthand_field
 
 def check_no_mangle_abi(src: RustSource) -> Iterator[Finding]:
     """A19: `#[no_mangle]` on a function that keeps the Rust ABI."""
-    for node in syn.walk(src.root):
-        if node.type != "function_item" or not src.added(syn.line_of(node)):
+    if "no_mangle" not in src.text:
+        return
+    for node in src.of_type("function_item"):
+        if not src.added(syn.line_of(node)):
             continue
         attrs = [a.replace(" ", "") for a in syn.attributes(node)]
         if not any(a in ("no_mangle", "unsafe(no_mangle)") for a in attrs):
@@ -48,11 +50,12 @@ def _abi(func: Node) -> str | None:
 
 def check_non_ascii(src: RustSource) -> Iterator[Finding]:
     """A20: identifiers with characters outside ASCII (one finding per line)."""
+    if src.text.isascii():
+        return
     seen: set[int] = set()
-    for node in syn.walk(src.root):
+    for node in src.of_type(*_IDENTS):
         line = syn.line_of(node)
-        if node.type in _IDENTS and line not in seen and src.added(line) \
-                and not syn.text_of(node).isascii():
+        if line not in seen and src.added(line) and not syn.text_of(node).isascii():
             seen.add(line)
             yield finding(src, "A20", line, f"non-ASCII identifier `{syn.text_of(node)}`",
                           "use an ASCII name (the tree denies non_ascii_idents)")
@@ -60,7 +63,9 @@ def check_non_ascii(src: RustSource) -> Iterator[Finding]:
 
 def check_unnecessary_safety(src: RustSource) -> Iterator[Finding]:
     """A22: a `// SAFETY:` comment on a statement or item with no unsafe code in it."""
-    for node in syn.walk(src.root):
+    if "SAFETY:" not in src.text:
+        return
+    for node in src.of_type("line_comment", "block_comment"):
         if not syn.is_plain_comment(node) or not syn.text_of(node)[2:].strip().startswith(
                 "SAFETY:") or not src.added(syn.line_of(node)) or syn.in_macro_tokens(node):
             continue
@@ -94,9 +99,7 @@ def _may_be_unsafe(node: Node) -> bool:
 
 def check_mut_mut(src: RustSource) -> Iterator[Finding]:
     """A23: `&mut &mut` types and expressions."""
-    for node in syn.walk(src.root):
-        if node.type not in ("reference_type", "reference_expression"):
-            continue
+    for node in src.of_type("reference_type", "reference_expression"):
         inner = node.named_children[-1] if node.named_children else None
         if _mut_ref(node) and inner is not None and inner.type == node.type and _mut_ref(inner) \
                 and src.added(syn.line_of(node)):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from patchpilot.core.checks import rust_syntax as syn
+from patchpilot.core.checks.rust_source import RustSource
 
 _KINDS = {"SpinLock": "spin", "Mutex": "mutex", "CondVar": "condvar"}
 _INITS = {"new_spinlock": "spin", "new_mutex": "mutex", "new_condvar": "condvar"}
@@ -39,16 +40,18 @@ class LockNames:
         kinds = [k for k in ("spin", "mutex", "condvar") if name in getattr(self, k)]
         return kinds[0] if len(kinds) == 1 else None
 
-    def with_locals(self, func: Node) -> LockNames:
-        """These names plus the parameters and `let`s of `func` (locals shadow fields)."""
+    def with_locals(self, func: Node, decls: list[Node]) -> LockNames:
+        """These names plus the parameters and `let`s (of the file's `decls`) inside `func`
+        (locals shadow fields)."""
         local = LockNames(set(self.spin), set(self.mutex), set(self.condvar), self.types)
-        for node in syn.walk(func):
-            if node.type in ("parameter", "let_declaration"):
-                declared = _declared(node, self.types)
-                if declared is not None:
-                    for kind in ("spin", "mutex", "condvar"):
-                        getattr(local, kind).discard(declared[0])
-                    getattr(local, declared[1]).add(declared[0])
+        for node in decls:
+            if not func.start_byte <= node.start_byte < func.end_byte:
+                continue
+            declared = _declared(node, self.types)
+            if declared is not None:
+                for kind in ("spin", "mutex", "condvar"):
+                    getattr(local, kind).discard(declared[0])
+                getattr(local, declared[1]).add(declared[0])
         return local
 
 
@@ -68,11 +71,11 @@ class Guard:
             f"the temporary SpinLock guard of `{self.lock}.lock()` (line {self.line})"
 
 
-def lock_names(root: Node) -> LockNames:
+def lock_names(src: RustSource) -> LockNames:
     """The file-wide names declared as a lock of some kind: struct fields, statics and
     `pin_init!` fields (parameters and `let`s: LockNames.with_locals)."""
     kinds = dict(_KINDS)
-    for node in syn.walk(root):
+    for node in src.of_type("type_item", "use_as_clause"):
         if node.type == "type_item":
             alias, ty = node.child_by_field_name("name"), node.child_by_field_name("type")
             kind = _type_kind(syn.text_of(ty), kinds) if ty is not None else None
@@ -84,12 +87,12 @@ def lock_names(root: Node) -> LockNames:
             if renamed is not None and last in _KINDS:
                 kinds[syn.text_of(renamed)] = _KINDS[last]
     names = LockNames(types=kinds)
-    for node in syn.walk(root):
-        declared = _declared(node, kinds) if node.type in ("field_declaration",
-                                                           "static_item") else None
+    for node in src.of_type("field_declaration", "static_item"):
+        declared = _declared(node, kinds)
         if declared is not None:
             getattr(names, declared[1]).add(declared[0])
-        if node.type == "token_tree":
+    if "<-" in src.text:
+        for node in src.of_type("token_tree"):
             for name, kind in _pin_init_fields(node):
                 getattr(names, kind).add(name)
     return names
@@ -157,18 +160,20 @@ def lock_target(call: Node) -> tuple[str, str] | None:
     return (syn.text_of(recv), written) if recv.type == "identifier" else None
 
 
-def spin_guards(body: Node, names: LockNames) -> list[Guard]:
-    """Every SpinLock guard taken in a function body, with the span where it is alive."""
+def spin_guards(body: Node, names: LockNames, calls: list[Node]) -> list[Guard]:
+    """Every SpinLock guard taken in a function body, with the span where it is alive
+    (`calls`: the file's call expressions)."""
+    inside = [c for c in calls if body.start_byte <= c.start_byte < body.end_byte]
     guards = []
-    for node in syn.walk(body):
-        target = lock_target(node) if node.type == "call_expression" else None
+    for node in inside:
+        target = lock_target(node)
         if target is None or names.kind(target[0]) != "spin":
             continue
-        guards.append(_guard(node, target[1]))
+        guards.append(_guard(node, target[1], inside))
     return guards
 
 
-def _guard(call: Node, lock: str) -> Guard:
+def _guard(call: Node, lock: str, calls: list[Node]) -> Guard:
     line = syn.line_of(call)
     let = call.parent
     if let is not None and let.type == "let_declaration" and \
@@ -178,15 +183,15 @@ def _guard(call: Node, lock: str) -> Guard:
         block = let.parent
         if name != "_" and pattern is not None and pattern.type == "identifier" \
                 and block is not None:
-            return Guard(name, line, lock, let.end_byte, _ends(block, let, name))
+            return Guard(name, line, lock, let.end_byte, _ends(block, let, name, calls))
     return Guard(None, line, lock, call.end_byte, _statement(call).end_byte)
 
 
-def _ends(block: Node, let: Node, name: str) -> int:
+def _ends(block: Node, let: Node, name: str, calls: list[Node]) -> int:
     """Where a `let` guard dies: at `drop(name)` (or moving it into a call), else at the end
     of its block."""
-    for node in syn.walk(block):
-        if node.start_byte < let.end_byte or node.type != "call_expression":
+    for node in calls:
+        if not let.end_byte <= node.start_byte < block.end_byte:
             continue
         args = node.child_by_field_name("arguments")
         if args is not None and any(a.type == "identifier" and syn.text_of(a) == name

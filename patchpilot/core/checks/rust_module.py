@@ -42,9 +42,10 @@ class Field:
 
 def check_module_metadata(src: RustSource) -> Iterator[Finding]:
     """A26 on every `module!`/`module_*_driver!` invocation of the file."""
-    for node in syn.walk(src.root):
-        if node.type != "macro_invocation" or syn.in_test_code(node) \
-                or syn.enclosing(node, ("macro_definition",)) is not None:
+    if "module" not in src.text:
+        return
+    for node in src.of_type("macro_invocation"):
+        if syn.in_test_code(node) or syn.enclosing(node, ("macro_definition",)) is not None:
             continue
         macro = syn.macro_name(node)
         if macro == "module" or _DRIVER.match(macro):

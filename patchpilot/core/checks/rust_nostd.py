@@ -26,8 +26,11 @@ def check_floats(src: RustSource) -> Iterator[Finding]:
     """A21: floating-point types, literals and casts in kernel code."""
     if is_host_code(src):
         return
+    types = ["float_literal"]
+    if "f32" in src.text or "f64" in src.text:
+        types += ["primitive_type", "integer_literal", "identifier"]
     seen: set[int] = set()
-    for node in syn.walk(src.root):
+    for node in src.of_type(*types):
         what = _float(node)
         line = syn.line_of(node)
         if not what or line in seen or not src.added(line) or syn.in_test_code(node) \
@@ -60,10 +63,10 @@ def _float(node: Node) -> str:
 def check_std(src: RustSource) -> Iterator[Finding]:
     """A24: `std::` paths and `extern crate std` outside host and test code."""
     ctx = src.context
-    if ctx is None or not ctx.no_std or is_host_code(src):
+    if ctx is None or not ctx.no_std or "std" not in src.text or is_host_code(src):
         return
     seen: set[int] = set()
-    for node in syn.walk(src.root):
+    for node in src.of_type("identifier", "extern_crate_declaration"):
         line = syn.line_of(node)
         if line in seen or not src.added(line) or not _std(node) or syn.in_test_code(node):
             continue

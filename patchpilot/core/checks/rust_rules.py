@@ -37,7 +37,7 @@ _PANIC_MACROS = ("panic", "unreachable", "todo", "unimplemented")
 
 def check_unsafe_blocks(src: RustSource) -> Iterator[Finding]:
     """A4: a `// SAFETY:` comment before every added unsafe block and `unsafe impl`."""
-    for node in syn.walk(src.root):
+    for node in src.of_type("unsafe_block", "impl_item"):
         is_impl = node.type == "impl_item" and syn.has_modifier(node, "unsafe")
         if node.type != "unsafe_block" and not is_impl:
             continue
@@ -65,9 +65,7 @@ def _has_safety_comment(node: Node) -> bool:
 
 def check_safety_sections(src: RustSource) -> Iterator[Finding]:
     """A5: `# Safety` on unsafe fns and traits (not trait impls, not tests); none on safe ones."""
-    for node in syn.walk(src.root):
-        if node.type not in ("function_item", "function_signature_item", "trait_item"):
-            continue
+    for node in src.of_type("function_item", "function_signature_item", "trait_item"):
         if not src.added(syn.line_of(node)) or _in_trait_impl(node) or syn.in_test_code(node):
             continue
         unsafe = syn.has_modifier(node, "unsafe")
@@ -92,9 +90,7 @@ def _in_trait_impl(node: Node) -> bool:
 
 def check_allow_attributes(src: RustSource) -> Iterator[Finding]:
     """A9: `#[allow(...)]` on an added line (soft: `allow` is right in some cases)."""
-    for node in syn.walk(src.root):
-        if node.type not in ("attribute_item", "inner_attribute_item"):
-            continue
+    for node in src.of_type("attribute_item", "inner_attribute_item"):
         attr = next((c for c in node.children if c.type == "attribute"), None)
         if attr is None or syn.text_of(attr.children[0]) != "allow":
             continue
@@ -112,7 +108,7 @@ def check_panics(src: RustSource) -> Iterator[Finding]:
     """A10: panicking shortcuts outside tests, doctests and host code."""
     if is_host_code(src):
         return
-    for node in syn.walk(src.root):
+    for node in src.of_type("macro_invocation", "call_expression"):
         what, at = _panicking(node)
         if what and src.added(syn.line_of(at)) and not syn.in_test_code(node):
             yield finding(src, "A10", syn.line_of(at), f"{what} can panic in kernel code",
@@ -140,8 +136,8 @@ def check_disallowed_macros(src: RustSource) -> Iterator[Finding]:
     listed = ctx.disallowed_macros if ctx is not None and ctx.disallowed_macros is not None \
         else ("kernel::dbg",)
     banned = {path.rsplit("::", 1)[-1]: path for path in listed}
-    for node in syn.walk(src.root):
-        if node.type == "macro_invocation" and syn.macro_name(node) in banned \
+    for node in src.of_type("macro_invocation"):
+        if syn.macro_name(node) in banned \
                 and src.added(syn.line_of(node)):
             name = syn.macro_name(node)
             hint = "remove it, or log with `pr_debug!`" if name == "dbg" else \
@@ -210,7 +206,7 @@ def check_rust_file(path: str, text: str, added_lines: Collection[int],
 
 
 def _not_excepted(src: RustSource, found: list[Finding]) -> list[Finding]:
-    ranges = syn.lint_exceptions(src.root)
+    ranges = syn.lint_exceptions(src.of_type("attribute_item", "inner_attribute_item"))
 
     def off(f: Finding) -> bool:
         names = (f.lint, GROUP_OF.get(f.lint or ""))

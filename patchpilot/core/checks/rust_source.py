@@ -13,6 +13,8 @@ from pathlib import Path
 
 from tree_sitter import Node, Tree
 
+from patchpilot.core.checks.rust_syntax import index
+
 
 @dataclass(frozen=True)
 class TreeContext:
@@ -58,6 +60,18 @@ class RustSource:
     @property
     def root(self) -> Node:
         return self.tree.root_node
+
+    @cached_property
+    def nodes(self) -> dict[str, list[Node]]:
+        """The syntax tree's nodes by type (built once per file, shared by every rule)."""
+        return index(self.root)
+
+    def of_type(self, *types: str) -> list[Node]:
+        """The nodes of these types, in source order (outer before inner)."""
+        if len(types) == 1:
+            return self.nodes.get(types[0], [])
+        found = [n for t in types for n in self.nodes.get(t, [])]
+        return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
 
     @cached_property
     def lines(self) -> list[str]:

@@ -30,12 +30,26 @@ def parse(text: str) -> Tree:
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node under `node` (itself included), in source order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
+    """Every node under `node` (itself included), in source order (a tree cursor: no child
+    lists are built on the way)."""
+    cursor = node.walk()
+    while True:
+        current = cursor.node
+        assert current is not None  # a cursor always stands on a node
         yield current
-        stack.extend(reversed(current.children))
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+
+
+def index(root: Node) -> dict[str, list[Node]]:
+    """Every node of a tree by its type, each list in source order (one walk)."""
+    found: dict[str, list[Node]] = {}
+    for node in walk(root):
+        found.setdefault(node.type, []).append(node)
+    return found
 
 
 def text_of(node: Node) -> str:
@@ -157,11 +171,12 @@ def _allowed_lints(attr: Node) -> list[str]:
     return [re.sub(r"\s+", "", name) for name in body.split(",") if name.strip()]
 
 
-def lint_exceptions(root: Node) -> dict[str, list[tuple[int, int]]]:
+def lint_exceptions(attrs: list[Node]) -> dict[str, list[tuple[int, int]]]:
     """Line ranges (1-based, inclusive) where `#[allow(lint)]`/`#[expect(lint)]` on an item,
-    or `#![allow(lint)]` in a file/module/block, turns a lint off."""
+    or `#![allow(lint)]` in a file/module/block, turns a lint off (`attrs`: the file's
+    attribute nodes)."""
     ranges: dict[str, list[tuple[int, int]]] = {}
-    for node in walk(root):
+    for node in attrs:
         if node.type == "attribute_item":
             target = node.next_named_sibling
             while target is not None and (target.type in COMMENTS

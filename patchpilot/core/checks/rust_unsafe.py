@@ -38,14 +38,18 @@ _BINDINGS = re.compile(r"^(::)?((kernel|crate)::)?bindings::\w+$")
 
 def check_unsafe_ops(src: RustSource) -> Iterator[Finding]:
     """A18: unsafe operations directly in the body of an `unsafe fn`."""
-    unsafe_fns, safe_fns = _declared_fns(src.root)
+    funcs = [f for f in src.of_type("function_item")
+             if syn.has_modifier(f, "unsafe") and f.child_by_field_name("body") is not None]
+    if not funcs:
+        return
+    unsafe_fns, safe_fns = _declared_fns(src.of_type("function_item",
+                                                     "function_signature_item"))
     calls = unsafe_fns - safe_fns
-    statics = _static_muts(src.root)
-    ptr_fields = _pointer_fields(src.root)
-    for func in syn.walk(src.root):
-        body = func.child_by_field_name("body") if func.type == "function_item" else None
-        if body is None or not syn.has_modifier(func, "unsafe"):
-            continue
+    statics = _static_muts(src.of_type("static_item"))
+    ptr_fields = _pointer_fields(src.of_type("field_declaration"))
+    for func in funcs:
+        body = func.child_by_field_name("body")
+        assert body is not None  # kept above
         name = func.child_by_field_name("name")
         fname = syn.text_of(name) if name is not None else "?"
         pointers = {p for p in _params(func) if p[1]}
@@ -190,27 +194,26 @@ def _params(func: Node) -> list[tuple[str, bool]]:
     return found
 
 
-def _declared_fns(root: Node) -> tuple[set[str], set[str]]:
+def _declared_fns(funcs: list[Node]) -> tuple[set[str], set[str]]:
     unsafe: set[str] = set()
     safe: set[str] = set()
-    for node in syn.walk(root):
-        if node.type in ("function_item", "function_signature_item"):
-            name = node.child_by_field_name("name")
-            if name is not None:
-                (unsafe if syn.has_modifier(node, "unsafe") else safe).add(syn.text_of(name))
+    for node in funcs:
+        name = node.child_by_field_name("name")
+        if name is not None:
+            (unsafe if syn.has_modifier(node, "unsafe") else safe).add(syn.text_of(name))
     return unsafe, safe
 
 
-def _static_muts(root: Node) -> set[str]:
-    return {syn.text_of(name) for node in syn.walk(root) if node.type == "static_item"
-            and any(c.type == "mutable_specifier" for c in node.children)
+def _static_muts(statics: list[Node]) -> set[str]:
+    return {syn.text_of(name) for node in statics
+            if any(c.type == "mutable_specifier" for c in node.children)
             for name in [node.child_by_field_name("name")] if name is not None}
 
 
-def _pointer_fields(root: Node) -> set[str]:
+def _pointer_fields(fields_declared: list[Node]) -> set[str]:
     fields = set()
-    for node in syn.walk(root):
-        ty = node.child_by_field_name("type") if node.type == "field_declaration" else None
+    for node in fields_declared:
+        ty = node.child_by_field_name("type")
         name = node.child_by_field_name("name") if ty is not None else None
         if ty is not None and name is not None and ty.type == "pointer_type":
             fields.add(syn.text_of(name))
@@ -219,9 +222,8 @@ def _pointer_fields(root: Node) -> set[str]:
 
 def check_static_mut(src: RustSource) -> Iterator[Finding]:
     """A25: an added `static mut` outside test code."""
-    for node in syn.walk(src.root):
-        if node.type == "static_item" and any(c.type == "mutable_specifier"
-                                              for c in node.children) \
+    for node in src.of_type("static_item"):
+        if any(c.type == "mutable_specifier" for c in node.children) \
                 and src.added(syn.line_of(node)) and not syn.in_test_code(node):
             name = node.child_by_field_name("name")
             label = f" `{syn.text_of(name)}`" if name is not None else ""
