@@ -74,10 +74,12 @@ def _sleeps_under(src: RustSource, body: Node, guards: list[Guard],
             alive = _not_released(node, alive)
         line = syn.line_of(node)
         if what and alive and src.added(line):
-            yield finding(src, "A27", line,
-                          f"{what} while {alive[0].describe()} is alive",
-                          "allocate with GFP_ATOMIC/GFP_NOWAIT, or move the call before the "
-                          "lock or after `drop(guard)`")
+            hint = ("allocate with GFP_ATOMIC/GFP_NOWAIT, or before taking the lock" if
+                    "GFP" in what else "call it before taking the SpinLock or after "
+                    "`drop(guard)`, or protect the data with a Mutex if the section must "
+                    "sleep")
+            yield finding(src, "A27", line, f"{what} while {alive[0].describe()} is alive",
+                          hint)
         if node.type != "token_tree":
             stack.extend(reversed(node.children))
 
