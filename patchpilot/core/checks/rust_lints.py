@@ -69,8 +69,10 @@ def check_unnecessary_safety(src: RustSource) -> Iterator[Finding]:
         if not syn.is_plain_comment(node) or not syn.text_of(node)[2:].strip().startswith(
                 "SAFETY:") or not src.added(syn.line_of(node)) or syn.in_macro_tokens(node):
             continue
+        # As clippy: a comment inside an unsafe block is never "unnecessary".
         target = _commented(src, node)
-        if target is None or _may_be_unsafe(target):
+        if target is None or _may_be_unsafe(target) \
+                or syn.enclosing(node, ("unsafe_block",)) is not None:
             continue
         yield finding(src, "A22", syn.line_of(node),
                       "`// SAFETY:` comment on code without an unsafe block",

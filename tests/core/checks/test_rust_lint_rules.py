@@ -284,6 +284,12 @@ def test_a22_unnecessary_safety_comment(ctx):
     unsafe impl Send for Foo {}
     // SAFETY: There is nothing unsafe in a safe impl.
     impl Clone for Foo { fn clone(&self) -> Self { Foo } }
+    fn g(p: *const u8) -> u8 {
+        unsafe {
+            // SAFETY: Inside an unsafe block clippy does not ask.
+            read(p)
+        }
+    }
     """
     assert run(ctx, code, "A22") == [("A22", 2), ("A22", 9), ("A22", 18)]
 
