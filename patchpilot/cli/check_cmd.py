@@ -20,7 +20,7 @@ def register(sub: Subparsers) -> None:
                         help="BASE..HEAD to check instead of the current series")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--tool", metavar="NAME,...",
-                        help="only these tools: checkpatch, rustfmt, rust, commit, clippy")
+                        help="only these tools: checkpatch, rustfmt, rust, commit, clippy, klint")
     parser.add_argument("--fail-on", choices=("error", "warning"), default=None,
                         help="exit 1 when a finding is this bad (default: checks.fail-on)")
     parser.add_argument("--no-cache", action="store_true",
@@ -83,7 +83,8 @@ def render_patch(result: PatchResult, total: int, out: Output) -> None:
              f"{result.status}{cached}")
     for f in result.findings:
         where = _where(f)
-        out.line(f"    {where}: {f.severity} {f.tool}/{f.rule}: {f.message}")
+        lint = f" [{f.lint}]" if f.lint and f.lint != f.rule else ""
+        out.line(f"    {where}: {f.severity} {f.tool}/{f.rule}{lint}: {f.message}")
         if f.hint:
             out.line(f"        hint: {f.hint}")
         if f.fix is not None and "\n" not in f.fix:

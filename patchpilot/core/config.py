@@ -37,6 +37,7 @@ KINDS: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "checks.rules": ("text", ()),
     "checks.strict": ("tristate", ()),
     "checks.kbuild": ("text", ()),
+    "checks.klint": ("text", ()),
     "checks.timeout": ("number", ()),
     "checks.fail-on": ("text", ("error", "warning")),
     "replies.server": ("text", ()),
