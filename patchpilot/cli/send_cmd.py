@@ -92,7 +92,12 @@ def _confirm(prepared: Prepared, assume_yes: bool, out: Output) -> tuple[int, in
         raise PatchpilotError(f"refusing to send {what} without a confirmation",
                               hint="run it in a terminal, or pass --yes after a --dry-run")
     out.line(f"About to send {what} via {prepared.plan.mode}.")
-    answer = input("Type 'yes' to send: ").strip().lower()
+    try:
+        answer = input("Type 'yes' to send: ").strip().lower()
+    except EOFError:  # Ctrl-D: no answer is not a yes
+        out.line("")
+        raise PatchpilotError("not sent: no answer", hint="nothing was sent",
+                              exit_code=ExitCode.FAILURE)
     if answer != "yes":
         raise PatchpilotError("not sent", hint="nothing was sent", exit_code=ExitCode.FAILURE)
     return prepared.confirmation
