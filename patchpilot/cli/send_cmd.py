@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.send.flow import Message, Mode, SendPlan, SendResult, export, plan
+from patchpilot.core.send.lock import send_lock
 from patchpilot.core.send.preflight import Line
 from patchpilot.core.send.prepare import Prepared, prepare, send, stopped
 from patchpilot.core.series.model import load_series, open_kernel_repo
@@ -46,18 +51,44 @@ def register(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
-    series = load_series(repo)
     mode: Mode = "reflect" if args.reflect else "preview" if args.preview_to else "send"
     if args.dry_run:
-        return _show_dry_run(plan(repo, series, mode, args.preview_to), out, args.json)
-    prepared = prepare(repo, series, mode, args.preview_to, run_checks=not args.no_checks)
-    _show_preflight(prepared.lines, args.override, out)
-    if not prepared.blocking(args.override):
-        confirmed = _confirm(prepared, args.yes, out)
-    else:
-        confirmed = prepared.confirmation  # send() refuses with the blocking lines named
-    result = send(repo, prepared, confirmed, args.override)
+        plain = plan(repo, load_series(repo), mode, args.preview_to)
+        for warning in plain.warnings:
+            out.warn(safe_text(warning, 500))
+        return _show_dry_run(plain, out, args.json)
+    # one send at a time, from the preview the user confirms to the end of b4's run; a
+    # hang-up or kill asks the send to stop as Ctrl-C does (b4 and the relay stop with it)
+    with send_lock(repo.git_dir), _signals_interrupt():
+        series = load_series(repo)
+        prepared = prepare(repo, series, mode, args.preview_to, run_checks=not args.no_checks)
+        for warning in prepared.warnings:
+            out.warn(safe_text(warning, 500))
+        _show_preflight(prepared.lines, args.override, out)
+        if not prepared.blocking(args.override):
+            confirmed = _confirm(prepared, args.yes, out)
+        else:
+            confirmed = prepared.confirmation  # send() refuses with the blocking lines named
+        result = send(repo, prepared, confirmed, args.override)
     return _report(result, prepared, out, args.json)
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGHUP and SIGTERM raise KeyboardInterrupt while a send runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    saved = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGHUP, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def _show_dry_run(send_plan: SendPlan, out: Output, as_json: bool) -> ExitCode:
@@ -118,6 +149,8 @@ def _report(result: SendResult, prepared: Prepared, out: Output, as_json: bool) 
             out.line(f"not sent  {safe_text(message.subject, 200)}")
         if result.complete:
             out.line(f"sent; tag {attempt.tag or '-'}; cover {result.lore or '-'}")
+    for warning in result.warnings:
+        out.warn(safe_text(warning, 500))
     fix = attempt.history_fix or {}
     if fix.get("error"):
         out.warn(f"the mail went out, but b4's record still names {fix['replaced']} instead "
