@@ -239,6 +239,8 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
     engine = maint.result() if maint is not None else load_maintainers(repo)
     policy = Policy.from_config(config)
     choices = load_choices(repo, series)
+    if choices.notice:
+        notes.append(choices.notice)
     reasons: dict[str, list[Why]] = {}
     removed = {bare(a) for a in choices.remove}
     cover = _Builder(reasons, removed)

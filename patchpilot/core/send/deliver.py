@@ -181,7 +181,8 @@ def _conclude(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: SendPlan
     cover = next((m for m in _all_delivered(attempt, send_plan) if m["position"] in (0, 1)
                   and m.get("msgid")), None)
     link = lore_link(repo, cover["msgid"]) if cover and status == COMPLETE else None
-    hint = "" if b4_done else _failure_hint(transport, journal, status, send_plan.mode)
+    hint = "" if b4_done else _failure_hint(transport, journal, status, send_plan.mode,
+                                            error or "")
     return SendResult(attempt, missing, result.stderr + result.stdout, link, hint,
                       list(log.warnings))
 
@@ -201,12 +202,14 @@ def _failure_reason(journal: list[dict[str, Any]], result: b4cli.B4Result) -> st
 
 
 def _failure_hint(transport: dict[str, Any], journal: list[dict[str, Any]], status: str,
-                  mode: str) -> str:
+                  mode: str, reason: str) -> str:
     failed = [m for m in journal if m.get("status") == "failed"]
     kind = failed[-1].get("kind", "other") if failed else None
     then = ("then run patchpilot send again: it sends only the messages marked 'not sent', "
             "threaded to what went out" if status == PARTIAL and mode == "send"
             else "then send again")
+    if kind is None and "send journal" in reason:
+        return f"free some space in .git/patchpilot (or make it writable); {then}"
     if kind is None:
         return f"fix what b4 says; {then}"
     if kind == "changed":

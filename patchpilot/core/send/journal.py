@@ -12,7 +12,7 @@ line, each written and fsynced before the step it records goes on:
 - `skipped`  a message an earlier attempt delivered (with the Message-ID it went out under);
 - `refused`  the relay would not send (the message differs from what went out, the
   patchpilot that started the attempt is gone);
-- `finish`   last: how the attempt ended.
+- `finish`   how the attempt ended, written into room reserved after the `attempt` line.
 
 A `sending` line with no outcome is *unconfirmed*: the message was handed to the server and
 no answer was seen (the process was killed while waiting). Blank lines, torn lines and lines
@@ -77,7 +77,8 @@ def settle(path: Path, offset: int, entry: dict[str, Any]) -> None:
         data = _line({k: str(v)[:RESERVE // 4] if k in ("error", "note") else v
                       for k, v in entry.items()})
     if len(data) > RESERVE:
-        data = _line({k: entry[k] for k in ("event", "position", "status") if k in entry})
+        data = _line({k: entry[k] for k in ("event", "position", "status", "tag")
+                      if k in entry})
     fd = os.open(path, os.O_WRONLY)
     try:
         os.pwrite(fd, data[:-1].ljust(RESERVE - 1) + b"\n", offset)

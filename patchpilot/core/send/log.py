@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from patchpilot.core import fs
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.fs import write_atomic
 from patchpilot.core.paths import repo_state_dir
@@ -102,20 +103,13 @@ def _key(change_id: str | None, branch: str) -> str:
 
 
 def keep_aside(path: Path) -> Path:
-    """Rename damaged state out of the way (`NAME.damaged-TIME`); return the new name."""
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    target = path.with_name(f"{path.name}.damaged-{stamp}")
-    number = 1
-    while target.exists():
-        number += 1
-        target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
+    """fs.keep_aside, or one clear line when the damaged file cannot be moved."""
     try:
-        os.replace(path, target)
+        return fs.keep_aside(path)
     except OSError as exc:
         raise PatchpilotError(f"{path} is damaged and cannot be moved aside "
                               f"({exc.strerror or exc})",
-                              hint=f"move it aside yourself (mv {path} {target})")
-    return target
+                              hint=f"move it aside yourself (mv {path} {path}.damaged)")
 
 
 class SendLog:
@@ -127,6 +121,7 @@ class SendLog:
         self.journal_dir = self.dir / f"{_key(change_id, branch)}.d"
         self.change_id, self.branch = change_id, branch
         self.warnings: list[str] = []
+        self._finish_at: dict[str, int] = {}  # attempt -> where its finish line goes
         self.attempts: list[Attempt] = self._load()
 
     # -- reading ----------------------------------------------------------------------------
@@ -227,7 +222,9 @@ class SendLog:
         try:
             if os.path.lexists(self.journal_dir) and not self.journal_dir.is_dir():
                 self._journals()  # moves it aside, with a warning
-            journal.append(self.journal(attempt), header)
+            # room for the finish line is kept now: a disk that fills up during the send
+            # cannot keep its end from being recorded
+            self._finish_at[attempt.id] = journal.reserve(self.journal(attempt), header)
         except OSError as exc:
             raise PatchpilotError(f"cannot write the send journal in {self.journal_dir} "
                                   f"({exc.strerror or exc}); nothing was sent",
@@ -251,7 +248,11 @@ class SendLog:
                 "finished": attempt.finished, "tag": attempt.tag,
                 "cover_msgid": attempt.cover_msgid, "history_fix": attempt.history_fix}
         try:
-            journal.append(self.journal(attempt), line)
+            offset = self._finish_at.pop(attempt.id, None)
+            if offset is None:
+                journal.append(self.journal(attempt), line)
+            else:
+                journal.settle(self.journal(attempt), offset, line)
         except OSError as exc:
             self.warnings.append(f"the end of attempt {attempt.id} could not be journaled "
                                  f"({exc.strerror or exc})")

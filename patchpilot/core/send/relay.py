@@ -126,7 +126,10 @@ def smtp_send(transport: dict[str, Any], sender: str, rcpts: list[str], data: by
         raise
     notes = [f"refused for {', '.join(sorted(refused))}"] if refused else []
     try:  # the message is delivered: the server said 250 to its DATA
-        smtp.quit()
+        code, answer = smtp.quit()
+        if code != 221:
+            notes.append(f"the server accepted it, then answered QUIT with {code} "
+                         f"{answer.decode(errors='replace')[:200]}")
     except (smtplib.SMTPException, OSError) as exc:
         notes.append(f"the server accepted it, then answered QUIT with "
                      f"{_answer(exc) if isinstance(exc, smtplib.SMTPResponseException) else exc}")
