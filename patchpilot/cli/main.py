@@ -75,8 +75,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
         return exc.exit_code
     except SystemExit as exc:  # --help / --version
         return ExitCode(exc.code or 0) if isinstance(exc.code, int) else ExitCode.USAGE
-    except KeyboardInterrupt:
-        out.warn("interrupted")
+    except KeyboardInterrupt:  # Ctrl-C (the send also stops on SIGHUP and SIGTERM)
+        out.error(PatchpilotError("interrupted"))
         return ExitCode.FAILURE
 
 

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.paths import repo_state_dir
@@ -28,10 +28,10 @@ from patchpilot.core.paths import repo_state_dir
 _HELD: dict[tuple[Path, int], int] = {}  # (lock file, thread) -> depth
 
 
-def _open(path: Path) -> IO[str]:
+def _open(path: Path) -> int:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "a+", encoding="utf-8")
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise PatchpilotError(f"cannot take the send lock {path}: {exc.strerror or exc}",
                               hint="make .git/patchpilot writable; nothing was sent")
@@ -49,35 +49,35 @@ def send_lock(git_dir: Path) -> Iterator[None]:
         finally:
             _HELD[key] -= 1
         return
-    with _open(path) as handle:
+    fd = _open(path)
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise PatchpilotError(
-                f"another patchpilot send is running in this repository{_holder(handle)}",
+                f"another patchpilot send is running in this repository{_holder(fd)}",
                 hint="let it finish, then run patchpilot send again; nothing was sent",
                 exit_code=ExitCode.FAILURE) from None
-        _note_holder(handle)
+        _note_holder(fd)
         _HELD[key] = 1
         try:
             yield
         finally:
             del _HELD[key]
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
-def _holder(handle: IO[str]) -> str:
-    handle.seek(0)
-    pid = handle.read(32).strip()
+def _holder(fd: int) -> str:
+    pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
     return f" (pid {pid})" if pid.isdigit() else ""
 
 
-def _note_holder(handle: IO[str]) -> None:
+def _note_holder(fd: int) -> None:
     try:  # who holds it, for the other process's message; a full disk only loses the pid
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     except OSError:
         pass
 
@@ -99,14 +99,14 @@ def relay_lock(path: Path) -> Iterator[None]:
 
 def relay_busy(git_dir: Path) -> bool:
     """Whether a relay (perhaps one left by a killed patchpilot) is delivering a message."""
-    path = relay_lock_path(git_dir)
-    with _open(path) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    fd = _open(relay_lock_path(git_dir))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops a lock this call took
+    return False
 
 
 def _start_time(pid: int) -> str | None:
