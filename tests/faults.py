@@ -4,7 +4,8 @@
 - `b4_that_signals`: the environment for a patchpilot whose b4 is a wrapper around the real
   one that sends a signal to patchpilot before or after one chosen b4 command (a regular
   expression on its arguments), once; the real b4 runs as it would (after a SIGKILL it goes
-  on alone, as b4 really does when its parent dies).
+  on alone, as b4 really does when its parent dies). `nth` picks a later run of the same
+  command (the changelog reads the cover with `prep --edit-cover`, then writes it).
 - `small_disk`: a tmpfs of a few kilobytes mounted on a directory (`mount -t tmpfs`, which
   needs root: the tests run as root here; elsewhere they fail saying so), with `fill()` to
   use up every byte and `free()` to give the space back; its contents are copied back to
@@ -46,7 +47,12 @@ WRAPPER = '''\
 import os, re, signal, subprocess, sys, time
 spec = os.environ
 args = " ".join(sys.argv[1:])
-hit = re.fullmatch(spec["FAULT_B4_MATCH"], args) and not os.path.exists(spec["FAULT_B4_ONCE"])
+hit = False
+if re.fullmatch(spec["FAULT_B4_MATCH"], args) and not os.path.exists(spec["FAULT_B4_ONCE"]):
+    with open(spec["FAULT_B4_ONCE"] + ".count", "a+") as count:
+        count.write("x")
+        count.seek(0)
+        hit = len(count.read()) == int(spec["FAULT_B4_NTH"])
 sig = int(spec["FAULT_B4_SIGNAL"])
 parent = os.getppid()
 
@@ -68,8 +74,9 @@ sys.exit(code)
 '''
 
 
-def b4_that_signals(directory: Path, match: str, when: str, sig: int) -> dict[str, str]:
-    """Environment for `spawn`: b4 signals patchpilot `before` or `after` the first b4
+def b4_that_signals(directory: Path, match: str, when: str, sig: int,
+                    nth: int = 1) -> dict[str, str]:
+    """Environment for `spawn`: b4 signals patchpilot `before` or `after` the `nth` b4
     command whose arguments fullmatch `match` (e.g. `prep --auto-to-cc`)."""
     directory.mkdir(parents=True, exist_ok=True)
     wrapper = directory / "b4"
@@ -77,7 +84,7 @@ def b4_that_signals(directory: Path, match: str, when: str, sig: int) -> dict[st
     wrapper.chmod(0o755)
     return {"PATCHPILOT_B4": str(wrapper), "FAULT_B4_REAL": b4cli.executable(),
             "FAULT_B4_MATCH": match, "FAULT_B4_WHEN": when, "FAULT_B4_SIGNAL": str(int(sig)),
-            "FAULT_B4_ONCE": str(directory / "struck")}
+            "FAULT_B4_ONCE": str(directory / "struck"), "FAULT_B4_NTH": str(nth)}
 
 
 def struck(env: dict[str, str]) -> bool:

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from patchpilot.cli.output import Output, Subparsers
@@ -57,9 +53,8 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
         for warning in plain.warnings:
             out.warn(safe_text(warning, 500))
         return _show_dry_run(plain, out, args.json)
-    # one send at a time, from the preview the user confirms to the end of b4's run; a
-    # hang-up or kill asks the send to stop as Ctrl-C does (b4 and the relay stop with it)
-    with send_lock(repo.git_dir), _signals_interrupt():
+    # one send at a time, from the preview the user confirms to the end of b4's run
+    with send_lock(repo.git_dir):
         series = load_series(repo)
         prepared = prepare(repo, series, mode, args.preview_to, run_checks=not args.no_checks)
         for warning in prepared.warnings:
@@ -71,24 +66,6 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
             confirmed = prepared.confirmation  # send() refuses with the blocking lines named
         result = send(repo, prepared, confirmed, args.override)
     return _report(result, prepared, out, args.json)
-
-
-@contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """SIGHUP and SIGTERM raise KeyboardInterrupt while a send runs (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    saved = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGHUP, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
 
 
 def _show_dry_run(send_plan: SendPlan, out: Output, as_json: bool) -> ExitCode:
