@@ -107,7 +107,7 @@ def entry_addresses(maint: Maintainers, name: str, roles: tuple[str, ...]) -> li
     for index in entry.fields if entry is not None else ():
         fld = maint.fields[index]
         role = letters.get(fld.letter or "")
-        if role in roles:
+        if role in roles and fld.value.strip():  # an empty line names nobody
             value = fld.value.split()[0] if role == "list" else fld.value.strip()
             found.append((value, role))
     return found
