@@ -34,6 +34,9 @@ SHAPES = {
                       b'"started": "x", "branch": "b4/x"}]}',
     "messages not objects": b'{"attempts": [{"id": "i", "mode": "send", "revision": 1, '
                             b'"started": "x", "branch": "b4/x", "messages": [1]}]}',
+    "a message without a position": b'{"attempts": [{"id": "i", "mode": "send", '
+                                    b'"revision": 1, "started": "x", "branch": "b4/x", '
+                                    b'"messages": [{"status": "delivered"}]}]}',
     "a revision a string": b'{"attempts": [{"id": "i", "mode": "send", "revision": "1", '
                            b'"started": "x", "branch": "b4/x"}]}',
     "truncated": b'{"attempts": [{"id": "x"', "garbage": bytes(range(256)),

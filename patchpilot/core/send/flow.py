@@ -150,10 +150,11 @@ def plan(repo: GitRepo, series: Series, mode: Mode = "send",
 def check_resumable(repo: GitRepo, series: Series, messages: list[Message],
                     resume: Attempt) -> None:
     """Refuse to skip a message that went out in another version than b4 makes now (a patch
-    amended after a partial send): by content (digest of subject and text, patch-id)."""
+    amended after a partial send): by content (digest of subject and text, patch-id). An
+    unconfirmed message goes out again under its Message-ID, so it must not differ either."""
     now = {m.position: m for m in messages}
     problems = []
-    for sent in sorted(resume.delivered(), key=lambda m: m["position"]):
+    for sent in sorted(resume.delivered() + resume.unconfirmed(), key=lambda m: m["position"]):
         message = now.get(sent["position"])
         why = "b4 no longer makes it" if message is None else \
             difference(sent, fingerprint(message.raw.encode("utf-8"), repo.top))

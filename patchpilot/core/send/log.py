@@ -86,8 +86,10 @@ class Attempt:
             if name in values and (not isinstance(values[name], int)
                                    or isinstance(values[name], bool)):
                 raise ValueError(f"{name} is not a number")
-        if not all(isinstance(m, dict) for m in values.get("messages", [])):
-            raise ValueError("a message entry is not an object")
+        if not all(isinstance(m, dict) and type(m.get("position")) is int
+                   and isinstance(m.get("status"), str) and isinstance(m.get("msgid", ""), str)
+                   for m in values.get("messages", [])):
+            raise ValueError("a message entry is not a message")
         try:
             return cls(**values)
         except TypeError as exc:
