@@ -4,7 +4,8 @@
 - `b4_that_signals`: the environment for a patchpilot whose b4 is a wrapper around the real
   one that sends a signal to patchpilot before or after one chosen b4 command (a regular
   expression on its arguments), once; the real b4 runs as it would (after a SIGKILL it goes
-  on alone, as b4 really does when its parent dies). `nth` picks a later run of the same
+  on alone, as b4 really does when its parent dies). `git_that_signals` does the same for a
+  git command patchpilot runs itself. `nth` picks a later run of the same
   command (the changelog reads the cover with `prep --edit-cover`, then writes it).
 - `small_disk`: a tmpfs of a few kilobytes mounted on a directory (`mount -t tmpfs`, which
   needs root: the tests run as root here; elsewhere they fail saying so), with `fill()` to
@@ -45,51 +46,68 @@ def spawn(tree: Path, *argv: str, env: dict[str, str] | None = None,
 
 WRAPPER = '''\
 import os, re, signal, subprocess, sys, time
-spec = os.environ
+spec = {k[len("FAULT_"):]: v for k, v in os.environ.items() if k.startswith("FAULT_")}
 args = " ".join(sys.argv[1:])
 hit = False
-if re.fullmatch(spec["FAULT_B4_MATCH"], args) and not os.path.exists(spec["FAULT_B4_ONCE"]):
-    with open(spec["FAULT_B4_ONCE"] + ".count", "a+") as count:
+if re.fullmatch(spec["MATCH"], args) and not os.path.exists(spec["ONCE"]):
+    with open(spec["ONCE"] + ".count", "a+") as count:
         count.write("x")
         count.seek(0)
-        hit = len(count.read()) == int(spec["FAULT_B4_NTH"])
-sig = int(spec["FAULT_B4_SIGNAL"])
+        hit = len(count.read()) == int(spec["NTH"])
+sig = int(spec["SIGNAL"])
 parent = os.getppid()
 
 
 def strike():
-    open(spec["FAULT_B4_ONCE"], "w").close()
+    open(spec["ONCE"], "w").close()
     os.kill(parent, sig)
-    if sig != signal.SIGKILL:  # patchpilot stops b4's process group: wait for it
+    if sig != signal.SIGKILL:  # patchpilot stops what it started: wait for it
         time.sleep(120)
         sys.exit(99)
 
 
-if hit and spec["FAULT_B4_WHEN"] == "before":
+if hit and spec["WHEN"] == "before":
     strike()
-code = subprocess.call([spec["FAULT_B4_REAL"], *sys.argv[1:]])
-if hit and spec["FAULT_B4_WHEN"] == "after":
+code = subprocess.call([spec["REAL"], *sys.argv[1:]])
+if hit and spec["WHEN"] == "after":
     strike()
 sys.exit(code)
 '''
+
+
+def _wrapper(directory: Path, name: str, real: str, match: str, when: str, sig: int,
+             nth: int) -> dict[str, str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    wrapper = directory / name
+    wrapper.write_text(f"#!{sys.executable}\n{WRAPPER}")
+    wrapper.chmod(0o755)
+    return {"FAULT_REAL": real, "FAULT_MATCH": match, "FAULT_WHEN": when,
+            "FAULT_SIGNAL": str(int(sig)), "FAULT_ONCE": str(directory / "struck"),
+            "FAULT_NTH": str(nth)}
 
 
 def b4_that_signals(directory: Path, match: str, when: str, sig: int,
                     nth: int = 1) -> dict[str, str]:
     """Environment for `spawn`: b4 signals patchpilot `before` or `after` the `nth` b4
     command whose arguments fullmatch `match` (e.g. `prep --auto-to-cc`)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    wrapper = directory / "b4"
-    wrapper.write_text(f"#!{sys.executable}\n{WRAPPER}")
-    wrapper.chmod(0o755)
-    return {"PATCHPILOT_B4": str(wrapper), "FAULT_B4_REAL": b4cli.executable(),
-            "FAULT_B4_MATCH": match, "FAULT_B4_WHEN": when, "FAULT_B4_SIGNAL": str(int(sig)),
-            "FAULT_B4_ONCE": str(directory / "struck"), "FAULT_B4_NTH": str(nth)}
+    env = _wrapper(directory, "b4", b4cli.executable(), match, when, sig, nth)
+    return {**env, "PATCHPILOT_B4": str(directory / "b4")}
+
+
+def git_that_signals(directory: Path, match: str, when: str, sig: int,
+                     nth: int = 1) -> dict[str, str]:
+    """The same for a git command patchpilot runs itself (first on PATH: a rewrite's
+    `commit-tree`); b4 and git's own children run git too, so `match` must be one only
+    patchpilot runs."""
+    real = shutil.which("git")
+    assert real, "git is not installed (apt-get install git)"
+    env = _wrapper(directory, "git", real, match, when, sig, nth)
+    return {**env, "PATH": f"{directory}{os.pathsep}{os.environ['PATH']}"}
 
 
 def struck(env: dict[str, str]) -> bool:
     """Whether the wrapper's signal went out."""
-    return Path(env["FAULT_B4_ONCE"]).exists()
+    return Path(env["FAULT_ONCE"]).exists()
 
 
 class Disk:

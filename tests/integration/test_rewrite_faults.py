@@ -1,9 +1,10 @@
 """A rewrite of the branch killed at any step is put back whole, and never takes newer work.
 
-Real processes and signals: patchpilot runs `recipients --write` or `reroll --write-changelog`
-as a process of its own, and a thin wrapper around the real b4 signals it (SIGKILL, SIGINT,
-SIGHUP) right before or right after one b4 step; after SIGKILL the real b4 step still runs to
-its end, as it does when its parent dies. Afterwards the branch is exactly as before the
+Real processes and signals: patchpilot runs `recipients --write` or `reroll --write-changelog
+--per-patch` as a process of its own, and a thin wrapper around the real b4 (or git, for the
+`commit-tree` of the per-patch notes) signals it (SIGKILL, SIGINT, SIGHUP) right before or
+right after one step; after SIGKILL the real step still runs to its end, as it does when its
+parent dies. Afterwards the branch is exactly as before the
 rewrite (tip, b4's cover and tracking in git config, a clean tree), a half-done state is kept
 under a backup ref, and the command then works. And a stale journal left by such a kill must
 not rewind a series that was sent since (issue 18, case 5).
@@ -21,7 +22,7 @@ from patchpilot.core.b4.tracking import config_keys
 from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import load_series
-from tests.faults import SIGNALS, b4_that_signals, spawn, struck, wait_idle
+from tests.faults import SIGNALS, b4_that_signals, git_that_signals, spawn, struck, wait_idle
 from tests.helpers import git
 from tests.integration.test_send import SEND, point_at, run, rust_series
 from tests.integration.test_send_faults import amend_alpha
@@ -72,8 +73,9 @@ def snapshot(repo: GitRepo) -> tuple:
             git(repo.top, "status", "--porcelain"))
 
 
-def kill_during(tree, tmp_path, argv, match, when, sig, nth=1):
-    env = b4_that_signals(tmp_path / "b4", match, when, sig, nth)
+def kill_during(tree, tmp_path, argv, match, when, sig, nth=1, tool="b4"):
+    wrap = b4_that_signals if tool == "b4" else git_that_signals
+    env = wrap(tmp_path / tool, match, when, sig, nth)
     proc = spawn(tree, *argv, env=env)
     _, err = proc.communicate(timeout=300)
     assert struck(env), err
@@ -132,26 +134,27 @@ def test_a_rewrite_killed_after_its_last_step_is_put_back_when_nothing_moved(
 
 # -- signals at every step of each rewrite ------------------------------------------------------
 
-REWRITES = {  # name: (how the tree is built, the command, its b4 steps as (command, nth))
+REWRITES = {  # name: (how the tree is built, the command, its steps as (tool, command, nth))
     "recipients": (with_strategy("commit"),
                    ["recipients", "--remove", "tmgross@umich.edu", "--add-cc", NEW, "--write"],
-                   [("prep --edit-cover", 1), ("prep --auto-to-cc", 1)]),
+                   [("b4", "prep --edit-cover", 1), ("b4", "prep --auto-to-cc", 1)]),
     "changelog": (sent_then_amended, ["reroll", "--write-changelog", "--per-patch", "--yes"],
-                  [("prep --edit-cover", 2)]),  # the first edit-cover only reads the cover
+                  # the first edit-cover only reads the cover; commit-tree: the patch notes
+                  [("b4", "prep --edit-cover", 2), ("git", "commit-tree .*", 1)]),
 }
-CASES = [(name, step, nth, when) for name, (_, _, steps) in REWRITES.items()
-         for step, nth in steps for when in ("before", "after")]
+CASES = [(name, tool, step, nth, when) for name, (_, _, steps) in REWRITES.items()
+         for tool, step, nth in steps for when in ("before", "after")]
 
 
 @pytest.mark.parametrize("signame", ["SIGKILL", "SIGINT", "SIGHUP"])
-@pytest.mark.parametrize("name,step,nth,when", CASES)
-def test_signal_at_each_step_of_each_rewrite(built, kernel_tree, tmp_path, name, step, nth,
-                                             when, signame):
+@pytest.mark.parametrize("name,tool,step,nth,when", CASES)
+def test_signal_at_each_step_of_each_rewrite(built, kernel_tree, tmp_path, name, tool, step,
+                                             nth, when, signame):
     build, argv, _ = REWRITES[name]
     tree = cached(built, name, kernel_tree, build)
     repo = GitRepo(tree)
     before = snapshot(repo)
-    code, err = kill_during(tree, tmp_path, argv, step, when, SIGNALS[signame], nth)
+    code, err = kill_during(tree, tmp_path, argv, step, when, SIGNALS[signame], nth, tool)
     if signame != "SIGKILL":  # stopped as Ctrl-C stops it: put back at once, one line
         assert code == 1 and err.strip().splitlines()[-1] == "patchpilot: error: interrupted"
         assert snapshot(repo) == before
