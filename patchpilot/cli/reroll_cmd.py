@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from patchpilot.cli.output import Output, Subparsers
+from patchpilot.core.b4 import state as b4state
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git import rewrite
@@ -90,7 +91,7 @@ def confirm(question: str, assume_yes: bool) -> None:
 
 def _plan(args: argparse.Namespace, repo: GitRepo, out: Output) -> RerollPlan:
     branch = args.branch or repo.current_branch()
-    recovered = rewrite.recover(repo, branch) if branch else None
+    recovered = b4state.recover(repo, branch) if branch else None
     if recovered:
         out.warn(f"an interrupted rewrite ({recovered.what}) was found: {branch} is back at "
                  f"{recovered.before[:12]}; the half-done state is kept under "

@@ -198,6 +198,7 @@ def write_changelog(repo: GitRepo, series: Series, lines: list[str], force: bool
     text = fill_cover(cover.raw_cover(repo, series), series.revision, lines, previous, force)
     with b4state.guarded(repo, series.branch, f"changelog for v{series.revision}"):
         cover.set_cover(repo, series, text)
+        b4state.checkpoint(repo, series.branch)
         if notes:  # the cover rewrite moved the commits: read them again
             write_patch_notes(repo, load_series(repo, series.branch, light=True), notes)
     memory.parent.mkdir(parents=True, exist_ok=True)

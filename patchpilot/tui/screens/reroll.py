@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
+from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.reroll.changelog import (
@@ -129,7 +130,7 @@ class RerollScreen(PilotScreen):
         CLI does; later loads leave that to the next rewrite, which recovers first)."""
         try:
             repo = self.app.repo
-            recovered = rewrite.recover(repo, self.branch) if recover else None
+            recovered = b4state.recover(repo, self.branch) if recover else None
             plan = make_plan(repo, self.branch, refresh=fetch, config=self.app.config)
             undoable = rewrite.last_undoable(repo, self.branch)
             moved = undoable is not None and rewrite.moved_since(repo, undoable)
