@@ -68,7 +68,7 @@ class CheckCache:
 _TYPES: dict[str, tuple[type, ...]] = {
     "tool": (str,), "rule": (str,), "severity": (str,), "file": (str, type(None)),
     "line": (int, type(None)), "message": (str,), "hint": (str,), "fix": (str, type(None)),
-    "end_line": (int, type(None))}
+    "end_line": (int, type(None)), "lint": (str, type(None))}
 
 
 def _findings(data: Any) -> list[Finding] | None:
