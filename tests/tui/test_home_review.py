@@ -50,7 +50,7 @@ async def test_home_shows_review_counts_from_the_cache(reviewed, monkeypatch):  
     assert report.newer_revisions == [2]
     mark_read(repo, [by_sender(report, "maint@").msgid])
     set_comment_state(repo, by_sender(report, "rev1@").comments[0].id, "addressed")
-    comments = [c for _, c in report.comments()]
+    comments = list(report.comments())
     inbox.stop()
     no_network(monkeypatch)
     app = PatchpilotApp(tree, auto_open=False)

@@ -39,7 +39,7 @@ async def test_replies_grouped_states_and_refresh(reviewed):  # noqa: F811
         await pilot.press("n", "a")
         await settle(pilot)
         second = screen.messages[row_of(screen, "rev1@")].comments[1]
-        assert second.state == "addressed" and second.revision == 2
+        assert second.state == "addressed" and second.addressed_in == 2 and second.revision == 1
         await pilot.press("p", "w")
         await pilot.pause()
         app.screen.query_one(Input).value = "on purpose"

@@ -27,14 +27,19 @@ class DiffIndex:
                     text = (str(line.line_type) + line.value.rstrip("\n")).rstrip()
                     self.entries.append((text, path, line.target_line_no, line.source_line_no))
         self.by_text: dict[str, list[int]] = {}
+        self.by_words: dict[str, list[int]] = {}  # whitespace squeezed (HTML mail loses it)
         for i, entry in enumerate(self.entries):
             self.by_text.setdefault(entry[0], []).append(i)
+            self.by_words.setdefault(_squeezed(entry[0]), []).append(i)
 
     def locate(self, quote: list[str]) -> tuple[str | None, int | None]:
-        """(file, new-file line) of the last quoted diff line, best context match."""
+        """(file, new-file line) of the last quoted diff line, best context match; a quote
+        whose spaces were squeezed (HTML mail) matches on its words."""
         lines = [q.rstrip() for q in quote]
         for back in range(len(lines) - 1, -1, -1):
-            hits = self.by_text.get(lines[back]) if lines[back] else None
+            text = lines[back]
+            hits = (self.by_text.get(text) or self.by_words.get(_squeezed(text))) \
+                if text.strip() else None
             if hits:
                 best = max(hits, key=lambda i: (self._score(i, lines[:back]), -i))
                 return self._position(best)
@@ -55,3 +60,9 @@ class DiffIndex:
             if self.entries[j][2] is not None:
                 return path, self.entries[j][2]
         return path, target
+
+
+def _squeezed(text: str) -> str:
+    """A diff line with runs of whitespace as one space, and none after the +/- sign."""
+    sign, rest = text[:1], " ".join(text[1:].split())
+    return sign + rest

@@ -22,7 +22,9 @@ _GREETING = re.compile(r"^\s*(hi|hello|hey|hallo|dear|greetings|good (morning|af
                        r"evening))\b[\w\s.,'-]{0,40}[,!.:]?\s*$", re.I)
 _CLOSING = re.compile(r"^\s*(thanks|thank you|thx|tia|many thanks|cheers|regards|best|"
                       r"best regards|kind regards|warm regards|br|bye|ciao|greetings|"
-                      r"sincerely|all the best)\b[\w\s.,'!-]{0,40}$", re.I)
+                      r"sincerely|all the best|merci|cordialement|danke|gruß|grüße|viele grüße|"
+                      r"saludos|gracias|grazie|saluti|pozdrawiam|hälsningar|mvh)\b"
+                      r"[\w\s.,'!-]{0,40}$", re.I)
 _NAME = re.compile(r"^\s*[-~—]*\s*[A-Z][\w.'’-]*(\s+(\([^)]{1,40}\)|[A-Z][\w.'’-]*)){0,3}"
                    r"\s*\.?\s*$")
 _APPROVAL = re.compile(
@@ -80,8 +82,9 @@ def read_run(lines: list[str], trailer_at: set[int], last: bool) -> Reading | No
     if not aside:
         return None  # nothing but trailers
     everything = "\n\n".join(aside)
-    greeting = all(_polite_line(line) for line in everything.splitlines() if line.strip())
-    return Reading("greeting" if greeting else "praise", everything)
+    polite = all(_signoff(p.splitlines()) or all(_polite_line(x) for x in p.splitlines()
+                                                  if x.strip()) for p in aside)
+    return Reading("greeting" if polite else "praise", everything)
 
 
 def _paragraphs(lines: list[str], trailer_at: set[int]) -> list[tuple[str, bool]]:

@@ -62,16 +62,25 @@ class ReviewDB:
         return version
 
     def migrate(self) -> None:
-        """Apply the migrations this database has not seen, each in one transaction."""
-        current = self.version
-        if current > len(MIGRATIONS):
-            raise PatchpilotError(f"{self.path} was written by a newer patchpilot "
-                                  f"(schema {current})", hint="upgrade patchpilot")
-        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            with self.conn:
+        """Apply the migrations this database has not seen, in one transaction that holds
+        the write lock from reading the version on (two processes or threads opening a new
+        database at once: the second waits, then finds it migrated)."""
+        if self.version == len(MIGRATIONS):
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = self.version
+            if current > len(MIGRATIONS):
+                raise PatchpilotError(f"{self.path} was written by a newer patchpilot "
+                                      f"(schema {current})", hint="upgrade patchpilot")
+            for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
                 for statement in filter(str.strip, script.split(";")):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
 
     def close(self) -> None:
         self.conn.close()

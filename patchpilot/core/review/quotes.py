@@ -33,6 +33,8 @@ _ORIGINAL = re.compile(r"^\s*-{3,}\s*(original message|ursprüngliche nachricht|
 _OUTLOOK_FROM = re.compile(r"^\s*(from|von|de)\s*:\s*\S.*$", re.I)
 _OUTLOOK_NEXT = re.compile(r"^\s*(sent|date|gesendet|envoyé|enviado|to|an|à|para)\s*:\s*\S", re.I)
 _UNDERLINE = re.compile(r"^\s*_{20,}\s*$")
+_SNIP = re.compile(r"^\s*(\[\s*(\.{3}|…|snip(ped)?|trimmed|cut|\.\.\. ?snip ?\.\.\.)\s*\]|"
+                   r"<\s*snip(ped)?\s*>|\.{3}|…|-+ ?snip ?-+)\s*$", re.I)
 SHORT_SIGNOFF = 6  # non-blank lines after a bare --/--- that still read as a sign-off
 
 
@@ -133,11 +135,13 @@ def _near_date(lines: list[str], i: int) -> bool:
 
 
 def _runs(lines: list[str]) -> list[Segment]:
-    """Quoted and own runs; blank lines between two quoted runs belong to the quote."""
+    """Quoted and own runs; blank lines and trim marks ("[...]", "<snip>") between two quoted
+    runs belong to the quote."""
     runs: list[Segment] = []
     for line in lines:
         kind: SegmentKind = "quote" if quoted(line) else "text"
-        if runs and (runs[-1].kind == kind or (not line.strip() and runs[-1].kind == "quote")):
+        inside = runs and runs[-1].kind == "quote" and (not line.strip() or _SNIP.match(line))
+        if runs and (runs[-1].kind == kind or inside):
             runs[-1].lines.append(line)
         else:
             runs.append(Segment(kind, [line]))
