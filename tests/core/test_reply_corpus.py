@@ -153,3 +153,32 @@ def test_reply_headers_for_an_answer(replies):
     assert first.context.splitlines()[-1] == \
         "> +        unsafe { *(bindings::page_address(addr) as *const u8) }"
     assert first.reviewer == "Rae Viewer <rae@example.com>" and first.state == "open"
+
+
+@pytest.mark.parametrize("text, trailer_next, kind", [
+    ("Looks good, but please rename it.", False, "comment"),
+    ("Looks good.", True, "praise"),
+    ("And this.", True, "comment"),  # points at the quote above: an ask
+    ("Hmm.", False, "comment"),  # unclear words are shown as a comment, never hidden
+    ("Thanks,\nRae", False, "greeting"),
+    ("Applied, thanks!", False, "praise"),
+    ("Makes sense.", False, "praise"),
+    ("Makes sense, but why not use a guard?", False, "comment"),
+    ("FWIW:", True, "praise"),
+    ("I run this on my board daily, works fine.", False, "praise"),
+    ("Works fine; just drop the unused import.", False, "comment"),
+    ("Nice cleanup. One nit: the comment above is stale.", False, "comment"),
+])
+def test_reading_one_run(text, trailer_next, kind):
+    from patchpilot.core.review.classify import read_run
+    lines = text.splitlines() + (["Reviewed-by: A <a@example.com>"] if trailer_next else [])
+    trailer_at = {len(lines) - 1} if trailer_next else set()
+    assert read_run(lines, trailer_at, last=True, first=True).kind == kind
+
+
+def test_a_hi_glued_to_a_comment_is_set_aside():
+    from patchpilot.core.review.classify import read_run
+    reading = read_run(["Hi Alice,", "", "This leaks the page.", "", "Cheers,", "Bob"], set(),
+                       last=True)
+    assert (reading.kind, reading.text) == ("comment", "This leaks the page.")
+    assert reading.aside == "Hi Alice,\n\nCheers,\nBob"

@@ -26,7 +26,7 @@ _CLOSING = re.compile(r"^\s*(thanks|thank you|thx|tia|many thanks|cheers|regards
                       r"saludos|gracias|grazie|saluti|pozdrawiam|hälsningar|mvh)\b"
                       r"[\w\s.,'!-]{0,40}$", re.I)
 _NAME = re.compile(r"^\s*[-~—]*\s*[A-Z][\w.'’-]*(\s+(\([^)]{1,40}\)|[A-Z][\w.'’-]*)){0,3}"
-                   r"\s*\.?\s*$")
+                   r"\s*$")
 _APPROVAL = re.compile(
     r"\b(lgtm|looks (good|fine|great|sane|ok|okay|reasonable|correct|right|nice)|"
     r"(good|nice|great|neat|clean|solid) (catch|find|work|cleanup|change|patch|series|one)|"
@@ -68,14 +68,16 @@ def asks(text: str) -> bool:
     return bool(_ASK.search(text))
 
 
-def read_run(lines: list[str], trailer_at: set[int], last: bool) -> Reading | None:
+def read_run(lines: list[str], trailer_at: set[int], last: bool,
+             first: bool = False) -> Reading | None:
     """Read one run of own lines; `trailer_at` holds the indexes of its trailer lines, `last`
-    says it is the last thing the reviewer wrote (a lone name there is a signature)."""
+    says it is the last thing the reviewer wrote and `first` the first: a lone name at the
+    end is a signature, unless it is all the reviewer wrote."""
     paragraphs = _paragraphs(lines, trailer_at)
     asking: list[str] = []
     aside: list[str] = []
     for i, (text, next_to_trailer) in enumerate(paragraphs):
-        final = last and i == len(paragraphs) - 1
+        final = last and i == len(paragraphs) - 1 and not (first and i == 0)
         (aside if _courtesy(text, next_to_trailer, final) else asking).append(text)
     if asking:
         return Reading("comment", "\n\n".join(asking), "\n\n".join(aside))

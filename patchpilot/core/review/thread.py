@@ -172,7 +172,8 @@ def _read(reply: Reply, parts: list[Segment],
     trailers: list[GivenTrailer] = []
     items: list[Comment] = []
     quote: list[str] = []
-    last_text = max((i for i, s in enumerate(parts) if s.kind == "text"), default=-1)
+    texts = [i for i, s in enumerate(parts) if s.kind == "text"]
+    first_text, last_text = (texts[0], texts[-1]) if texts else (-1, -1)
     for i, seg in enumerate(parts):
         if seg.kind in ("quote", "original"):
             if quote:  # the quote before was not answered
@@ -184,7 +185,8 @@ def _read(reply: Reply, parts: list[Segment],
             continue
         found, used = trailer_lines(seg.lines)
         trailers += [t for t in found if t not in trailers]
-        reading = classify.read_run(seg.lines, used, last=i == last_text)
+        reading = classify.read_run(seg.lines, used, last=i == last_text,
+                                    first=i == first_text)
         if reading is not None:
             items.append(_text_item(reply, len(items) + 1, reading, quote, index))
         quote = []
