@@ -126,11 +126,11 @@ def _courtesy(text: str, next_to_trailer: bool, final: bool) -> bool:
     if _signoff(lines):
         return True
     flat = " ".join(" ".join(lines).split())
+    if len(flat) > PRAISE_CHARS:  # a courtesy is short; long text is read (and bounded)
+        return False
     if next_to_trailer and len(flat) <= TRAILER_WORDS and _AROUND_TRAILER.match(flat):
         return True
-    if asks(flat):
-        return False
-    return len(flat) <= PRAISE_CHARS and bool(_APPROVAL.search(flat))
+    return not asks(flat) and bool(_APPROVAL.search(flat))
 
 
 def _polite_line(line: str) -> bool:

@@ -35,6 +35,8 @@ _OUTLOOK_NEXT = re.compile(r"^\s*(sent|date|gesendet|envoyé|enviado|to|an|à|pa
 _UNDERLINE = re.compile(r"^\s*_{20,}\s*$")
 _SNIP = re.compile(r"^\s*(\[\s*(\.{3}|…|snip(ped)?|trimmed|cut|\.\.\. ?snip ?\.\.\.)\s*\]|"
                    r"<\s*snip(ped)?\s*>|\.{3}|…|-+ ?snip ?-+)\s*$", re.I)
+_MARKS = re.compile(r"(?:> ?)*")  # quote markers, each with the one space that may follow
+_CUT_STARTS = frozenset("-_FfVvDd")  # what a signature, an original or a From: line starts with
 SHORT_SIGNOFF = 6  # non-blank lines after a bare --/--- that still read as a sign-off
 
 
@@ -58,20 +60,19 @@ def quoted(line: str) -> bool:
     return line.startswith(">")
 
 
+def _marks(line: str) -> str:
+    found = _MARKS.match(line)
+    return found.group() if found else ""
+
+
 def unquote(line: str) -> str:
     """A quoted line without its markers, at any depth (`> > +x` -> `+x`)."""
-    while line.startswith(">"):
-        line = line[2:] if line.startswith("> ") else line[1:]
-    return line
+    return line[len(_marks(line)):]
 
 
 def depth(line: str) -> int:
     """How many `>` levels quote a line (`> > x` and `>> x` are 2)."""
-    level = 0
-    while line.startswith(">"):
-        line = line[2:] if line.startswith("> ") else line[1:]
-        level += 1
-    return level
+    return _marks(line).count(">")
 
 
 def segments(body: str) -> list[Segment]:
@@ -102,7 +103,7 @@ def _signature_end(lines: list[str], start: int) -> int:
 def _cut(lines: list[str]) -> tuple[int, SegmentKind] | None:
     """Where the reviewer's part ends: a signature or an unquoted original message."""
     for i, line in enumerate(lines):
-        if quoted(line):
+        if quoted(line) or line.lstrip()[:1] not in _CUT_STARTS:
             continue
         if line == "-- " or (line.rstrip() == "--" and _short_signoff(lines[i + 1:])):
             return i, "signature"

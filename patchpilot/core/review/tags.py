@@ -9,6 +9,7 @@ No UI.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from liblore.series import Identity
@@ -17,7 +18,12 @@ from liblore.utils import find_trailers
 
 from patchpilot.core.series.patches import TrailerRole, canonical_name, trailer_role
 
-MAX_LINE = 1000  # a longer line is never a trailer (and is kept away from the regexes)
+# A longer line is never a trailer, and is kept away from liblore's regexes (one of them
+# backtracks in the square of a line's length); past MAX_TRAILERS candidate lines in one
+# reply the rest are not read as trailers (a hostile mail of a million of them).
+MAX_LINE = 240
+MAX_TRAILERS = 100
+_LOOKS_LIKE = re.compile(r"^\s*\w\S*-by:\s+\S", re.I)  # `Name-by: value`, as b4 reads it
 
 
 @dataclass(frozen=True)
@@ -48,12 +54,16 @@ def trailer_lines(lines: list[str], bot: bool = False) -> tuple[list[GivenTraile
     A bot's `| Reported-by: ...` (the kernel test robot's layout) counts without its `| `."""
     found: list[GivenTrailer] = []
     used: set[int] = set()
+    tried = 0
     for i, line in enumerate(lines):
-        if i in used or len(line) > MAX_LINE:
+        if i in used or len(line) > MAX_LINE or tried >= MAX_TRAILERS:
             continue
         text = line[2:] if bot and line.startswith("| ") else line
         wrapped = lines[i + 1] if i + 1 < len(lines) and lines[i + 1].lstrip()[:1] == "<" \
             else None
+        if not _LOOKS_LIKE.match(text) or ("@" not in text and wrapped is None):
+            continue  # cheap: most lines are no trailer (a person trailer names an address)
+        tried += 1
         trailer = _one(text) if wrapped is None else (_one(f"{text}\n{wrapped}") or _one(text))
         if trailer is None:
             continue
