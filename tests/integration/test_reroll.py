@@ -281,7 +281,7 @@ def test_plain_b4_series_reordered_dropped_and_new(kernel_tree):
     code, text, _ = run(tree, "reroll")
     assert code == 0
     assert "  3 -> 1   unchanged, reordered  samples: rust: add the rust_three sample" in text
-    assert "  1 -> -   dropped" in text and "trailers: 0 ready" in text
+    assert "  1 -> -   dropped" in text and "trailers: 0 collected, 0 ready" in text
 
 
 def test_a_stale_interrupted_rewrite_never_takes_newer_work(kernel_tree):

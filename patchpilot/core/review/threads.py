@@ -32,6 +32,7 @@ class _Entry:
 _memo: OrderedDict[tuple[str, str, tuple[str, ...], str], _Entry] = OrderedDict()
 _memo_lock = threading.Lock()
 _ids_lock = threading.Lock()
+_inflight: dict[tuple[str, str, tuple[str, ...], str], threading.Lock] = {}
 stats = {"analysed": 0, "reused": 0, "patch_id_runs": 0}  # read by tests and bench/
 
 
@@ -53,27 +54,42 @@ def _decoded(mbox: bytes, warnings: list[str] | None) -> list[tuple[bytes, Mail]
 
 def analysed(base: str, cover: str, mbox: bytes, own: tuple[str, ...],
              warnings: list[str]) -> Thread:
-    """The analysis of the thread `mbox` of `cover` (shared: do not change it)."""
+    """The analysis of the thread `mbox` of `cover` (shared: do not change it). Two readers
+    asking at once (the home screen's counts and the series screen) wait for one analysis."""
     key = (base, cover, own, hashlib.sha256(mbox).hexdigest())
     with _memo_lock:
         entry = _memo.get(key)
         if entry is not None:
             _memo.move_to_end(key)
             stats["reused"] += 1
-    if entry is None:
-        found: list[str] = []
-        decoded = _decoded(mbox, found)
-        thread = analyse_thread([mail for _, mail in decoded], cover, own)
-        sent = {m.msgid for m in [thread.cover, *thread.patches.values()] if m is not None}
-        thread.raw = {mail.msgid: raw for raw, mail in decoded if mail.msgid in sent}
-        entry = _Entry(thread, found)
+            warnings.extend(entry.warnings)
+            return entry.thread
+        busy = _inflight.setdefault(key, threading.Lock())
+    with busy:
         with _memo_lock:
-            stats["analysed"] += 1
-            _memo[key] = entry
-            while len(_memo) > MEMO:
-                _memo.popitem(last=False)
+            entry = _memo.get(key)
+            if entry is not None:  # analysed by the reader we waited for
+                stats["reused"] += 1
+        if entry is None:
+            entry = _analyse(cover, mbox, own)
+            with _memo_lock:
+                stats["analysed"] += 1
+                _memo[key] = entry
+                while len(_memo) > MEMO:
+                    _memo.popitem(last=False)
+        with _memo_lock:
+            _inflight.pop(key, None)
     warnings.extend(entry.warnings)
     return entry.thread
+
+
+def _analyse(cover: str, mbox: bytes, own: tuple[str, ...]) -> _Entry:
+    found: list[str] = []
+    decoded = _decoded(mbox, found)
+    thread = analyse_thread([mail for _, mail in decoded], cover, own)
+    sent = {m.msgid for m in [thread.cover, *thread.patches.values()] if m is not None}
+    thread.raw = {mail.msgid: raw for raw, mail in decoded if mail.msgid in sent}
+    return _Entry(thread, found)
 
 
 def patch_ids(repo: GitRepo, thread: Thread) -> dict[int, str]:
