@@ -27,9 +27,9 @@ from pathlib import Path
 
 from common import ROOT  # noqa: F401  (puts the project on sys.path)
 
+from patchpilot.core.review import threads
 from patchpilot.core.review.lore import LoreClient, subject_terms
 from patchpilot.core.review.mail import join_mbox, parse_mail, split_mbox
-from patchpilot.core.review import threads
 from patchpilot.core.review.thread import analyse_thread
 from patchpilot.core.review.threads import analysed
 

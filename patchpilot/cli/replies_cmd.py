@@ -6,6 +6,7 @@ import argparse
 
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.review.classify import headline
 from patchpilot.core.review.db import STATES
 from patchpilot.core.review.model import Comment, Review
 from patchpilot.core.review.replies import collect, mark_read, set_comment_state
@@ -86,7 +87,8 @@ def render(review: Review, out: Output) -> None:
 
 def _item_line(c: Comment) -> str:
     """`#N open  file:line  first line` for a comment; an aside in brackets, its kind."""
-    first = next((line for line in (c.text or c.quote).splitlines() if line.strip()), "")
+    first = next((line for line in headline(c.text or c.quote).splitlines() if line.strip()),
+                 "")
     first = safe_text(first, 400)[:100]
     if not c.counted:
         return f"      #{c.n} ({c.kind}) {first}"

@@ -18,6 +18,7 @@ from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.paths import repo_state_dir
+from patchpilot.core.review.classify import headline
 from patchpilot.core.review.model import Comment
 from patchpilot.core.series import cover
 from patchpilot.core.series.model import Series, load_series
@@ -39,8 +40,12 @@ def _name(sender: str) -> str:
     return name or sender.strip("<>")
 
 
+def _what_item(comment: Comment) -> str:
+    return "report" if comment.kind == "report" else "comment"
+
+
 def _excerpt(text: str) -> str:
-    first = " ".join(safe_text(text, 400).split())
+    first = " ".join(safe_text(headline(text), 400).split())
     return first if len(first) <= QUOTE_LEN else first[:QUOTE_LEN - 3].rstrip() + "..."
 
 
@@ -53,15 +58,15 @@ def draft(changes: list[PatchChange], addressed: list[Comment],
     for item in addressed:
         by_patch.setdefault(landing(item, moved) if item.patch else 0, []).append(item)
     for item in by_patch.pop(0, []):
-        lines.append(f'- Addressed {_name(item.reviewer)}\'s comment on the cover: '
-                     f'"{_excerpt(item.text)}"')
+        lines.append(f'- Addressed {_name(item.reviewer)}\'s {_what_item(item)} on the '
+                     f'cover: "{_excerpt(item.text)}"')
     tags: list[str] = []
     for change in changes:
         lines += _patch_lines(change, by_patch.pop(change.new, []) if change.new else [])
         tags += [t for t in change.trailers_added if t not in tags]
     for items in by_patch.values():  # comments on patches that were dropped
         for item in items:
-            lines.append(f'- Addressed {_name(item.reviewer)}\'s comment: '
+            lines.append(f'- Addressed {_name(item.reviewer)}\'s {_what_item(item)}: '
                          f'"{_excerpt(item.text)}"')
     if tags:
         people = "; ".join(f"{t.split(':', 1)[0]} from {_name(t.split(':', 1)[1])}"
@@ -92,7 +97,8 @@ def _patch_lines(change: PatchChange, addressed: list[Comment]) -> list[str]:
     if change.reordered:
         out.append(f"- Moved {subject} to {where}")
     for item in addressed:
-        out.append(f'  - addresses {_name(item.reviewer)}\'s comment: "{_excerpt(item.text)}"')
+        out.append(f'  - addresses {_name(item.reviewer)}\'s {_what_item(item)}: '
+                   f'"{_excerpt(item.text)}"')
     if addressed and len(out) == len(addressed):  # comment addressed, patch unchanged
         out.insert(0, f"- {subject} ({where}):")
     return out
@@ -112,7 +118,7 @@ def patch_notes(changes: list[PatchChange], addressed: list[Comment],
             lines.append(f"- Changed {_what(change)}")
         if change.message == "edited":
             lines.append("- Reworded the commit message")
-        lines += [f'- Addressed {_name(a.reviewer)}\'s comment: "{_excerpt(a.text)}"'
+        lines += [f'- Addressed {_name(a.reviewer)}\'s {_what_item(a)}: "{_excerpt(a.text)}"'
                   for a in addressed if a.patch and landing(a, moved) == change.new]
         if lines:
             notes[change.new] = lines

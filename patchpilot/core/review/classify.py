@@ -143,6 +143,14 @@ def _signoff(lines: list[str]) -> bool:
             and all(_NAME.match(line) for line in lines[1:]))
 
 
+def headline(text: str) -> str:
+    """The text from its first line that is not a greeting ("Hi Test," above a bot's report)."""
+    lines = text.strip("\n").splitlines()
+    start = next((i for i, line in enumerate(lines)
+                  if line.strip() and not _polite_line(line)), 0)
+    return "\n".join(lines[start:]).strip("\n")
+
+
 def report(body: str, limit: int = 20_000) -> Reading:
     """A bot's mail (a build report, a syzbot crash) is one item, read as written."""
     text = body.strip("\n")

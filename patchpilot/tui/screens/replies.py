@@ -59,6 +59,8 @@ def describe_message(message: Reply, current: int) -> Text:
             if item.text:
                 text.append(f"\n  ({item.kind}) ", style="dim italic")
                 text.append(safe_text(item.text, 2000) + "\n", style="dim")
+            elif item.quote:
+                text.append("\n  (quoted, not answered)\n", style="dim italic")
             continue
         mark = "▶" if counted.index(item.n) == current else " "  # ">" would read as a quote
         text.append(f"\n{mark} #{item.n} ", style="bold")
