@@ -83,11 +83,13 @@ class PublicInbox:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def deliver(self, raw: bytes) -> None:
+    def deliver(self, raw: bytes, received: float | None = None) -> None:
         """Deliver one message to the list, as the mail system would: with a Received:
-        header stamped now (public-inbox's received time, the `rt:` of searches)."""
+        header stamped now, or at `received` (a Unix time), public-inbox's received time (the
+        `rt:` of searches). An older stamp is a message the archive indexes late: filed
+        under its Received: time, but indexed only now."""
         env = dict(self.env, ORIGINAL_RECIPIENT=self.address)
-        stamp = f"Received: from localhost by 127.0.0.1; {formatdate()}\n".encode()
+        stamp = f"Received: from localhost by 127.0.0.1; {formatdate(received)}\n".encode()
         self._run("public-inbox-mda", "--no-precheck", stdin=stamp + raw, env=env)
 
     def deliver_many(self, raws: list[bytes]) -> None:

@@ -21,7 +21,7 @@ from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.reroll.changelog import patch_notes, write_changelog
+from patchpilot.core.reroll.changelog import write_changelog
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
 from patchpilot.core.reroll.trailers import (
     APPLIED,
@@ -122,7 +122,7 @@ def run_reroll(args: argparse.Namespace, out: Output) -> ExitCode:
         if not args.json:
             out.line(safe_text("\n".join(plan.changelog)))
         confirm(f"write this changelog into the v{plan.series.revision} cover", args.yes)
-        notes = patch_notes(plan.changes, plan.addressed) if args.per_patch else None
+        notes = plan.notes() if args.per_patch else None
         write_changelog(repo, plan.series, plan.changelog, force=args.force, notes=notes)
         if notes is not None:
             result["patch_notes"] = {str(k): v for k, v in notes.items()}
@@ -151,7 +151,8 @@ def render(plan: RerollPlan, out: Output, checks: dict[str, Any] | None = None) 
         out.line(f"  {where:<8} {c.status:<9}{extra}  {safe_text(c.subject, 100)}")
     ready = sum(t.status == READY for t in plan.trailers)
     left = [t for t in plan.trailers if t.status in LEFT]
-    out.line(f"trailers: {ready} ready, {len(left)} left for you, "
+    out.line(f"trailers: {len(plan.collected)} collected, {ready} ready, {len(left)} left "
+             "for you, "
              f"{sum(t.status == APPLIED for t in plan.trailers)} already applied")
     out.line(f"comments: {len(plan.addressed)} addressed, {len(plan.open_comments)} open")
     for comment in plan.open_comments:

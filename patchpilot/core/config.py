@@ -45,6 +45,7 @@ KINDS: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "replies.timeout": ("number", ()),
     "replies.retries": ("int", ()),
     "replies.full-refresh": ("number", ()),
+    "replies.overlap": ("number", ()),
     "send.smtp-timeout": ("number", ()),
 }
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")

@@ -47,6 +47,11 @@ def safe_text(text: str, limit: int | None = MAX_CHARS) -> str:
     return text
 
 
+def clean(text: str) -> str:
+    """safe_text without the bound: for text that is already bounded (a line, a field)."""
+    return safe_text(text, None)
+
+
 def is_clean(text: str) -> bool:
     """True when `text` holds no escape, control (tab and newline aside) or invisible
     character: safe_text would leave it as it is."""

@@ -3,10 +3,11 @@
 Thread fetch (`{base}/{msgid}/t.mbox.gz`), searches (`POST {base}/?x=m&q=...`), timeouts,
 bounded retries with backoff, and an on-disk cache. public-inbox sends no ETag or
 Last-Modified, so a refresh of a cached thread is incremental: one search for messages
-received since the last fetch (`rt:`) on the thread's subjects or to the author's address
-(a reply-all whose subject was changed), which answers 404 and a few
-bytes when nothing is new; a full re-fetch happens when the cache is older than `full_every`
-seconds. Message-IDs are untrusted: they are percent-encoded in
+received since the last fetch less an overlap (`rt:`; `margin`, replies.overlap) on the
+thread's subjects or to the author's address (a reply-all whose subject was changed), which
+answers 404 and a few bytes when nothing is new; a full re-fetch happens when the cache is
+older than `full_every` seconds. A cover the server does not hold is CoverNotFound, and the
+cache is left as it was. Message-IDs are untrusted: they are percent-encoded in
 URLs and hashed for file names.
 
 Answers are untrusted too: each request finishes within `timeout` seconds in all (deadline.py:
@@ -66,6 +67,14 @@ class TruncatedAnswer(PatchpilotError):
         super().__init__("the server's answer was cut short (an incomplete gzip stream)",
                          hint="retry later", exit_code=ExitCode.FAILURE)
         self.partial = partial
+
+
+class CoverNotFound(PatchpilotError):
+    """The server answers 404 for the cover's thread: a wrong server, or not archived yet."""
+
+    def __init__(self, base: str):
+        super().__init__(f"the cover is not on {base}: check replies.server, or it is not "
+                         "archived yet", exit_code=ExitCode.FAILURE)
 
 
 @dataclass
@@ -139,7 +148,7 @@ class LoreClient:
     """Requests to one public-inbox base URL, with a cache under `cache_root`."""
 
     def __init__(self, base: str, cache_root: Path, timeout: float = 10.0, retries: int = 2,
-                 backoff: float = 0.5, full_every: float = 86400.0, margin: float = 5.0):
+                 backoff: float = 0.5, full_every: float = 86400.0, margin: float = 3600.0):
         self.base = base.rstrip("/")
         self.cache = Path(cache_root) / hashlib.sha256(self.base.encode()).hexdigest()[:16]
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
@@ -272,7 +281,8 @@ class LoreClient:
             mbox, cost = self.fetch_thread_full(msgid)
         except TruncatedAnswer as cut:  # keep what arrived whole; the next refresh is full
             mbox, cost, complete = whole_messages(cut.partial), len(cut.partial), False
-        mbox = mbox if mbox is not None else b""
+        if mbox is None:  # nothing is stored: a cached thread stays as it was
+            raise CoverNotFound(self.base)
         fresh = ThreadData(msgid, mbox, now, transferred=cost, server_time=self.server_time,
                            complete=complete)
         self._store(fresh)
@@ -281,6 +291,10 @@ class LoreClient:
     def _incremental(self, old: ThreadData, subjects: tuple[str, ...], now: float,
                      addresses: tuple[str, ...] = ()) -> ThreadData:
         # The server's own clock (its Date header) bounds what is new: no client clock skew.
+        # `margin` (replies.overlap) reaches back past the last fetch: an archive files a
+        # message under its Received: time but may index it minutes later (lore on busy
+        # days, mirrors more), and such a message would fall before an exact `since` on
+        # every later refresh. The overlap is deduplicated by Message-ID (merge_into_thread).
         since = int((old.server_time or old.fetched_at) - self.margin)
         # replies keep the subject, or (reply-all) copy the author: a reply whose subject
         # was changed is still found through the author's address

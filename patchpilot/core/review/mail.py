@@ -74,6 +74,8 @@ class Mail:
     body: str = ""
     html: bool = False
     size: int = 0
+    to: list[str] = field(default_factory=list)  # "Name <addr>" each, as the mail had them
+    cc: list[str] = field(default_factory=list)
 
 
 def clean_msgid(value: str | None) -> str | None:
@@ -133,7 +135,25 @@ def parse_mail(raw: bytes, limit: int = MAX_MESSAGE) -> Mail:
         sender=f"{name} <{addr}>" if name and addr else (addr or name), address=addr.lower(),
         date=_iso_date(_header(msg, "Date")), in_reply_to=clean_msgid(_header(msg, "In-Reply-To")),
         references=all_msgids(_header(msg, "References")), body=body, html=is_html,
-        size=len(raw))
+        size=len(raw), to=_addresses(msg, "To"), cc=_addresses(msg, "Cc"))
+
+
+MAX_ADDRESSES = 1000  # a reply-all list; past that the rest is dropped
+
+
+def _addresses(msg: Message, name: str) -> list[str]:
+    """The addresses of a To/Cc header as "Name <addr>" (or the bare address), each once."""
+    values = [_header_text(str(v)) for v in msg.get_all(name) or []]
+    found: list[str] = []
+    for shown, addr in email.utils.getaddresses(values):
+        if "@" not in addr or len(addr) > 320:
+            continue
+        entry = f"{shown} <{addr}>" if shown else addr
+        if entry not in found:
+            found.append(entry)
+        if len(found) >= MAX_ADDRESSES:
+            break
+    return found
 
 
 def _parse(raw: bytes) -> tuple[Message, str, bool]:
@@ -176,8 +196,11 @@ def _raw_header(msg: Message, name: str) -> str | None:
 def _header(msg: Message, name: str) -> str:
     """A header's text: encoded words decoded (each in its own charset), whitespace folded."""
     value = _raw_header(msg, name)
-    if value is None:
-        return ""
+    return "" if value is None else _header_text(value)
+
+
+def _header_text(value: str) -> str:
+    """One header value's text: encoded words decoded, whitespace folded."""
     try:
         chunks = email.header.decode_header(value)
     except (ValueError, email.errors.MessageError):
@@ -262,24 +285,33 @@ def _text(data: bytes, charset: str) -> str:
 
 
 def _unflow(text: str, part: Message) -> str:
-    """RFC 3676 format=flowed: soft line breaks (a trailing space) join lines."""
+    """RFC 3676 format=flowed: a soft line break (a trailing space) joins a line to the next
+    one of the same quote depth; quoted lines come back as `> ` per level."""
     # typeshed also allows an RFC 2231 (charset, language, value) tuple; taken as a str here
     if (cast(str | None, part.get_param("format")) or "").lower() != "flowed":
         return text
     delsp = (cast(str | None, part.get_param("delsp")) or "").lower() == "yes"
     out: list[str] = []
-    carry = ""
-    for line in text.replace("\r\n", "\n").split("\n"):
-        if line.startswith(" "):
-            line = line[1:]  # space-stuffing
+    carry, carry_depth = "", 0
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        stripped = raw.lstrip(">")
+        depth = len(raw) - len(stripped)
+        line = stripped[1:] if stripped.startswith(" ") else stripped  # space-stuffing
+        if carry and depth != carry_depth:  # a flowed line never continues at another depth
+            out.append(_quoted(carry_depth, carry))
+            carry = ""
         if line.endswith(" ") and line != "-- ":
-            carry += line[:-1] if delsp else line
+            carry, carry_depth = carry + (line[:-1] if delsp else line), depth
             continue
-        out.append(carry + line)
+        out.append(_quoted(depth, carry + line))
         carry = ""
     if carry:
-        out.append(carry)
+        out.append(_quoted(carry_depth, carry))
     return "\n".join(out)
+
+
+def _quoted(depth: int, line: str) -> str:
+    return "> " * depth + line if depth else line
 
 
 class _HtmlText(HTMLParser):
