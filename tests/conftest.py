@@ -91,6 +91,6 @@ def deep_template() -> Path:
 def deep_tree(deep_template, tmp_path) -> Path:
     """A private clone of the deep-history tree on branch master (objects hard-linked, so it
     is cheap): for tests that must prove a behaviour on a real clone's depth of history."""
-    tree = kernelsrc.clone_tree(deep_template, tmp_path / "linux")
+    tree = kernelsrc.clone_tree(deep_template, tmp_path / "deep-linux")
     git(tree, "branch", "--unset-upstream")
     return tree

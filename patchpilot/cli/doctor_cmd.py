@@ -1,5 +1,6 @@
 """`patchpilot doctor [--json]`: the Rust toolchain against the tree's minimum versions,
-rustfmt, clippy, rust-src, clang/LLVM, perl and the configured Rust build."""
+rustfmt, clippy, rust-src, clang/LLVM, perl, the configured Rust build and whether the
+commit-graph has Bloom filters."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
 
     repo = open_kernel_repo(args.directory)
     kbuild = Config(repo, flags={"checks.kbuild": args.kbuild}).text("checks.kbuild")
-    items = diagnose(repo.top, kbuild)
+    items = diagnose(repo.top, kbuild, repo.git_dir)
     if args.json:
         out.json({"items": [i.to_json() for i in items], "healthy": healthy(items)})
     else:

@@ -1,7 +1,8 @@
 """`patchpilot doctor`: is this machine ready to check Rust kernel patches?
 
 Runs the real tools (`--version`) and compares them with the tree's
-`scripts/min-tool-version.sh`; every item says what to do when it is missing or too old.
+`scripts/min-tool-version.sh`; every item says what to do when it is missing or too old. Also
+says whether the repository's commit-graph has Bloom filters (cheaper history walks).
 No UI, no printing.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from patchpilot.core.checks.clippy import rust_enabled
+from patchpilot.core.checks.history import has_bloom_filters
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -88,7 +90,22 @@ def _kbuild(kbuild: str) -> Item:
                 f"configure it: make O={path} LLVM=1 rustavailable, then enable CONFIG_RUST")
 
 
-def diagnose(tree: Path, kbuild: str = "") -> list[Item]:
+BLOOM_HINT = ("path-limited history walks (the subject-prefix rule) read every commit's "
+              "tree; make them several times cheaper, once: git commit-graph write --reachable "
+              "--changed-paths (git gc keeps the filters afterwards)")
+
+
+def _bloom(git_dir: Path | None) -> Item:
+    """Whether the commit-graph has changed-path Bloom filters (info only: checks run
+    without them, bounded either way)."""
+    if git_dir is not None and has_bloom_filters(git_dir):
+        return Item("history", "ok", "commit-graph with changed-path Bloom filters", None, "")
+    graph = git_dir is not None and (git_dir / "objects/info/commit-graph").is_file()
+    return Item("history", "info", "commit-graph without Bloom filters" if graph else None,
+                None, BLOOM_HINT)
+
+
+def diagnose(tree: Path, kbuild: str = "", git_dir: Path | None = None) -> list[Item]:
     """Every item, in the order a person would fix them."""
     rustc_min, bindgen_min = min_version(tree, "rustc"), min_version(tree, "bindgen")
     llvm_min = min_version(tree, "llvm")
@@ -105,6 +122,7 @@ def diagnose(tree: Path, kbuild: str = "") -> list[Item]:
         _tool("ld.lld", ["ld.lld", "--version"], "apt-get install lld", llvm_min),
         _tool("perl", ["perl", "-e", "print $^V"], "apt-get install perl (checkpatch.pl)"),
         _kbuild(kbuild),
+        _bloom(git_dir),
     ]
 
 

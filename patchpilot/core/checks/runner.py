@@ -114,7 +114,9 @@ def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool
                            config.tristate("checks.strict"))
     ctx = ToolContext(repo.top, profile, _timeout(config),
                       ignore_unknown_commit_id=_lacks_history(repo, series.base),
-                      base=series.base, cancel=cancel)
+                      base=series.base, cancel=cancel,
+                      history_depth=_history_depth(config),
+                      series_paths=tuple(p for pin in inputs for p in pin.paths))
     run = _Run(ctx, inputs, CheckCache(repo.git_dir, use_cache), on_result)
     preflight(ctx, run.tools)
     run.extra = _clippy(repo, series, inputs, config, ctx) if "clippy" in profile.tools else {}
@@ -134,6 +136,14 @@ def _timeout(config: Config) -> float:
         raise PatchpilotError(f"checks.timeout ({value.source}): {value.value!r} is not a "
                               "positive number of seconds", hint="e.g. 120")
     return timeout
+
+
+def _history_depth(config: Config) -> int:
+    depth = config.get("checks.history-depth")
+    if depth.value < 1:
+        raise PatchpilotError(f"checks.history-depth ({depth.source}): {depth.raw!r} is not a "
+                              "positive number of commits", hint="e.g. 50000")
+    return int(depth.value)
 
 
 def _lacks_history(repo: GitRepo, base: str) -> bool:

@@ -22,15 +22,17 @@ from typing import cast
 from patchpilot.core.checks import checkpatch as cp
 from patchpilot.core.checks import rustfmt as rf
 from patchpilot.core.checks.commit_msg import check_commit_message
+from patchpilot.core.checks.history import DEFAULT_DEPTH, HistoryIndex
 from patchpilot.core.checks.inputs import FileInput, PatchInput
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.prefix import history_prefix
+from patchpilot.core.checks.prefix import index_prefix
 from patchpilot.core.checks.procs import ToolMissing, run_tool
 from patchpilot.core.checks.profiles import Profile
 from patchpilot.core.checks.rust_imports import tree_context
 from patchpilot.core.checks.rust_rules import RULES, check_rust_file
 from patchpilot.core.checks.rust_source import TreeContext
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.patches import without_review_trailers
 
 Outcome = tuple[list[list[Finding]], bool]
@@ -59,14 +61,27 @@ class ToolContext:
     python: str = sys.executable
     base: str | None = None  # the series' base: where the touched files' history is read
     cancel: threading.Event | None = None  # set: running tools are killed (procs.Cancelled)
+    history_depth: int = DEFAULT_DEPTH  # newest commits below the base that B2 reads
+    series_paths: tuple[str, ...] = ()  # every path of the series: one walk for all of them
     _memo: dict[object, str | None] = field(default_factory=dict)
+    _history: list[HistoryIndex] = field(default_factory=list)
+    _history_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def history(self) -> HistoryIndex | None:
+        """The touched files' recent history at the base (per-base file, bounded walk); one
+        per run, shared by the patches checked in parallel."""
+        if self.base is None:
+            return None
+        with self._history_lock:
+            if not self._history:
+                self._history.append(HistoryIndex(GitRepo(self.tree), self.base,
+                                                  self.history_depth, self.series_paths))
+            return self._history[0]
 
     def history_prefix(self, paths: list[str]) -> str | None:
-        """The subject prefix the history of `paths` uses (B2), memoised per path set."""
-        key = ("prefix", tuple(paths))
-        if key not in self._memo:
-            self._memo[key] = history_prefix(self.tree, self.base, paths) if self.base else None
-        return self._memo[key]
+        """The subject prefix the history of `paths` uses (B2)."""
+        index = self.history()
+        return index_prefix(index, paths) if index is not None else None
 
     @cached_property
     def checkpatch_options(self) -> cp.CheckpatchOptions:
@@ -130,8 +145,10 @@ def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
     elif tool in ("rustfmt", "rust"):
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files))
     else:
-        parts = (patch.author, patch.subject, body, tuple(pin.paths),
-                 ctx.history_prefix(pin.paths))
+        # The base and depth determine the history B2 reads: keying on them rather than on the
+        # prefix found leaves the (bounded) walk to the run, in parallel with checkpatch.
+        parts = (patch.author, patch.subject, body, tuple(pin.paths), ctx.base,
+                 ctx.history_depth)
     return _digest(tool, ctx.fingerprint(tool), parts)
 
 
