@@ -44,7 +44,16 @@ def isolated_env(home: Path) -> dict[str, str]:
     env = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"),
                XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_GLOBAL=str(gitconfig),
                GIT_CONFIG_NOSYSTEM="1", PATCHPILOT_KERNEL_CACHE=str(kernelsrc.cache_root()))
+    env.update(RUST_HOMES)  # rustup finds its toolchains through HOME unless these are set
+    # Python caches compiled modules as any installation does (b4's were compiled by pip);
+    # a sandbox that turns that off would add the compile to every patchpilot start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
+
+
+RUST_HOMES = {var: os.environ.get(var) or str(Path.home() / default)
+              for var, default in (("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo"))
+              if Path(os.environ.get(var) or Path.home() / default).exists()}
 
 
 def run(argv: list[str], cwd: Path, env: dict, stdin: str | None = None,

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark on the one-commit and the deep-history tree, then one table.
 
-    .venv/bin/python bench/run.py [--only check,series,recipients,replies] [--no-full]
+    .venv/bin/python bench/run.py [--only check,series,recipients,replies,history] [--no-full]
 
 Each row is one command as a whole process (median of PATCHPILOT_BENCH_RUNS runs, default 3)
 on both trees, the growth from the one-commit tree to the deep one (PATCHPILOT_BENCH_DEEP
@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE))
 
 from common import DEEP_COMMITS, RUNS, TREES, Row, table, template  # noqa: E402
 
-PARTS = ("check", "series", "recipients", "replies")
+PARTS = ("check", "series", "recipients", "replies", "history")
 
 
 def main() -> None:
@@ -37,6 +37,9 @@ def main() -> None:
     for part in args.only.split(","):
         print(f"== bench_{part}.py", flush=True)
         module = importlib.import_module(f"bench_{part}")
+        if part == "history":  # its own table: ways of reading history, deep tree only
+            module.main()
+            continue
         if part == "replies":
             module.bench_parse()
             module.bench_refresh(40)

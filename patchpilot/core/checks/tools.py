@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import cast
 
 from patchpilot.core.checks import checkpatch as cp
+from patchpilot.core.checks import maintained
 from patchpilot.core.checks import rustfmt as rf
 from patchpilot.core.checks.commit_msg import check_commit_message
 from patchpilot.core.checks.history import DEFAULT_DEPTH, HistoryIndex
@@ -63,6 +64,7 @@ class ToolContext:
     cancel: threading.Event | None = None  # set: running tools are killed (procs.Cancelled)
     history_depth: int = DEFAULT_DEPTH  # newest commits below the base that B2 reads
     series_paths: tuple[str, ...] = ()  # every path of the series: one walk for all of them
+    status_cache: Path | None = None  # get_maintainer.pl --status answers (maintained.py)
     _memo: dict[object, str | None] = field(default_factory=dict)
     _history: list[HistoryIndex] = field(default_factory=list)
     _history_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -162,7 +164,7 @@ def checkpatch_batch(ctx: ToolContext, mails: list[str]) -> Outcome:
             (Path(tmp) / f"{index:04d}.patch").write_text(text)
             names.append(str(Path(tmp) / f"{index:04d}.patch"))
         argv = cp.checkpatch_argv(ctx.tree, names, ctx.checkpatch_options)
-        result = run_tool(argv, ctx.timeout, cwd=ctx.tree, env=_shim_env(Path(tmp), ctx.python),
+        result = run_tool(argv, ctx.timeout, cwd=ctx.tree, env=_shim_env(Path(tmp), ctx),
                           cancel=ctx.cancel)
     if result.timed_out:
         return [[timeout_finding("checkpatch", ctx.timeout)] for _ in mails], False
@@ -179,9 +181,13 @@ def checkpatch_batch(ctx: ToolContext, mails: list[str]) -> Outcome:
     return per_patch, not trouble
 
 
-def _shim_env(tmp: Path, python: str) -> dict[str, str]:
-    """PATH with a `python3` that is `python` (checkpatch runs spdxcheck.py with it)."""
-    return cp._env(tmp, cp.CheckpatchOptions(python=python))
+def _shim_env(tmp: Path, ctx: ToolContext) -> dict[str, str]:
+    """PATH with a `python3` that is ctx.python (checkpatch runs spdxcheck.py with it) and,
+    for a cached run, a `perl` that remembers get_maintainer.pl's --status answers."""
+    env = cp._env(tmp, cp.CheckpatchOptions(python=ctx.python))
+    if ctx.status_cache is not None:
+        maintained.write_perl_shim(tmp / "bin", ctx.status_cache)
+    return env
 
 
 def timeout_finding(tool: str, timeout: float) -> Finding:
