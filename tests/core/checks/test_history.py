@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from patchpilot.cli.main import main
-from patchpilot.core.checks.history import HistoryIndex, has_bloom_filters, walk
+from patchpilot.core.checks.history import HistoryIndex, has_bloom_filters, newest, walk
 from patchpilot.core.checks.prefix import agreed_prefix, history_prefix
 from patchpilot.core.git.repo import GitRepo
 from tests.conftest import DEEP_COMMITS
@@ -52,6 +52,11 @@ def git_calls(trace: Path) -> list[list[str]]:
 def history_walks(trace: Path) -> list[list[str]]:
     """The path-limited `git log` runs (B2's walks)."""
     return [a for a in git_calls(trace) if "log" in a and "--" in a and a[-1] != "--"]
+
+
+def windows(trace: Path) -> set[str]:
+    """The windows the walks read, by their stop (a deep window is read in two halves)."""
+    return {a[a.index("--") - 1] for a in history_walks(trace)}
 
 
 def test_deep_history_gives_the_suggestion_of_the_history_it_sees(deep_tree, kernel_tree):
@@ -102,7 +107,7 @@ def test_index_is_keyed_on_the_base_and_reused(deep_tree, tmp_path, monkeypatch)
     base = git(deep_tree, "rev-parse", "master").strip()
     index_dir = deep_tree / ".git" / "patchpilot" / "history"
     assert [f.name for f in index_dir.iterdir()] == [f"{base}-50000.json"]
-    assert len(history_walks(trace)) == 1
+    assert len(windows(trace)) == 1 and len(history_walks(trace)) == 2  # halves, at once
     # again, even with --no-cache (the index is history, not check results): no walk at all
     again = traced_check(deep_tree, trace, monkeypatch, "--no-cache")
     assert history_walks(trace) == [] and again["findings"] == first["findings"]
@@ -112,7 +117,7 @@ def test_index_is_keyed_on_the_base_and_reused(deep_tree, tmp_path, monkeypatch)
     git(deep_tree, "rebase", "-q", "master", "topic")
     moved = traced_check(deep_tree, trace, monkeypatch)
     new_base = git(deep_tree, "rev-parse", "master").strip()
-    assert len(history_walks(trace)) == 1
+    assert len(windows(trace)) == 1
     assert {f.name for f in index_dir.iterdir()} == {f"{base}-50000.json",
                                                      f"{new_base}-50000.json"}
     assert [f["fix"] for f in moved["findings"] if f["rule"] == "B2"] == [
@@ -161,3 +166,22 @@ def test_doctor_says_how_to_enable_bloom_filters(kernel_tree):
     git(kernel_tree, "commit-graph", "write", "--reachable", "--changed-paths")
     assert history_item() == {"name": "history", "status": "ok", "required": None, "hint": "",
                               "found": "commit-graph with changed-path Bloom filters"}
+
+
+def test_a_deep_window_is_read_in_two_halves_with_the_same_answer(deep_tree, tmp_path,
+                                                                   monkeypatch):
+    grow(deep_tree)
+    repo = GitRepo(deep_tree)
+    base = git(deep_tree, "rev-parse", "HEAD").strip()
+    trace = tmp_path / "trace.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+    halves = walk(repo, base, 20_000, [PHY, QT], bloom=False)
+    monkeypatch.delenv("GIT_TRACE2_EVENT")
+    ranges = sorted((a[a.index("--name-only") + 1:a.index("--")] for a in history_walks(trace)),
+                    key=lambda r: r[0] != base)  # they run at once: either may start first
+    counts = [int(git(deep_tree, "rev-list", "--count", *r)) for r in ranges]
+    assert counts == [10_000, 10_000] and ranges[0][0] == base and len(ranges[0]) == 3
+    (stop,) = {r[-1] for r in ranges}
+    assert int(git(deep_tree, "rev-list", "--count", base, stop)) == 20_000
+    whole = git(deep_tree, "log", "--no-merges", "--format=%s", base, stop, "--", PHY, QT)
+    assert [t.subject for t in newest(halves[PHY] + halves[QT])] == whole.splitlines()
