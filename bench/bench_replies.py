@@ -1,6 +1,4 @@
-"""Following a review: parse and map a generated 300-message thread, and what a refresh of an
-unchanged thread transfers against a plain `t.mbox.gz` re-fetch, on a real public-inbox server
-on loopback (Debian's public-inbox; `apt-get install public-inbox libsearch-xapian-perl`).
+"""Following a review, and the commands around a sent revision, on real parts.
 
 1. Parse + map: split the mbox, decode every message, find the patch each reply answers,
    split quotes from comments and map every quote to file and new-file line. Target: well
@@ -13,19 +11,26 @@ on loopback (Debian's public-inbox; `apt-get install public-inbox libsearch-xapi
    when nothing is new) vs a plain re-fetch of `t.mbox.gz`; then with two replies in the last
    hour, which every refresh within the hour brings again (deduplicated). Bytes are the HTTP
    body plus headers as received.
-Prints the figures.
+3. On the one-commit and the deep-history tree: `send --dry-run` on the 20-patch series, then
+   v1 sent for real (patchpilot send through b4 to an aiosmtpd server on loopback), delivered
+   with a few reviews into a public-inbox that b4.midmask points at and fetched once; then
+   `replies --json` (from the cache) and `reroll --json` (v2 against the v1 tag). Whole
+   processes, medians; growth at most 1.2x.
+Prints the figures and the rows.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT  # noqa: F401  (puts the project on sys.path)
+from common import ROOT, Row, Trees, patchpilot, run, scratch, series_trees, table, timed_both
 
 from patchpilot.core.review import threads
 from patchpilot.core.review.lore import LoreClient, subject_terms
@@ -117,7 +122,6 @@ def bench_hostile() -> None:
 
 
 def bench_refresh(count: int) -> None:
-    import sys
     sys.path.insert(0, str(ROOT))
     from tests.publicinbox import PublicInbox
 
@@ -154,6 +158,67 @@ def bench_refresh(count: int) -> None:
               f"{repeat.transferred / full_cost:.3f}")
 
 
+SEND = ("send", "--yes", "--no-checks", "--override", "checks", "--override", "b4")
+REVIEWS = ("Looks good.\n\nReviewed-by: Rev {n} <rev{n}@example.com>\n",
+           "> +// bench change {n}\n\nWhy this change? Please say so in the message.\n",
+           "Acked-by: Maint {n} <maint{n}@example.com>\n")
+
+
+def review(to: bytes, n: int) -> bytes:
+    """A reply to the mail `to`, as a reviewer's mailer writes it."""
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    parent = parse_mail(to)
+    msg = EmailMessage()
+    msg["From"], msg["To"] = f"Rev {n} <rev{n}@example.com>", "list@example.org"
+    msg["Subject"] = f"Re: {parent.subject}"
+    msg["Message-ID"] = make_msgid(domain="example.com")
+    msg["In-Reply-To"] = f"<{parent.msgid}>"
+    msg["References"] = " ".join(f"<{m}>" for m in [*parent.references, parent.msgid])
+    msg["Date"] = "Tue, 02 Jan 2024 10:00:00 +0000"
+    msg.set_content(f"On Mon, Bench Dev wrote:\n{REVIEWS[n % len(REVIEWS)].format(n=n)}")
+    return msg.as_bytes()
+
+
+def sent_round(trees: Trees, tmp: Path) -> dict[str, dict[str, float]]:
+    """`send --dry-run`, then v1 sent and reviewed; `replies` and `reroll` timed after."""
+    sys.path.insert(0, str(ROOT))
+    from tests.publicinbox import PublicInbox
+    from tests.smtp import SmtpServer
+
+    cover = tmp / "cover.txt"
+    cover.write_text("bench: twenty small changes\n\nA series for the benchmarks.\n")
+    for tree, env in trees.values():
+        run(patchpilot("cover", "--set-file", str(cover)), tree, env)
+        run(patchpilot("recipients", "--write"), tree, env)
+    got = {"dry_run": timed_both(trees, patchpilot("send", "--dry-run"))}
+    with contextlib.ExitStack() as stack:
+        for n, (tree, env) in enumerate(trees.values()):
+            with SmtpServer() as smtp:
+                run(["git", "config", "sendemail.smtpServerPort", str(smtp.port)], tree, env)
+                run(patchpilot(*SEND), tree, env)
+                mails = [m.data for m in smtp.mailbox.messages]
+            inbox = stack.enter_context(PublicInbox(tmp / f"pi{n}"))
+            run(["git", "config", "b4.midmask", f"{inbox.base}/%s"], tree, env)
+            for raw in mails:
+                inbox.deliver(raw)
+            for k, raw in enumerate(mails[::4]):
+                inbox.deliver(review(raw, k))
+            run(patchpilot("replies", "--refresh"), tree, env)
+        got["replies"] = timed_both(trees, patchpilot("replies", "--json"))
+        got["reroll"] = timed_both(trees, patchpilot("reroll", "--json"))
+    return got
+
+
+def rows() -> list[Row]:
+    with scratch() as tmp:
+        got = sent_round(series_trees(Path(tmp)), Path(tmp))
+    return [Row("send --dry-run", got["dry_run"]),
+            Row("replies --json (cached thread)", got["replies"]),
+            Row("reroll --json (v2 against the v1 tag)", got["reroll"])]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliver", type=int, default=40,
@@ -162,6 +227,7 @@ def main() -> None:
     bench_parse()
     bench_hostile()
     bench_refresh(args.deliver)
+    print(table(rows()))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ KINDS: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "checks.klint": ("text", ()),
     "checks.timeout": ("number", ()),
     "checks.fail-on": ("text", ("error", "warning")),
+    "checks.history-depth": ("int", ()),
     "replies.server": ("text", ()),
     "replies.refresh-interval": ("number", ()),
     "replies.timeout": ("number", ()),

@@ -2,7 +2,8 @@
 
 Runs the real tools (`--version`) and compares them with the tree's
 `scripts/min-tool-version.sh`; every item says what to do when it is missing or too old.
-klint is optional: without it the item is a note.
+klint is optional: without it the item is a note. Also says whether the repository's
+commit-graph has Bloom filters (cheaper history walks).
 No UI, no printing.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from patchpilot.core.checks.clippy import rust_enabled
+from patchpilot.core.checks.history import has_bloom_filters
 from patchpilot.core.checks.klint import INSTALL, LEXICAL, find_klint
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
@@ -102,7 +104,23 @@ def _klint(setting: str) -> Item:
                 "" if out is not None else f"{binary} --version failed")
 
 
-def diagnose(tree: Path, kbuild: str = "", klint: str = "") -> list[Item]:
+BLOOM_HINT = ("path-limited history walks (the subject-prefix rule) read every commit's "
+              "tree; make them several times cheaper, once: git commit-graph write --reachable "
+              "--changed-paths (git gc keeps the filters afterwards)")
+
+
+def _bloom(git_dir: Path | None) -> Item:
+    """Whether the commit-graph has changed-path Bloom filters (info only: checks run
+    without them, bounded either way)."""
+    if git_dir is not None and has_bloom_filters(git_dir):
+        return Item("history", "ok", "commit-graph with changed-path Bloom filters", None, "")
+    graph = git_dir is not None and (git_dir / "objects/info/commit-graph").is_file()
+    return Item("history", "info", "commit-graph without Bloom filters" if graph else None,
+                None, BLOOM_HINT)
+
+
+def diagnose(tree: Path, kbuild: str = "", klint: str = "",
+             git_dir: Path | None = None) -> list[Item]:
     """Every item, in the order a person would fix them."""
     rustc_min, bindgen_min = min_version(tree, "rustc"), min_version(tree, "bindgen")
     llvm_min = min_version(tree, "llvm")
@@ -120,6 +138,7 @@ def diagnose(tree: Path, kbuild: str = "", klint: str = "") -> list[Item]:
         _tool("perl", ["perl", "-e", "print $^V"], "apt-get install perl (checkpatch.pl)"),
         _kbuild(kbuild),
         _klint(klint),
+        _bloom(git_dir),
     ]
 
 

@@ -20,17 +20,20 @@ from pathlib import Path
 from typing import cast
 
 from patchpilot.core.checks import checkpatch as cp
+from patchpilot.core.checks import maintained
 from patchpilot.core.checks import rustfmt as rf
 from patchpilot.core.checks.commit_msg import check_commit_message
+from patchpilot.core.checks.history import DEFAULT_DEPTH, HistoryIndex
 from patchpilot.core.checks.inputs import FileInput, PatchInput
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.prefix import history_prefix
+from patchpilot.core.checks.prefix import index_prefix
 from patchpilot.core.checks.procs import ToolMissing, run_tool
 from patchpilot.core.checks.profiles import Profile
 from patchpilot.core.checks.rust_rules import RULES, check_rust_file
 from patchpilot.core.checks.rust_source import TreeContext
 from patchpilot.core.checks.rust_tree import tree_context
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.patches import without_review_trailers
 
 Outcome = tuple[list[list[Finding]], bool]
@@ -63,14 +66,28 @@ class ToolContext:
     python: str = sys.executable
     base: str | None = None  # the series' base: where the touched files' history is read
     cancel: threading.Event | None = None  # set: running tools are killed (procs.Cancelled)
+    history_depth: int = DEFAULT_DEPTH  # newest commits below the base that B2 reads
+    series_paths: tuple[str, ...] = ()  # every path of the series: one walk for all of them
+    status_cache: Path | None = None  # get_maintainer.pl --status answers (maintained.py)
     _memo: dict[object, str | None] = field(default_factory=dict)
+    _history: list[HistoryIndex] = field(default_factory=list)
+    _history_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def history(self) -> HistoryIndex | None:
+        """The touched files' recent history at the base (per-base file, bounded walk); one
+        per run, shared by the patches checked in parallel."""
+        if self.base is None:
+            return None
+        with self._history_lock:
+            if not self._history:
+                self._history.append(HistoryIndex(GitRepo(self.tree), self.base,
+                                                  self.history_depth, self.series_paths))
+            return self._history[0]
 
     def history_prefix(self, paths: list[str]) -> str | None:
-        """The subject prefix the history of `paths` uses (B2), memoised per path set."""
-        key = ("prefix", tuple(paths))
-        if key not in self._memo:
-            self._memo[key] = history_prefix(self.tree, self.base, paths) if self.base else None
-        return self._memo[key]
+        """The subject prefix the history of `paths` uses (B2)."""
+        index = self.history()
+        return index_prefix(index, paths) if index is not None else None
 
     @cached_property
     def checkpatch_options(self) -> cp.CheckpatchOptions:
@@ -138,8 +155,10 @@ def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files + pin.kbuild_files),
                  _file_digest(*(ctx.tree / p for p in near)))
     else:
-        parts = (patch.author, patch.subject, body, tuple(pin.paths),
-                 ctx.history_prefix(pin.paths))
+        # The base and depth determine the history B2 reads: keying on them rather than on the
+        # prefix found leaves the (bounded) walk to the run, in parallel with checkpatch.
+        parts = (patch.author, patch.subject, body, tuple(pin.paths), ctx.base,
+                 ctx.history_depth)
     return _digest(tool, ctx.fingerprint(tool), parts)
 
 
@@ -153,7 +172,7 @@ def checkpatch_batch(ctx: ToolContext, mails: list[str]) -> Outcome:
             (Path(tmp) / f"{index:04d}.patch").write_text(text)
             names.append(str(Path(tmp) / f"{index:04d}.patch"))
         argv = cp.checkpatch_argv(ctx.tree, names, ctx.checkpatch_options)
-        result = run_tool(argv, ctx.timeout, cwd=ctx.tree, env=_shim_env(Path(tmp), ctx.python),
+        result = run_tool(argv, ctx.timeout, cwd=ctx.tree, env=_shim_env(Path(tmp), ctx),
                           cancel=ctx.cancel)
     if result.timed_out:
         return [[timeout_finding("checkpatch", ctx.timeout)] for _ in mails], False
@@ -170,9 +189,13 @@ def checkpatch_batch(ctx: ToolContext, mails: list[str]) -> Outcome:
     return per_patch, not trouble
 
 
-def _shim_env(tmp: Path, python: str) -> dict[str, str]:
-    """PATH with a `python3` that is `python` (checkpatch runs spdxcheck.py with it)."""
-    return cp._env(tmp, cp.CheckpatchOptions(python=python))
+def _shim_env(tmp: Path, ctx: ToolContext) -> dict[str, str]:
+    """PATH with a `python3` that is ctx.python (checkpatch runs spdxcheck.py with it) and,
+    for a cached run, a `perl` that remembers get_maintainer.pl's --status answers."""
+    env = cp._env(tmp, cp.CheckpatchOptions(python=ctx.python))
+    if ctx.status_cache is not None:
+        maintained.write_perl_shim(tmp / "bin", ctx.status_cache)
+    return env
 
 
 def timeout_finding(tool: str, timeout: float) -> Finding:
