@@ -1,11 +1,13 @@
 # patchpilot: `make run` opens the TUI (on a demo kernel tree unless TREE=/path/to/linux),
 # `make test` runs every test. Both set up .venv and the system packages they need first.
+# `make test-fast` runs the unit tests only (no kernel tree, no server); `make lint` runs ruff,
+# mypy and the import-layer contract.
 
 VENV   := .venv
 PYTHON ?= python3
 TREE   ?=
 
-.PHONY: run test bench sysdeps venv clean
+.PHONY: run test test-fast lint bench sysdeps venv clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,14 @@ run: sysdeps venv
 
 test: sysdeps venv
 	$(VENV)/bin/pytest -q
+
+test-fast: venv
+	$(VENV)/bin/pytest -q -m unit
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: sysdeps venv
 	$(VENV)/bin/python bench/run.py

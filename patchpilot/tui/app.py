@@ -3,7 +3,9 @@
 Screens are found through patchpilot.tui.screens.REGISTRY; the command palette offers every
 registered screen and the current screen's own commands. Every worker runs with
 `exit_on_error=False`; screens.base.PilotScreen shows what a failed worker raised in one
-line and keeps the app alive.
+line and keeps the app alive. Quitting aborts every request to a lore server still in
+flight, so that no thread worker waiting on a server that never answers keeps the process
+alive.
 
 One series state: every `ui.watch-interval` seconds, whenever a screen comes back, and right
 after a rewrite the app makes itself (`rewritten`), a worker reads the branches' fingerprints
@@ -19,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.review.lore import abort_all
 from patchpilot.core.series import watch
 from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.tui import keys
@@ -39,7 +42,7 @@ from patchpilot.tui.screens import (  # noqa: F401  (registers the screens)
     send,
     series,
 )
-from patchpilot.tui.screens.base import PilotScreen
+from patchpilot.tui.screens.base import PilotApp, PilotScreen
 
 
 @dataclass
@@ -47,7 +50,7 @@ class StatePolled(Message):
     state: dict[str, str] | None  # None: the repository could not be read this time
 
 
-class PatchpilotApp(App[None]):
+class PatchpilotApp(PilotApp):
     """patchpilot over the kernel tree at `path`."""
 
     TITLE = "patchpilot"
@@ -84,6 +87,9 @@ class PatchpilotApp(App[None]):
         for problem in keys.validate_keymap(keymap):
             self.notify(problem, severity="warning", markup=False, timeout=15)
         self.set_keymap({k: v for k, v in keymap.items() if k in keys.META})
+
+    def on_unmount(self) -> None:
+        abort_all()  # the screens have gone; their workers' threads must end too
 
     def open_screen(self, name: str, **kwargs: Any) -> None:
         """Open a registered screen (e.g. open_screen("series", branch="b4/foo"))."""

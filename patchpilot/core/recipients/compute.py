@@ -107,7 +107,7 @@ def entry_addresses(maint: Maintainers, name: str, roles: tuple[str, ...]) -> li
     for index in entry.fields if entry is not None else ():
         fld = maint.fields[index]
         role = letters.get(fld.letter or "")
-        if role in roles:
+        if role in roles and fld.value.strip():  # an empty line names nobody
             value = fld.value.split()[0] if role == "list" else fld.value.strip()
             found.append((value, role))
     return found
@@ -146,6 +146,8 @@ class _Builder:
 
 def load_maintainers(repo: GitRepo) -> Maintainers:
     """The tree's MAINTAINERS engine, its index cached under the repository's state dir."""
+    # Imported here: the engine (and its regexes) loads in the preload thread while git
+    # writes the mails (see preload); importing it at the top would serialise the two.
     from patchpilot.core.recipients.maintainers.engine import Maintainers
 
     return Maintainers.load(repo.top, cache_dir=paths.repo_state_dir(repo.git_dir) / CACHE)
@@ -239,6 +241,8 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
     engine = maint.result() if maint is not None else load_maintainers(repo)
     policy = Policy.from_config(config)
     choices = load_choices(repo, series)
+    if choices.notice:
+        notes.append(choices.notice)
     reasons: dict[str, list[Why]] = {}
     removed = {bare(a) for a in choices.remove}
     cover = _Builder(reasons, removed)
@@ -289,7 +293,7 @@ def _no_mail(series: Series, mails: dict[str, str], parts: Iterator[dict[str, st
 
 def _fill(one: _Builder, maint: Maintainers, repo: GitRepo, mail: str, policy: Policy,
           choices: UserChoices, use_script: bool) -> None:
-    if use_script:
+    if use_script:  # the engine module is loaded by the preload thread (load_maintainers)
         from patchpilot.core.recipients.maintainers.engine import run_get_maintainer
 
         found = run_get_maintainer(repo.top, mail)

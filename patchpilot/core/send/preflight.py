@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.checks.runner import check_series
@@ -19,11 +19,9 @@ from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.comments import open_comments
+from patchpilot.core.send.message import Message
 from patchpilot.core.series.cover import editme_lines
 from patchpilot.core.series.model import Series
-
-if TYPE_CHECKING:  # flow imports this module
-    from patchpilot.core.send.flow import Message
 
 State = Literal["ok", "fail", "warn", "skipped"]
 OK: State = "ok"

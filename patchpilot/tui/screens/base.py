@@ -1,5 +1,6 @@
-"""What every screen shares: the global keys, the one error path of its thread workers,
-leaving with unsaved text, and reloading when its series changed.
+"""What every screen shares: the app's state they read (PilotApp), the global keys, the one
+error path of its thread workers, leaving with unsaved text, and reloading when its series
+changed.
 
 Workers run with `exit_on_error=False`; Textual sends their state changes to the screen that
 started them (they do not bubble), so the base screen turns an error into one line (a
@@ -14,15 +15,18 @@ when they come back (`stale`). A screen whose own work is rewriting the branch s
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
+from textual.app import App
 from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
+from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.text import safe_text
 from patchpilot.tui import keys
 from patchpilot.tui.hints import in_tui_words
@@ -30,18 +34,36 @@ from patchpilot.tui.hints import in_tui_words
 if TYPE_CHECKING:
     from textual import getters
 
-    from patchpilot.tui.app import PatchpilotApp
     from patchpilot.tui.widgets.editing import DraftKeeper
 
 
 NARROW = 100  # columns
+
+class PilotApp(App[None]):
+    """What screens read of the app: the repository, the settings, the default base, how
+    to open another screen, and the one series state (app.PatchpilotApp is the one there is)."""
+
+    repo: GitRepo
+    config: Config
+    default_base: str | None
+
+    def open_screen(self, name: str, **kwargs: Any) -> None:
+        raise NotImplementedError
+
+    def rewritten(self, by: PilotScreen | None = None) -> None:
+        """A screen rewrote its branch (and reloads itself): tell the others now."""
+        raise NotImplementedError
+
+    def poll_state(self) -> None:
+        """Look at the repository now for branches that moved."""
+        raise NotImplementedError
 
 
 class PilotScreen(Screen[None]):
     """A patchpilot screen (see the module docstring)."""
 
     if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
+        app = getters.app(PilotApp)  # self.app with its attributes
 
     BINDINGS: ClassVar[list[BindingType]] = list(keys.GLOBAL)
     NAME: ClassVar[str] = ""  # the registry name (screens.register sets it)

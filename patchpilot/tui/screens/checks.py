@@ -4,7 +4,6 @@ the selected patch, and its diff scrolled to the selected finding's line."""
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -27,11 +26,6 @@ from patchpilot.tui.widgets.findings import describe_finding
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
 from patchpilot.tui.widgets.wrapped import MarkedRows
-
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
 
 PATCH_COLUMNS = [Col("n", "#", 1), Col("status", "Status", 2, cap=16),
                  Col("subject", "Subject", 0, cap=200, flex=True, least=12)]
@@ -74,9 +68,6 @@ def finding_place(f: Finding) -> str:
           "per patch")
 class ChecksScreen(PilotScreen):
     """Check results of one series; Enter shows the selected finding in the diff."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     branch: str
 

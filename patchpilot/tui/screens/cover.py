@@ -34,10 +34,7 @@ from patchpilot.tui.widgets.editing import DraftKeeper, offer_back
 from patchpilot.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
-    from textual import getters
-
     from patchpilot.core.git.repo import GitRepo
-    from patchpilot.tui.app import PatchpilotApp
 
 CLEAR_TREE = ("-", "none")
 
@@ -75,9 +72,6 @@ class CoverWriteFailed(Message):
 @register("cover", "Cover letter", "edit the cover letter and the subject prefixes")
 class CoverScreen(StartsSeries):
     """Edit one series' cover letter."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     branch: str
 

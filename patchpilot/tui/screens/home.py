@@ -8,8 +8,6 @@ only, so the list never waits on the network.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,11 +23,6 @@ from patchpilot.tui.screens import register
 from patchpilot.tui.screens.start import START, StartsSeries
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
-
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
 
 REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer"}
 # What gives way first at 80 columns: the change-id, then the counts; the branch and its
@@ -74,9 +67,6 @@ def _number(value: int, style: str) -> Text:
 @register("home", "Home", "every series in this repository", needs_series=False)
 class HomeScreen(StartsSeries):
     """Lists series; opens the current one the first time it loads."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     BINDINGS = [START]
     BACK_LABEL = "Quit"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -26,12 +25,6 @@ from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Confirm, Prompt
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
-
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
-
 
 COLUMNS = [Col("header", "", 1), Col("address", "Address", 0, cap=50),
            Col("source", "Source", 3, cap=20), Col("why", "Why", 2, cap=120, flex=True)]
@@ -76,9 +69,6 @@ def describe_address(result: SeriesRecipients, row: Row) -> Text:
 @register("recipients", "Recipients", "To/Cc of the series with the reason for each address")
 class RecipientsScreen(PilotScreen):
     """Recipients of one series."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     branch: str
 

@@ -10,7 +10,6 @@ the next revision until asked (r).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -41,11 +40,6 @@ from patchpilot.tui.widgets.sendtext import (
     preflight_rows,
 )
 
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
-
 PREFLIGHT_COLUMNS = [Col("name", "Pre-flight", 1, cap=12), Col("state", "State", 2, cap=8),
                      Col("detail", "Detail / fix", 0, cap=400, wrap=True, least=20)]
 MESSAGE_COLUMNS = [Col("n", "#", 1), Col("subject", "Subject", 0, cap=200, flex=True),
@@ -70,9 +64,6 @@ class SendFailed(Message):
 @register("send", "Send", "preview, pre-flight and send the series through b4")
 class SendScreen(PilotScreen):
     """Preview and send one series."""
-
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
 
     branch: str
 

@@ -8,8 +8,6 @@ from a thread worker.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,7 +15,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review.comments import PatchComment, comments_by_patch
+from patchpilot.core.review.comments import Placed, comments_by_patch
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.keys import SCREEN_KEYS
@@ -27,11 +25,6 @@ from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
 from patchpilot.tui.widgets.patchdetail import PatchDetail
-
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
 
 # The subject stays longest and takes the width left; the commit id goes first.
 COLUMNS = [Col("n", "#", 1), Col("commit", "Commit", 4, cap=12, yields=True),
@@ -67,9 +60,6 @@ def patch_row(series: Series, index: int, complete: bool) -> list[str | Text]:
 class SeriesScreen(PilotScreen):
     """One series; j/k move through its patches."""
 
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
-
     branch: str
 
     BINDINGS = list(SCREEN_KEYS)
@@ -81,7 +71,7 @@ class SeriesScreen(PilotScreen):
         self.preloaded = preloaded  # the light series, already read (the app's first screen)
         self.series: Series | None = None
         self.complete = False  # the diffs are loaded (not only commits and messages)
-        self.comments: dict[int, list[PatchComment]] = {}  # review comments by patch index
+        self.comments: dict[int, list[Placed]] = {}  # review comments by patch index
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -141,7 +131,7 @@ class SeriesScreen(PilotScreen):
         self.comments = message.comments
         table = self.query_one(FitTable)
         for index, comments in self.comments.items():
-            still_open = sum(c.state == "open" for c in comments)
+            still_open = sum(c.comment.is_open for c in comments)
             label = Text(f"{len(comments)}")
             if still_open:
                 label.append(f", {still_open} open", style="yellow")

@@ -14,7 +14,7 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.widgets.diffview import DiffView
 
 if TYPE_CHECKING:
-    from patchpilot.core.review.comments import PatchComment
+    from patchpilot.core.review.comments import Placed
 
 
 def files_table(patch: Patch) -> Text:
@@ -38,7 +38,7 @@ class PatchDetail(VerticalScroll):
         yield Static(id="patch-files")
         yield DiffView(id="patch-diff")
 
-    def show(self, patch: Patch | None, comments: list[PatchComment] | None = None,
+    def show(self, patch: Patch | None, comments: list[Placed] | None = None,
              diffs: bool = True) -> None:
         """Show `patch`; `diffs` False: its diff is still being read (a light series)."""
         message = self.query_one("#patch-message", Static)

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from patchpilot import __version__
 from patchpilot.core.fs import write_atomic
+from patchpilot.core.recipients.maintainers import parse as maintainers_parse
 from patchpilot.core.recipients.maintainers.parse import (
     KNOWN_LETTERS,
     SIMPLE_ADDRESS,
@@ -167,9 +169,6 @@ def _code_stamp() -> bytes:
     """What else the index depends on: this module and the parser, and the interpreter."""
     global _STAMP
     if _STAMP is None:
-        from patchpilot import __version__
-        from patchpilot.core.recipients.maintainers import parse as maintainers_parse
-
         parts = [_MAGIC, __version__.encode(), repr(sys.version_info[:2]).encode(),
                  str(marshal.version).encode()]
         for module in (__file__, maintainers_parse.__file__):
