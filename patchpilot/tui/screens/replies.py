@@ -1,15 +1,10 @@
 """The replies screen: the review of a series from lore, grouped by the patch each reply
 answers, with reviewer, date and an unread mark; the selected reply's trailers and comments
 (each anchored to file:line, with its state). Fetching runs in a thread worker, on demand
-<<<<<<< HEAD
-(`f`) and every `replies.refresh-interval` seconds. Email text is untrusted: shown through
-safe_text as rich Text, never as markup.
-=======
-(`r`) and every `replies.refresh-interval` seconds; leaving the screen (or the app) aborts
+(`f`) and every `replies.refresh-interval` seconds; leaving the screen (or the app) aborts
 the requests in flight, so a server that never answers cannot keep the app from quitting,
 and a worker that fails for any reason shows why instead of ending the app. Email text is
 untrusted: shown through safe_text as rich Text, never as markup.
->>>>>>> main
 """
 
 from __future__ import annotations
@@ -37,18 +32,10 @@ from patchpilot.tui.widgets.dialogs import Prompt
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
 
-<<<<<<< HEAD
-if TYPE_CHECKING:
-    from textual import getters
-
-    from patchpilot.tui.app import PatchpilotApp
-
 COLUMNS = [Col("unread", "", 3), Col("patch", "Patch", 1), Col("kind", "Kind", 4, cap=10),
            Col("from", "From", 0, cap=40), Col("date", "Date", 5, cap=16),
            Col("comments", "Comments", 2, cap=12),
            Col("trailers", "Trailers", 6, cap=80, flex=True)]
-=======
->>>>>>> main
 STATE_STYLE = {"open": "yellow", "addressed": "green", "wontfix": "dim", "replied": "cyan"}
 
 
@@ -109,14 +96,8 @@ def review_problem(review: Review) -> str | None:
 class RepliesScreen(PilotScreen):
     """Replies to every sent revision of one series."""
 
-<<<<<<< HEAD
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
-
     branch: str
 
-=======
->>>>>>> main
     BINDINGS = [
         bind("l", "comment(1)", "Next comment", "replies.next_comment", "move", 14),
         bind("h", "comment(-1)", "Prev comment", "replies.prev_comment", "move", 60,
@@ -190,31 +171,18 @@ class RepliesScreen(PilotScreen):
         self.query_one("#replies-table").display = True
         self.query_one("#replies-detail-box").display = True
         self.report = message.report
-<<<<<<< HEAD
-        self.messages = [m for r in message.report.revisions for m in r.messages]
-        table = self.query_one(FitTable)
-=======
         self.messages = list(message.report.replies(own=True))
-        table = self.query_one(DataTable)
->>>>>>> main
+        table = self.query_one(FitTable)
         shown = self._shown
         row_before = table.cursor_row
         rows: list[list[str | Text]] = []
         for m in self.messages:
-<<<<<<< HEAD
-            open_count = sum(c.state == "open" for c in m.comments)
+            open_count = sum(c.is_open for c in m.comments)
             rows.append(["●" if m.unread else " ", "cover" if m.patch == 0 else str(m.patch),
                          m.kind, Text(safe_text(m.sender, 80)), m.date[:16],
                          f"{open_count}/{len(m.comments)} open" if m.comments else "",
-                         Text(", ".join(n for n, _ in m.trailers))])
+                         Text(", ".join(t.name for t in m.trailers))])
         table.set_rows(rows)
-=======
-            open_count = sum(c.is_open for c in m.comments)
-            table.add_row("●" if m.unread else " ", "cover" if m.patch == 0 else str(m.patch),
-                          m.kind, Text(safe_text(m.sender, 80)), m.date[:16],
-                          f"{open_count}/{len(m.comments)} open" if m.comments else "",
-                          Text(", ".join(t.name for t in m.trailers)))
->>>>>>> main
         # Stay on the same reply when a refresh adds some above it (a state key must not
         # land on another reviewer's comment).
         row = next((i for i, m in enumerate(self.messages) if m.msgid == shown), row_before)
@@ -233,13 +201,9 @@ class RepliesScreen(PilotScreen):
         if report.newer_revisions:
             text.append(f"\nnewer revision on the list: v{max(report.newer_revisions)}",
                         style="yellow")
-<<<<<<< HEAD
-        if report.offline:
-            text.append("\n" + self.say(safe_text(report.offline, 300)), style="red")
-=======
         problem = review_problem(report)
         if problem:
-            text.append("\n" + safe_text(problem, 300), style="red")
+            text.append("\n" + self.say(safe_text(problem, 300)), style="red")
         for revision in report.revisions:
             if revision.missing and revision.missing != problem:
                 text.append(f"\nv{revision.revision}: {safe_text(revision.missing, 300)}",
@@ -247,7 +211,6 @@ class RepliesScreen(PilotScreen):
         for warning in report.warnings[1 if report.offline else 0:]:  # [0]: the offline one
             if not any(r.missing and r.missing in warning for r in report.revisions):
                 text.append("\n" + safe_text(warning, 300), style="yellow")
->>>>>>> main
         self.query_one("#replies-info", Static).update(text)
 
     def _show_detail(self) -> None:
@@ -256,16 +219,11 @@ class RepliesScreen(PilotScreen):
         self.query_one("#replies-detail", Static).update(detail)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-<<<<<<< HEAD
         if self.report is None:  # nothing to list: the reason alone
             self.query_one("#replies-table").display = False
             self.query_one("#replies-detail-box").display = False
         self.query_one("#replies-info", Static).update(Text(self.say(message.error),
                                                             style="red"))
-=======
-        self.query_one("#replies-info", Static).update(
-            Text(safe_text(str(message.error), 500), style="red"))
->>>>>>> main
 
     @property
     def selected(self) -> Reply | None:

@@ -25,11 +25,6 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.reroll.changelog import (
     HandWritten,
-<<<<<<< HEAD
-=======
-    edited_lines,
-    write_changelog,
->>>>>>> main
 )
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
 from patchpilot.core.reroll.trailers import (
@@ -62,14 +57,8 @@ from patchpilot.tui.widgets.rerolltext import (
 class RerollScreen(RerollRewrites):
     """Prepare the next revision of one series."""
 
-<<<<<<< HEAD
-    if TYPE_CHECKING:
-        app = getters.app(PatchpilotApp)  # self.app with its attributes
-
     branch: str
 
-=======
->>>>>>> main
     BINDINGS = [
         bind("t", "apply", "Apply trailers", "reroll.apply", "rewrite", 10),
         bind("w,ctrl+s", "write", "Write changelog", "reroll.write", "rewrite", 11),
@@ -321,135 +310,6 @@ class RerollScreen(RerollRewrites):
         self._fill_trailers()
         self._changed()
 
-<<<<<<< HEAD
-=======
-    # -- rewrites: each confirmed, then one worker at a time ----------------------------
-
-    def action_apply(self) -> None:
-        chosen = self._chosen()
-        if not chosen:
-            return
-        assert self.plan is not None  # something is chosen from it
-        everything = range(1, len(self.plan.series.patches) + 1)
-        commits = {n for item in chosen for n in (item.targets or everything)}
-        ids = [item.id for item in chosen]
-        self._ask(lambda: self._apply(ids),
-                  f"Apply {len(chosen)} trailer(s) to {len(commits)} commit(s) of "
-                  f"{self.branch} through b4?", ", ".join(ids), "A backup ref is made first.")
-
-    def _apply(self, ids: list[str]) -> None:
-        repo, branch, config = self.app.repo, self.branch, self.app.config
-
-        def run() -> tuple[str, list[str]]:
-            plan = make_plan(repo, branch, config=config)
-            chosen = still_chosen(plan.trailers, ids)
-            result = apply_trailers(repo, plan.series, chosen, make_client(repo, config),
-                                    plan.covers)
-            note = (f"applied {len(result.applied)} trailer(s), {result.rewritten} commit(s) "
-                    f"rewritten; backup {result.backup} (u undoes)")
-            return note, [f"b4 did not apply {t.line} ({t.how})" for t in result.not_applied]
-
-        self._rewrite("applying the trailers", "trailers", run)
-
-    def action_write(self) -> None:
-        try:
-            lines = edited_lines(self.query_one("#reroll-changelog", TextArea).text)
-        except PatchpilotError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        assert self.plan is not None  # the key is off until the plan is loaded
-        notes = self.plan.notes() if self.per_patch else {}
-        also = (f" Each changed patch gets its own note below its --- line (patches "
-                f"{', '.join(map(str, notes))})." if notes else "")
-        self._ask(lambda: self._write(lines, notes=notes),
-                  f"Write this {len(lines)}-line changelog into the "
-                  f"v{self.plan.series.revision} cover of {self.branch} (through b4)?{also}",
-                  "A backup ref is made first.")
-
-    def action_per_patch(self) -> None:
-        self.per_patch = not self.per_patch
-        self.notify("w also writes per-patch notes below each changed patch's ---"
-                    if self.per_patch else "w writes the cover's changelog only", markup=False)
-
-    def _confirm_force(self) -> None:
-        lines = edited_lines(self.query_one("#reroll-changelog", TextArea).text)
-        assert self.plan is not None  # a changelog write of this plan failed
-        notes = self.plan.notes() if self.per_patch else {}
-        self._ask(lambda: self._write(lines, force=True, notes=notes),
-                  f"The Changes in v{self.plan.series.revision} block of the cover was "
-                  "written by hand. Replace it with this changelog anyway?",
-                  "The cover as it is now is kept under a backup ref.")
-
-    def _write(self, lines: list[str], force: bool = False,
-               notes: dict[int, list[str]] | None = None) -> None:
-        repo, branch = self.app.repo, self.branch
-
-        def run() -> tuple[str, list[str]]:
-            series = load_series(repo, branch)
-            write_changelog(repo, series, lines, force=force, notes=notes)
-            entry = rewrite.last_undoable(repo, branch)
-            return (f"changelog written into the v{series.revision} cover; backup "
-                    f"{entry.backup if entry else rewrite.BACKUP_PREFIX} (u undoes)"), []
-
-        self._rewrite("writing the changelog", "changelog", run)
-
-    def action_undo(self) -> None:
-        entry = self.undoable
-        if entry is None:
-            return
-        self._ask(lambda: self._undo(entry),
-                  f"Undo the last rewrite of {self.branch}, '{entry.what}'?",
-                  f"The branch goes back to {entry.before[:12]}; its state now is kept under "
-                  "a backup ref.")
-
-    def _undo(self, entry: rewrite.Rewrite) -> None:
-        repo, branch = self.app.repo, self.branch
-
-        def run() -> tuple[str, list[str]]:
-            last = rewrite.last_undoable(repo, branch)
-            if last is None or last.backup != entry.backup:
-                raise PatchpilotError("the last rewrite is not the one shown; nothing was "
-                                      "undone", hint="look again (r reloads)")
-            done = rewrite.undo(repo, branch)
-            return f"{branch} is back at {done.before[:12]} (before '{done.what}')", []
-
-        self._rewrite("undoing the last rewrite", "undo", run)
-
-    def _ask(self, then: Callable[[], object], *paragraphs: str) -> None:
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                then()
-
-        self.app.push_screen(Confirm("\n".join(paragraphs)), confirmed)
-
-    def _rewrite(self, doing: str, what: str, run: Callable[[], tuple[str, list[str]]]) -> None:
-        if self.busy is not None:
-            self.notify(f"wait: {self.busy}", markup=False)
-            return
-        self._start(doing)
-        self.rewrite_worker(what, run)
-
-    @work(thread=True, exit_on_error=False, group="reroll-repo")
-    def rewrite_worker(self, what: str, run: Callable[[], tuple[str, list[str]]]) -> None:
-        try:
-            note, warnings = run()
-            self.post_message(Rewritten(note, warnings))
-        except PatchpilotError as exc:
-            self.post_message(RewriteFailed(what, exc))
-
-    def on_rewritten(self, message: Rewritten) -> None:
-        self.note = Text(message.note, style="green")
-        self.notify(message.note, markup=False)
-        for warning in message.warnings:
-            self.notify(safe_text(warning, 300), severity="warning", markup=False)
-        self._start("reloading")
-        self.load()
-
-    def action_draft(self) -> None:
-        if self.plan is not None:
-            self.query_one("#reroll-changelog", TextArea).load_text(self._draft)
-
->>>>>>> main
     # -- checks --------------------------------------------------------------------------
 
     def action_recheck(self) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import TextArea
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
-from patchpilot.core.reroll.changelog import edited_lines, patch_notes, write_changelog
+from patchpilot.core.reroll.changelog import edited_lines, write_changelog
 from patchpilot.core.reroll.plan import RerollPlan, make_plan
 from patchpilot.core.reroll.trailers import TrailerItem, apply_trailers, still_chosen
 from patchpilot.core.review.replies import make_client
@@ -93,7 +93,7 @@ class RerollRewrites(PilotScreen):
             self._after_write = None
             return
         assert self.plan is not None  # the key is off until the plan is loaded
-        notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
+        notes = self.plan.notes() if self.per_patch else {}
         also = (f" Each changed patch gets its own note below its --- line (patches "
                 f"{', '.join(map(str, notes))})." if notes else "")
         self._ask(lambda: self._write(lines, notes=notes),
@@ -109,7 +109,7 @@ class RerollRewrites(PilotScreen):
     def _confirm_force(self) -> None:
         lines = edited_lines(self.query_one("#reroll-changelog", TextArea).text)
         assert self.plan is not None  # a changelog write of this plan failed
-        notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
+        notes = self.plan.notes() if self.per_patch else {}
         self._ask(lambda: self._write(lines, force=True, notes=notes),
                   f"The Changes in v{self.plan.series.revision} block of the cover was "
                   "written by hand. Replace it with this changelog anyway?",

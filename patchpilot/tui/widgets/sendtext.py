@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 from rich.text import Text
 
-from patchpilot.core.send.flow import Message, SendPlan, SendResult
+from patchpilot.core.send.flow import SendPlan, SendResult
+from patchpilot.core.send.message import Message
 from patchpilot.core.send.preflight import ENVIRONMENT, Line
 from patchpilot.core.send.prepare import Prepared, stopped
 from patchpilot.core.text import safe_text
