@@ -14,7 +14,7 @@ Conventions (README "Keys", checked by tests/tui/test_keys.py):
   columns; `q Back` and `? Keys` rank first.
 Users rebind by id in config.toml: `[keys]` then `"send.send" = "ctrl+x"` (App.set_keymap).
 
-`python -m patchpilot.tui.keys` prints the README's key table from the bindings.
+`python -m patchpilot.tui.keytable` prints the README's key table from the bindings.
 """
 
 from __future__ import annotations
@@ -110,12 +110,3 @@ def validate_keymap(keymap: dict[str, str]) -> list[str]:
                 for name in keymap if name not in META]
     return problems
 
-
-if __name__ == "__main__":  # pragma: no cover - prints the README table
-    import sys
-
-    from patchpilot.tui import app  # noqa: F401  (registers the screens)
-    from patchpilot.tui import keys as registered  # this file as imported by the screens
-    from patchpilot.tui.screens import REGISTRY, all_bindings
-
-    sys.stdout.write("\n".join(registered.key_table(all_bindings(REGISTRY))) + "\n")
