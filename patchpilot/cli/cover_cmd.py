@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 
 from patchpilot.cli.output import Output, Subparsers
-from patchpilot.core.b4.tracking import read_tracking
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.series import cover
 from patchpilot.core.series.model import load_series, open_kernel_repo
@@ -51,8 +50,7 @@ def run_cover(args: argparse.Namespace, out: Output) -> ExitCode:
         cover.set_cover(repo, series, _edit(cover.raw_cover(repo, series)))
     if args.set_file or args.edit:
         series = load_series(repo, light=True)
-    tracking = read_tracking(repo, series.branch) if series.b4_managed else None
-    shown = cover.view(series, tracking.prerequisites if tracking else [])
+    shown = cover.view(series, [p.line for p in series.prerequisites])
     if args.json:
         out.json(shown.to_json())
         return ExitCode.OK

@@ -62,7 +62,8 @@ def test_series_json_contract(kernel_tree):
     assert code == 0, err
     data = json.loads(out)
     assert set(data) == {"branch", "base", "head", "revision", "change_id", "b4_managed",
-                         "cover", "patches"}
+                         "cover", "prerequisites", "patches"}
+    assert data["prerequisites"] == []  # none declared (b4 prep --edit-deps)
     assert data["branch"] == "b4/demo" and data["b4_managed"] is True
     assert data["head"] == git(kernel_tree, "rev-parse", "HEAD").strip()
     assert data["base"] == git(kernel_tree, "rev-parse", "master").strip()

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from patchpilot.core.b4.deps import Prerequisite, parse_all
 from patchpilot.core.b4.tracking import Tracking, foreign_cover_email, read_tracking
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
@@ -45,6 +46,8 @@ class Series:
     prefixes: list[str] = field(default_factory=list)
     sent: list[SentRevision] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # b4's declared dependencies (`b4 prep --edit-deps`), in the order they apply
+    prerequisites: list[Prerequisite] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The stable `patchpilot series --json` contract (see README)."""
@@ -53,6 +56,7 @@ class Series:
             "revision": self.revision, "change_id": self.change_id,
             "b4_managed": self.b4_managed,
             "cover": {"subject": self.cover_subject, "body": self.cover_body},
+            "prerequisites": [p.to_json() for p in self.prerequisites],
             "patches": [{"index": p.index, "commit": p.commit, "patch_id": p.patch_id,
                          "subject": p.subject, "author": p.author, "files": p.files}
                         for p in self.patches],
@@ -201,7 +205,7 @@ def _assemble(repo: GitRepo, branch: str, tracking: Tracking | None, start: str,
         branch=branch, base=start, head=end, revision=tracking.revision,
         change_id=tracking.change_id, b4_managed=True, cover_subject=tracking.cover_subject,
         cover_body=tracking.cover_body, patches=patches, strategy=tracking.strategy,
-        prefixes=tracking.prefixes,
+        prefixes=tracking.prefixes, prerequisites=parse_all(tracking.prerequisites),
         sent=sent_history(repo, tracking) if with_sent else [])
 
 

@@ -1,0 +1,66 @@
+"""Scratch worktrees: a detached checkout of one commit under .git/patchpilot/worktrees/,
+where patches are applied with `git am` and checked, then removed.
+
+The user's own work tree, index, HEAD and branches are never touched: the scratch tree has
+its own (detached) HEAD and index, and `git am` there only makes commits no ref points at.
+Signing and hooks are off inside it, as in b4's own scratch worktrees. Raises
+PatchpilotError; never prints. Imports the base and repo only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.paths import repo_state_dir
+
+SCRATCH_OPTS = ("-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null",
+                "-c", "submodule.recurse=false")
+
+
+def scratch_root(repo: GitRepo) -> Path:
+    return repo_state_dir(repo.git_dir) / "worktrees"
+
+
+@contextmanager
+def scratch(repo: GitRepo, commit: str) -> Iterator[GitRepo]:
+    """A scratch worktree checked out (detached) at `commit`, removed on the way out."""
+    root = scratch_root(repo)
+    root.mkdir(parents=True, exist_ok=True)
+    repo.try_run("worktree", "prune")  # one left by a killed run
+    path = Path(tempfile.mkdtemp(prefix=f"scratch-{os.getpid()}-", dir=root))
+    try:
+        repo.run(*SCRATCH_OPTS, "worktree", "add", "--quiet", "--detach", str(path), commit)
+        yield GitRepo(path)
+    finally:
+        repo.try_run("worktree", "remove", "--force", str(path))
+        shutil.rmtree(path, ignore_errors=True)
+        repo.try_run("worktree", "prune")
+
+
+def am(tree: GitRepo, mbox: bytes) -> str | None:
+    """`git am` the mbox in a scratch tree; None when every patch applied, else git's reason
+    (the am is aborted, the tree left at the last patch that applied)."""
+    if not mbox.strip():
+        return None
+    proc = subprocess.run(["git", *SCRATCH_OPTS, "am"], cwd=tree.top, input=mbox,
+                          capture_output=True)
+    if proc.returncode == 0:
+        return None
+    tree.try_run("am", "--abort")
+    said = (proc.stdout + proc.stderr).decode("utf-8", "replace").splitlines()
+    wanted = [ln.strip() for ln in said if ln.startswith(("error:", "Patch failed", "fatal:"))]
+    return "; ".join(wanted or said[-2:]) or f"git am exited {proc.returncode}"
+
+
+def mbox_of(mails: list[bytes]) -> bytes:
+    """An mbox `git am` reads, as b4 writes one (save_git_am_mbox): a `From` line before each
+    message, bodies unescaped."""
+    return b"".join(b"From git@z Thu Jan  1 00:00:00 1970\n" + mail.rstrip(b"\n") + b"\n\n"
+                    for mail in mails)
