@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from patchpilot.core.b4 import ignores
 from patchpilot.core.checks.runner import check_series
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
@@ -86,10 +87,20 @@ def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = N
         warnings.append("no replies fetched yet: patchpilot replies --refresh")
     addressed = _addressed(report, changes, series.revision, previous)
     return RerollPlan(series, previous, old.tag, changes,
-                      collect_trailers(series, report, sent_ids), addressed, still_open(report),
+                      collect_trailers(series, report, sent_ids, _rejected(repo, warnings)),
+                      addressed, still_open(report),
                       draft(changes, addressed),
                       {r.revision: r.cover_msgid for r in report.revisions if r.cover_msgid},
                       report.offline, warnings)
+
+
+def _rejected(repo: GitRepo, warnings: list[str]) -> set[ignores.Key]:
+    """b4's rejected trailers; an unreadable file is a warning (b4 goes on without it too)."""
+    try:
+        return ignores.load(repo)
+    except PatchpilotError as exc:
+        warnings.append(f"{exc.message} ({exc.hint})")
+        return set()
 
 
 def _addressed(report: RepliesReport, changes: list[PatchChange], revision: int,

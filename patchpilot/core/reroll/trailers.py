@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.b4 import ignores
 from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
@@ -36,10 +39,12 @@ from patchpilot.core.series.prep import require_b4_checkout
 # What patchpilot would do with a trailer: apply it (ready), nothing (applied already), or
 # leave it for the user to accept by id, with the reason.
 Status = Literal["ready", "applied", "sender-mismatch", "patch-changed", "nak", "bot",
-                 "no-patch"]
+                 "no-patch", "ignored"]
 READY: Status = "ready"
 APPLIED: Status = "applied"
-LEFT: tuple[Status, ...] = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch")
+IGNORED: Status = "ignored"  # rejected, in b4's .git/b4-trailers-ignore.json (by b4 or by us)
+LEFT: tuple[Status, ...] = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch",
+                            IGNORED)
 NOT_APPLIED_BY_B4 = ("nacked-by",)
 
 
@@ -73,12 +78,15 @@ def _item_id(msgid: str, name: str, value: str) -> str:
 
 
 def collect_trailers(series: Series, report: RepliesReport,
-                     sent_ids: dict[int, dict[int, str]]) -> list[TrailerItem]:
+                     sent_ids: dict[int, dict[int, str]],
+                     rejected: set[ignores.Key] | None = None) -> list[TrailerItem]:
     """Every trailer of the report, matched to the branch now.
 
-    `sent_ids` is {revision: {patch index as sent: patch-id}} (from the sent tags).
+    `sent_ids` is {revision: {patch index as sent: patch-id}} (from the sent tags);
+    `rejected` is b4's ignore list (b4.ignores): a trailer in it is left out, as b4 does.
     """
     current = {p.patch_id: p.index for p in series.patches}
+    rejected = ignores.folded(rejected or set())
     items = []
     for revision in report.revisions:
         for message in revision.messages:
@@ -90,6 +98,9 @@ def collect_trailers(series: Series, report: RepliesReport,
                                    message.patch)
                 _match(item, message, series, current,
                        sent_ids.get(revision.revision, {}))
+                if item.status != APPLIED and _key(item) in rejected:
+                    item.status = IGNORED
+                    item.how += f"; rejected ({ignores.FILE}: b4 leaves it out too)"
                 items.append(item)
     return items
 
@@ -121,6 +132,28 @@ def _match(item: TrailerItem, message: MessageView, series: Series, current: dic
     elif parseaddr(item.value)[1].lower() != parseaddr(message.sender)[1].lower():
         item.status = "sender-mismatch"
         item.how += f"; sent by {message.sender}"
+
+
+def _key(item: TrailerItem) -> ignores.Key:
+    return next(iter(ignores.folded([ignores.key(item.name, item.value, item.msgid)])))
+
+
+def reject(repo: GitRepo, items: list[TrailerItem], ids: list[str],
+           undo: bool = False) -> list[TrailerItem]:
+    """Record (or with `undo` forget) the rejection of the trailers `ids` in b4's ignore file,
+    so that neither patchpilot nor `b4 trailers -u` applies them."""
+    chosen = [i for i in items if i.id in ids]
+    unknown = sorted(set(ids) - {i.id for i in chosen})
+    if unknown:
+        raise PatchpilotError(f"no collected trailer with id {unknown[0][:40]!r}",
+                              hint="patchpilot trailers lists them with their ids")
+    keys = {ignores.key(i.name, i.value, i.msgid) for i in chosen}
+    if undo:  # b4 may have written the name as the reviewer did
+        ignores.update(repo, drop={k for k in ignores.load(repo)
+                                   if ignores.folded([k]) & ignores.folded(keys)})
+    else:
+        ignores.update(repo, add=keys)
+    return chosen
 
 
 def _has(series: Series, index: int, item: TrailerItem) -> bool:
@@ -172,6 +205,7 @@ def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
     tree_before = repo.run("rev-parse", "HEAD^{tree}")
     count = len(series.patches)
     with tempfile.TemporaryDirectory(prefix="patchpilot-trailers-") as tmp, \
+            _unrejected(repo, chosen), \
             b4state.guarded(repo, series.branch, "apply trailers") as entry:
         path = Path(tmp) / "thread.mbox"
         path.write_bytes(mbox)
@@ -190,6 +224,23 @@ def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
     rewritten = sum(a.message != b.message for a, b in zip(series.patches, after.patches))
     return ApplyResult(applied, [i for i in chosen if i not in applied], entry.backup,
                        rewritten)
+
+
+@contextmanager
+def _unrejected(repo: GitRepo, chosen: list[TrailerItem]) -> Iterator[None]:
+    """An accepted trailer that was rejected comes off b4's ignore list (b4 would skip it
+    otherwise); put back as it was when the apply fails."""
+    taken = [i for i in chosen if i.status == IGNORED]
+    if not taken:
+        yield
+        return
+    before = ignores.load(repo)
+    reject(repo, taken, [i.id for i in taken], undo=True)
+    try:
+        yield
+    except BaseException:
+        ignores.save(repo, before)
+        raise
 
 
 def _mbox_for_b4(client: LoreClient, covers: dict[int, str],
