@@ -152,12 +152,20 @@ def _managed_range(repo: GitRepo, tracking: Tracking,
     return base, base, cast(str, end)  # as above
 
 
+def base_hint(repo: GitRepo, rev: str, command: str) -> str:
+    """How to name the commit `rev` was meant to name (origin/master in a fresh clone...)."""
+    found = repo.suggest_for(rev)
+    if not found:
+        return "give a commit, tag or branch name (git branch -a lists them)"
+    return f"did you mean {' or '.join(found)}? patchpilot {command} {found[0]}"
+
+
 def _resolve_base(repo: GitRepo, branch: str, base: str | None) -> str:
     if base is not None:
         resolved = repo.rev_parse(base)
         if resolved is None:
             raise PatchpilotError(f"--base {base} names no commit",
-                                  hint="give a commit, tag or branch name")
+                                  hint=base_hint(repo, base, "series --base"))
         merge = repo.merge_base(resolved, branch)
         if merge is None:
             raise PatchpilotError(f"{base} and {branch} share no history",
