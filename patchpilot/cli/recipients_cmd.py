@@ -7,7 +7,7 @@ import argparse
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.cli.series_cmd import load_for_range
 from patchpilot.core.config import Config
-from patchpilot.core.errors import ExitCode
+from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.recipients.compute import SeriesRecipients, compute, preload
 from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.core.text import safe_text
@@ -19,6 +19,9 @@ def register(sub: Subparsers) -> None:
     parser.add_argument("range", nargs="?", metavar="RANGE",
                         help="BASE..BRANCH (default: the current series)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--branch", metavar="NAME",
+                        help="the series on NAME (default: current; --write needs it checked "
+                             "out)")
     parser.add_argument("--add-to", action="append", default=[], metavar="ADDR",
                         help="always send this series to ADDR (remembered across rerolls)")
     parser.add_argument("--add-cc", action="append", default=[], metavar="ADDR",
@@ -39,7 +42,10 @@ def register(sub: Subparsers) -> None:
 def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     maint = preload(repo)
-    series = load_for_range(repo, args.range, light=True)
+    if args.range and args.branch:
+        raise PatchpilotError("give RANGE or --branch, not both",
+                              hint="RANGE is BASE..BRANCH")
+    series = load_for_range(repo, args.range, args.branch, light=True)
     if args.add_to or args.add_cc or args.remove or args.reset or args.restore:
         from patchpilot.core.recipients.choices import update_choices
 

@@ -17,9 +17,13 @@ from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.send.flow import Mode, SendPlan, SendResult, export, plan
 from patchpilot.core.send.message import Message
 from patchpilot.core.send.preflight import Line
+from patchpilot.core.send.preflight import to_json as preflight_json
 from patchpilot.core.send.prepare import Prepared, prepare, send, stopped
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
+
+# b4 sends the checked-out branch: another one is named, then refused with how to switch
+BRANCH_HELP = "the series on NAME (default: current; b4 sends it only once checked out)"
 
 
 def register(sub: Subparsers) -> None:
@@ -37,22 +41,24 @@ def register(sub: Subparsers) -> None:
     parser.add_argument("--no-checks", action="store_true",
                         help="skip running the checks (the 'checks' line then fails)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--branch", metavar="NAME", help=BRANCH_HELP)
     parser.set_defaults(handler=run)
     exp = sub.add_parser("export", help="write the messages b4 would send as files for "
                                         "git send-email, and print the command that sends them")
     exp.add_argument("dir", metavar="DIR")
     exp.add_argument("--json", action="store_true", help="machine-readable output")
+    exp.add_argument("--branch", metavar="NAME", help=BRANCH_HELP)
     exp.set_defaults(handler=run_export)
 
 
 def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
-    series = load_series(repo)
+    series = load_series(repo, args.branch)
     mode: Mode = "reflect" if args.reflect else "preview" if args.preview_to else "send"
     if args.dry_run:
         return _show_dry_run(plan(repo, series, mode, args.preview_to), out, args.json)
     prepared = prepare(repo, series, mode, args.preview_to, run_checks=not args.no_checks)
-    _show_preflight(prepared.lines, args.override, out)
+    _show_preflight(prepared.lines, args.override, out, args.json)
     if not prepared.blocking(args.override):
         confirmed = _confirm(prepared, args.yes, out)
     else:
@@ -78,11 +84,23 @@ def _message_json(m: Message) -> dict[str, Any]:
             "references": m.references, "body": m.body}
 
 
-def _show_preflight(lines: list[Line], overrides: list[str], out: Output) -> None:
+def _show_preflight(lines: list[Line], overrides: list[str], out: Output,
+                    as_json: bool = False) -> None:
+    """The pre-flight as a table on stdout (not with --json: the JSON carries it); the lines
+    that fail or warn are said again on stderr, so they show when stdout goes elsewhere."""
+    width = max((len(line.name) for line in lines), default=0) + 2
+    if not as_json:
+        out.line("pre-flight:")
     for line in lines:
         state = "override" if line.state == "fail" and line.name in overrides else line.state
         fix = f"  -> {line.fix}" if line.fix and line.state != "ok" else ""
-        out.warn(f"pre-flight {line.name:<11} {state:<8} {line.detail}{fix}")
+        if not as_json:
+            out.line(f"  {line.name:<{width}}{state:<10}{safe_text(line.detail, 300)}{fix}")
+        if state == "fail":
+            out.warn(f"pre-flight {line.name} failed: {safe_text(line.detail, 300)}{fix}")
+        elif state in ("warn", "override"):
+            what = "overridden" if state == "override" else "warning"
+            out.warn(f"pre-flight {line.name} {what}: {safe_text(line.detail, 300)}")
 
 
 def _confirm(prepared: Prepared, assume_yes: bool, out: Output) -> tuple[int, int]:
@@ -103,6 +121,7 @@ def _report(result: SendResult, prepared: Prepared, out: Output, as_json: bool) 
     attempt = result.attempt
     if as_json:
         out.json({"status": attempt.status, "attempt": attempt.id, "tag": attempt.tag,
+                  "preflight": preflight_json(prepared.lines),
                   "cover_message_id": attempt.cover_msgid, "lore": result.lore,
                   "messages": attempt.messages,
                   "not_sent": [m.subject for m in result.missing], "error": attempt.error,
@@ -127,7 +146,7 @@ def _report(result: SendResult, prepared: Prepared, out: Output, as_json: bool) 
 
 def run_export(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
-    series = load_series(repo)
+    series = load_series(repo, args.branch)
     files, command = export(repo, series, args.dir)
     if args.json:
         out.json({"files": [str(f) for f in files], "command": command})
