@@ -26,8 +26,11 @@ def register(sub: Subparsers) -> None:
                         help="always send this series to ADDR (remembered across rerolls)")
     parser.add_argument("--add-cc", action="append", default=[], metavar="ADDR",
                         help="always copy ADDR")
+    parser.add_argument("--add-bcc", action="append", default=[], metavar="ADDR",
+                        help="also deliver every message of a real send to ADDR, as an "
+                             "envelope recipient only: never in a header (remembered)")
     parser.add_argument("--remove", action="append", default=[], metavar="ADDR",
-                        help="never send this series to ADDR")
+                        help="never send this series to ADDR (To, Cc or Bcc)")
     parser.add_argument("--restore", action="append", default=[], metavar="ADDR",
                         help="undo an earlier --remove of ADDR")
     parser.add_argument("--reset", action="store_true", help="forget your additions/removals")
@@ -46,11 +49,12 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
         raise PatchpilotError("give RANGE or --branch, not both",
                               hint="RANGE is BASE..BRANCH")
     series = load_for_range(repo, args.range, args.branch, light=True)
-    if args.add_to or args.add_cc or args.remove or args.reset or args.restore:
+    if args.add_to or args.add_cc or args.remove or args.reset or args.restore or \
+            args.add_bcc:
         from patchpilot.core.recipients.choices import update_choices
 
         update_choices(repo, series, args.add_to, args.add_cc, args.remove, args.reset,
-                       args.restore)
+                       args.restore, args.add_bcc)
     flags = {"recipients.engine": "get_maintainer"} if args.get_maintainer else {}
     result = compute(repo, series, Config(repo, flags=flags), maint=maint)
     for problem in result.problems:
@@ -79,6 +83,9 @@ def render(result: SeriesRecipients, out: Output) -> None:
                 if first else ""
             more = f" +{len(why) - 1} more" if len(why) > 1 else ""
             out.line(f"{header}: {safe_text(address, 300)}    # {reason}{more}")
+    for address in result.bcc:
+        out.line(f"Bcc: {safe_text(address, 300)}    # added by you: delivered, never in a "
+                 "header")
     for removed in result.removed:
         out.line(f"removed by you: {removed}")
     for patch in result.patches:

@@ -13,7 +13,9 @@ import sys
 from typing import Any
 
 from patchpilot.cli.output import Output, Subparsers
+from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.send import headers
 from patchpilot.core.send.flow import Mode, SendPlan, SendResult, export, plan
 from patchpilot.core.send.message import Message
 from patchpilot.core.send.preflight import Line
@@ -40,6 +42,12 @@ def register(sub: Subparsers) -> None:
                         help="send although pre-flight line NAME fails (logged)")
     parser.add_argument("--no-checks", action="store_true",
                         help="skip running the checks (the 'checks' line then fails)")
+    parser.add_argument("--in-reply-to", metavar="MSGID",
+                        help="thread the series under this message (a discussion, an "
+                             "earlier version)")
+    parser.add_argument("--bcc", action="append", default=[], metavar="ADDR",
+                        help="also deliver every message to ADDR, never named in a header "
+                             "(repeatable; patchpilot recipients --add-bcc remembers one)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--branch", metavar="NAME", help=BRANCH_HELP)
     parser.set_defaults(handler=run)
@@ -48,6 +56,9 @@ def register(sub: Subparsers) -> None:
     exp.add_argument("dir", metavar="DIR")
     exp.add_argument("--json", action="store_true", help="machine-readable output")
     exp.add_argument("--branch", metavar="NAME", help=BRANCH_HELP)
+    exp.add_argument("--in-reply-to", metavar="MSGID", help="thread the messages under it")
+    exp.add_argument("--bcc", action="append", default=[], metavar="ADDR",
+                     help="add --bcc ADDR to the git send-email command")
     exp.set_defaults(handler=run_export)
 
 
@@ -55,10 +66,16 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_series(repo, args.branch)
     mode: Mode = "reflect" if args.reflect else "preview" if args.preview_to else "send"
+    extras = headers.for_send(repo, series, Config(repo), mode, args.in_reply_to,
+                              tuple(args.bcc))
     if args.dry_run:
-        return _show_dry_run(plan(repo, series, mode, args.preview_to), out, args.json)
-    prepared = prepare(repo, series, mode, args.preview_to, run_checks=not args.no_checks)
+        return _show_dry_run(plan(repo, series, mode, args.preview_to, extras), out,
+                             args.json)
+    prepared = prepare(repo, series, mode, args.preview_to, run_checks=not args.no_checks,
+                       extras=extras)
     _show_preflight(prepared.lines, args.override, out, args.json)
+    if not args.json:
+        _show_extras(prepared.plan, out)
     if not prepared.blocking(args.override):
         confirmed = _confirm(prepared, args.yes, out)
     else:
@@ -69,13 +86,29 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
 
 def _show_dry_run(send_plan: SendPlan, out: Output, as_json: bool) -> ExitCode:
     if as_json:
-        out.json({"messages": [_message_json(m) for m in send_plan.messages]})
+        out.json({"messages": [{**_message_json(m),
+                                "stripped": send_plan.stripped.get(m.position, [])}
+                               for m in send_plan.messages],
+                  "bcc": list(send_plan.extras.bcc)})
         return ExitCode.OK
     for message in send_plan.messages:
         out.line(safe_text(message.raw, 100_000).rstrip())
         out.line("-" * 72)
+    _show_extras(send_plan, out)
     out.line(f"dry run: {len(send_plan.messages)} messages, nothing sent")
     return ExitCode.OK
+
+
+def _show_extras(send_plan: SendPlan, out: Output) -> None:
+    """What patchpilot changes in b4's mail: the trailers taken out, the Bcc recipients."""
+    for position, lines in sorted(send_plan.stripped.items()):
+        what = "the cover" if position == 0 else f"patch {position}"
+        out.line(f"stripped from {what} as mailed (the branch keeps them): "
+                 f"{safe_text('; '.join(lines), 500)}")
+    if send_plan.extras.in_reply_to:
+        out.line(f"threaded under <{safe_text(send_plan.extras.in_reply_to, 300)}>")
+    if send_plan.extras.bcc:
+        out.line(f"bcc (delivered, in no header): {', '.join(send_plan.extras.bcc)}")
 
 
 def _message_json(m: Message) -> dict[str, Any]:
@@ -147,7 +180,8 @@ def _report(result: SendResult, prepared: Prepared, out: Output, as_json: bool) 
 def run_export(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_series(repo, args.branch)
-    files, command = export(repo, series, args.dir)
+    files, command = export(repo, series, args.dir, headers.for_send(
+        repo, series, Config(repo), "send", args.in_reply_to, tuple(args.bcc)))
     if args.json:
         out.json({"files": [str(f) for f in files], "command": command})
         return ExitCode.OK

@@ -69,11 +69,12 @@ class SeriesRecipients:
     problems: list[Problem] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the addresses were found, if unusual
+    bcc: list[str] = field(default_factory=list)  # yours, for a real send: never in a header
 
     def to_json(self) -> dict[str, Any]:
         """The stable `patchpilot recipients --json` contract (see README)."""
         return {
-            "to": self.to, "cc": self.cc,
+            "to": self.to, "cc": self.cc, "bcc": self.bcc,
             "patches": [{"patch": p.index, "commit": p.commit, "to": p.to, "cc": p.cc,
                          "reasons": {a: [w.to_json() for w in p.reasons.get(a, [])]
                                      for a in p.to + p.cc}}
@@ -270,7 +271,7 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
     _trailers(cover, parse_trailers(series.cover_body or ""))
     _drop_self(repo, config, cover, patches)
     return SeriesRecipients(cover.to, cover.cc, patches, reasons, engine.problems,
-                            sorted(choices.remove), notes)
+                            sorted(choices.remove), notes, list(choices.bcc))
 
 
 def get_maintainer_conf(top: Path) -> Path | None:

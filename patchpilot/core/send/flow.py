@@ -26,6 +26,7 @@ from patchpilot.core.b4.state import record_sent_cover
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.send import headers
 from patchpilot.core.send.log import COMPLETE, FAILED, PARTIAL, Attempt, SendLog
 from patchpilot.core.send.message import Message, parse_message
 from patchpilot.core.send.preflight import (
@@ -67,6 +68,9 @@ class SendPlan:
     messages: list[Message]
     preview_to: list[str] = field(default_factory=list)
     resume: Attempt | None = None
+    # send-time changes (headers.py): In-Reply-To, Bcc, stripped trailers (per position)
+    extras: headers.Extras = field(default_factory=headers.Extras)
+    stripped: dict[int, list[str]] = field(default_factory=dict)
 
     def to_send(self) -> list[Message]:
         done = {m["position"] for m in self.resume.delivered()} if self.resume else set()
@@ -81,12 +85,16 @@ class SendPlan:
         for message in self.to_send():
             for address in message.recipients():
                 seen.setdefault(address.lower())
+        for address in self.extras.bcc:  # envelope only, but counted and confirmed
+            seen.setdefault(address.lower())
         return list(seen)
 
 
 def plan(repo: GitRepo, series: Series, mode: Mode = "send",
-         preview_to: list[str] | None = None) -> SendPlan:
-    """Preview the series and find an unfinished earlier attempt of this revision."""
+         preview_to: list[str] | None = None, extras: headers.Extras | None = None,
+         ) -> SendPlan:
+    """Preview the series and find an unfinished earlier attempt of this revision;
+    `extras` (default: the series' Bcc and send.strip-trailers) change the mail as sent."""
     if mode not in MODES:
         raise PatchpilotError(f"unknown send mode {mode}", hint=", ".join(MODES))
     _require_sendable(repo, series)
@@ -96,7 +104,9 @@ def plan(repo: GitRepo, series: Series, mode: Mode = "send",
     messages = preview(repo, mode, preview_to)
     log = SendLog(repo.git_dir, series.change_id, series.branch)
     resume = log.pending(series.revision) if mode == "send" else None
-    return SendPlan(mode, series, messages, list(preview_to or []), resume)
+    extras = extras or headers.for_send(repo, series, Config(repo), mode)
+    messages, stripped = headers.apply(messages, extras)
+    return SendPlan(mode, series, messages, list(preview_to or []), resume, extras, stripped)
 
 
 def _require_sendable(repo: GitRepo, series: Series) -> None:
@@ -174,7 +184,8 @@ def _run_b4(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: SendPlan,
     plan_file = log.journal(attempt).with_suffix(".plan.json")
     plan_file.write_text(json.dumps({"journal": str(log.journal(attempt)),
                                      "transport": transport,
-                                     "resume": _resume_map(send_plan.resume)}))
+                                     "resume": _resume_map(send_plan.resume),
+                                     "extras": send_plan.extras.to_json()}))
     relay = _relay_command(plan_file)
     config = {"sendemail.sendmailCmd": relay, "sendemail.b4-really-reflect-via": relay}
     if transport.get("identity"):
@@ -263,7 +274,8 @@ def _record_cover(repo: GitRepo, attempt: Attempt, series: Series, made: str,
     attempt.history_fix = {"replaced": made, "by": sent, "backup": backup}
 
 
-def export(repo: GitRepo, series: Series, directory: str) -> tuple[list[Path], list[str]]:
+def export(repo: GitRepo, series: Series, directory: str,
+           extras: headers.Extras | None = None) -> tuple[list[Path], list[str]]:
     """Write the messages b4 would send into `directory` (`b4 send -o DIR --no-sign`); return
     the files in series order and the `git send-email` command line that sends them as is
     (their own To/Cc, Message-IDs and threading; no Cc collected from the bodies)."""
@@ -276,6 +288,12 @@ def export(repo: GitRepo, series: Series, directory: str) -> tuple[list[Path], l
     b4cli.run(b4cli.send(output_dir=str(target)), cwd=repo.top)
     files = sorted(target.glob("*.eml"),
                    key=lambda p: parse_message(p.read_text(encoding="utf-8")).position)
+    extras = extras or headers.for_send(repo, series, Config(repo))
+    for path in files:  # the same send-time changes as a send (headers.py)
+        message = parse_message(path.read_text(encoding="utf-8"))
+        raw, _ = headers.rewrite(message.raw, message.position, message.total, extras)
+        path.write_text(raw, encoding="utf-8")
     command = ["git", "send-email", "--confirm=never", "--no-thread", "--suppress-cc=author",
-               "--suppress-cc=body", "--8bit-encoding=UTF-8", *[str(f) for f in files]]
+               "--suppress-cc=body", "--8bit-encoding=UTF-8",
+               *[f"--bcc={address}" for address in extras.bcc], *[str(f) for f in files]]
     return files, command

@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from patchpilot.core.send.headers import Extras, rewrite_bytes
 from patchpilot.core.send.log import append_journal, position, read_journal
 
 
@@ -198,6 +199,8 @@ def handle(plan: dict[str, Any], sender: str | None, rcpts: list[str], data: byt
     subject = " ".join(str(message.get("Subject", "")).split())
     pos, total = position(subject)
     b4_id = str(message.get("Message-ID", "")).strip()
+    extras = Extras.from_json(plan.get("extras"))  # --in-reply-to, Bcc, stripped trailers
+    rcpts = extras.envelope(rcpts)
     earlier = plan.get("resume", {}).get(str(pos), {})
     mapping = {e["b4_msgid"]: e["msgid"] for e in read_journal(journal)
                if e.get("b4_msgid") and e.get("msgid")}
@@ -211,7 +214,7 @@ def handle(plan: dict[str, Any], sender: str | None, rcpts: list[str], data: byt
         return 0
     transport = plan["transport"]
     try:
-        data = rewrite_ids(data, mapping)
+        data = rewrite_bytes(rewrite_ids(data, mapping), pos, total, extras)
         if transport.get("sendmailcmd"):
             command_send(transport, rcpts, data)
         else:
