@@ -5,7 +5,8 @@ Per line, as b4 0.16 decides: `change-id: ID:vN` passes when the list has revisi
 change-id and nothing newer; `message-id: <ID>` when its thread holds exactly one posted series;
 `patch-id: HEX` when a posted patch has that `git patch-id --stable`. Then a base-commit is
 required, and when every line passed, the prerequisites' patches followed by the series' own
-must apply there with `git am` (in a scratch worktree; the user's tree is not touched).
+must apply there as `git am` would apply them (git.worktree.applies: a scratch index, nothing
+checked out; the user's tree is not touched).
 The mails come from a public-inbox server through LoreClient (threads land in its cache) or
 from a local mbox. Two deliberate differences from b4: a series named twice (by change-id and
 by message-id) is applied once, and a one-patch series is applied too (b4 0.16 drops the only
@@ -259,8 +260,7 @@ def _apply_test(repo: GitRepo, series: Series, found: PrereqCheck) -> Verdict:
     base = repo.rev_parse(found.base or "")
     if base is None:
         return Verdict(line, False, "Base commit not found in the current tree")
-    with worktree.scratch(repo, base) as tree:
-        error = worktree.am(tree, worktree.mbox_of(found.patches + series_mails(repo, series)))
+    error = worktree.applies(repo, base, found.patches + series_mails(repo, series))
     if error:
         return Verdict(line, False, f"Could not cleanly apply patches ({error[:200]})")
     return Verdict(line, True, "All patches cleanly apply")
