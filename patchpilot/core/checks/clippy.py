@@ -178,6 +178,12 @@ def _build_problem(repo: GitRepo, series: Series, kbuild: Path) -> Finding | Non
                      "CONFIG_RUST=y; clippy did not run",
                      f"configure it (make O={kbuild} LLVM=1 rustavailable, then enable "
                      "CONFIG_RUST) or clear the setting", "warning")
+    source = kbuild / "source"  # an O= build links the tree it builds (kbuild's outputmakefile)
+    if source.is_symlink() and source.resolve() != repo.top.resolve():
+        return _info("OTHER_TREE", f"{SETTING} = {kbuild} builds {source.resolve()}, not "
+                     f"{repo.top}; clippy did not run (its objects would be replaced by this "
+                     "tree's)", "run clippy in the tree the build belongs to, or configure a "
+                     "build directory for this one", "warning")
     if repo.rev_parse("HEAD") != series.head or repo.is_dirty():
         return _info("NOT_CHECKED_OUT", "clippy builds the checked-out tree, which is not "
                      "the series head; clippy did not run",
