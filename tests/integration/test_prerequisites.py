@@ -191,3 +191,29 @@ def test_unmet_prerequisite_stops_check_with_one_line(depending):
     assert err.strip() == (f"patchpilot: error: prerequisite change-id: {dep}:v2: No version 2 "
                            f"found for change-id {dep} (hint: b4 prep --edit-deps, or "
                            "--prerequisites-from MBOX)")
+
+
+def test_a_prerequisite_that_changes_the_checks_tools_is_refused(kernel_tree, tmp_path):
+    """Patches from the list are untrusted: one that changes scripts/ (checkpatch.pl, which
+    the checks run) stops the run before any tool starts."""
+    tree, repo = kernel_tree, GitRepo(kernel_tree)
+    new_series(repo, "tools", fork_point="master")
+    script = (tree / "scripts/checkpatch.pl").read_text()
+    commit(tree, {"scripts/checkpatch.pl": script + "\n# changed on the list\n"},
+           "checkpatch: a change")
+    commit(tree, {"samples/rust/rust_t.rs": rust_sample("rust_t")}, "samples: rust: add t")
+    set_cover(tree, "checkpatch: tools\n\nA series that changes the tools.\n")
+    mails = tmp_path / "mails"
+    b4cli.run([*b4cli.send(output_dir=str(mails)), "--to", "list@example.org"], cwd=tree)
+    change = load_series(repo).change_id
+    mbox = tmp_path / "tools.mbox"
+    mbox.write_bytes(join_mbox([p.read_bytes() for p in sorted(mails.glob("*.eml"))]))
+    git(tree, "switch", "-q", "master")
+    new_series(repo, "user", fork_point="master")
+    commit(tree, {"samples/rust/rust_u.rs": rust_sample("rust_u")}, "samples: rust: add u")
+    set_deps(tree, [f"change-id: {change}:v1", "base-commit: master"])
+    code, out, err = run(tree, "check", "--with-prerequisites", "--prerequisites-from",
+                         str(mbox))
+    assert code == 1 and "Traceback" not in err
+    assert "a prerequisite patch changes scripts/checkpatch.pl, which the checks run" in err
+    assert out == "" and list(scratch_root(repo).iterdir()) == []

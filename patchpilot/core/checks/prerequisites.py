@@ -5,8 +5,10 @@ A scratch worktree (git.worktree, under .git/patchpilot/worktrees/) is checked o
 base-commit; the prerequisites' patches (mails the caller found on the list or in a local
 mbox: this module does no network) and then the series' own are applied with `git am`; the
 checks run there on the series' patches; the worktree is removed afterwards, and the user's
-tree and branches are untouched. Results keep the branch's own commit ids (patch by patch, in
-order), so a finding points at the commit the user has. No UI; raises PatchpilotError.
+tree and branches are untouched. Patches from the list are untrusted: one that changes what
+the checks execute (scripts/) stops the run before anything runs. Results keep the branch's
+own commit ids (patch by patch, in order), so a finding points at the commit the user has.
+No UI; raises PatchpilotError.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git import worktree
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series
+
+# what the checks execute from the tree (checkpatch.pl, its helpers, spdxcheck.py...)
+TOOL_PATHS = ("scripts/",)
 
 
 @dataclass
@@ -54,6 +59,7 @@ def check_with_prerequisites(repo: GitRepo, series: Series, base: str | None,
         _apply(tree, prerequisites, "the prerequisites' patches do not apply on "
                                     f"{base}", "b4 prep --check-deps says which")
         applied.checked_base = tree.run("rev-parse", "HEAD")
+        _refuse_tools_from_the_list(tree, resolved, applied.checked_base)
         _apply(tree, series_mails, "the series does not apply over its prerequisites",
                "rebase it onto them, or fix the prerequisites (b4 prep --edit-deps)")
         applied.checked_head = tree.run("rev-parse", "HEAD")
@@ -64,6 +70,18 @@ def check_with_prerequisites(repo: GitRepo, series: Series, base: str | None,
     report.results = [_own(r, mine) for r in report.results]
     report.base, report.head = series.base, series.head
     return report, applied
+
+
+def _refuse_tools_from_the_list(tree: GitRepo, base: str, head: str) -> None:
+    """The checks run the tree's own scripts (checkpatch.pl and the Python it starts): a
+    prerequisite from the list that changes them would run code nobody reviewed here."""
+    changed = tree.run("diff", "--name-only", base, head).splitlines()
+    tools = [path for path in changed if path.startswith(TOOL_PATHS)]
+    if tools:
+        raise PatchpilotError(f"a prerequisite patch changes {tools[0]}, which the checks run; "
+                              "patchpilot does not run tools that came from the list",
+                              hint="read and apply it yourself, then check the series",
+                              exit_code=ExitCode.FAILURE)
 
 
 def _apply(tree: GitRepo, mails: list[bytes], what: str, hint: str) -> None:
