@@ -53,8 +53,10 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
             args.add_bcc:
         from patchpilot.core.recipients.choices import update_choices
 
-        update_choices(repo, series, args.add_to, args.add_cc, args.remove, args.reset,
-                       args.restore, args.add_bcc)
+        choices = update_choices(repo, series, args.add_to, args.add_cc, args.remove,
+                                 args.reset, args.restore, args.add_bcc)
+        if choices.notice:
+            out.warn(choices.notice)
     flags = {"recipients.engine": "get_maintainer"} if args.get_maintainer else {}
     result = compute(repo, series, Config(repo, flags=flags), maint=maint)
     for problem in result.problems:

@@ -37,6 +37,7 @@ KINDS: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "checks.rules": ("text", ()),
     "checks.strict": ("tristate", ()),
     "checks.kbuild": ("text", ()),
+    "checks.klint": ("text", ()),
     "checks.timeout": ("number", ()),
     "checks.fail-on": ("text", ("error", "warning")),
     "replies.server": ("text", ()),
@@ -44,6 +45,7 @@ KINDS: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "replies.timeout": ("number", ()),
     "replies.retries": ("int", ()),
     "replies.full-refresh": ("number", ()),
+    "replies.overlap": ("number", ()),
     "send.smtp-timeout": ("number", ()),
     "send.strip-trailers": ("list", ()),
 }

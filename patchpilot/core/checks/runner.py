@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from patchpilot.core.checks import clippy
+from patchpilot.core.checks import clippy, klint
 from patchpilot.core.checks.cache import CheckCache
 from patchpilot.core.checks.commit_msg import drop_checkpatch_duplicates
 from patchpilot.core.checks.inputs import PatchInput, prepare, touches_rust
@@ -37,6 +37,8 @@ from patchpilot.core.series.model import Series, read_patches
 # Fewer commits than this behind the base: the repo lacks the history checkpatch resolves
 # commit ids in (a slim or shallow clone), so UNKNOWN_COMMIT_ID would fire on every Fixes:.
 HISTORY_NEEDED = 1000
+# Tools that build the series once (not per patch, not cached): clippy and klint.
+BUILD_TOOLS = ("clippy", "klint")
 
 
 @dataclass
@@ -56,8 +58,8 @@ class PatchResult:
 
     def to_json(self) -> list[dict[str, Any]]:
         return [{"patch": self.index, "commit": self.commit, "tool": f.tool, "rule": f.rule,
-                 "severity": f.severity, "file": f.file, "line": f.line,
-                 "message": f.message, "fix": f.fix} for f in self.findings]
+                 "lint": f.lint, "severity": f.severity, "file": f.file, "line": f.line,
+                 "message": f.message, "hint": f.hint, "fix": f.fix} for f in self.findings]
 
 
 @dataclass
@@ -117,7 +119,7 @@ def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool
                       base=series.base, cancel=cancel)
     run = _Run(ctx, inputs, CheckCache(repo.git_dir, use_cache), on_result)
     preflight(ctx, run.tools)
-    run.extra = _clippy(repo, series, inputs, config, ctx) if "clippy" in profile.tools else {}
+    run.extra = _build_tools(repo, series, inputs, config, ctx)
     run.execute(jobs or os.cpu_count() or 1)
     report = CheckReport(series.base, series.head, profile.name, profile.tools)
     report.results = [run.results[p.patch.index] for p in inputs]
@@ -141,10 +143,23 @@ def _lacks_history(repo: GitRepo, base: str) -> bool:
     return count is None or int(count) < HISTORY_NEEDED
 
 
-def _clippy(repo: GitRepo, series: Series, inputs: list[PatchInput], config: Config,
-            ctx: ToolContext) -> dict[int, list[Finding]]:
-    kbuild = config.get("checks.kbuild")
-    return clippy.series_findings(repo, series, inputs, kbuild.value, ctx.timeout, ctx.cancel)
+def _build_tools(repo: GitRepo, series: Series, inputs: list[PatchInput], config: Config,
+                 ctx: ToolContext) -> dict[int, list[Finding]]:
+    """clippy's and klint's findings (they build the series, once for the whole series)."""
+    kbuild = config.text("checks.kbuild")
+    found: dict[int, list[Finding]] = {}
+    parts = []
+    if "clippy" in ctx.profile.tools:
+        parts.append(clippy.series_findings(repo, series, inputs, kbuild, ctx.timeout,
+                                            ctx.cancel))
+    if "klint" in ctx.profile.tools:
+        parts.append(klint.series_findings(repo, series, inputs, kbuild,
+                                           config.text("checks.klint"), ctx.timeout,
+                                           ctx.cancel))
+    for part in parts:
+        for index, findings in part.items():
+            found.setdefault(index, []).extend(findings)
+    return found
 
 
 # (patch index, tool, its findings, whether they may be cached)
@@ -157,7 +172,7 @@ class _Run:
     def __init__(self, ctx: ToolContext, inputs: list[PatchInput], cache: CheckCache,
                  on_result: Callable[[PatchResult], object] | None) -> None:
         self.ctx, self.inputs, self.cache, self.on_result = ctx, inputs, cache, on_result
-        self.tools = tuple(t for t in ctx.profile.tools if t != "clippy")
+        self.tools = tuple(t for t in ctx.profile.tools if t not in BUILD_TOOLS)
         self.extra: dict[int, list[Finding]] = {}
         self.found: dict[int, dict[str, list[Finding]]] = {p.patch.index: {} for p in inputs}
         self.hits: dict[int, int] = {p.patch.index: 0 for p in inputs}

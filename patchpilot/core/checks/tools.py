@@ -27,13 +27,17 @@ from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.prefix import history_prefix
 from patchpilot.core.checks.procs import ToolMissing, run_tool
 from patchpilot.core.checks.profiles import Profile
-from patchpilot.core.checks.rust_imports import tree_context
 from patchpilot.core.checks.rust_rules import RULES, check_rust_file
 from patchpilot.core.checks.rust_source import TreeContext
+from patchpilot.core.checks.rust_tree import tree_context
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.series.patches import without_review_trailers
 
 Outcome = tuple[list[list[Finding]], bool]
+# The tree files TreeContext is read from (rust_tree.tree_context): part of the rules' cache key.
+RUST_FACT_FILES = ("scripts/Makefile.build", "rust/kernel/prelude.rs", "Makefile",
+                   ".clippy.toml", "include/linux/license.h", "include/linux/module.h",
+                   "rust/macros/module.rs")
 _CHECKS_DIR = Path(__file__).resolve().parent
 
 
@@ -112,8 +116,7 @@ class ToolContext:
             return (self.rustfmt_version, _file_digest(tree / ".rustfmt.toml"),
                     repr(self.rustfmt_config.skips), self.rustfmt_config.edition)
         if tool == "rust":
-            return (_file_digest(tree / "scripts/Makefile.build",
-                                 tree / "rust/kernel/prelude.rs"),)
+            return (_file_digest(*(tree / p for p in RUST_FACT_FILES)),)
         return ()
 
 
@@ -127,8 +130,13 @@ def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
     parts: tuple[object, ...]
     if tool == "checkpatch":
         parts = (patch.patch_id, patch.author, patch.subject, body, files)
-    elif tool in ("rustfmt", "rust"):
+    elif tool == "rustfmt":
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files))
+    elif tool == "rust":
+        # The rules also read the Makefile and parent module of each touched file.
+        near = sorted({p for f in pin.rust_files for p in _neighbours(f.path)})
+        parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files + pin.kbuild_files),
+                 _file_digest(*(ctx.tree / p for p in near)))
     else:
         parts = (patch.author, patch.subject, body, tuple(pin.paths),
                  ctx.history_prefix(pin.paths))
@@ -210,8 +218,18 @@ def _rustfmt_file(ctx: ToolContext, file: FileInput) -> tuple[list[Finding], boo
             if file.added.intersection(range(start, end + 1))], True
 
 
+def _neighbours(path: str) -> list[str]:
+    """The tree files the Rust rules read for `path`: its directory's Kbuild/Makefile and the
+    files that may declare its module."""
+    directory = path.rpartition("/")[0]
+    parent = directory.rpartition("/")[0] if path.endswith("/mod.rs") else directory
+    return [f"{directory}/Kbuild", f"{directory}/Makefile", f"{parent}.rs", f"{parent}/mod.rs",
+            f"{parent}/lib.rs"]
+
+
 def rust_patch(ctx: ToolContext, pin: PatchInput) -> tuple[list[Finding], bool]:
     found, ok = [], True
+    texts = {f.path: f.text for f in pin.rust_files + pin.kbuild_files if f.text is not None}
     for file in pin.rust_files:
         if file.problem and file.problem.startswith("not valid UTF-8"):
             found.append(Finding("rust", "UTF8", "warning", file.path, None,
@@ -223,7 +241,7 @@ def rust_patch(ctx: ToolContext, pin: PatchInput) -> tuple[list[Finding], bool]:
         try:
             found += [replace(f, tool="rust") for f in
                       check_rust_file(file.path, file.text, file.added, ctx.tree_context,
-                                      rules=tuple(RULES))]
+                                      rules=tuple(RULES), patch_files=texts)]
         except Exception as exc:  # a checker bug must not hide the other results
             found.append(Finding("rust", "CRASH", "error", file.path, None,
                                  f"the Rust rules failed on this file: {exc!r}",
