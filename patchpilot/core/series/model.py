@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from patchpilot.core.b4.deps import Prerequisite, parse_all
-from patchpilot.core.b4.tracking import Tracking, foreign_cover_email, read_tracking
+from patchpilot.core.b4.tracking import (
+    Tracking,
+    foreign_cover_email,
+    read_tracking,
+    warm_cover_search,
+)
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.patches import Patch, parse_trailers, split_message
@@ -77,7 +82,9 @@ def list_branches(repo: GitRepo) -> list[tuple[str, Tracking | None]]:
     """Every b4-managed branch, plus the current branch when it is not b4-managed."""
     current = repo.current_branch()
     found = []
-    for branch in repo.branches():
+    branches = repo.branches()
+    warm_cover_search(repo, branches)  # one search of the last year for all of them
+    for branch in branches:
         tracking = _tracking_or_none(repo, branch)
         if tracking is not None or branch == current:
             found.append((branch, tracking))
