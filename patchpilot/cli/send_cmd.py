@@ -15,6 +15,7 @@ from typing import Any
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.send import headers
 from patchpilot.core.send.flow import Mode, SendPlan, SendResult, export, plan
 from patchpilot.core.send.lock import send_lock
@@ -22,7 +23,6 @@ from patchpilot.core.send.message import Message
 from patchpilot.core.send.preflight import Line
 from patchpilot.core.send.preflight import to_json as preflight_json
 from patchpilot.core.send.prepare import Prepared, prepare, send, stopped
-from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series, load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
 
