@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from patchpilot.core.b4.deps import BASE_MISSING, Prerequisite, base_commit
 from patchpilot.core.git import worktree
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.review.lore import LoreClient
+from patchpilot.core.review.lore import CoverNotFound, LoreClient
 from patchpilot.core.review.mail import Mail, MailTooLarge, parse_mail, split_mbox
 from patchpilot.core.review.thread import patch_diff, subject_info
 from patchpilot.core.series.model import Series
@@ -91,7 +91,11 @@ class LoreSource:
         return _decoded(split_mbox(self.client.search(query)[0]))
 
     def thread(self, msgid: str) -> list[Posted]:
-        return _decoded(split_mbox(self.client.thread(msgid, refresh=self.refresh).mbox))
+        try:
+            data = self.client.thread(msgid, refresh=self.refresh)
+        except CoverNotFound:  # the server holds no such thread: nothing posted
+            return []
+        return _decoded(split_mbox(data.mbox))
 
 
 class MboxSource:
