@@ -49,6 +49,7 @@ KINDS: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "replies.full-refresh": ("number", ()),
     "replies.overlap": ("number", ()),
     "send.smtp-timeout": ("number", ()),
+    "send.strip-trailers": ("list", ()),
 }
 # Tables of the user file whose names are not settings (the TUI's [keys]: binding id = keys).
 FREE_TABLES = ("keys",)

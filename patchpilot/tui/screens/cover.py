@@ -210,6 +210,8 @@ class CoverScreen(StartsSeries):
                         "sending is blocked until they are gone", style="yellow")
         if self.keeper is not None and self.keeper.dirty:
             info.append("\nunsaved (kept as a draft; ctrl+s saves through b4)", style="cyan")
+        for prereq in self.series.prerequisites:
+            info.append(f"\nprerequisite: {safe_text(prereq.line, 200)}", style="dim")
         if len(self.series.patches) == 1:
             info.append("\none patch: b4 puts this text below the patch's '---'", style="dim")
         self.query_one("#cover-info", Static).update(info)
