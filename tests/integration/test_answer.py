@@ -4,13 +4,16 @@ number, the draft from their states."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 
 import pytest
 
+from patchpilot.core import paths
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.answer import compose
+from patchpilot.core.review.answer_drafts import DraftStore, open_draft
 from patchpilot.core.review.answer_source import find_target, identity, parse_ref
 from patchpilot.core.review.mail import parse_mail
 from patchpilot.core.review.replies import set_comment_state
@@ -59,3 +62,18 @@ def test_bad_references(reviewed):  # noqa: F811
             find_target(repo, ref)
         assert words in err.value.message, ref
     assert parse_ref("<a@b>:3,1,3") == ("a@b", [1, 3])
+
+
+def test_draft_kept_across_restarts_without_the_cache(reviewed):  # noqa: F811
+    tree, inbox, sent, _ = reviewed
+    repo = GitRepo(tree)
+    deliver_review(tree, inbox, sent)
+    draft, created = open_draft(repo, f"{REVIEW_ID}:1")
+    assert created and draft.answer.in_reply_to == REVIEW_ID
+    DraftStore(repo.git_dir).set_body(draft, draft.answer.body + "My own words.\n")
+    shutil.rmtree(paths.cache_dir() / "lore")  # the thread is gone from the cache
+    again, created = open_draft(GitRepo(tree), f"<{REVIEW_ID}>:1")
+    assert not created and again.answer.body.endswith("My own words.\n")
+    assert again.answer.msgid == draft.answer.msgid  # a retry keeps the Message-ID
+    with pytest.raises(PatchpilotError):  # another set of comments needs the review
+        open_draft(repo, f"{REVIEW_ID}:1,2")
