@@ -6,9 +6,13 @@ from __future__ import annotations
 import email
 from email.message import EmailMessage
 
+from aiosmtpd.controller import Controller
+
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.mail import parse_mail
 from patchpilot.core.review.replies import collect
+from tests.helpers import git
+from tests.smtp import Mailbox, SmtpServer
 
 REVIEWER = "Rev Iewer <reviewer@example.com>"
 MANY = [f"Person {i} <person{i}@example.net>" for i in range(250)]
@@ -59,3 +63,33 @@ def deliver_review(tree, inbox, sent, cc: list[str] | None = None, **kwargs) -> 
 
 def headers_of(raw: bytes) -> email.message.Message:
     return email.message_from_bytes(raw)
+
+
+class QuitFailingMailbox(Mailbox):
+    """Accepts each message (250 to its DATA), then answers QUIT with an error."""
+
+    async def handle_QUIT(self, server, session, envelope):
+        return "421 4.3.2 Service shutting down"
+
+
+class QuitFailingSmtpServer(SmtpServer):
+    """`with QuitFailingSmtpServer() as smtp:` like tests.smtp.SmtpServer."""
+
+    def __init__(self):
+        super().__init__()
+        self.mailbox = QuitFailingMailbox()
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+
+
+def point_at(tree, port: int) -> None:
+    git(tree, "config", "sendemail.smtpServer", "127.0.0.1")
+    git(tree, "config", "sendemail.smtpServerPort", str(port))
+
+
+def archive(inbox, raw: bytes) -> None:
+    """Deliver `raw` to the list and make it searchable now: public-inbox-httpd keeps its
+    Xapian handle for 30 s after opening it (Inbox.pm, _cleanup_later), and a search in that
+    window does not see newer mail; a restart opens a fresh one instead of waiting."""
+    inbox.deliver(raw)
+    inbox.stop()
+    inbox.start()

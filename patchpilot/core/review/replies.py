@@ -44,6 +44,7 @@ class CommentView:
     state: str = "open"
     revision: int | None = None
     note: str | None = None
+    answer: str | None = None  # the Message-ID of the author's answer, when patchpilot sent it
 
 
 @dataclass
@@ -104,7 +105,8 @@ def _revision_json(rev: RevisionView) -> dict[str, Any]:
                           "trailers": [{"name": n, "value": v} for n, v in m.trailers],
                           "comments": [{"id": c.id, "file": c.file, "line": c.line,
                                         "quote": c.quote, "text": c.text, "state": c.state,
-                                        "revision": c.revision, "note": c.note}
+                                        "revision": c.revision, "note": c.note,
+                                        "answer": c.answer}
                                        for c in m.comments]}
                          for m in rev.messages]}
 
@@ -240,7 +242,7 @@ def _patch_ids(repo: GitRepo, thread: Thread) -> dict[int, str]:
 
 def _views(db: ReviewDB, thread: Thread, ids: dict[int, str]) -> list[MessageView]:
     msgids = [r.mail.msgid for r in thread.replies]
-    unread, states = db.unread(msgids), db.states(msgids)
+    unread, states, answers = db.unread(msgids), db.states(msgids), db.answers(msgids)
     views = []
     for reply in sorted(thread.replies, key=lambda r: (r.patch, r.mail.date)):
         mail = reply.mail
@@ -251,7 +253,8 @@ def _views(db: ReviewDB, thread: Thread, ids: dict[int, str]) -> list[MessageVie
             state = states.get((mail.msgid, c.n))
             view.comments.append(CommentView(
                 f"{mail.msgid}:{c.n}", c.n, c.file, c.line, c.quote, c.text,
-                *((state.state, state.revision, state.note) if state else ("open", None, None))))
+                *((state.state, state.revision, state.note) if state else ("open", None, None)),
+                answers.get((mail.msgid, c.n))))
         views.append(view)
     return views
 

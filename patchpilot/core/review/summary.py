@@ -52,7 +52,8 @@ def count_report(branch: str, report: RepliesReport) -> ReviewCounts:
         branch, latest.revision if latest else None,
         cached=any(r.fetched_at for r in report.revisions),
         unread=sum(m.unread for m in messages),
-        open_comments=sum(c.state == "open" for m in messages for c in m.comments),
+        open_comments=sum(c.state == "open" for m in messages if m.kind != "own"
+                          for c in m.comments),
         trailers=len(collected_trailers(latest)) if latest else 0,
         newer_revisions=list(report.newer_revisions))
 
