@@ -152,7 +152,8 @@ def test_wrap_keeps_code_urls_and_quotes():
 
 
 @pytest.mark.parametrize("msgid", ["", "../../x", "a;$(touch pwned)@evil", "a b@c", "x" * 300
-                                   + "@e.org", "ü@example.org"])
+                                   + "@e.org", "ü@example.org",
+                                   "20240103102233.wZJKBxNVR4pRep_ls2iSefbq-8HmV3LFYTBi4xKUGEI@z"])
 def test_reviewer_mail_without_a_usable_message_id(msgid):
     with pytest.raises(PatchpilotError) as err:
         compose(source(msgid=msgid), ME, REVS, NOW)

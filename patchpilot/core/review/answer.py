@@ -38,6 +38,8 @@ SLUG = 28  # characters of the subject in a Message-ID
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _MSGID = re.compile(rf"{_ATOM}@{_ATOM}")
 _ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+\.?[A-Za-z0-9-]*")
+# public-inbox's own Message-ID for a mail with none (or a reused one): Import.pm digest2mid
+_ARCHIVE_MADE = re.compile(r"\d{14}\.[A-Za-z0-9_-]{20,}@z")
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv)\s*:\s*)+", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TRAILER_LINE = re.compile(r"^[A-Z][A-Za-z-]+-by: ")
@@ -116,6 +118,10 @@ def require_msgid(msgid: str) -> str:
     if not msgid:
         raise PatchpilotError("the reviewer's mail has no Message-ID: an answer could not be "
                               "threaded under it", hint="answer it from your mail client")
+    if _ARCHIVE_MADE.fullmatch(msgid):
+        raise PatchpilotError("the reviewer's mail has no Message-ID of its own (the archive "
+                              f"made up {msgid[:80]!r}): an answer would not thread for anyone "
+                              "but the archive", hint="answer it from your mail client")
     if not usable_msgid(msgid):
         shown = _CONTROL.sub("", msgid)[:80]
         raise PatchpilotError(f"the reviewer's Message-ID {shown!r} is not a valid Message-ID",

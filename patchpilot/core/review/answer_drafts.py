@@ -100,7 +100,9 @@ class DraftStore:
         edit = self.edit_path(draft.key)
         try:
             if edit.stat().st_mtime > draft.updated:
-                self.set_body(draft, edit.read_text(encoding="utf-8"))
+                text = edit.read_text(encoding="utf-8").replace("\r\n", "\n")
+                if text != draft.answer.body:
+                    self.set_body(draft, text)
             edit.unlink(missing_ok=True)
         except (OSError, UnicodeDecodeError):
             return

@@ -56,6 +56,10 @@ class Preview:
         return digest_of(self.raw)
 
     @property
+    def empty(self) -> bool:
+        return not has_answer(self.draft.answer.body)
+
+    @property
     def text(self) -> str:
         return self.raw.decode("utf-8", errors="replace")
 
@@ -80,11 +84,15 @@ def digest_of(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def preview(repo: GitRepo, draft: Draft) -> Preview:
-    """Fix the Date and show the message; refuses an answer with no words of the author's."""
+def require_answer(draft: Draft) -> None:
+    """Refuse an answer with no words of the author's in it (nothing to send)."""
     if not has_answer(draft.answer.body):
         raise PatchpilotError("the answer is empty: only the reviewer's words are in it",
                               hint="write your answer below their quote (--edit)")
+
+
+def preview(repo: GitRepo, draft: Draft) -> Preview:
+    """Fix the Date (saved in the draft) and give the message exactly as it would go out."""
     draft.date = email.utils.formatdate(localtime=True)
     DraftStore(repo.git_dir).save(draft)
     return Preview(draft, draft.message(), recipients(draft.answer))
@@ -94,6 +102,7 @@ def send(repo: GitRepo, draft: Draft, digest: str, resend: bool = False,
          config: Config | None = None) -> Sent:
     """Deliver the previewed message (see the module docstring); `digest` is the one of the
     preview the user confirmed: a draft changed since is refused."""
+    require_answer(draft)
     raw = draft.message()
     if digest_of(raw) != digest:
         raise PatchpilotError("the answer changed since it was previewed; nothing was sent",
