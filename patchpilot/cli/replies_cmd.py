@@ -58,6 +58,11 @@ def render(report: RepliesReport, out: Output) -> None:
         unread = sum(m.unread for m in rev.messages)
         out.line(f"v{rev.revision} <{safe_text(rev.cover_msgid or '-', 200)}>: "
                  f"{len(rev.messages)} replies, {unread} unread")
+        if rev.applied:
+            out.line(f"  {safe_text(rev.applied.label, 200)} by "
+                     f"{safe_text(rev.applied.by, 200)}: " + ", ".join(
+                         f"{p.index}" + (f" {p.commit[:12]}" if p.commit else "")
+                         for p in rev.applied.patches))
         for m in rev.messages:
             mark = "*" if m.unread else " "
             where = "cover" if m.patch == 0 else f"patch {m.patch}"

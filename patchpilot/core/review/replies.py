@@ -1,6 +1,7 @@
 """Follow the review of a series: for each sent revision, fetch its thread from the
 public-inbox server (lore.py), analyse it (mail.py, review.py) and join the user's state
-(reviewdb.py). Offline, the cached thread is used and the report says so, with its age.
+(reviewdb.py), and whether a maintainer applied it (applied.py). Offline, the cached thread is
+used and the report says so, with its age.
 
 Returns data (RepliesReport, with the `patchpilot replies --json` contract in to_json);
 no UI, no printing.
@@ -19,6 +20,7 @@ from patchpilot.core import paths
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.review.applied import Applied, find_applied
 from patchpilot.core.review.db import ReviewDB
 from patchpilot.core.review.lore import (
     DEFAULT_BASE,
@@ -28,7 +30,7 @@ from patchpilot.core.review.lore import (
     base_from_midmask,
     subject_terms,
 )
-from patchpilot.core.review.mail import Mail, MailTooLarge, parse_mail, split_mbox
+from patchpilot.core.review.mail import Mail, MailTooLarge, bare_subject, parse_mail, split_mbox
 from patchpilot.core.review.thread import Thread, analyse_thread, subject_info
 from patchpilot.core.series.model import SentRevision, Series, load_series
 
@@ -67,6 +69,7 @@ class RevisionView:
     cover_msgid: str | None
     fetched_at: float | None
     messages: list[MessageView] = field(default_factory=list)
+    applied: Applied | None = None  # a maintainer said they applied it (applied.py)
 
 
 @dataclass
@@ -81,9 +84,18 @@ class RepliesReport:
 
     def to_json(self) -> dict[str, Any]:
         """The `patchpilot replies --json` contract (README)."""
+        applied = self.applied
         return {"series": self.change_id, "branch": self.branch, "server": self.server,
                 "offline": self.offline, "newer_revisions": self.newer_revisions,
+                "applied": {"revision": applied[0], **applied[1].to_json()} if applied
+                else None,
                 "revisions": [_revision_json(r) for r in self.revisions]}
+
+    @property
+    def applied(self) -> tuple[int, Applied] | None:
+        """(revision, what was applied) of the latest revision a maintainer applied."""
+        found = [(r.revision, r.applied) for r in self.revisions if r.applied]
+        return max(found, key=lambda f: f[0]) if found else None
 
     def comments(self) -> Iterator[tuple[MessageView, CommentView]]:
         """Every (message, comment) of every revision."""
@@ -100,6 +112,7 @@ def _iso(stamp: float | None) -> str | None:
 def _revision_json(rev: RevisionView) -> dict[str, Any]:
     return {"revision": rev.revision, "cover_msgid": rev.cover_msgid,
             "fetched_at": _iso(rev.fetched_at),
+            "applied": rev.applied.to_json() if rev.applied else None,
             "messages": [{"msgid": m.msgid, "from": m.sender, "date": m.date, "patch": m.patch,
                           "subject": m.subject, "unread": m.unread, "kind": m.kind,
                           "trailers": [{"name": n, "value": v} for n, v in m.trailers],
@@ -183,6 +196,9 @@ def _revision(repo: GitRepo, client: LoreClient, db: ReviewDB, sent: SentRevisio
     ids = _patch_ids(repo, thread)
     db.seen([r.mail.msgid for r in thread.replies])
     view.messages = _views(db, thread, ids)
+    view.applied = find_applied(((r.mail, r.patch) for r in thread.replies),
+                                max(thread.patches, default=0) or None,
+                                {k: bare_subject(m.subject) for k, m in thread.patches.items()})
     return view
 
 

@@ -1,6 +1,7 @@
 """Review counts per series for the home screen: unread replies, open comments, trailers
-collected and newer revisions on the list, from the lore cache and the review database alone
-(replies.collect with cache_only): this never touches the network.
+collected, newer revisions on the list, and whether it was applied (and NAKed), from the lore
+cache and the review database alone (replies.collect with cache_only): this never touches the
+network.
 
 Counts are advisory: a broken cache or database gives a series no counts, never an error.
 No UI.
@@ -35,6 +36,8 @@ class ReviewCounts:
     trailers: int = 0
     newer_revisions: list[int] = field(default_factory=list)
     problem: str | None = None
+    applied: str | None = None  # "applied to rust-next (main)": a maintainer applied it
+    naks: int = 0  # NAKs on the latest sent revision (shown even when applied)
 
 
 def collected_trailers(revision: RevisionView) -> set[tuple[int, str, str]]:
@@ -55,7 +58,18 @@ def count_report(branch: str, report: RepliesReport) -> ReviewCounts:
         open_comments=sum(c.state == "open" for m in messages if m.kind != "own"
                           for c in m.comments),
         trailers=len(collected_trailers(latest)) if latest else 0,
-        newer_revisions=list(report.newer_revisions))
+        newer_revisions=list(report.newer_revisions),
+        applied=_applied_label(report),
+        naks=sum(m.kind == "nak" for m in latest.messages) if latest else 0)
+
+
+def _applied_label(report: RepliesReport) -> str | None:
+    """What the home screen says of an applied series (`v2 applied to rust-next`)."""
+    applied = report.applied
+    if applied is None:
+        return None
+    revision, what = applied
+    return what.label if len(report.revisions) == 1 else f"v{revision} {what.label}"
 
 
 def review_counts(repo: GitRepo, branch: str, config: Config | None = None,

@@ -1,8 +1,8 @@
 """The home screen: every series in the repository, one row each; Enter opens one.
 
 The rows come from the repository first; the review columns (unread, open comments,
-trailers, newer revision on the list) follow from a second worker that reads the lore cache
-only, so the list never waits on the network.
+trailers, newer revision on the list, applied or NAKed) follow from a second worker that
+reads the lore cache only, so the list never waits on the network.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
 
 COLUMNS = ("", "Branch", "Rev", "Patches", "Sent")
-REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer"}
+REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer",
+                  "status": "Status"}
 TAIL_COLUMNS = ("Change-id", "Cover / state")
 
 
@@ -50,7 +51,19 @@ def review_cells(counts: ReviewCounts) -> dict[str, Text]:
                  "trailers": _number(counts.trailers, "green")}
     newer = counts.newer_revisions
     cells["newer"] = Text(f"v{max(newer)}", style="bold yellow") if newer else Text("-")
+    cells["status"] = status_cell(counts)
     return cells
+
+
+def status_cell(counts: ReviewCounts) -> Text:
+    """`applied to rust-next`, with a NAK before it in red: an applied series keeps it seen."""
+    text = Text()
+    if counts.naks:
+        text.append("NAK" if counts.naks == 1 else f"{counts.naks} NAKs", style="bold red")
+    if counts.applied:
+        text.append(" · " if text else "").append(safe_text(counts.applied, 120),
+                                                  style="bold green")
+    return text or Text("-", style="dim")
 
 
 def _number(value: int, style: str) -> Text:
