@@ -171,3 +171,9 @@ def test_answering_your_own_message_goes_to_its_recipients():
     src = source(sender="Test Dev <dev@example.org>", to=["Rev One <rev1@example.com>"], cc=[])
     answer = compose(src, ME, REVS, NOW)
     assert answer.to == ["Rev One <rev1@example.com>"] and answer.cc == []
+
+
+def test_escapes_in_the_reviewers_text_are_not_mailed_back():
+    src = source(comments=[Asked(1, "> +x\x1b]0;title\x07", "\x1b[31mred\x1b[0m\x07 text")])
+    body = compose(src, ME, REVS, NOW).body
+    assert "> > +x\n>\n> red text\n" in body and "\x1b" not in body and "\x07" not in body

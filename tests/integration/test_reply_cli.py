@@ -101,6 +101,10 @@ def test_reply_previewed_edited_and_sent(reviewed, tmp_path, monkeypatch):  # no
     answer_id = asked["comments"][0]["answer"]
     assert [c["state"] for c in asked["comments"]] == ["replied", "replied"] and answer_id
     assert DraftStore(GitRepo(tree).git_dir).all() == []
+    archive(inbox, smtp.mailbox.messages[0].data)  # the list carries it to the archive
+    doc = json.loads(cli(tree, "replies", "--refresh", "--json")[1])
+    own = next(m for m in doc["revisions"][0]["messages"] if m["msgid"] == answer_id)
+    assert own["kind"] == "own" and own["patch"] == 1
 
 
 def test_crash_mid_edit_keeps_the_draft(reviewed, tmp_path, monkeypatch):  # noqa: F811

@@ -42,6 +42,8 @@ _ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+\.?[A-Za-
 _ARCHIVE_MADE = re.compile(r"\d{14}\.[A-Za-z0-9_-]{20,}@z")
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv)\s*:\s*)+", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ESCAPE = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+_LINE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _TRAILER_LINE = re.compile(r"^[A-Z][A-Za-z-]+-by: ")
 
 
@@ -221,7 +223,9 @@ def trim_quote(quote: str, keep: int = QUOTE_LINES) -> list[str]:
 
 
 def quoted(line: str) -> str:
-    """One more quote level, kernel style: `> ` before a line, `>` alone on an empty one."""
+    """One more quote level, kernel style: `> ` before a line, `>` alone on an empty one;
+    terminal escapes and control characters (never part of what a reviewer meant) dropped."""
+    line = _LINE_CONTROL.sub("", _ESCAPE.sub("", line))
     return f"> {line}" if line.strip() else ">"
 
 

@@ -29,6 +29,7 @@ from patchpilot.core.review.replies import (
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
+from patchpilot.tui.screens.answer import AnswerScreen
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Prompt
 
@@ -75,6 +76,7 @@ class RepliesScreen(PilotScreen):
         Binding("a", "state('addressed')", "Addressed", id="replies.state_addressed"),
         Binding("w", "state('wontfix')", "Won't fix", id="replies.state_wontfix"),
         Binding("y", "state('replied')", "Replied", id="replies.state_replied"),
+        Binding("m", "answer", "Answer", id="replies.answer"),
         Binding("r", "refresh", "Refresh", id="replies.refresh"),
         Binding("tab", "app.focus_next", "Switch pane", id="replies.focus"),
         Binding("q", "app.pop_screen", "Back", id="replies.back"),
@@ -192,6 +194,18 @@ class RepliesScreen(PilotScreen):
         if message is not None:
             repo, unread = self.app.repo, message.unread
             self.load(change=lambda: mark_read(repo, [message.msgid], read=unread))
+
+    def action_answer(self) -> None:
+        """Answer the highlighted comment by mail (the answer screen); reload on return."""
+        message = self.selected
+        if message is None or not message.comments:
+            return
+        comment = message.comments[min(self.comment_index, len(message.comments) - 1)]
+
+        def back(_result: None) -> None:
+            self.load()
+
+        self.app.push_screen(AnswerScreen(self.branch, comment.id), back)
 
     def action_state(self, state: str) -> None:
         message = self.selected
