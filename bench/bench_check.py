@@ -1,56 +1,45 @@
-"""`patchpilot check` against `b4 prep --check` on a 20-patch b4 series in the real slim tree.
+"""`patchpilot check` against `b4 prep --check` on a 20-patch b4 series, on the one-commit and
+the deep-history tree.
 
 1. Cold: `patchpilot check --no-cache` with every tool but clippy (checkpatch --strict,
    rustfmt, Rust rules, commit-message rules) vs `b4 prep --check` with an empty b4 cache (b4
    runs `checkpatch.pl -q --terse --no-summary --mailback --showfile` once per patch, one at a
-   time). Target ratio <= 0.5.
-2. Re-check after amending patch 11 and rebasing the rest onto it: both start from a cache
+   time). Target: at most 0.35x on both trees, growth at most 1.2x.
+2. `check --no-cache --tool commit` alone (the subject-prefix rule reads history).
+3. The same two on a base seen for the first time: the history index B2 keeps per base
+   (.git/patchpilot/history) removed before every run, so the bounded walk is in the figure.
+4. Re-check after amending patch 11 and rebasing the rest onto it: both start from a cache
    warmed on the series before the amend (restored before every timed run); patchpilot keys
-   by patch-id and blobs, b4 by commit id. Target ratio <= 0.3.
-Whole processes, medians of several runs, same machine, same run. Prints the figures.
+   by patch-id and blobs, b4 by commit id. Target: at most 0.1x.
+Whole processes, medians, same machine, same run. Prints the rows.
 """
 
 from __future__ import annotations
 
 import shutil
-import statistics
 import subprocess
-import time
+from collections.abc import Callable
 from pathlib import Path
 
-from common import BIN, isolated_env, kernelsrc, make_series, run, scratch
+from common import TREES, Row, b4, patchpilot, run, scratch, series_trees, table, timed_both
 
 TOOLS = "checkpatch,rustfmt,rust,commit"
-OURS = [str(BIN / "patchpilot"), "check", "--tool", TOOLS]
-B4 = [str(BIN / "b4"), "prep", "--check"]
+OURS = patchpilot("check", "--tool", TOOLS)
+B4 = b4("prep", "--check")
+FINDINGS = (0, 1)  # check exits 1 when it finds something; that is not a failure
 
 
-def timed(argv, cwd: Path, env: dict, setup, repeat: int = 5) -> float:
-    """Median wall time of `argv` (exit 0 or 1: findings are not failures); `setup` runs
-    before each run, outside the timing."""
-    times = []
-    for _ in range(repeat):
-        setup()
-        start = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"bench: {' '.join(argv)} failed: {proc.stderr[-500:]}")
-    return statistics.median(times)
-
-
-def snapshot(src: Path, dst: Path):
-    """A setup function that puts `dst` back to the copy of `src` taken now."""
-    saved = dst.parent / (dst.name + ".saved")
+def snapshot(src: Path) -> Callable[[], None]:
+    """A setup function that puts `src` back to the copy of it taken now."""
+    saved = src.parent / (src.name + ".saved")
     shutil.rmtree(saved, ignore_errors=True)
     if src.exists():
         shutil.copytree(src, saved)
 
-    def restore():
-        shutil.rmtree(dst, ignore_errors=True)
+    def restore() -> None:
+        shutil.rmtree(src, ignore_errors=True)
         if saved.exists():
-            shutil.copytree(saved, dst)
+            shutil.copytree(saved, src)
     return restore
 
 
@@ -59,45 +48,56 @@ def amend_middle(tree: Path, env: dict) -> None:
     make_series cycles through its files, and no later patch touches this one's file."""
     editor = "sed -i '12s/^pick/edit/'"
     run(["git", "-c", f"sequence.editor={editor}", "rebase", "-q", "-i", "master"], tree, env)
-    changed = run_out(["git", "show", "--name-only", "--format=", "HEAD"], tree, env).strip()
+    changed = subprocess.run(["git", "show", "--name-only", "--format=", "HEAD"], cwd=tree,
+                             env=env, capture_output=True, text=True, check=True).stdout.strip()
     path = tree / changed
     path.write_text(path.read_text().replace("// bench change 10\n", "// bench change 10b\n"))
     run(["git", "commit", "-q", "-a", "--amend", "--no-edit"], tree, env)
     run(["git", "rebase", "--continue"], tree, env)
 
 
-def run_out(argv, cwd, env) -> str:
-    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
-                          check=True).stdout
-
-
-def main() -> dict:
+def rows() -> list[Row]:
     with scratch() as tmp:
-        tmp = Path(tmp)
-        env = isolated_env(tmp)
-        tree = kernelsrc.clone_tree(kernelsrc.slim_tree(), tmp / "linux")
-        make_series(tree, env)
-        ours_cache = tree / ".git" / "patchpilot" / "checks-cache"
-        b4_cache = tmp / ".cache" / "b4"
-        empty = lambda: shutil.rmtree(b4_cache, ignore_errors=True)  # noqa: E731
-        cold_ours = timed(OURS + ["--no-cache"], tree, env, lambda: None)
-        cold_b4 = timed(B4, tree, env, empty)
-        timed(OURS, tree, env, lambda: None, repeat=1)   # warm both caches on the series
-        timed(B4, tree, env, empty, repeat=1)
-        restore_ours = snapshot(ours_cache, ours_cache)
-        restore_b4 = snapshot(b4_cache, b4_cache)
-        amend_middle(tree, env)
-        warm_ours = timed(OURS, tree, env, restore_ours)
-        warm_b4 = timed(B4, tree, env, restore_b4)
-    result = {"bench": "check (20-patch Rust series, slim 6.12 tree)",
-              "cold_patchpilot_s": round(cold_ours, 3), "cold_b4_check_s": round(cold_b4, 3),
-              "cold_ratio": round(cold_ours / cold_b4, 3), "cold_target": 0.5,
-              "recheck_patchpilot_s": round(warm_ours, 3),
-              "recheck_b4_check_s": round(warm_b4, 3),
-              "recheck_ratio": round(warm_ours / warm_b4, 3), "recheck_target": 0.3}
-    print(result)
-    return result
+        trees = series_trees(Path(tmp))
+
+        def state(kind: str) -> Path:
+            return trees[kind][0] / ".git" / "patchpilot"
+
+        def b4_cache(kind: str) -> Path:
+            return Path(trees[kind][1]["XDG_CACHE_HOME"]) / "b4"
+
+        def no_history(kind: str) -> None:
+            shutil.rmtree(state(kind) / "history", ignore_errors=True)
+
+        def empty_b4(kind: str) -> None:
+            shutil.rmtree(b4_cache(kind), ignore_errors=True)
+
+        commit_only = patchpilot("check", "--no-cache", "--tool", "commit")
+        new_base = timed_both(trees, OURS + ["--no-cache"], setup=no_history, ok=FINDINGS)
+        commit_new_base = timed_both(trees, commit_only, setup=no_history, ok=FINDINGS)
+        cold = timed_both(trees, OURS + ["--no-cache"], ok=FINDINGS)
+        commit = timed_both(trees, commit_only, ok=FINDINGS)
+        b4_cold = timed_both(trees, B4, setup=empty_b4)
+        timed_both(trees, OURS, repeat=1, ok=FINDINGS)  # warm both caches on the series
+        timed_both(trees, B4, repeat=1, setup=empty_b4)
+        restore_ours = {k: snapshot(state(k) / "checks-cache") for k in TREES}
+        restore_b4 = {k: snapshot(b4_cache(k)) for k in TREES}
+        for tree, env in trees.values():
+            amend_middle(tree, env)
+        recheck = timed_both(trees, OURS, setup=lambda k: restore_ours[k](), ok=FINDINGS)
+        b4_recheck = timed_both(trees, B4, setup=lambda k: restore_b4[k]())
+    return [
+        Row("check --no-cache (all but clippy)", cold, b4_cold, 0.35),
+        Row("check --no-cache, new base", new_base, b4_cold, 0.35,
+            note="B2's history index cold"),
+        Row("check --no-cache --tool commit", commit),
+        Row("check --no-cache --tool commit, new base", commit_new_base,
+            note="B2's history index cold"),
+        Row("b4 prep --check (empty b4 cache)", b4_cold, growth_target=None),
+        Row("re-check after amending patch 11", recheck, b4_recheck, 0.1),
+        Row("b4 prep --check re-check (warm)", b4_recheck, growth_target=None),
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    print(table(rows()))

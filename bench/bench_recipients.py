@@ -1,11 +1,13 @@
-"""`patchpilot recipients` against `b4 prep --auto-to-cc` on a 20-patch series, full tree.
+"""`patchpilot recipients`: its growth from the one-commit to the deep-history tree, and against
+`b4 prep --auto-to-cc` on a 20-patch series in the full tree.
 
-b4 runs scripts/get_maintainer.pl twice per patch (To with --nol, Cc with --nom). Both are
-timed as whole processes on the same series, in the same run; the goal is a ratio of at most
-0.05. patchpilot keeps its MAINTAINERS index under .git/patchpilot: its first run in the fresh
-clone builds it (reported as `patchpilot_cold_s`, `ratio_cold`), the median of the runs after
-that is `patchpilot_s`. The addresses b4 writes into the cover are compared with patchpilot's
-maintainers-source addresses, which must be identical.
+1. Growth: `patchpilot recipients --json` on the 20-patch series of bench/common.py, on both
+   trees; a first run builds the MAINTAINERS index under .git/patchpilot (its own row: the
+   index removed before each run), the runs after that use it (the main row).
+2. Full tree: b4 runs scripts/get_maintainer.pl twice per patch (To with --nol, Cc with --nom).
+   Both are timed as whole processes on the same series, in the same run; the goal is a ratio
+   of at most 0.05. The addresses b4 writes into the cover are compared with patchpilot's
+   maintainers-source addresses, which must be identical.
 
     .venv/bin/python bench/bench_recipients.py [--runs N]
 """
@@ -15,10 +17,24 @@ from __future__ import annotations
 import argparse
 import email.utils
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
-from common import BIN, isolated_env, kernelsrc, run, scratch, timed
+from common import (
+    BIN,
+    TREES,
+    Row,
+    isolated_env,
+    kernelsrc,
+    patchpilot,
+    run,
+    scratch,
+    series_trees,
+    table,
+    timed,
+    timed_both,
+)
 
 FILES = [
     "rust/kernel/lib.rs", "rust/kernel/sync/arc.rs", "rust/macros/module.rs",
@@ -59,7 +75,7 @@ def ours_maintainers(data: dict) -> set[str]:
             if any(r["source"] == "maintainers" for r in data["reasons"][a])}
 
 
-def main(runs: int) -> dict:
+def full_tree(runs: int) -> dict:
     with scratch() as tmp:
         tmp = Path(tmp)
         env = isolated_env(tmp)
@@ -78,15 +94,41 @@ def main(runs: int) -> dict:
             b4_times.append(timed([str(BIN / "b4"), "prep", "--auto-to-cc"], tree, env, 1))
         same = cover_trailers(tree, env) == ours_maintainers(data)
     theirs = min(b4_times)
-    result = {"bench": "recipients (20 patches, full tree)", "patchpilot_s": round(ours, 3),
-              "patchpilot_cold_s": round(cold, 3), "b4_auto_to_cc_s": round(theirs, 3),
-              "ratio": round(ours / theirs, 4), "ratio_cold": round(cold / theirs, 4),
-              "goal": 0.05, "same_addresses": same}
-    print(result)
-    return result
+    return {"patchpilot_s": ours, "patchpilot_cold_s": cold, "b4_auto_to_cc_s": theirs,
+            "same_addresses": same}
+
+
+def growth() -> tuple[dict[str, float], dict[str, float]]:
+    with scratch() as tmp:
+        trees = series_trees(Path(tmp))
+        def no_index(kind: str) -> None:
+            shutil.rmtree(trees[kind][0] / ".git" / "patchpilot" / "maintainers-cache",
+                          ignore_errors=True)
+
+        cold = timed_both(trees, patchpilot("recipients", "--json"), setup=no_index)
+        warm = timed_both(trees, patchpilot("recipients", "--json"))
+    return warm, cold
+
+
+def rows(runs: int = 2, full: bool = True) -> list[Row]:
+    warm, cold = growth()
+    found = [Row("recipients --json", warm),
+             Row("recipients --json, first run", cold, note="builds the MAINTAINERS index")]
+    if full:
+        got = full_tree(runs)
+        small = TREES[0]
+        note = "full 86k-file tree" + ("" if got["same_addresses"] else ", ADDRESSES DIFFER")
+        found += [Row("recipients vs b4 prep --auto-to-cc", {small: got["patchpilot_s"]},
+                      {small: got["b4_auto_to_cc_s"]}, 0.05, None, note),
+                  Row("recipients vs b4 prep --auto-to-cc, first run",
+                      {small: got["patchpilot_cold_s"]}, {small: got["b4_auto_to_cc_s"]},
+                      None, None, note)]
+    return found
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=2)
-    main(parser.parse_args().runs)
+    parser.add_argument("--no-full", action="store_true", help="skip the full-tree comparison")
+    args = parser.parse_args()
+    print(table(rows(args.runs, not args.no_full)))

@@ -1,29 +1,25 @@
-"""`patchpilot series --json` against `b4 prep --show-info` on a 20-patch b4 series.
+"""`patchpilot series --json` against `b4 prep --show-info` on a 20-patch b4 series, on the
+one-commit and the deep-history tree.
 
 Both read the same series (base, revision, change-id, commits); patchpilot also parses every
-diff and computes patch-ids. Prints the medians and the ratio (lower is better).
+diff and computes patch-ids. Whole processes, medians. Prints the rows.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from common import BIN, isolated_env, kernelsrc, make_series, scratch, timed
+from common import Row, b4, patchpilot, scratch, series_trees, table, timed_both
 
 
-def main() -> dict:
+def rows() -> list[Row]:
     with scratch() as tmp:
-        tmp = Path(tmp)
-        env = isolated_env(tmp)
-        tree = kernelsrc.clone_tree(kernelsrc.slim_tree(), tmp / "linux")
-        make_series(tree, env)
-        ours = timed([str(BIN / "patchpilot"), "series", "--json"], tree, env)
-        b4 = timed([str(BIN / "b4"), "prep", "--show-info"], tree, env)
-    result = {"bench": "series (20 patches, slim tree)", "patchpilot_s": round(ours, 3),
-              "b4_show_info_s": round(b4, 3), "ratio": round(ours / b4, 3)}
-    print(result)
-    return result
+        trees = series_trees(Path(tmp))
+        ours = timed_both(trees, patchpilot("series", "--json"))
+        theirs = timed_both(trees, b4("prep", "--show-info"))
+    return [Row("series --json", ours, theirs),
+            Row("b4 prep --show-info", theirs, growth_target=None)]
 
 
 if __name__ == "__main__":
-    main()
+    print(table(rows()))

@@ -2,7 +2,8 @@
 
 Every test runs with its own HOME, XDG dirs and global git config, so neither the developer's
 setup nor b4's caches leak in. Kernel trees come from Debian's linux-source package, built once
-and cached outside the repository (patchpilot.demo.kernelsrc).
+and cached outside the repository (patchpilot.demo.kernelsrc); the deep-history tree (the slim tree
+under DEEP_COMMITS synthetic commits, patchpilot.demo.deephistory) stands in for a real clone.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from patchpilot.demo import kernelsrc
+from patchpilot.demo import deephistory, kernelsrc
 from tests.helpers import git
 
 # Resolved before any test changes HOME/XDG, so the cache survives across tests and runs.
 KERNEL_CACHE = kernelsrc.cache_root()
+# Enough history to tell a bounded walk from a whole-history one, small enough to build in a few
+# seconds on CI; the benchmarks use 300,000 (bench/common.py).
+DEEP_COMMITS = 50_000
 # rustup finds its toolchains through HOME unless these are set; keep the real ones so that
 # rustfmt and clippy-driver still run under the isolated HOME.
 RUST_HOMES = {var: os.environ.get(var) or str(Path.home() / default)
@@ -88,5 +92,20 @@ def full_tree() -> Path:
 def kernel_tree(slim_template, tmp_path) -> Path:
     """A private clone of the slim tree on branch master, ready for a test's own commits."""
     tree = kernelsrc.clone_tree(slim_template, tmp_path / "linux")
+    git(tree, "branch", "--unset-upstream")
+    return tree
+
+
+@pytest.fixture(scope="session")
+def deep_template() -> Path:
+    """The cached slim tree under DEEP_COMMITS synthetic commits; read-only."""
+    return deephistory.deep_tree(DEEP_COMMITS, KERNEL_CACHE)
+
+
+@pytest.fixture
+def deep_tree(deep_template, tmp_path) -> Path:
+    """A private clone of the deep-history tree on branch master (objects hard-linked, so it
+    is cheap): for tests that must prove a behaviour on a real clone's depth of history."""
+    tree = kernelsrc.clone_tree(deep_template, tmp_path / "deep-linux")
     git(tree, "branch", "--unset-upstream")
     return tree

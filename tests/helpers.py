@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -59,3 +61,22 @@ def rust_sample(name: str) -> str:
     """The text of a small, clean Rust sample module called `name`."""
     camel = "".join(part.capitalize() for part in name.split("_"))
     return RUST_SAMPLE.format(name=name, camel=camel)
+
+
+@contextlib.contextmanager
+def read_only(directory: Path) -> Iterator[Path]:
+    """`directory` made read-only for everyone, root included (a read-only bind mount of
+    itself: chmod does not stop root, which the tests run as), for the block's duration."""
+    def mount(*args: str) -> None:
+        proc = subprocess.run(["mount", *args], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise AssertionError(f"mount {' '.join(args)} failed ({proc.stderr.strip()}): "
+                                 "these tests need root and mount(8), as in CI")
+
+    mount("--bind", str(directory), str(directory))
+    try:
+        mount("-o", "remount,bind,ro", str(directory), str(directory))
+        yield directory
+    finally:  # lazily when a file is still open in it (a test that failed halfway)
+        if subprocess.run(["umount", str(directory)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(directory)], check=True)

@@ -28,6 +28,28 @@ def require_public_inbox() -> None:
         raise AssertionError(f"{', '.join(missing)} not found: run `{INSTALL}`")
 
 
+# public-inbox-mda's delivery (lookup by recipient, list headers, the inbox's importer) for a
+# batch of length-framed messages.
+_IMPORT_MANY = r"""
+use strict; use PublicInbox::Eml; use PublicInbox::MDA; use PublicInbox::Config;
+use PublicInbox::InboxWritable;
+my $ibx = PublicInbox::Config->new->lookup($ENV{ORIGINAL_RECIPIENT}) or die "no inbox\n";
+$ibx = PublicInbox::InboxWritable->new($ibx);
+$ibx->{-no_fsync} = 1;
+my $im = $ibx->importer(0);
+binmode STDIN;
+my $all = do { local $/; <STDIN> };
+while (length $all) {
+    $all =~ s/\A(\d+)\n// or die "bad framing\n";
+    my $raw = substr($all, 0, $1, '');
+    my $eml = PublicInbox::Eml->new(\$raw);
+    PublicInbox::MDA->set_list_headers($eml, $ibx);
+    $im->add($eml);
+}
+$im->done;
+"""
+
+
 class PublicInbox:
     """A public-inbox inbox and its HTTP server; `base` is what b4.midmask points at."""
 
@@ -61,12 +83,23 @@ class PublicInbox:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def deliver(self, raw: bytes) -> None:
+    def deliver(self, raw: bytes, received: float | None = None) -> None:
         """Deliver one message to the list, as the mail system would: with a Received:
-        header stamped now (public-inbox's received time, the `rt:` of searches)."""
+        header stamped now, or at `received` (a Unix time), public-inbox's received time (the
+        `rt:` of searches). An older stamp is a message the archive indexes late: filed
+        under its Received: time, but indexed only now."""
         env = dict(self.env, ORIGINAL_RECIPIENT=self.address)
-        stamp = f"Received: from localhost by 127.0.0.1; {formatdate()}\n".encode()
+        stamp = f"Received: from localhost by 127.0.0.1; {formatdate(received)}\n".encode()
         self._run("public-inbox-mda", "--no-precheck", stdin=stamp + raw, env=env)
+
+    def deliver_many(self, raws: list[bytes]) -> None:
+        """Deliver messages as deliver() does, in one public-inbox process (its own importer,
+        without fsync: a test's inbox need not survive a power cut), for tests that fill
+        a thread with many replies at once."""
+        stamp = f"Received: from localhost by 127.0.0.1; {formatdate()}\n".encode()
+        framed = b"".join(b"%d\n" % len(stamp + raw) + stamp + raw for raw in raws)
+        env = dict(self.env, ORIGINAL_RECIPIENT=self.address)
+        self._run("perl", "-e", _IMPORT_MANY, stdin=framed, env=env)
 
     def start(self) -> None:
         log = open(self.root / "httpd.log", "ab")

@@ -6,16 +6,21 @@
   (over STARTTLS with a throw-away self-signed certificate, as a real submission server does,
   or in the clear with `tls=False`); keeps the logins it was offered.
 - SilentServer: a plain socket that accepts connections and never says a word.
+- FaultySmtpServer: aiosmtpd that, at message k (1-based, counting DATA), stalls (holds its
+  answer until the test releases it with 250, an error, or a dropped connection), runs a
+  hook first (one that fills a disk), and/or answers every QUIT with an error (421).
 A server that is down is `tests.smtp.free_port()`: a port nobody listens on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,3 +140,61 @@ class SilentServer:
         for conn in self.connections:
             conn.close()
         self._sock.close()
+
+
+DROP = "drop"  # release(DROP): close the connection without answering the held DATA
+
+
+@dataclass
+class FaultyMailbox(Mailbox):
+    at: int = 0
+    stall: bool = False
+    quit_reply: str | None = None
+    before_answer: Callable[[int], None] | None = None
+    seen: int = 0
+    stalled: threading.Event = field(default_factory=threading.Event)
+    gate: threading.Event = field(default_factory=threading.Event)
+    answer: str = "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.seen += 1
+        number = self.seen
+        loop = asyncio.get_running_loop()
+        if number == self.at and self.before_answer is not None:
+            await loop.run_in_executor(None, self.before_answer, number)
+        if number == self.at and self.stall:
+            self.stalled.set()
+            await loop.run_in_executor(None, self.gate.wait)
+            if self.answer == DROP:
+                server.transport.close()
+                return "421 4.4.2 connection dropped"  # never reaches the client
+            if not self.answer.startswith("250"):
+                return self.answer
+        return await super().handle_DATA(server, session, envelope)
+
+    async def handle_QUIT(self, server, session, envelope):
+        return self.quit_reply or "221 Bye"
+
+
+class FaultySmtpServer:
+    """`with FaultySmtpServer(at=3, stall=True) as smtp:`; `smtp.mailbox.stalled.wait()`
+    until message 3 is held, `smtp.release("250 OK" | DROP | "451 ...")` to answer it."""
+
+    def __init__(self, at: int = 0, stall: bool = False, quit_reply: str | None = None,
+                 before_answer: Callable[[int], None] | None = None):
+        self.mailbox = FaultyMailbox(at=at, stall=stall, quit_reply=quit_reply,
+                                     before_answer=before_answer)
+        self.port = free_port()
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+
+    def release(self, answer: str = "250 OK") -> None:
+        self.mailbox.answer = answer
+        self.mailbox.gate.set()
+
+    def __enter__(self) -> FaultySmtpServer:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.mailbox.gate.set()  # a held DATA must not keep the server's loop from stopping
+        self._controller.stop()

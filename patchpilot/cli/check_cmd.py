@@ -7,6 +7,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from patchpilot.cli.output import Output, Subparsers
+from patchpilot.cli.untrusted import clean
 from patchpilot.core.errors import ExitCode, PatchpilotError
 
 if TYPE_CHECKING:  # the command imports the checks only when it runs
@@ -20,7 +21,7 @@ def register(sub: Subparsers) -> None:
                         help="BASE..HEAD to check instead of the current series")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--tool", metavar="NAME,...",
-                        help="only these tools: checkpatch, rustfmt, rust, commit, clippy")
+                        help="only these tools: checkpatch, rustfmt, rust, commit, clippy, klint")
     parser.add_argument("--fail-on", choices=("error", "warning"), default=None,
                         help="exit 1 when a finding is this bad (default: checks.fail-on)")
     parser.add_argument("--no-cache", action="store_true",
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     live = None if args.json else _InOrder(len(series.patches), out)
     report = check_series(repo, series, config, use_cache=not args.no_cache, on_result=live)
     if args.json:
-        out.json(report.to_json())
+        out.json(clean(report.to_json()))
     else:
         render_summary(report, out)
     return ExitCode.FAILURE if report.fails(fail_on) else ExitCode.OK
@@ -77,17 +78,19 @@ class _InOrder:
 
 
 def render_patch(result: PatchResult, total: int, out: Output) -> None:
-    """One patch's findings as they arrive (the `file:line: severity tool/rule` form)."""
+    """One patch's findings as they arrive (the `file:line: severity tool/rule` form); the
+    subject, file names and tools' messages (which quote the patch) are untrusted."""
     cached = " (cached)" if result.cached else ""
-    out.line(f"[{result.index}/{total}] {result.commit[:12]} {result.subject}: "
+    out.line(f"[{result.index}/{total}] {result.commit[:12]} {clean(result.subject)}: "
              f"{result.status}{cached}")
     for f in result.findings:
         where = _where(f)
-        out.line(f"    {where}: {f.severity} {f.tool}/{f.rule}: {f.message}")
+        lint = f" [{f.lint}]" if f.lint and f.lint != f.rule else ""
+        out.line(clean(f"    {where}: {f.severity} {f.tool}/{f.rule}{lint}: {f.message}"))
         if f.hint:
-            out.line(f"        hint: {f.hint}")
+            out.line(clean(f"        hint: {f.hint}"))
         if f.fix is not None and "\n" not in f.fix:
-            out.line(f"        fix:  {f.fix}")
+            out.line(clean(f"        fix:  {f.fix}"))
 
 
 def render_summary(report: CheckReport, out: Output) -> None:

@@ -1,5 +1,6 @@
 """`patchpilot doctor [--json]`: the Rust toolchain against the tree's minimum versions,
-rustfmt, clippy, rust-src, clang/LLVM, perl and the configured Rust build."""
+rustfmt, clippy, rust-src, clang/LLVM, perl, the configured Rust build, klint and whether the
+commit-graph has Bloom filters."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     from patchpilot.core.series.model import open_kernel_repo
 
     repo = open_kernel_repo(args.directory)
-    kbuild = Config(repo, flags={"checks.kbuild": args.kbuild}).text("checks.kbuild")
-    items = diagnose(repo.top, kbuild)
+    config = Config(repo, flags={"checks.kbuild": args.kbuild})
+    items = diagnose(repo.top, config.text("checks.kbuild"), config.text("checks.klint"),
+                     repo.git_dir)
     if args.json:
         out.json({"items": [i.to_json() for i in items], "healthy": healthy(items)})
     else:

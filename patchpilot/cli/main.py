@@ -11,7 +11,10 @@ import argparse
 import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import NoReturn, TextIO
 
 from patchpilot import __version__
@@ -69,16 +72,37 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
             args = build_parser(argv if argv is not None else sys.argv[1:]).parse_args(argv)
         if args.command is None:
             return _open_tui(args)
-        code: ExitCode = args.handler(args, out)
+        with _signals_interrupt():
+            code: ExitCode = args.handler(args, out)
         return code
     except PatchpilotError as exc:
         out.error(exc)
         return exc.exit_code
     except SystemExit as exc:  # --help / --version
         return ExitCode(exc.code or 0) if isinstance(exc.code, int) else ExitCode.USAGE
-    except KeyboardInterrupt:
-        out.warn("interrupted")
+    except KeyboardInterrupt:  # Ctrl-C (the send also stops on SIGHUP and SIGTERM)
+        out.error(PatchpilotError("interrupted"))
         return ExitCode.FAILURE
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While a command runs, SIGHUP (the terminal closed) and SIGTERM stop it as Ctrl-C does:
+    b4 runs in a process group of its own, and only an exception makes patchpilot stop it
+    (and its relay) and put a half-done rewrite back. Main thread only (as signals are)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    saved = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGHUP, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def _open_tui(args: argparse.Namespace) -> ExitCode:

@@ -43,8 +43,10 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     if args.add_to or args.add_cc or args.remove or args.reset or args.restore:
         from patchpilot.core.recipients.choices import update_choices
 
-        update_choices(repo, series, args.add_to, args.add_cc, args.remove, args.reset,
-                       args.restore)
+        choices = update_choices(repo, series, args.add_to, args.add_cc, args.remove,
+                                 args.reset, args.restore)
+        if choices.notice:
+            out.warn(choices.notice)
     flags = {"recipients.engine": "get_maintainer"} if args.get_maintainer else {}
     result = compute(repo, series, Config(repo, flags=flags), maint=maint)
     for problem in result.problems:

@@ -6,8 +6,10 @@ import argparse
 
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.review.classify import headline
 from patchpilot.core.review.db import STATES
-from patchpilot.core.review.replies import RepliesReport, collect, mark_read, set_comment_state
+from patchpilot.core.review.model import Comment, Review
+from patchpilot.core.review.replies import collect, mark_read, set_comment_state
 from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.core.text import safe_text
 
@@ -38,40 +40,62 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
                                   hint=f"use one of {', '.join(STATES)}")
         comment = set_comment_state(repo, comment_id, state, args.note, args.branch, args.revision)
         out.warn(f"comment {safe_text(comment.id, 200)} is now {comment.state}")
-    report = collect(repo, args.branch, refresh=args.refresh)
+    review = collect(repo, args.branch, refresh=args.refresh)
     if args.mark_read:
-        every = [m.msgid for r in report.revisions for m in r.messages]
+        every = [r.msgid for r in review.replies(own=True)]
         mark_read(repo, every if "all" in args.mark_read else args.mark_read)
-    if report.offline:
-        out.warn(report.offline)
-    for warning in report.warnings[1 if report.offline else 0:]:
-        out.warn(safe_text(warning, 300))
+    if review.offline:
+        out.warn(review.offline)
+    lost = not_on_server(review)
+    for warning in review.warnings[1 if review.offline else 0:]:
+        if lost is None or not warning.endswith(lost):
+            out.warn(safe_text(warning, 300))
     if args.json:
-        out.json(report.to_json())
+        out.json(review.to_json())
     else:
-        render(report, out)
+        render(review, out)
+    if lost is not None:  # not one cover is on that server: a wrong server, not "no replies"
+        raise PatchpilotError(lost, exit_code=ExitCode.FAILURE)
     return ExitCode.OK
 
 
-def render(report: RepliesReport, out: Output) -> None:
-    for rev in report.revisions:
-        unread = sum(m.unread for m in rev.messages)
+def not_on_server(review: Review) -> str | None:
+    """The one line to fail with when the server holds none of the covers."""
+    covers = [r for r in review.revisions if r.cover_msgid]
+    if covers and all(r.missing for r in covers):
+        return covers[0].missing
+    return None
+
+
+def render(review: Review, out: Output) -> None:
+    for rev in review.revisions:
+        unread = sum(m.unread for m in rev.replies)
+        state = f"  ({rev.missing})" if rev.missing else ""
         out.line(f"v{rev.revision} <{safe_text(rev.cover_msgid or '-', 200)}>: "
-                 f"{len(rev.messages)} replies, {unread} unread")
+                 f"{len(rev.replies)} replies, {unread} unread{state}")
         if rev.applied:
             out.line(f"  {safe_text(rev.applied.label, 200)} by "
                      f"{safe_text(rev.applied.by, 200)}: " + ", ".join(
                          f"{p.index}" + (f" {p.commit[:12]}" if p.commit else "")
                          for p in rev.applied.patches))
-        for m in rev.messages:
+        for m in rev.replies:
             mark = "*" if m.unread else " "
             where = "cover" if m.patch == 0 else f"patch {m.patch}"
             out.line(f" {mark} [{where}] {m.kind:<6} {safe_text(m.sender, 120)}  {m.date[:16]}")
-            for name, value in m.trailers:
-                out.line(f"      {name}: {safe_text(value, 200)}")
-            for c in m.comments:
-                at = f"{c.file}:{c.line}" if c.file else "-"
-                first = safe_text(c.text, 2000).splitlines()[0][:100] if c.text else ""
-                out.line(f"      #{c.n} {c.state:<9} {safe_text(at, 200)}  {first}")
-    if report.newer_revisions:
-        out.line(f"newer revision(s) on the list: {report.newer_revisions}")
+            for trailer in m.trailers:
+                out.line(f"      {trailer.name}: {safe_text(trailer.value, 200)}")
+            for c in m.items:
+                out.line(_item_line(c))
+    if review.newer_revisions:
+        out.line(f"newer revision(s) on the list: {review.newer_revisions}")
+
+
+def _item_line(c: Comment) -> str:
+    """`#N open  file:line  first line` for a comment; an aside in brackets, its kind."""
+    first = next((line for line in headline(c.text or c.quote).splitlines() if line.strip()),
+                 "")
+    first = safe_text(first, 400)[:100]
+    if not c.counted:
+        return f"      #{c.n} ({c.kind}) {first}"
+    at = f"{c.file}:{c.line}" if c.file else "-"
+    return f"      #{c.n} {c.state:<9} {safe_text(at, 200)}  {first}"

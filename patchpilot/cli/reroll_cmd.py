@@ -16,11 +16,12 @@ import sys
 from typing import Any
 
 from patchpilot.cli.output import Output, Subparsers
+from patchpilot.core.b4 import state as b4state
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.reroll.changelog import patch_notes, write_changelog
+from patchpilot.core.reroll.changelog import write_changelog
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
 from patchpilot.core.reroll.trailers import (
     APPLIED,
@@ -90,7 +91,7 @@ def confirm(question: str, assume_yes: bool) -> None:
 
 def _plan(args: argparse.Namespace, repo: GitRepo, out: Output) -> RerollPlan:
     branch = args.branch or repo.current_branch()
-    recovered = rewrite.recover(repo, branch) if branch else None
+    recovered = b4state.recover(repo, branch) if branch else None
     if recovered:
         out.warn(f"an interrupted rewrite ({recovered.what}) was found: {branch} is back at "
                  f"{recovered.before[:12]}; the half-done state is kept under "
@@ -119,9 +120,9 @@ def run_reroll(args: argparse.Namespace, out: Output) -> ExitCode:
     result: dict[str, Any] = {"plan": plan.to_json()}
     if args.write_changelog:
         if not args.json:
-            out.line("\n".join(plan.changelog))
+            out.line(safe_text("\n".join(plan.changelog)))
         confirm(f"write this changelog into the v{plan.series.revision} cover", args.yes)
-        notes = patch_notes(plan.changes, plan.addressed) if args.per_patch else None
+        notes = plan.notes() if args.per_patch else None
         write_changelog(repo, plan.series, plan.changelog, force=args.force, notes=notes)
         if notes is not None:
             result["patch_notes"] = {str(k): v for k, v in notes.items()}
@@ -150,7 +151,8 @@ def render(plan: RerollPlan, out: Output, checks: dict[str, Any] | None = None) 
         out.line(f"  {where:<8} {c.status:<9}{extra}  {safe_text(c.subject, 100)}")
     ready = sum(t.status == READY for t in plan.trailers)
     left = [t for t in plan.trailers if t.status in LEFT]
-    out.line(f"trailers: {ready} ready, {len(left)} left for you, "
+    out.line(f"trailers: {len(plan.collected)} collected, {ready} ready, {len(left)} left "
+             "for you, "
              f"{sum(t.status == APPLIED for t in plan.trailers)} already applied")
     out.line(f"comments: {len(plan.addressed)} addressed, {len(plan.open_comments)} open")
     for comment in plan.open_comments:
@@ -159,7 +161,7 @@ def render(plan: RerollPlan, out: Output, checks: dict[str, Any] | None = None) 
         out.line(f"  open [{where}] {safe_text(comment.reviewer, 80)}: {text[:100]}")
     out.line(f"Changes in v{plan.series.revision} (draft):")
     for line in plan.changelog:
-        out.line(f"  {line}")
+        out.line(f"  {safe_text(line, 2000)}")
     if checks:
         out.line(f"checks: reused for patches {checks['reused'] or '-'}, "
                  f"run again for {checks['rerun'] or '-'}")

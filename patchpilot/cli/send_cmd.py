@@ -15,6 +15,7 @@ from typing import Any
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.send.flow import Mode, SendPlan, SendResult, export, plan
+from patchpilot.core.send.lock import send_lock
 from patchpilot.core.send.message import Message
 from patchpilot.core.send.preflight import Line
 from patchpilot.core.send.prepare import Prepared, prepare, send, stopped
@@ -47,17 +48,24 @@ def register(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
-    series = load_series(repo)
     mode: Mode = "reflect" if args.reflect else "preview" if args.preview_to else "send"
     if args.dry_run:
-        return _show_dry_run(plan(repo, series, mode, args.preview_to), out, args.json)
-    prepared = prepare(repo, series, mode, args.preview_to, run_checks=not args.no_checks)
-    _show_preflight(prepared.lines, args.override, out)
-    if not prepared.blocking(args.override):
-        confirmed = _confirm(prepared, args.yes, out)
-    else:
-        confirmed = prepared.confirmation  # send() refuses with the blocking lines named
-    result = send(repo, prepared, confirmed, args.override)
+        plain = plan(repo, load_series(repo), mode, args.preview_to)
+        for warning in plain.warnings:
+            out.warn(safe_text(warning, 500))
+        return _show_dry_run(plain, out, args.json)
+    # one send at a time, from the preview the user confirms to the end of b4's run
+    with send_lock(repo.git_dir):
+        series = load_series(repo)
+        prepared = prepare(repo, series, mode, args.preview_to, run_checks=not args.no_checks)
+        for warning in prepared.warnings:
+            out.warn(safe_text(warning, 500))
+        _show_preflight(prepared.lines, args.override, out)
+        if not prepared.blocking(args.override):
+            confirmed = _confirm(prepared, args.yes, out)
+        else:
+            confirmed = prepared.confirmation  # send() refuses with the blocking lines named
+        result = send(repo, prepared, confirmed, args.override)
     return _report(result, prepared, out, args.json)
 
 
@@ -93,7 +101,12 @@ def _confirm(prepared: Prepared, assume_yes: bool, out: Output) -> tuple[int, in
         raise PatchpilotError(f"refusing to send {what} without a confirmation",
                               hint="run it in a terminal, or pass --yes after a --dry-run")
     out.line(f"About to send {what} via {prepared.plan.mode}.")
-    answer = input("Type 'yes' to send: ").strip().lower()
+    try:
+        answer = input("Type 'yes' to send: ").strip().lower()
+    except EOFError:  # Ctrl-D: no answer is not a yes
+        out.line("")
+        raise PatchpilotError("not sent: no answer", hint="nothing was sent",
+                              exit_code=ExitCode.FAILURE)
     if answer != "yes":
         raise PatchpilotError("not sent", hint="nothing was sent", exit_code=ExitCode.FAILURE)
     return prepared.confirmation
@@ -114,6 +127,8 @@ def _report(result: SendResult, prepared: Prepared, out: Output, as_json: bool) 
             out.line(f"not sent  {safe_text(message.subject, 200)}")
         if result.complete:
             out.line(f"sent; tag {attempt.tag or '-'}; cover {result.lore or '-'}")
+    for warning in result.warnings:
+        out.warn(safe_text(warning, 500))
     fix = attempt.history_fix or {}
     if fix.get("error"):
         out.warn(f"the mail went out, but b4's record still names {fix['replaced']} instead "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from patchpilot.cli.output import Output, Subparsers
+from patchpilot.cli.untrusted import clean
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series, load_series, open_kernel_repo
@@ -38,29 +39,30 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     series = load_for_range(repo, None, args.branch, args.base)
     for warning in series.warnings:
-        out.warn(warning)
+        out.warn(clean(warning))
     if args.json:
-        out.json(series.to_json())
+        out.json(clean(series.to_json()))
     else:
         render(series, out)
     return ExitCode.OK
 
 
 def render(series: Series, out: Output) -> None:
+    """The series as text; commit text goes through `clean` (it is untrusted)."""
     managed = f"b4-managed ({series.strategy} cover)" if series.b4_managed else "not b4-managed"
     out.line(f"{series.branch}  v{series.revision}  {managed}")
     out.line(f"  base       {series.base}")
     if series.change_id:
         out.line(f"  change-id  {series.change_id}")
     if series.cover_subject is not None:
-        out.line(f"  cover      {series.cover_subject}")
+        out.line(f"  cover      {clean(series.cover_subject)}")
     for sent in series.sent:
         tag = f" ({sent.tag})" if sent.tag else ""
-        out.line(f"  sent v{sent.revision}    {' '.join(sent.msgids) or '-'}{tag}")
+        out.line(clean(f"  sent v{sent.revision}    {' '.join(sent.msgids) or '-'}{tag}"))
     out.line("")
     total = len(series.patches)
     for patch in series.patches:
         stats = f"+{patch.added} -{patch.removed}"
-        out.line(f"  [{patch.index}/{total}] {patch.commit[:12]} {patch.subject}  {stats}")
+        out.line(f"  [{patch.index}/{total}] {patch.commit[:12]} {clean(patch.subject)}  {stats}")
         for path in patch.files:
-            out.line(f"          {path}")
+            out.line(f"          {clean(path)}")

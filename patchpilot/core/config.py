@@ -37,13 +37,16 @@ KINDS: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "checks.rules": ("text", ()),
     "checks.strict": ("tristate", ()),
     "checks.kbuild": ("text", ()),
+    "checks.klint": ("text", ()),
     "checks.timeout": ("number", ()),
     "checks.fail-on": ("text", ("error", "warning")),
+    "checks.history-depth": ("int", ()),
     "replies.server": ("text", ()),
     "replies.refresh-interval": ("number", ()),
     "replies.timeout": ("number", ()),
     "replies.retries": ("int", ()),
     "replies.full-refresh": ("number", ()),
+    "replies.overlap": ("number", ()),
     "send.smtp-timeout": ("number", ()),
 }
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")

@@ -3,13 +3,15 @@
 Every state file patchpilot keeps (send log, rewrite journal, recipient choices, caches) is
 written through `write_atomic`: a temporary file in the same directory, flushed and fsynced,
 then renamed into place; on any failure the temporary file is removed, so a full disk leaves
-nothing behind. Standard library only; no imports from the rest of patchpilot.
+nothing behind. Damaged state is moved aside with `keep_aside`, never deleted.
+Standard library only; no imports from the rest of patchpilot.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -26,3 +28,16 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def keep_aside(path: Path) -> Path:
+    """Rename damaged state out of the way, to `NAME.damaged-TIME` beside it, so that it is
+    kept for the user and no longer read; return the new name (OSError when it cannot move)."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    number = 1
+    while os.path.lexists(target):
+        number += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
+    os.replace(path, target)
+    return target

@@ -3,7 +3,9 @@
 Screens are found through patchpilot.tui.screens.REGISTRY; the command palette offers every
 registered screen and the current screen's own commands. Every worker runs with
 `exit_on_error=False`; screens.base.PilotScreen shows what a failed worker raised in one
-line and keeps the app alive.
+line and keeps the app alive. Quitting aborts every request to a lore server still in
+flight, so that no thread worker waiting on a server that never answers keeps the process
+alive.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from patchpilot.core.config import Config
+from patchpilot.core.review.lore import abort_all
 from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.tui.screens import (  # noqa: F401  (registers the screens)
     REGISTRY,
@@ -55,6 +58,9 @@ class PatchpilotApp(PilotApp):
         if theme in self.available_themes:
             self.theme = theme
         self.push_screen(REGISTRY["home"].factory(auto_open=self._auto_open))
+
+    def on_unmount(self) -> None:
+        abort_all()  # the screens have gone; their workers' threads must end too
 
     def open_screen(self, name: str, **kwargs: Any) -> None:
         """Open a registered screen (e.g. open_screen("series", branch="b4/foo"))."""

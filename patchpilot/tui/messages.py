@@ -10,7 +10,7 @@ from textual.message import Message
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.reroll.plan import Recheck, RerollPlan
-from patchpilot.core.review.comments import PatchComment
+from patchpilot.core.review.comments import Placed
 from patchpilot.core.review.summary import ReviewCounts
 from patchpilot.core.series.model import Series, SeriesSummary
 
@@ -25,7 +25,7 @@ class SummariesLoaded(Message):
 
 @dataclass
 class ReviewCounted(Message):
-    """The review counts of one series, from the cache (core.review_summary)."""
+    """The review counts of one series, from the cache (core.review.summary)."""
 
     counts: ReviewCounts
 
@@ -37,10 +37,10 @@ class SeriesLoaded(Message):
 
 @dataclass
 class CommentsLoaded(Message):
-    """Review comments of a series' patches, from the replies cache (core.patch_comments)."""
+    """Review comments of a series' patches, from the replies cache (core.review.comments)."""
 
     series: Series
-    comments: dict[int, list[PatchComment]]
+    comments: dict[int, list[Placed]]
 
 
 @dataclass

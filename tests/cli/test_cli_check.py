@@ -34,6 +34,7 @@ def test_json_contract_and_exit_codes(kernel_tree):
     assert len(doc["series"]["base"]) == 40 and len(doc["series"]["head"]) == 40
     a4 = [f for f in doc["findings"] if f["rule"] == "A4"]
     assert a4 and a4[0]["patch"] == 2 and a4[0]["tool"] == "rust" and a4[0]["line"] > 20
+    assert a4[0]["lint"] == "clippy::undocumented_unsafe_blocks" and a4[0]["hint"]
     assert doc["summary"]["error"] == sum(f["severity"] == "error" for f in doc["findings"])
     code, out, _ = cli(kernel_tree, "check", "--json")
     assert json.loads(out)["series"]["cached"] == 2
@@ -48,7 +49,8 @@ def test_text_output_per_patch_in_order(kernel_tree):
     code, out, _ = cli(kernel_tree, "check", "--tool", "rust,commit,rustfmt")
     lines = out.splitlines()
     assert lines[0].startswith("[1/2]") and any(ln.startswith("[2/2]") for ln in lines)
-    assert any("samples/rust/rust_c.rs:" in ln and "rust/A4" in ln for ln in lines)
+    assert any("samples/rust/rust_c.rs:" in ln and
+               "rust/A4 [clippy::undocumented_unsafe_blocks]:" in ln for ln in lines)
     assert "patches (0 from the cache)" in lines[-1]
 
 
@@ -75,7 +77,8 @@ def test_doctor_reports_real_tools_against_the_tree(kernel_tree, tmp_path):
     doc = json.loads(out)
     items = {i["name"]: i for i in doc["items"]}
     assert set(items) >= {"rustc", "bindgen", "rustfmt", "clippy", "rust-src", "clang",
-                          "perl", "Rust build"}
+                          "perl", "Rust build", "klint"}
+    assert items["klint"]["status"] == "info" and "A27" in items["klint"]["hint"]
     assert items["rustc"]["status"] == "ok" and items["rustc"]["required"] == "1.78.0"
     assert items["bindgen"]["required"] == "0.65.1"
     assert all(i["hint"] for i in doc["items"] if i["status"] != "ok")

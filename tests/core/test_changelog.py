@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.reroll.changelog import Addressed, draft, edited_lines, fill_cover
+from patchpilot.core.reroll.changelog import draft, edited_lines, fill_cover
+from patchpilot.core.review.model import Comment
 from patchpilot.core.series.rangediff import PatchChange
 
 COVER = """\
@@ -33,11 +34,15 @@ def changes() -> list[PatchChange]:
     ]
 
 
+def addressed(msgid, reviewer, text, patch) -> Comment:
+    return Comment(msgid, 1, "comment", text, reviewer=reviewer, revision=1, patch=patch,
+                   state="addressed", addressed_in=2)
+
+
 def test_draft_names_changes_comments_and_tags():
-    lines = draft(changes(), [Addressed('"Rev, Two" <rev2@example.com>', "Use pr_debug\nhere",
-                                        2, 2),
-                              Addressed("Maint <m@example.com>", "Split this " + "x" * 100,
-                                        0, None)])
+    two = addressed("a@x", '"Rev, Two" <rev2@example.com>', "Use pr_debug\nhere", 2)
+    cover = addressed("b@x", "Maint <m@example.com>", "Split this " + "x" * 100, 0)
+    lines = draft(changes(), [two, cover], {two.id: 2, cover.id: None})
     assert lines[0].startswith("- Addressed Maint's comment on the cover: \"Split this")
     assert lines[0].endswith('..."') and len(lines[0]) < 130
     assert "- rust: b (patch 2): changed rust/kernel/b.rs (impl Foo)" in lines
@@ -48,7 +53,7 @@ def test_draft_names_changes_comments_and_tags():
 
 
 def test_draft_of_nothing_says_so():
-    assert draft([PatchChange(1, 1, "rust: a", "unchanged")], []) == \
+    assert draft([PatchChange(1, 1, "rust: a", "unchanged")], [], {}) == \
         ["- No changes to the patches"]
 
 

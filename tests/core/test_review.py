@@ -46,7 +46,7 @@ def test_thread_analysis():
                   "Hi,\n\nOn Mon, Me wrote:\n> +fn two() {}\n\nRename it.\n\n"
                   "> > nested\n> +fn three() {}\n\nAnd this.\nReviewed-by: Rev <rev@example.com>\n"
                   "-- \nsig Acked-by: Nope <n@x>\n", "p@x")
-    ack = mail("a@x", "Re: [PATCH 0/1] s", "Acked-by: M <m@x>\n\n> cover text\n", "c@x",
+    ack = mail("a@x", "Re: [PATCH 0/1] s", "Acked-by: M <m@x.org>\n\n> cover text\n", "c@x",
                "M <m@x>")
     nak = mail("n@x", "Re: [PATCH 1/1] s", "NAK.\n", "r@x", "N <n@x>")
     bot = mail("b@x", "Re: [PATCH 1/1] s", "build error\nReported-by: kernel test robot "
@@ -54,7 +54,7 @@ def test_thread_analysis():
     own = mail("o@x", "Re: [PATCH 1/1] s", "> Rename it.\n\nWill do.\n", "r@x", "Me <me@x>")
     thread = analyse_thread([cover, patch, review, ack, nak, bot, own], "c@x", ("me@x",))
     assert list(thread.patches) == [1] and "+fn two" in thread.diffs[1]
-    got = {r.mail.msgid: r for r in thread.replies}
+    got = {r.msgid: r for r in thread.replies}
     assert {k: (r.patch, r.kind) for k, r in got.items()} == {
         "r@x": (1, "review"), "a@x": (0, "ack"), "n@x": (1, "nak"), "b@x": (1, "bot"),
         "o@x": (1, "own")}
@@ -63,3 +63,6 @@ def test_thread_analysis():
     assert [(t.name, t.value) for t in got["r@x"].trailers] == [("Reviewed-by",
                                                                  "Rev <rev@example.com>")]
     assert got["a@x"].comments == [] and got["a@x"].trailers[0].name == "Acked-by"
+    assert [c.kind for c in got["a@x"].items] == ["quote"]  # quoted, not answered: no comment
+    assert [c.kind for c in got["r@x"].items] == ["greeting", "comment", "comment", "signature"]
+    assert [c.kind for c in got["b@x"].items] == ["report"]

@@ -77,7 +77,7 @@ def replies_for(sent: dict[str, bytes]) -> dict[str, bytes]:
            "Reviewed-by: Rev One <rev1@example.com>\n")
     html = ("<html><body><p>Hello,</p><blockquote>+struct RustTwo;<br></blockquote>"
             "<p>Why a <b>unit</b> struct?</p></body></html>")
-    latin = ("> +    license: \"GPL\",\n\nGrüße, that licence is fine.\n\n"
+    latin = ("> +    license: \"GPL\",\n\nGrüße: is \"GPL\" the licence you want here?\n\n"
              "Tested-by: Jörg Müller <joerg@example.de>\n")
     robot = ("Hi Test,\n\nkernel test robot noticed the following build errors:\n\n"
              "error[E0425]: cannot find value `x`\n\n"
@@ -116,7 +116,7 @@ def _json(tree) -> str:
 
 
 def by_sender(report, needle):
-    return next(m for r in report.revisions for m in r.messages if needle in m.sender)
+    return next(m for m in report.replies(own=True) if needle in m.sender)
 
 
 def test_review_mapped_per_patch_and_line(reviewed):
@@ -124,10 +124,10 @@ def test_review_mapped_per_patch_and_line(reviewed):
     report = collect(GitRepo(tree))
     assert report.server == inbox.base and report.offline is None
     assert [r.revision for r in report.revisions] == [1]
-    assert len(report.revisions[0].messages) == len(replies)
+    assert len(report.revisions[0].replies) == len(replies)
     inline = by_sender(report, "rev1@")
     assert (inline.patch, inline.kind, inline.unread) == (1, "review", True)
-    assert inline.trailers == [("Reviewed-by", "Rev One <rev1@example.com>")]
+    assert [t.line for t in inline.trailers] == ["Reviewed-by: Rev One <rev1@example.com>"]
     first, second = inline.comments
     assert (first.file, first.line) == ("samples/rust/rust_one.rs", line_of("rust_one", "pr_info!"))
     assert first.text.startswith("Please use pr_debug") and "pr_info!" in first.quote
@@ -141,7 +141,7 @@ def test_review_mapped_per_patch_and_line(reviewed):
     assert (html.comments[0].file, html.comments[0].line) == (
         "samples/rust/rust_two.rs", line_of("rust_two", "struct RustTwo;"))
     latin = by_sender(report, "joerg@")
-    assert latin.trailers == [("Tested-by", "Jörg Müller <joerg@example.de>")]
+    assert [t.line for t in latin.trailers] == ["Tested-by: Jörg Müller <joerg@example.de>"]
     assert "Grüße" in latin.comments[0].text and latin.comments[0].line == line_of(
         "rust_three", "license:")
     assert by_sender(report, "lkp@").kind == "bot" and by_sender(report, "grumpy@").kind == "nak"
@@ -151,7 +151,7 @@ def test_new_reply_on_refresh_state_and_offline(reviewed):
     tree, inbox, sent, replies = reviewed
     repo = GitRepo(tree)
     first = collect(repo)
-    mark_read(repo, [m.msgid for m in first.revisions[0].messages])
+    mark_read(repo, [m.msgid for m in first.revisions[0].replies])
     comment = by_sender(first, "rev1@").comments[0]
     set_comment_state(repo, comment.id, "wontfix", note="pr_info is wanted")
     cover = next(raw for s, raw in sent.items() if "0/3" in s)
@@ -162,7 +162,7 @@ def test_new_reply_on_refresh_state_and_offline(reviewed):
                                              subject="Kconfig question (was: samples)"))
     renamed["Cc"] = "Test Dev <dev@example.org>"  # reply-all copies the author
     inbox.deliver(renamed.as_bytes())
-    assert len(collect(repo).revisions[0].messages) == len(replies)  # cache until refresh
+    assert len(collect(repo).revisions[0].replies) == len(replies)  # cache until refresh
     fresh = collect(repo, refresh=True)
     late = by_sender(fresh, "late@")
     assert late.unread and late.kind == "ack"

@@ -21,6 +21,7 @@ from tests.publicinbox import PublicInbox
 from tests.smtp import SmtpServer
 
 COMMENT = "Please use pr_debug here, this sample is noisy."
+QUESTION = "Why does gamma need its own module instead of joining alpha?"
 
 
 def send(tree) -> list[email.message.Message]:
@@ -57,11 +58,15 @@ def sent_to_inbox(tree, tmp_path):
 
 @pytest.fixture
 def reviewed(kernel_tree, tmp_path):
-    """v1 sent and reviewed: Reviewed-by on patch 1, an inline comment on patch 2, an
-    Acked-by on the cover; the replies fetched once."""
+    """v1 sent and reviewed: Reviewed-by on patch 1 ("Looks good.": no comment), an inline
+    comment on patch 2, a question on patch 3, an Acked-by on the cover; the replies fetched
+    once."""
     with sent_to_inbox(kernel_tree, tmp_path) as (inbox, by):
         inbox.deliver(reply(by["1/3"], "Rev One <rev1@example.com>",
-                            "Looks good.\n\nReviewed-by: Rev One <rev1@example.com>\n"))
+                            "Looks good.\n\nReviewed-by: Rev One <rev1@example.com>\n\n"
+                            "Thanks,\nRev\n"))
+        inbox.deliver(reply(by["3/3"], "Rev Three <rev3@example.com>",
+                            f"Hi,\n\n{QUESTION}\n\nCheers,\nRev Three\n"))
         inbox.deliver(reply(by["2/3"], "Rev Two <rev2@example.com>",
                             f"On Mon, Test Dev wrote:\n> diff --git a/samples/rust/rust_beta.rs "
                             f"b/samples/rust/rust_beta.rs\n{quote('rust_beta', 'pr_info!')}\n\n"
@@ -108,14 +113,17 @@ def test_trailers_changelog_recheck_and_v2(reviewed):
     status = {p["new"]: p for p in plan["patches"]}
     assert status[2]["status"] == "changed"
     assert status[2]["files"] == ["samples/rust/rust_beta.rs"]
+    assert status[2]["functions"] == ["fn RustBeta::init"]  # from the syntax tree
     assert status[1]["status"] == status[3]["status"] == "unchanged"
     assert status[1]["message"] == "trailers"
     changelog = "\n".join(plan["changelog"])
     assert "add the beta sample (patch 2): changed samples/rust/rust_beta.rs" in changelog
     assert "Rev Two's comment" in changelog and "Please use pr_debug here" in changelog
     assert "alpha" not in changelog.split("Collected tags")[0]
+    assert "Looks good" not in changelog and "Cheers" not in changelog
+    # "Looks good." around a Reviewed-by, "Hi,", "Thanks,"/"Cheers," and a name: no comments
     assert [(c["reviewer"], c["text"]) for c in plan["open_comments"]] == \
-        [("Rev One <rev1@example.com>", "Looks good.")]
+        [("Rev Three <rev3@example.com>", QUESTION)]
 
     written = ok_json(tree, "reroll", "--write-changelog", "--per-patch", "--yes")
     assert written["changelog_written"] and list(written["patch_notes"]) == ["2"]
@@ -130,8 +138,8 @@ def test_trailers_changelog_recheck_and_v2(reviewed):
         git(tree, "config", "sendemail.smtpServerPort", str(smtp.port))
         code, _, err = run(tree, *SEND)
         assert code == 1 and "comments" in err and smtp.mailbox.messages == [], err
-    looks_good = plan["open_comments"][0]["id"]
-    assert run(tree, "replies", "--set-state", looks_good, "replied")[0] == 0
+    question = plan["open_comments"][0]["id"]
+    assert run(tree, "replies", "--set-state", question, "replied")[0] == 0
     v2 = send(tree)
     assert len(v2) == 4
     body = {m["Subject"].split("]")[0].split()[-1]:
@@ -273,7 +281,7 @@ def test_plain_b4_series_reordered_dropped_and_new(kernel_tree):
     code, text, _ = run(tree, "reroll")
     assert code == 0
     assert "  3 -> 1   unchanged, reordered  samples: rust: add the rust_three sample" in text
-    assert "  1 -> -   dropped" in text and "trailers: 0 ready" in text
+    assert "  1 -> -   dropped" in text and "trailers: 0 collected, 0 ready" in text
 
 
 def test_a_stale_interrupted_rewrite_never_takes_newer_work(kernel_tree):

@@ -50,7 +50,7 @@ async def test_home_shows_review_counts_from_the_cache(reviewed, monkeypatch):  
     assert report.newer_revisions == [2]
     mark_read(repo, [by_sender(report, "maint@").msgid])
     set_comment_state(repo, by_sender(report, "rev1@").comments[0].id, "addressed")
-    comments = [c for _, c in report.comments()]
+    comments = list(report.comments())
     inbox.stop()
     no_network(monkeypatch)
     app = PatchpilotApp(tree, auto_open=False)
@@ -83,6 +83,63 @@ def test_counts_survive_a_broken_cache(reviewed, monkeypatch):  # noqa: F811
         path.write_bytes(b"not gzip")
     broken = review_counts(repo, branch)
     assert (broken.cached, broken.problem, broken.unread) == (False, None, 0)
-    (paths.repo_state_dir(repo.git_dir) / "review.sqlite3").write_bytes(b"not a database" * 100)
-    assert review_counts(repo, branch).problem
+    db = paths.repo_state_dir(repo.git_dir) / "review.sqlite3"
+    db.write_bytes(b"not a database" * 100)
+    # a damaged review database is kept aside and counted from a fresh one (issue 18)
+    assert review_counts(repo, branch).problem is None
+    assert [p.read_bytes() for p in db.parent.glob("review.sqlite3.damaged-*")] == \
+        [b"not a database" * 100]
     assert review_counts(repo, "master").problem  # nothing sent: no counts, no error
+
+
+def send_second_series(tree, inbox) -> None:
+    """Another series on its own branch, sent with real b4 and delivered to the inbox."""
+    from patchpilot.core.b4 import cli as b4cli
+    from patchpilot.core.series.prep import new_series
+    from tests.helpers import commit, git, rust_sample
+    from tests.smtp import SmtpServer
+    git(tree, "switch", "-q", "master")
+    new_series(GitRepo(tree), "second", fork_point="master")
+    for name in ("rust_four", "rust_five"):
+        commit(tree, {f"samples/rust/{name}.rs": rust_sample(name)}, f"samples: rust: {name}")
+    with SmtpServer() as smtp:
+        git(tree, "config", "sendemail.smtpServerPort", str(smtp.port))
+        b4cli.run(["send", "--no-sign", "--to", "list@example.org"], cwd=tree, answer="\n\n")
+        for message in smtp.mailbox.messages:
+            inbox.deliver(message.data)
+
+
+async def test_home_reads_each_thread_once(reviewed, monkeypatch):  # noqa: F811
+    from patchpilot.core.review import threads
+    from patchpilot.core.review.db import ReviewDB
+    tree, inbox, sent, replies = reviewed
+    send_second_series(tree, inbox)
+    repo = GitRepo(tree)
+    for summary in summarize(repo):
+        if summary.sent:
+            collect(repo, summary.branch, refresh=True)
+    inbox.stop()
+    no_network(monkeypatch)
+    threads.forget()
+    opened = []
+    real_init = ReviewDB.__init__
+
+    def counting_init(self, path):
+        opened.append(path)
+        real_init(self, path)
+
+    monkeypatch.setattr(ReviewDB, "__init__", counting_init)
+    before = dict(threads.stats)
+    app = PatchpilotApp(tree, auto_open=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        home = app.screen
+        table = home.query_one(DataTable)
+        assert cell(table, "b4/second", "unread") == "0" and cell(table, "b4/review", "unread")
+        assert threads.stats["analysed"] - before["analysed"] == 2  # one per sent thread
+        assert threads.stats["patch_id_runs"] == before["patch_id_runs"]  # counts need none
+        assert len(opened) == 1  # one database connection for every series
+        home.on_screen_resume()  # back on the home screen: nothing changed, nothing parsed
+        await settle(pilot)
+        assert threads.stats["analysed"] - before["analysed"] == 2
+        assert threads.stats["reused"] - before["reused"] == 2

@@ -6,6 +6,7 @@ from textual.widgets import DataTable, Input
 
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.replies import RepliesScreen
+from tests.helpers import git
 from tests.integration.test_replies import reply, reviewed  # noqa: F401  (fixture)
 from tests.tui.test_app import SIZE, plain, settle
 
@@ -39,7 +40,7 @@ async def test_replies_grouped_states_and_refresh(reviewed):  # noqa: F811
         await pilot.press("n", "a")
         await settle(pilot)
         second = screen.messages[row_of(screen, "rev1@")].comments[1]
-        assert second.state == "addressed" and second.revision == 2
+        assert second.state == "addressed" and second.addressed_in == 2 and second.revision == 1
         await pilot.press("p", "w")
         await pilot.pause()
         app.screen.query_one(Input).value = "on purpose"
@@ -69,3 +70,16 @@ async def test_replies_grouped_states_and_refresh(reviewed):  # noqa: F811
         await settle(pilot)
         info = plain(screen.query_one("#replies-info").content)
         assert "unreachable" in info and len(screen.messages) == len(replies) + 1
+
+
+async def test_a_server_without_the_cover_is_one_line(reviewed):  # noqa: F811
+    tree, inbox, _, _ = reviewed
+    wrong = f"{inbox.base}-elsewhere"
+    git(tree, "config", "patchpilot.replies.server", wrong)
+    app = PatchpilotApp(tree)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_replies(pilot)
+        info = plain(screen.query_one("#replies-info").content).splitlines()
+        assert f"the cover is not on {wrong}: check replies.server, or it is not archived " \
+               "yet" in info
+        assert screen.messages == []

@@ -48,5 +48,5 @@ def test_a_patch_changed_since_keeps_its_comments_by_subject(reviewed):  # noqa:
     git(tree, "-c", "sequence.editor=true", "rebase", "-q", "-i", "--autosquash", cover)
     comments = comments_by_patch(repo, load_series(repo))
     first = comments[1][0]
-    assert not first.exact and first.line == line_of("rust_one", "pr_info!")
+    assert not first.exact and first.comment.line == line_of("rust_one", "pr_info!")
     assert all(c.exact for c in comments[2])  # patch 2 is as it was sent

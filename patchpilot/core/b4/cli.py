@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,23 +66,43 @@ def run(args: list[str], cwd: Path, answer: str | None = None, editor: str | Non
     """
     argv = [executable(), *args]
     try:
-        proc = subprocess.run(
-            argv, cwd=cwd, env=_env(editor, config), capture_output=True, text=True,
-            input=answer, stdin=None if answer is not None else subprocess.DEVNULL,
-            timeout=TIMEOUT)
+        # its own process group: when patchpilot is interrupted, b4 and everything it
+        # started (the send relay, hooks) are stopped with it, not left running alone
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env=_env(editor, config), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, process_group=0,
+            stdin=subprocess.PIPE if answer is not None else subprocess.DEVNULL)
     except FileNotFoundError:
         raise PatchpilotError(f"b4 is not installed ({argv[0]} not found)",
                               hint="pip install 'b4==0.16.*', or set PATCHPILOT_B4")
+    try:
+        stdout, stderr = proc.communicate(answer, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
+        _stop(proc)
         raise PatchpilotError(f"b4 {' '.join(args)} did not finish in {TIMEOUT}s",
                               hint="run the same b4 command by hand to see where it waits",
                               exit_code=ExitCode.FAILURE)
-    result = B4Result(argv, proc.returncode, proc.stdout, proc.stderr)
+    except BaseException:  # Ctrl-C, or a signal the caller turned into an exception
+        _stop(proc)
+        raise
+    result = B4Result(argv, proc.returncode, stdout, stderr)
     if check and proc.returncode != 0:
         raise PatchpilotError(f"b4 {args[0]} failed: {last_error(result)}",
                               hint="see the b4 message above; the repository was left as b4 "
                                    "left it", exit_code=ExitCode.FAILURE)
     return result
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Kill b4's process group and reap b4."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+    for stream in (proc.stdout, proc.stderr, proc.stdin):
+        if stream is not None:
+            stream.close()
 
 
 def last_error(result: B4Result) -> str:

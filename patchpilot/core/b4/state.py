@@ -13,17 +13,48 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from patchpilot.core.b4.tracking import MARKER, config_keys, find_cover_commit, strategy_of
+from patchpilot.core.b4.tracking import (
+    MARKER,
+    config_keys,
+    find_cover_commit,
+    read_tracking,
+    strategy_of,
+)
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
 
 
+def marks(repo: GitRepo, branch: str) -> str:
+    """What no patchpilot rewrite of a b4 branch changes, and every send and reroll does:
+    b4's revision, change-id and sent history (for every cover strategy). A rewrite killed
+    halfway is only recovered while these are as it left them."""
+    try:
+        tracking = read_tracking(repo, branch)
+    except PatchpilotError as exc:
+        return f"unreadable: {exc}"
+    if tracking is None:
+        return "not managed by b4"
+    return json.dumps({"revision": tracking.revision, "change-id": tracking.change_id,
+                       "history": tracking.history}, sort_keys=True)
+
+
 @contextmanager
 def guarded(repo: GitRepo, branch: str, what: str) -> Iterator[rewrite.Rewrite]:
-    """rewrite.guarded for a b4 branch: its git-config cover and tracking come back too."""
-    with rewrite.guarded(repo, branch, what, config_keys(branch)) as entry:
+    """rewrite.guarded for a b4 branch: its git-config cover and tracking come back too, and
+    recovery proves b4's tracking unchanged (`marks`)."""
+    with rewrite.guarded(repo, branch, what, config_keys(branch), marks) as entry:
         yield entry
+
+
+def recover(repo: GitRepo, branch: str) -> rewrite.Rewrite | None:
+    """rewrite.recover for a b4 branch (with b4's tracking as its marks)."""
+    return rewrite.recover(repo, branch, marks)
+
+
+def checkpoint(repo: GitRepo, branch: str) -> None:
+    """After one b4 step of a guarded rewrite: recovery starts from here."""
+    rewrite.checkpoint(repo, branch)
 
 
 def record_sent_cover(repo: GitRepo, branch: str, revision: int, made: str, sent: str,

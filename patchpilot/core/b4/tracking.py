@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from patchpilot.core.b4 import coversearch
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import CommitInfo, GitRepo
 
@@ -56,16 +57,15 @@ def strategy_of(repo: GitRepo, branch: str) -> str:
 
 
 def find_cover_commit(repo: GitRepo, branch: str) -> CommitInfo | None:
-    """The cover commit as b4 finds it: marker in the message, committed by us, within a year."""
-    email = repo.config("user.email") or ""
-    found = repo.log(branch, grep=MARKER, since="1.year", committer=email, max_count=1)
-    return found[0] if found else None
+    """The cover commit as b4 finds it: marker in the message, committed by us, within a year
+    (remembered per branch tip: on a plain branch the search reads a year of history)."""
+    return coversearch.find(repo, branch, MARKER, repo.config("user.email") or "")
 
 
 def foreign_cover_email(repo: GitRepo, branch: str) -> str | None:
     """The committer of a cover commit that b4 ignores because user.email changed."""
-    found = repo.log(branch, grep=MARKER, since="1.year", max_count=1)
-    return found[0].committer_email if found else None
+    found = coversearch.find(repo, branch, MARKER, None)
+    return found.committer_email if found else None
 
 
 def read_tracking(repo: GitRepo, branch: str) -> Tracking | None:

@@ -100,9 +100,9 @@ def blame_lines(repo: GitRepo, base: str, head: str, path: str,
 
 
 def attribute(repo: GitRepo, base: str, head: str, diagnostics: list[Diagnostic],
-              patch_of: dict[str, int]) -> dict[int, list[Finding]]:
+              patch_of: dict[str, int], tool: str = TOOL) -> dict[int, list[Finding]]:
     """The diagnostics on lines the series added, by patch index (`patch_of`: commit ->
-    index); each distinct diagnostic once."""
+    index); each distinct diagnostic once, as findings of `tool`."""
     by_file: dict[str, set[int]] = {}
     for diag in diagnostics:
         by_file.setdefault(diag.file, set()).add(diag.line)
@@ -111,13 +111,16 @@ def attribute(repo: GitRepo, base: str, head: str, diagnostics: list[Diagnostic]
     for diag in dict.fromkeys(diagnostics):
         index = patch_of.get(owners[diag.file].get(diag.line) or "")
         if index is not None:
-            result.setdefault(index, []).append(to_finding(diag))
+            result.setdefault(index, []).append(to_finding(diag, tool))
     return result
 
 
-def to_finding(diag: Diagnostic) -> Finding:
-    return Finding(TOOL, diag.code, _LEVELS[diag.level], diag.file, diag.line, diag.message,
-                   diag.help or "see `make LLVM=1 CLIPPY=1` output for the full diagnostic")
+def to_finding(diag: Diagnostic, tool: str = TOOL) -> Finding:
+    """A Finding for a diagnostic; a lint's name (not an `E0...` error code) is its `lint`."""
+    lint = diag.code if diag.code != "rustc" and not re.match(r"^E\d{4}$", diag.code) else None
+    return Finding(tool, diag.code, _LEVELS[diag.level], diag.file, diag.line, diag.message,
+                   diag.help or f"see the `make LLVM=1` output of {tool} for the full "
+                   "diagnostic", lint=lint)
 
 
 def rust_enabled(kbuild: Path) -> bool:
@@ -152,12 +155,12 @@ def series_findings(repo: GitRepo, series: Series, inputs: list[PatchInput], kbu
                               "build is configured", f"set {SETTING} to a build directory "
                               "with CONFIG_RUST=y: git config patchpilot.checks.kbuild DIR, "
                               "or --kbuild DIR")]}
-    problem = _build_problem(repo, series, Path(kbuild).expanduser())
+    problem = build_problem(repo, series, Path(kbuild).expanduser())
     if problem:
         return {first: [problem]}
     paths = [f.path for p in rust for f in p.rust_files if f.text is not None]
-    return _run_build(repo, series, Path(kbuild).expanduser(), objects_for(paths), timeout,
-                      first, cancel)
+    return run_build(repo, series, Path(kbuild).expanduser(), objects_for(paths), timeout,
+                     first, cancel)
 
 
 def _relative(diag: Diagnostic, top: Path) -> Diagnostic:
@@ -168,47 +171,59 @@ def _relative(diag: Diagnostic, top: Path) -> Diagnostic:
     return diag
 
 
-def _info(rule: str, message: str, hint: str, severity: str = "info") -> Finding:
-    return Finding(TOOL, rule, severity, None, None, message, hint)
+def _info(rule: str, message: str, hint: str, severity: str = "info",
+          tool: str = TOOL) -> Finding:
+    return Finding(tool, rule, severity, None, None, message, hint)
 
 
-def _build_problem(repo: GitRepo, series: Series, kbuild: Path) -> Finding | None:
+def build_problem(repo: GitRepo, series: Series, kbuild: Path,
+                  tool: str = TOOL) -> Finding | None:
+    """Why `tool` cannot build the series in `kbuild` (None: it can)."""
     if not rust_enabled(kbuild):
         return _info("NO_RUST_BUILD", f"{SETTING} = {kbuild} has no .config with "
-                     "CONFIG_RUST=y; clippy did not run",
+                     f"CONFIG_RUST=y; {tool} did not run",
                      f"configure it (make O={kbuild} LLVM=1 rustavailable, then enable "
-                     "CONFIG_RUST) or clear the setting", "warning")
+                     "CONFIG_RUST) or clear the setting", "warning", tool)
     if repo.rev_parse("HEAD") != series.head or repo.is_dirty():
-        return _info("NOT_CHECKED_OUT", "clippy builds the checked-out tree, which is not "
-                     "the series head; clippy did not run",
-                     f"check out {series.branch} (clean) and run the check again", "warning")
+        return _info("NOT_CHECKED_OUT", f"{tool} builds the checked-out tree, which is not "
+                     f"the series head; {tool} did not run",
+                     f"check out {series.branch} (clean) and run the check again", "warning",
+                     tool)
     return None
 
 
-def _run_build(repo: GitRepo, series: Series, kbuild: Path, targets: list[str], timeout: float,
-               first: int,
-               cancel: threading.Event | None = None) -> dict[int, list[Finding]]:
-    for target in targets:  # make rebuilds only what is out of date: force these
-        (kbuild / target).unlink(missing_ok=True)
-    argv = ["make", "-C", str(repo.top), f"O={kbuild}", "LLVM=1", "CLIPPY=1",
+def build_argv(repo: GitRepo, kbuild: Path, targets: list[str],
+               compiler: tuple[str, ...] = ("CLIPPY=1",)) -> list[str]:
+    """The make command that rebuilds `targets` with JSON diagnostics; `compiler` picks the
+    Rust compiler (clippy's driver, or `RUSTC=klint`)."""
+    return ["make", "-C", str(repo.top), f"O={kbuild}", "LLVM=1", *compiler,
             "RUSTFLAGS_KERNEL=--error-format=json", "RUSTFLAGS_MODULE=--error-format=json",
             *targets]
+
+
+def run_build(repo: GitRepo, series: Series, kbuild: Path, targets: list[str], timeout: float,
+              first: int, cancel: threading.Event | None = None, tool: str = TOOL,
+              compiler: tuple[str, ...] = ("CLIPPY=1",)) -> dict[int, list[Finding]]:
+    """Rebuild `targets` and give each diagnostic to the patch that added its line."""
+    for target in targets:  # make rebuilds only what is out of date: force these
+        (kbuild / target).unlink(missing_ok=True)
+    argv = build_argv(repo, kbuild, targets, compiler)
     try:
         result = run_tool(argv, timeout, cancel=cancel)
     except ToolMissing:
-        return {first: [_info("TOOL", "make is not installed; clippy did not run",
-                              "apt-get install make", "warning")]}
+        return {first: [_info("TOOL", f"make is not installed; {tool} did not run",
+                              "apt-get install make", "warning", tool)]}
     if result.timed_out:
-        return {first: [_info("TIMEOUT", f"the clippy build did not finish within "
+        return {first: [_info("TIMEOUT", f"the {tool} build did not finish within "
                               f"{timeout:g} s and was killed", "raise checks.timeout",
-                              "error")]}
+                              "error", tool)]}
     diagnostics = [_relative(d, repo.top)
                    for d in parse_diagnostics(result.stderr + "\n" + result.stdout)]
     found = attribute(repo, series.base, series.head, diagnostics,
-                      {p.commit: p.index for p in series.patches})
+                      {p.commit: p.index for p in series.patches}, tool)
     if result.returncode != 0 and not diagnostics:
         tail = "\n".join(result.stderr.strip().splitlines()[-5:])
-        found.setdefault(first, []).append(_info("BUILD_FAILED", f"the clippy build failed: "
+        found.setdefault(first, []).append(_info("BUILD_FAILED", f"the {tool} build failed: "
                                                  f"{tail}", "run the make command by hand: "
-                                                 + " ".join(argv), "error"))
+                                                 + " ".join(argv), "error", tool))
     return found

@@ -132,27 +132,35 @@ def _co_developers(msg: Message, author: str, paths: Sequence[str]) -> Iterator[
 
 
 def _subject(msg: Message, author: str, paths: Sequence[str]) -> Iterator[Finding]:
-    """B2: `subsystem: summary`, short, no full stop, summary in lower case."""
-    match = _PREFIX.match(msg.subject)
+    """B2: short, no full stop, `subsystem: summary`; for Rust patches the summary in lower
+    case (other subsystems, tip and x86 among them, capitalise it)."""
     if msg.subject.startswith('Revert "'):
         return
-    if not match:
-        yield _f("B2", 1, "subject has no `subsystem: ` prefix",
-                 "start it with the prefix the touched files' history uses, e.g. `rust: `")
-        return
-    prefix, summary = match.groups()
     if len(msg.subject) > 75:
         yield _f("B2", 1, f"subject is {len(msg.subject)} characters long",
                  "keep it to about 70 characters; details go in the body")
     if msg.subject.endswith("."):
         yield _f("B2-style", 1, "subject ends with a full stop", "drop the period",
-                 msg.subject[:-1])
+                 msg.subject.rstrip("."))
+    match = _PREFIX.match(msg.subject)
+    if not match:
+        yield _f("B2", 1, "subject has no `subsystem: ` prefix",
+                 "start it with the prefix the touched files' history uses, e.g. `rust: `")
+        return
+    prefix, summary = match.groups()
     word = summary.split()[0]
-    if word[0].isupper() and word[1:].islower():
+    if is_rust_patch(prefix, paths) and word[0].isupper() and word[1:].rstrip(".").islower():
         yield _f("B2-style", 1, "summary starts with a capital letter",
-                 "the kernel writes `prefix: add foo`, in lower case",
+                 "Rust patches write `prefix: add foo`, in lower case",
                  f"{prefix}: {summary[0].lower()}{summary[1:]}")
     yield from _rust_prefix(prefix, paths)
+
+
+def is_rust_patch(prefix: str, paths: Sequence[str]) -> bool:
+    """A patch with Rust code, or (paths unknown) one whose prefix says `rust`."""
+    if any(p.endswith(".rs") or p.startswith(("rust/", "samples/rust/")) for p in paths):
+        return True
+    return not paths and prefix.split(":")[0].strip() == "rust"
 
 
 def _rust_prefix(prefix: str, paths: Sequence[str]) -> Iterator[Finding]:

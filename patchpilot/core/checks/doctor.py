@@ -2,6 +2,8 @@
 
 Runs the real tools (`--version`) and compares them with the tree's
 `scripts/min-tool-version.sh`; every item says what to do when it is missing or too old.
+klint is optional: without it the item is a note. Also says whether the repository's
+commit-graph has Bloom filters (cheaper history walks).
 No UI, no printing.
 """
 
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from patchpilot.core.checks.clippy import rust_enabled
+from patchpilot.core.checks.history import has_bloom_filters
+from patchpilot.core.checks.klint import INSTALL, LEXICAL, find_klint
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -88,7 +92,35 @@ def _kbuild(kbuild: str) -> Item:
                 f"configure it: make O={path} LLVM=1 rustavailable, then enable CONFIG_RUST")
 
 
-def diagnose(tree: Path, kbuild: str = "") -> list[Item]:
+def _klint(setting: str) -> Item:
+    """klint is optional: missing is a note (the lexical A27 rule stands in for it)."""
+    binary = find_klint(setting)
+    if binary is None:
+        where = f"checks.klint = {setting} is not an executable" if setting.strip() else \
+            "not installed"
+        return Item("klint", "info", None, None, f"{where}: {LEXICAL}; {INSTALL}")
+    out = _output([binary, "--version"])
+    return Item("klint", "ok", (out or binary).splitlines()[0], None,
+                "" if out is not None else f"{binary} --version failed")
+
+
+BLOOM_HINT = ("path-limited history walks (the subject-prefix rule) read every commit's "
+              "tree; make them several times cheaper, once: git commit-graph write --reachable "
+              "--changed-paths (git gc keeps the filters afterwards)")
+
+
+def _bloom(git_dir: Path | None) -> Item:
+    """Whether the commit-graph has changed-path Bloom filters (info only: checks run
+    without them, bounded either way)."""
+    if git_dir is not None and has_bloom_filters(git_dir):
+        return Item("history", "ok", "commit-graph with changed-path Bloom filters", None, "")
+    graph = git_dir is not None and (git_dir / "objects/info/commit-graph").is_file()
+    return Item("history", "info", "commit-graph without Bloom filters" if graph else None,
+                None, BLOOM_HINT)
+
+
+def diagnose(tree: Path, kbuild: str = "", klint: str = "",
+             git_dir: Path | None = None) -> list[Item]:
     """Every item, in the order a person would fix them."""
     rustc_min, bindgen_min = min_version(tree, "rustc"), min_version(tree, "bindgen")
     llvm_min = min_version(tree, "llvm")
@@ -105,6 +137,8 @@ def diagnose(tree: Path, kbuild: str = "") -> list[Item]:
         _tool("ld.lld", ["ld.lld", "--version"], "apt-get install lld", llvm_min),
         _tool("perl", ["perl", "-e", "print $^V"], "apt-get install perl (checkpatch.pl)"),
         _kbuild(kbuild),
+        _klint(klint),
+        _bloom(git_dir),
     ]
 
 

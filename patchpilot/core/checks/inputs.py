@@ -1,7 +1,8 @@
 """What each tool needs for each patch of a series, read from git (never the work tree).
 
 Per patch: the files it changes with their blob ids (from one `git log --raw`), the lines it
-adds, and for touched `.rs` files the post-image at that commit. Binary files, deletions and
+adds, and for touched `.rs` files (and Makefile/Kbuild files, which say what a directory
+builds) the post-image at that commit. Binary files, deletions and
 files that are not valid UTF-8 carry no text and say why. No subprocesses besides git; no UI.
 """
 
@@ -36,6 +37,11 @@ class FileInput:
     def is_rust(self) -> bool:
         return self.path.endswith(".rs")
 
+    @property
+    def is_kbuild(self) -> bool:
+        """A directory's Makefile or Kbuild file (the Rust rules read what it builds)."""
+        return self.path.rpartition("/")[2] in ("Makefile", "Kbuild")
+
     def key(self) -> tuple[str | None, ...]:
         """What determines this file's part of the patch (for cache keys)."""
         raw = self.raw
@@ -53,6 +59,10 @@ class PatchInput:
     @property
     def rust_files(self) -> list[FileInput]:
         return [f for f in self.files if f.is_rust]
+
+    @property
+    def kbuild_files(self) -> list[FileInput]:
+        return [f for f in self.files if f.is_kbuild]
 
     @property
     def paths(self) -> list[str]:
@@ -77,7 +87,7 @@ def _patch_input(repo: GitRepo, patch: Patch, raws: list[RawChange]) -> PatchInp
         status = _STATUS.get(raw.status, "modified")
         base = FileInput(raw.path, raw.old_path, status, raw,
                          frozenset(added.get(raw.path, ())), raw.path in binary)
-        files.append(_with_text(repo, base) if base.is_rust else base)
+        files.append(_with_text(repo, base) if base.is_rust or base.is_kbuild else base)
     return PatchInput(patch, files)
 
 

@@ -40,6 +40,8 @@ class Finding:
     whole); `line` is a line of the new file (1-based) or None; `end_line` is the last line a
     `fix` replaces (the fix covers `line`..`end_line`, inclusive; None means just `line`).
     `fix` is replacement text for those lines, or None when the checker has no fix to offer.
+    `lint` names the compiler or clippy lint the finding stands for (`missing_docs`,
+    `clippy::undocumented_unsafe_blocks`), None when it comes from a document instead.
     """
 
     tool: str
@@ -51,6 +53,7 @@ class Finding:
     hint: str = ""
     fix: str | None = None
     end_line: int | None = None
+    lint: str | None = None
 
     def __post_init__(self) -> None:
         severity_rank(self.severity)

@@ -16,7 +16,7 @@ from typing import Any
 from patchpilot.core.checks.model import SEVERITIES, Finding
 from patchpilot.core.errors import PatchpilotError
 
-TOOLS = ("checkpatch", "rustfmt", "rust", "commit", "clippy")
+TOOLS = ("checkpatch", "rustfmt", "rust", "commit", "clippy", "klint")
 AUTO = "auto"
 
 

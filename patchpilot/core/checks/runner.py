@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from patchpilot.core.checks import clippy
+from patchpilot.core.checks import clippy, klint, maintained
 from patchpilot.core.checks.cache import CheckCache
 from patchpilot.core.checks.commit_msg import drop_checkpatch_duplicates
 from patchpilot.core.checks.inputs import PatchInput, prepare, touches_rust
@@ -37,6 +37,8 @@ from patchpilot.core.series.model import Series, read_patches
 # Fewer commits than this behind the base: the repo lacks the history checkpatch resolves
 # commit ids in (a slim or shallow clone), so UNKNOWN_COMMIT_ID would fire on every Fixes:.
 HISTORY_NEEDED = 1000
+# Tools that build the series once (not per patch, not cached): clippy and klint.
+BUILD_TOOLS = ("clippy", "klint")
 
 
 @dataclass
@@ -56,8 +58,8 @@ class PatchResult:
 
     def to_json(self) -> list[dict[str, Any]]:
         return [{"patch": self.index, "commit": self.commit, "tool": f.tool, "rule": f.rule,
-                 "severity": f.severity, "file": f.file, "line": f.line,
-                 "message": f.message, "fix": f.fix} for f in self.findings]
+                 "lint": f.lint, "severity": f.severity, "file": f.file, "line": f.line,
+                 "message": f.message, "hint": f.hint, "fix": f.fix} for f in self.findings]
 
 
 @dataclass
@@ -114,10 +116,14 @@ def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool
                            config.tristate("checks.strict"))
     ctx = ToolContext(repo.top, profile, _timeout(config),
                       ignore_unknown_commit_id=_lacks_history(repo, series.base),
-                      base=series.base, cancel=cancel)
+                      base=series.base, cancel=cancel,
+                      history_depth=_history_depth(config),
+                      series_paths=tuple(p for pin in inputs for p in pin.paths))
+    if use_cache and "checkpatch" in profile.tools:
+        ctx.status_cache = maintained.status_cache(repo.top, repo.git_dir)
     run = _Run(ctx, inputs, CheckCache(repo.git_dir, use_cache), on_result)
     preflight(ctx, run.tools)
-    run.extra = _clippy(repo, series, inputs, config, ctx) if "clippy" in profile.tools else {}
+    run.extra = _build_tools(repo, series, inputs, config, ctx)
     run.execute(jobs or os.cpu_count() or 1)
     report = CheckReport(series.base, series.head, profile.name, profile.tools)
     report.results = [run.results[p.patch.index] for p in inputs]
@@ -136,15 +142,36 @@ def _timeout(config: Config) -> float:
     return timeout
 
 
+def _history_depth(config: Config) -> int:
+    depth = config.get("checks.history-depth")
+    if depth.value < 1:
+        raise PatchpilotError(f"checks.history-depth ({depth.source}): {depth.raw!r} is not a "
+                              "positive number of commits", hint="e.g. 50000")
+    return int(depth.value)
+
+
 def _lacks_history(repo: GitRepo, base: str) -> bool:
     count = repo.try_run("rev-list", "--count", f"--max-count={HISTORY_NEEDED}", base)
     return count is None or int(count) < HISTORY_NEEDED
 
 
-def _clippy(repo: GitRepo, series: Series, inputs: list[PatchInput], config: Config,
-            ctx: ToolContext) -> dict[int, list[Finding]]:
-    kbuild = config.get("checks.kbuild")
-    return clippy.series_findings(repo, series, inputs, kbuild.value, ctx.timeout, ctx.cancel)
+def _build_tools(repo: GitRepo, series: Series, inputs: list[PatchInput], config: Config,
+                 ctx: ToolContext) -> dict[int, list[Finding]]:
+    """clippy's and klint's findings (they build the series, once for the whole series)."""
+    kbuild = config.text("checks.kbuild")
+    found: dict[int, list[Finding]] = {}
+    parts = []
+    if "clippy" in ctx.profile.tools:
+        parts.append(clippy.series_findings(repo, series, inputs, kbuild, ctx.timeout,
+                                            ctx.cancel))
+    if "klint" in ctx.profile.tools:
+        parts.append(klint.series_findings(repo, series, inputs, kbuild,
+                                           config.text("checks.klint"), ctx.timeout,
+                                           ctx.cancel))
+    for part in parts:
+        for index, findings in part.items():
+            found.setdefault(index, []).extend(findings)
+    return found
 
 
 # (patch index, tool, its findings, whether they may be cached)
@@ -157,7 +184,7 @@ class _Run:
     def __init__(self, ctx: ToolContext, inputs: list[PatchInput], cache: CheckCache,
                  on_result: Callable[[PatchResult], object] | None) -> None:
         self.ctx, self.inputs, self.cache, self.on_result = ctx, inputs, cache, on_result
-        self.tools = tuple(t for t in ctx.profile.tools if t != "clippy")
+        self.tools = tuple(t for t in ctx.profile.tools if t not in BUILD_TOOLS)
         self.extra: dict[int, list[Finding]] = {}
         self.found: dict[int, dict[str, list[Finding]]] = {p.patch.index: {} for p in inputs}
         self.hits: dict[int, int] = {p.patch.index: 0 for p in inputs}
@@ -190,9 +217,8 @@ class _Run:
         futures: list[Future[list[_Done]]] = []
         if "checkpatch" in self.tools:
             todo = [p for p in self.inputs if self._missing(p, "checkpatch")]
-            size = -(-len(todo) // jobs) if todo else 1
-            for start in range(0, len(todo), size):
-                futures.append(pool.submit(self._checkpatch, todo[start:start + size]))
+            for batch in checkpatch_batches(todo, jobs):
+                futures.append(pool.submit(self._checkpatch, batch))
         local = [t for t in self.tools if t in LOCAL_TOOLS]
         for pin in self.inputs:
             wanted = [t for t in local if self._missing(pin, t)]
@@ -224,6 +250,30 @@ class _Run:
         self.results[index] = result
         if self.on_result is not None:
             self.on_result(result)
+
+
+def checkpatch_batches(todo: list[PatchInput], jobs: int) -> list[list[PatchInput]]:
+    """At most `jobs` checkpatch runs, patches that share a file in the same run.
+
+    checkpatch.pl asks `get_maintainer.pl --status -f FILE` about every file a patch touches
+    (~0.15 s each, remembered only within one run), which costs more than checking the patch
+    itself: so a file is asked about once per check, not once per batch. Groups of patches
+    linked by files go, largest first, to the run with the fewest files so far.
+    """
+    groups: list[tuple[set[str], list[PatchInput]]] = []
+    for pin in todo:
+        files, members = set(pin.paths), [pin]
+        for group in [g for g in groups if g[0] & files]:
+            groups.remove(group)
+            files |= group[0]
+            members += group[1]
+        groups.append((files, members))
+    runs: list[tuple[set[str], list[PatchInput]]] = [(set(), []) for _ in range(max(1, jobs))]
+    for files, members in sorted(groups, key=lambda g: (-len(g[0]), -len(g[1]))):
+        target = min(runs, key=lambda r: (len(r[0]), len(r[1])))
+        target[0].update(files)
+        target[1].extend(members)
+    return [sorted(r[1], key=lambda p: p.patch.index) for r in runs if r[1]]
 
 
 def _mails(ctx: ToolContext, batch: list[PatchInput]) -> dict[str, str]:

@@ -27,8 +27,8 @@ def _comment_groups(src: RustSource) -> list[list[Node]]:
     """Plain `//` comments on their own lines, grouped into runs on consecutive lines at the
     same column (trailing comments after code are terse notes by custom: not checked)."""
     groups: list[list[Node]] = []
-    for node in syn.walk(src.root):
-        if node.type != "line_comment" or syn.is_doc_comment(node):
+    for node in src.of_type("line_comment"):
+        if syn.is_doc_comment(node):
             continue
         row, col = node.start_point
         if src.line_text(row + 1)[:col].strip():
@@ -98,7 +98,7 @@ def _capitalised(line_text: str, first: str) -> str:
 
 def check_doc_links(src: RustSource) -> Iterator[Finding]:
     """A7: a C header named in a doc comment is linked with `srctree/`."""
-    for node in syn.walk(src.root):
+    for node in src.of_type("line_comment", "block_comment"):
         line = syn.line_of(node)
         if not syn.is_doc_comment(node) or not src.added(line):
             continue
@@ -112,11 +112,11 @@ def check_doc_links(src: RustSource) -> Iterator[Finding]:
 def check_invariants(src: RustSource) -> Iterator[Finding]:
     """A8: building a struct whose docs have `# Invariants` needs an `// INVARIANT:` comment
     earlier in the same function."""
-    types = _types_with_invariants(src.root)
+    types = _types_with_invariants(src.of_type("struct_item", "enum_item"))
     if not types:
         return
-    for node in syn.walk(src.root):
-        if node.type != "struct_expression" or not src.added(syn.line_of(node)):
+    for node in src.of_type("struct_expression"):
+        if not src.added(syn.line_of(node)):
             continue
         name = _constructed_type(node)
         if name in types and not syn.in_test_code(node) and not _invariant_noted(node):
@@ -125,14 +125,13 @@ def check_invariants(src: RustSource) -> Iterator[Finding]:
                           "`// INVARIANT:` comment", "say why the invariants hold here")
 
 
-def _types_with_invariants(root: Node) -> set[str]:
+def _types_with_invariants(items: list[Node]) -> set[str]:
     names = set()
-    for node in syn.walk(root):
-        if node.type in ("struct_item", "enum_item"):
-            doc = syn.doc_text(node) or ""
-            name = node.child_by_field_name("name")
-            if name is not None and re.search(r"^\s*#\s+Invariants\s*$", doc, re.MULTILINE):
-                names.add(syn.text_of(name))
+    for node in items:
+        doc = syn.doc_text(node) or ""
+        name = node.child_by_field_name("name")
+        if name is not None and re.search(r"^\s*#\s+Invariants\s*$", doc, re.MULTILINE):
+            names.add(syn.text_of(name))
     return names
 
 

@@ -1,14 +1,12 @@
-"""Crate attributes and imports (A13, A14), and the tree facts they need (tree_context).
-
-tree_context reads the kernel tree's files (scripts/Makefile.build, rust/kernel/prelude.rs)
-from disk; it runs no tools and no git. No UI.
+"""Crate attributes and imports (A13, A14), and how to read `use` declarations and the
+prelude (the facts themselves are read by rust_tree.tree_context). No git, no subprocesses,
+no UI.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 from tree_sitter import Node
 
@@ -17,23 +15,7 @@ from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.rust_ruleset import finding
 from patchpilot.core.checks.rust_source import RustSource, TreeContext
 
-_ALLOWED = re.compile(r"^rust_allowed_features\s*:?=\s*(.*)$", re.MULTILINE)
-
-
-def tree_context(tree: Path) -> TreeContext:
-    """The facts the Rust rules read from the kernel tree at `tree` (missing files: None)."""
-    features = None
-    build = tree / "scripts" / "Makefile.build"
-    if build.is_file():
-        match = _ALLOWED.search(build.read_text(errors="replace"))
-        if match:
-            features = frozenset(f.strip() for f in match.group(1).split(",") if f.strip())
-    paths: set[str] = set()
-    globs: set[str] = set()
-    prelude = tree / "rust" / "kernel" / "prelude.rs"
-    if prelude.is_file():
-        paths, globs = prelude_exports(prelude.read_text(errors="replace"))
-    return TreeContext(features, frozenset(paths), frozenset(globs))
+ALLOWED_FEATURES = re.compile(r"^rust_allowed_features\s*:?=\s*(.*)$", re.MULTILINE)
 
 
 def prelude_exports(text: str) -> tuple[set[str], set[str]]:

@@ -30,12 +30,26 @@ def parse(text: str) -> Tree:
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node under `node` (itself included), in source order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
+    """Every node under `node` (itself included), in source order (a tree cursor: no child
+    lists are built on the way)."""
+    cursor = node.walk()
+    while True:
+        current = cursor.node
+        assert current is not None  # a cursor always stands on a node
         yield current
-        stack.extend(reversed(current.children))
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+
+
+def index(root: Node) -> dict[str, list[Node]]:
+    """Every node of a tree by its type, each list in source order (one walk)."""
+    found: dict[str, list[Node]] = {}
+    for node in walk(root):
+        found.setdefault(node.type, []).append(node)
+    return found
 
 
 def text_of(node: Node) -> str:
@@ -134,3 +148,47 @@ def macro_name(node: Node) -> str:
     """The last path segment of a macro invocation's name (`kernel::dbg!` gives "dbg")."""
     name = node.child_by_field_name("macro") or node.children[0]
     return text_of(name).rsplit("::", 1)[-1]
+
+
+def is_pub(node: Node) -> bool:
+    """Whether an item or field is plain `pub` (not `pub(crate)`, `pub(super)`...)."""
+    vis = next((c for c in node.children if c.type == "visibility_modifier"), None)
+    return vis is not None and text_of(vis) == "pub"
+
+
+def in_macro_tokens(node: Node) -> bool:
+    """Inside a macro's token tree (macro arguments or a macro_rules! body): not parsed code."""
+    return enclosing(node, ("token_tree",)) is not None
+
+
+def _allowed_lints(attr: Node) -> list[str]:
+    """The lints an `allow(...)`/`expect(...)` attribute names (not `reason = ...`)."""
+    inner = next((c for c in attr.children if c.type == "attribute"), None)
+    if inner is None or text_of(inner.children[0]) not in ("allow", "expect"):
+        return []
+    args = inner.child_by_field_name("arguments")
+    body = re.sub(r"reason\s*=\s*\"(?:[^\"\\]|\\.)*\"", "", text_of(args)[1:-1]) if args else ""
+    return [re.sub(r"\s+", "", name) for name in body.split(",") if name.strip()]
+
+
+def lint_exceptions(attrs: list[Node]) -> dict[str, list[tuple[int, int]]]:
+    """Line ranges (1-based, inclusive) where `#[allow(lint)]`/`#[expect(lint)]` on an item,
+    or `#![allow(lint)]` in a file/module/block, turns a lint off (`attrs`: the file's
+    attribute nodes)."""
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for node in attrs:
+        if node.type == "attribute_item":
+            target = node.next_named_sibling
+            while target is not None and (target.type in COMMENTS
+                                          or target.type == "attribute_item"):
+                target = target.next_named_sibling
+            span = (line_of(node), target.end_point[0] + 1) if target is not None else None
+        elif node.type == "inner_attribute_item":
+            holder = node.parent if node.parent is not None else node
+            span = (line_of(holder), holder.end_point[0] + 1)
+        else:
+            continue
+        for lint in _allowed_lints(node) if span else ():
+            assert span is not None
+            ranges.setdefault(lint, []).append(span)
+    return ranges

@@ -20,20 +20,27 @@ from pathlib import Path
 from typing import cast
 
 from patchpilot.core.checks import checkpatch as cp
+from patchpilot.core.checks import maintained
 from patchpilot.core.checks import rustfmt as rf
 from patchpilot.core.checks.commit_msg import check_commit_message
+from patchpilot.core.checks.history import DEFAULT_DEPTH, HistoryIndex
 from patchpilot.core.checks.inputs import FileInput, PatchInput
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.prefix import history_prefix
+from patchpilot.core.checks.prefix import index_prefix
 from patchpilot.core.checks.procs import ToolMissing, run_tool
 from patchpilot.core.checks.profiles import Profile
-from patchpilot.core.checks.rust_imports import tree_context
 from patchpilot.core.checks.rust_rules import RULES, check_rust_file
 from patchpilot.core.checks.rust_source import TreeContext
+from patchpilot.core.checks.rust_tree import tree_context
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.patches import without_review_trailers
 
 Outcome = tuple[list[list[Finding]], bool]
+# The tree files TreeContext is read from (rust_tree.tree_context): part of the rules' cache key.
+RUST_FACT_FILES = ("scripts/Makefile.build", "rust/kernel/prelude.rs", "Makefile",
+                   ".clippy.toml", "include/linux/license.h", "include/linux/module.h",
+                   "rust/macros/module.rs")
 _CHECKS_DIR = Path(__file__).resolve().parent
 
 
@@ -59,14 +66,28 @@ class ToolContext:
     python: str = sys.executable
     base: str | None = None  # the series' base: where the touched files' history is read
     cancel: threading.Event | None = None  # set: running tools are killed (procs.Cancelled)
+    history_depth: int = DEFAULT_DEPTH  # newest commits below the base that B2 reads
+    series_paths: tuple[str, ...] = ()  # every path of the series: one walk for all of them
+    status_cache: Path | None = None  # get_maintainer.pl --status answers (maintained.py)
     _memo: dict[object, str | None] = field(default_factory=dict)
+    _history: list[HistoryIndex] = field(default_factory=list)
+    _history_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def history(self) -> HistoryIndex | None:
+        """The touched files' recent history at the base (per-base file, bounded walk); one
+        per run, shared by the patches checked in parallel."""
+        if self.base is None:
+            return None
+        with self._history_lock:
+            if not self._history:
+                self._history.append(HistoryIndex(GitRepo(self.tree), self.base,
+                                                  self.history_depth, self.series_paths))
+            return self._history[0]
 
     def history_prefix(self, paths: list[str]) -> str | None:
-        """The subject prefix the history of `paths` uses (B2), memoised per path set."""
-        key = ("prefix", tuple(paths))
-        if key not in self._memo:
-            self._memo[key] = history_prefix(self.tree, self.base, paths) if self.base else None
-        return self._memo[key]
+        """The subject prefix the history of `paths` uses (B2)."""
+        index = self.history()
+        return index_prefix(index, paths) if index is not None else None
 
     @cached_property
     def checkpatch_options(self) -> cp.CheckpatchOptions:
@@ -112,8 +133,7 @@ class ToolContext:
             return (self.rustfmt_version, _file_digest(tree / ".rustfmt.toml"),
                     repr(self.rustfmt_config.skips), self.rustfmt_config.edition)
         if tool == "rust":
-            return (_file_digest(tree / "scripts/Makefile.build",
-                                 tree / "rust/kernel/prelude.rs"),)
+            return (_file_digest(*(tree / p for p in RUST_FACT_FILES)),)
         return ()
 
 
@@ -127,11 +147,18 @@ def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
     parts: tuple[object, ...]
     if tool == "checkpatch":
         parts = (patch.patch_id, patch.author, patch.subject, body, files)
-    elif tool in ("rustfmt", "rust"):
+    elif tool == "rustfmt":
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files))
+    elif tool == "rust":
+        # The rules also read the Makefile and parent module of each touched file.
+        near = sorted({p for f in pin.rust_files for p in _neighbours(f.path)})
+        parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files + pin.kbuild_files),
+                 _file_digest(*(ctx.tree / p for p in near)))
     else:
-        parts = (patch.author, patch.subject, body, tuple(pin.paths),
-                 ctx.history_prefix(pin.paths))
+        # The base and depth determine the history B2 reads: keying on them rather than on the
+        # prefix found leaves the (bounded) walk to the run, in parallel with checkpatch.
+        parts = (patch.author, patch.subject, body, tuple(pin.paths), ctx.base,
+                 ctx.history_depth)
     return _digest(tool, ctx.fingerprint(tool), parts)
 
 
@@ -145,7 +172,7 @@ def checkpatch_batch(ctx: ToolContext, mails: list[str]) -> Outcome:
             (Path(tmp) / f"{index:04d}.patch").write_text(text)
             names.append(str(Path(tmp) / f"{index:04d}.patch"))
         argv = cp.checkpatch_argv(ctx.tree, names, ctx.checkpatch_options)
-        result = run_tool(argv, ctx.timeout, cwd=ctx.tree, env=_shim_env(Path(tmp), ctx.python),
+        result = run_tool(argv, ctx.timeout, cwd=ctx.tree, env=_shim_env(Path(tmp), ctx),
                           cancel=ctx.cancel)
     if result.timed_out:
         return [[timeout_finding("checkpatch", ctx.timeout)] for _ in mails], False
@@ -162,9 +189,13 @@ def checkpatch_batch(ctx: ToolContext, mails: list[str]) -> Outcome:
     return per_patch, not trouble
 
 
-def _shim_env(tmp: Path, python: str) -> dict[str, str]:
-    """PATH with a `python3` that is `python` (checkpatch runs spdxcheck.py with it)."""
-    return cp._env(tmp, cp.CheckpatchOptions(python=python))
+def _shim_env(tmp: Path, ctx: ToolContext) -> dict[str, str]:
+    """PATH with a `python3` that is ctx.python (checkpatch runs spdxcheck.py with it) and,
+    for a cached run, a `perl` that remembers get_maintainer.pl's --status answers."""
+    env = cp._env(tmp, cp.CheckpatchOptions(python=ctx.python))
+    if ctx.status_cache is not None:
+        maintained.write_perl_shim(tmp / "bin", ctx.status_cache)
+    return env
 
 
 def timeout_finding(tool: str, timeout: float) -> Finding:
@@ -210,8 +241,18 @@ def _rustfmt_file(ctx: ToolContext, file: FileInput) -> tuple[list[Finding], boo
             if file.added.intersection(range(start, end + 1))], True
 
 
+def _neighbours(path: str) -> list[str]:
+    """The tree files the Rust rules read for `path`: its directory's Kbuild/Makefile and the
+    files that may declare its module."""
+    directory = path.rpartition("/")[0]
+    parent = directory.rpartition("/")[0] if path.endswith("/mod.rs") else directory
+    return [f"{directory}/Kbuild", f"{directory}/Makefile", f"{parent}.rs", f"{parent}/mod.rs",
+            f"{parent}/lib.rs"]
+
+
 def rust_patch(ctx: ToolContext, pin: PatchInput) -> tuple[list[Finding], bool]:
     found, ok = [], True
+    texts = {f.path: f.text for f in pin.rust_files + pin.kbuild_files if f.text is not None}
     for file in pin.rust_files:
         if file.problem and file.problem.startswith("not valid UTF-8"):
             found.append(Finding("rust", "UTF8", "warning", file.path, None,
@@ -223,7 +264,7 @@ def rust_patch(ctx: ToolContext, pin: PatchInput) -> tuple[list[Finding], bool]:
         try:
             found += [replace(f, tool="rust") for f in
                       check_rust_file(file.path, file.text, file.added, ctx.tree_context,
-                                      rules=tuple(RULES))]
+                                      rules=tuple(RULES), patch_files=texts)]
         except Exception as exc:  # a checker bug must not hide the other results
             found.append(Finding("rust", "CRASH", "error", file.path, None,
                                  f"the Rust rules failed on this file: {exc!r}",

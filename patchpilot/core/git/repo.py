@@ -106,6 +106,17 @@ class GitRepo:
             return None
         return self.try_run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
 
+    def reflog(self, ref: str) -> list[tuple[str, str]] | None:
+        """Every update git logged for `ref` (refs/heads/NAME), oldest first, as (old, new)
+        commit ids; None when git keeps no reflog for it."""
+        try:
+            text = (self.git_dir / "logs" / ref).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        return [(parts[0], parts[1]) for parts in (line.split(" ", 2)
+                                                   for line in text.splitlines())
+                if len(parts) > 2]
+
     def upstream_of(self, branch: str) -> str | None:
         return self.try_run("rev-parse", "--abbrev-ref", "--symbolic-full-name",
                             f"{branch}@{{upstream}}")

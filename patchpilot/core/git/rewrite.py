@@ -5,9 +5,18 @@ inside `guarded(...)`: the branch tip is saved as `refs/patchpilot/backup/<branc
 journal entry marks the rewrite as started, and on any failure the branch is put back where it
 was. A rewrite killed halfway leaves a started entry: `recover` finds it the next time and puts
 the branch back (keeping a backup of the half-done state), so a branch is only ever as before
-or as after a rewrite. patchpilot's rewrites change commit messages only, so a branch whose
-tree differs from the one before was worked on since: it is left alone (entry "abandoned").
-`undo` takes back the last finished rewrite. No UI.
+or as after a rewrite.
+
+Recovery must never take back work done since the rewrite was killed (a send that tagged the
+series and moved it to the next revision keeps the tree, as do cover edits), so it proves
+first that the branch is exactly where the interrupted rewrite left it:
+- the tip is the last one the rewrite journaled (at its start, or at a `checkpoint` after each
+  step), or one update later according to git's reflog (the step that was running when it
+  was killed) and on the same tree;
+- the caller's `marks` (b4's tracking: revision, change-id, sent history; given by b4.state)
+  are what they were at that point.
+Otherwise the entry is "abandoned" and the branch left alone. `undo` takes back the last
+finished rewrite. No UI.
 """
 
 from __future__ import annotations
@@ -53,6 +62,15 @@ class Rewrite:
     # b4's cover and tracking when they live in git config (branch-description strategy)
     config_before: dict[str, str | None] | None = None
     config_after: dict[str, str | None] | None = None
+    # where the rewrite had the branch at its last checkpoint: the tip, how many updates
+    # git's reflog held then, and the caller's marks (b4's tracking); see `recover`
+    tip: str | None = None
+    reflog: int | None = None
+    marks: str | None = None
+    note: str | None = None  # why a started entry was abandoned
+
+
+Marks = Callable[[GitRepo, str], str]
 
 
 def _journal_path(repo: GitRepo) -> Path:
@@ -136,8 +154,13 @@ def _locked(repo: GitRepo) -> Iterator[bool]:
     """Hold the repository's rewrite lock (one rewrite at a time across processes); yields
     False at once when another process holds it."""
     path = repo_state_dir(repo.git_dir) / "rewrite.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")
+    except OSError as exc:
+        raise PatchpilotError(f"cannot take the rewrite lock {path}: {exc.strerror}",
+                              hint="make .git/patchpilot writable; nothing was changed") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -149,12 +172,33 @@ def _locked(repo: GitRepo) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _reflog_length(repo: GitRepo, branch: str) -> int | None:
+    entries = repo.reflog(f"refs/heads/{branch}")
+    return None if entries is None else len(entries)
+
+
+_MARKS: dict[str, Marks | None] = {}  # branch -> the marks of the rewrite in progress
+
+
+def checkpoint(repo: GitRepo, branch: str) -> None:
+    """Journal where the rewrite in progress has `branch` now (after one of its steps), so a
+    kill during the next step is recovered from here."""
+    entry = _ACTIVE.get(branch)
+    if entry is None:
+        return
+    marks = _MARKS.get(branch)
+    entry.tip, entry.reflog = tip_of(repo, branch), _reflog_length(repo, branch)
+    entry.marks = marks(repo, branch) if marks else None
+    _update(repo, entry)
+
+
 @contextmanager
-def guarded(repo: GitRepo, branch: str, what: str,
-            config_keys: tuple[str, ...] = ()) -> Iterator[Rewrite]:
+def guarded(repo: GitRepo, branch: str, what: str, config_keys: tuple[str, ...] = (),
+            marks: Marks | None = None) -> Iterator[Rewrite]:
     """Run a rewrite of `branch`: back up, journal, and restore on any failure. Nested
     rewrites of the same branch are part of the outer one (one backup, all or nothing).
-    The git config values under `config_keys` are journaled and restored with the branch."""
+    The git config values under `config_keys` are journaled and restored with the branch;
+    `marks` says what recovery must find unchanged (see the module docstring)."""
     if branch in _ACTIVE:
         yield _ACTIVE[branch]
         return
@@ -162,16 +206,20 @@ def guarded(repo: GitRepo, branch: str, what: str,
         if not got:
             raise PatchpilotError("another patchpilot is rewriting a branch of this repository",
                                   hint="let it finish, then try again; nothing was changed")
-        _recover(repo, branch)
+        _recover(repo, branch, marks)
         before = tip_of(repo, branch)
         entry = Rewrite(branch, what, before, backup(repo, branch, before), time.time(),
-                        config_before=config_values(repo, config_keys))
+                        config_before=config_values(repo, config_keys), tip=before,
+                        reflog=_reflog_length(repo, branch),
+                        marks=marks(repo, branch) if marks else None)
         _save(repo, history(repo) + [entry])
+        _MARKS[branch] = marks
         _ACTIVE[branch] = entry
         try:
             yield entry
         except BaseException:
             _ACTIVE.pop(branch, None)
+            _MARKS.pop(branch, None)
             now = repo.rev_parse(f"refs/heads/{branch}")
             if now is not None and now != before:
                 move_branch(repo, branch, before, now)
@@ -180,30 +228,37 @@ def guarded(repo: GitRepo, branch: str, what: str,
             _update(repo, entry)
             raise
         _ACTIVE.pop(branch, None)
+        _MARKS.pop(branch, None)
         entry.after, entry.state = tip_of(repo, branch), "done"
         entry.config_after = config_values(repo, config_keys)
         _update(repo, entry)
 
 
-def recover(repo: GitRepo, branch: str) -> Rewrite | None:
-    """Put `branch` back before a rewrite that was interrupted (killed) halfway; nothing
-    when another process is rewriting right now (its rewrite is not interrupted)."""
+def recover(repo: GitRepo, branch: str, marks: Marks | None = None) -> Rewrite | None:
+    """Put `branch` back before a rewrite that was interrupted (killed) halfway, once it is
+    proven to be exactly where that rewrite left it (else the entry is abandoned and the
+    branch left alone); nothing when another process is rewriting right now (its rewrite is
+    not interrupted). `marks` as given to `guarded` (b4.state.recover passes b4's). With
+    nothing interrupted it only reads: no lock, nothing written (listings run on a read-only
+    .git/patchpilot)."""
+    if not any(e.branch == branch and e.state == "started" for e in history(repo)):
+        return None
     with _locked(repo) as got:
-        return _recover(repo, branch) if got else None
+        return _recover(repo, branch, marks) if got else None
 
 
-def _recover(repo: GitRepo, branch: str) -> Rewrite | None:
+def _recover(repo: GitRepo, branch: str, marks: Marks | None) -> Rewrite | None:
     entries = [e for e in history(repo) if e.branch == branch and e.state == "started"]
     if not entries:
         return None
     entry = entries[-1]
     now = repo.rev_parse(f"refs/heads/{branch}")
+    moved_on = _moved_on(repo, entry, now, marks)
+    if moved_on:
+        entry.state, entry.note = "abandoned", moved_on
+        _update(repo, entry)
+        return None
     if now is not None and now != entry.before:
-        if _tree(repo, now) != _tree(repo, entry.before):
-            # patchpilot's rewrites keep the tree: new work was committed since, keep it
-            entry.state = "abandoned"
-            _update(repo, entry)
-            return None
         backup(repo, branch, now)  # keep the half-done state too: nothing is lost
         move_branch(repo, branch, entry.before, now)
     entry.config_after = config_values(repo, entry.config_before or {})  # half-done
@@ -211,6 +266,27 @@ def _recover(repo: GitRepo, branch: str) -> Rewrite | None:
     entry.state = "recovered"
     _update(repo, entry)
     return entry
+
+
+def _moved_on(repo: GitRepo, entry: Rewrite, now: str | None,
+              marks: Marks | None) -> str | None:
+    """Why `entry.branch` is not where the interrupted rewrite left it (None: it is)."""
+    if now is None:
+        return "the branch is gone"
+    if entry.marks is not None and (marks is None or marks(repo, entry.branch) != entry.marks):
+        return "b4's tracking changed since (a send or a reroll)"
+    tip = entry.tip or entry.before
+    if now == tip:
+        return None
+    if _tree(repo, now) != _tree(repo, entry.before):
+        return "new work was committed since"  # patchpilot's rewrites keep the tree
+    log = repo.reflog(f"refs/heads/{entry.branch}")
+    if entry.reflog is None or log is None or len(log) < entry.reflog:
+        return "the branch moved, and git's reflog cannot tell by whom"
+    since = log[entry.reflog:]
+    if since != [(tip, now)]:  # the step in flight moves it once, from the journaled tip
+        return f"the branch moved {len(since)} time(s) since the rewrite's last step"
+    return None
 
 
 def _tree(repo: GitRepo, commit: str) -> str | None:
@@ -276,6 +352,7 @@ def reword(repo: GitRepo, branch: str, first: str, edit: Callable[[str, str], st
         raise PatchpilotError("rewriting commit messages changed a tree",
                               hint="nothing was changed")
     move_branch(repo, branch, mapped[tip], tip)
+    checkpoint(repo, branch)
 
 
 def recreate_commit(repo: GitRepo, sha: str, message: str, mapped: dict[str, str]) -> str:

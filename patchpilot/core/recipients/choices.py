@@ -8,26 +8,31 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from patchpilot.core import paths
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.fs import write_atomic
+from patchpilot.core.fs import keep_aside, write_atomic
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series
 
 
 @dataclass
 class UserChoices:
-    """Addresses the user added (to To or Cc) or removed, for one series."""
+    """Addresses the user added (to To or Cc) or removed, for one series. `notice` (not
+    stored) says, in one line, that a damaged file of choices was kept aside."""
 
     add_to: list[str] = field(default_factory=list)
     add_cc: list[str] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)
+    notice: str | None = field(default=None, compare=False)
+
+KEYS = ("add_to", "add_cc", "remove")
 
 
 def state_file(repo: GitRepo, series: Series) -> Path:
@@ -37,20 +42,42 @@ def state_file(repo: GitRepo, series: Series) -> Path:
 
 
 def load_choices(repo: GitRepo, series: Series) -> UserChoices:
+    """The stored choices. A file of the wrong shape is the user's own work, so it is not
+    dropped: it is kept aside under a new name, and `notice` says where."""
     path = state_file(repo, series)
-    if not path.exists():
+    if not os.path.lexists(path):
         return UserChoices()
     try:
-        data = json.loads(path.read_text())
-        return UserChoices(**{k: list(data.get(k, [])) for k in ("add_to", "add_cc", "remove")})
-    except (ValueError, TypeError, OSError) as exc:
-        raise PatchpilotError(f"cannot read your recipient choices in {path}: {exc}",
-                              hint="fix the JSON or delete the file to start over")
+        if path.is_dir():
+            raise ValueError("a directory, not a file")
+        return _parse(json.loads(path.read_text(encoding="utf-8")))
+    except PermissionError as exc:
+        raise PatchpilotError(f"cannot read your recipient choices in {path}: {exc.strerror}",
+                              hint="make .git/patchpilot readable")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        try:
+            aside = keep_aside(path)
+        except OSError as err:
+            raise PatchpilotError(f"your recipient choices in {path} are damaged ({exc}) and "
+                                  f"cannot be moved aside ({err.strerror or err})",
+                                  hint=f"move the file aside yourself (mv {path} {path}.old)")
+        return UserChoices(notice=f"your recipient choices were damaged ({exc}); kept as "
+                                  f"{aside}; starting from none")
+
+
+def _parse(data: object) -> UserChoices:
+    if not isinstance(data, dict):
+        raise ValueError(f"{type(data).__name__}, not an object of choices")
+    lists = {key: data.get(key, []) for key in KEYS}
+    for key, value in lists.items():
+        if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+            raise ValueError(f"{key} is not a list of addresses")
+    return UserChoices(**lists)
 
 
 def save_choices(repo: GitRepo, series: Series, choices: UserChoices) -> Path:
     path = state_file(repo, series)
-    write_atomic(path, json.dumps(asdict(choices), indent=2))
+    write_atomic(path, json.dumps({key: getattr(choices, key) for key in KEYS}, indent=2))
     return path
 
 
@@ -69,7 +96,9 @@ def update_choices(repo: GitRepo, series: Series, add_to: Sequence[str] = (),
                    reset: bool = False, restore: Sequence[str] = ()) -> UserChoices:
     """Apply the user's edits: an added address is no longer removed, and the reverse;
     `restore` forgets a removal (the address comes back if MAINTAINERS names it)."""
-    choices = UserChoices() if reset else load_choices(repo, series)
+    choices = load_choices(repo, series)  # read even for a reset: damage is kept aside
+    if reset:
+        choices = UserChoices(notice=choices.notice)
     choices.remove = [a for a in choices.remove if not any(_same(a, r) for r in restore)]
     for address in (*add_to, *add_cc, *remove):
         if not _valid(address):

@@ -107,7 +107,7 @@ def entry_addresses(maint: Maintainers, name: str, roles: tuple[str, ...]) -> li
     for index in entry.fields if entry is not None else ():
         fld = maint.fields[index]
         role = letters.get(fld.letter or "")
-        if role in roles:
+        if role in roles and fld.value.strip():  # an empty line names nobody
             value = fld.value.split()[0] if role == "list" else fld.value.strip()
             found.append((value, role))
     return found
@@ -241,6 +241,8 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
     engine = maint.result() if maint is not None else load_maintainers(repo)
     policy = Policy.from_config(config)
     choices = load_choices(repo, series)
+    if choices.notice:
+        notes.append(choices.notice)
     reasons: dict[str, list[Why]] = {}
     removed = {bare(a) for a in choices.remove}
     cover = _Builder(reasons, removed)

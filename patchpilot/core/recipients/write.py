@@ -63,6 +63,7 @@ def write_cover(repo: GitRepo, series: Series, result: SeriesRecipients) -> str:
         if drop_trailers(series.cover_body or "", hook_remove(result)) != (series.cover_body or ""):
             b4cli.run(b4cli.prep_edit_cover(), cwd=repo.top,
                       editor=_hook("drop-trailers", str(mapfile)))
+            b4state.checkpoint(repo, series.branch)
         b4cli.run(b4cli.prep_auto_to_cc(), cwd=repo.top, config={
             "b4.send-auto-to-cmd": _hook("addresses", "to", str(mapfile)),
             "b4.send-auto-cc-cmd": _hook("addresses", "cc", str(mapfile)),

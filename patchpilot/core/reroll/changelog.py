@@ -1,22 +1,25 @@
 """The "Changes in vN" block drafted from the comparison and the addressed review comments.
 
-`draft` turns the range-diff (rangediff.PatchChange) and the comments marked addressed into
-bullet lines in the kernel's usual terse style; `fill_cover` puts them into the cover in
-place of b4's EDITME lines (or of patchpilot's previous draft), leaving b4's `Link to vN`
-line as b4 wrote it. `write_changelog` stores the result through b4 (cover.set_cover) inside
-a guarded rewrite. No UI.
+`draft` turns the range-diff (rangediff.PatchChange, its `functions` named from the Rust
+syntax tree by reroll.items) and the comments marked addressed (model.Comment) into bullet
+lines in the kernel's usual terse style; `fill_cover` puts them into the cover in place of
+b4's EDITME lines (or of patchpilot's previous draft), leaving b4's `Link to vN` line as b4
+wrote it. `write_changelog` stores the result through b4 (cover.set_cover) inside a guarded
+rewrite. No UI.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
 from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.paths import repo_state_dir
+from patchpilot.core.review.classify import headline
+from patchpilot.core.review.model import Comment
 from patchpilot.core.series import cover
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.notes import write_patch_notes
@@ -26,14 +29,10 @@ from patchpilot.core.text import safe_text
 QUOTE_LEN = 70
 
 
-@dataclass
-class Addressed:
-    """A review comment the user marked addressed, and where it lands now."""
-
-    reviewer: str
-    text: str
-    old_patch: int  # 0: the cover
-    new_patch: int | None
+def landing(comment: Comment, moved: Mapping[str, int | None]) -> int | None:
+    """The patch of the revision in progress an addressed comment lands on (None: the cover,
+    or a patch that was dropped)."""
+    return moved.get(comment.id) if comment.patch else None
 
 
 def _name(sender: str) -> str:
@@ -41,27 +40,33 @@ def _name(sender: str) -> str:
     return name or sender.strip("<>")
 
 
+def _what_item(comment: Comment) -> str:
+    return "report" if comment.kind == "report" else "comment"
+
+
 def _excerpt(text: str) -> str:
-    first = " ".join(safe_text(text, 400).split())
+    first = " ".join(safe_text(headline(text), 400).split())
     return first if len(first) <= QUOTE_LEN else first[:QUOTE_LEN - 3].rstrip() + "..."
 
 
-def draft(changes: list[PatchChange], addressed: list[Addressed]) -> list[str]:
-    """The bullet lines of the changelog (each starts with "- ")."""
+def draft(changes: list[PatchChange], addressed: list[Comment],
+          moved: Mapping[str, int | None]) -> list[str]:
+    """The bullet lines of the changelog (each starts with "- "); `moved` says where each
+    addressed comment's patch is now (comment id -> new patch index)."""
     lines: list[str] = []
-    by_patch: dict[int | None, list[Addressed]] = {}
+    by_patch: dict[int | None, list[Comment]] = {}
     for item in addressed:
-        by_patch.setdefault(item.new_patch if item.old_patch else 0, []).append(item)
+        by_patch.setdefault(landing(item, moved) if item.patch else 0, []).append(item)
     for item in by_patch.pop(0, []):
-        lines.append(f'- Addressed {_name(item.reviewer)}\'s comment on the cover: '
-                     f'"{_excerpt(item.text)}"')
+        lines.append(f'- Addressed {_name(item.reviewer)}\'s {_what_item(item)} on the '
+                     f'cover: "{_excerpt(item.text)}"')
     tags: list[str] = []
     for change in changes:
         lines += _patch_lines(change, by_patch.pop(change.new, []) if change.new else [])
         tags += [t for t in change.trailers_added if t not in tags]
     for items in by_patch.values():  # comments on patches that were dropped
         for item in items:
-            lines.append(f'- Addressed {_name(item.reviewer)}\'s comment: '
+            lines.append(f'- Addressed {_name(item.reviewer)}\'s {_what_item(item)}: '
                          f'"{_excerpt(item.text)}"')
     if tags:
         people = "; ".join(f"{t.split(':', 1)[0]} from {_name(t.split(':', 1)[1])}"
@@ -77,7 +82,7 @@ def _what(change: PatchChange) -> str:
     return what
 
 
-def _patch_lines(change: PatchChange, addressed: list[Addressed]) -> list[str]:
+def _patch_lines(change: PatchChange, addressed: list[Comment]) -> list[str]:
     where = f"patch {change.new}" if change.new else f"patch {change.old} of the last version"
     subject = safe_text(change.subject, 120)
     out = []
@@ -92,13 +97,15 @@ def _patch_lines(change: PatchChange, addressed: list[Addressed]) -> list[str]:
     if change.reordered:
         out.append(f"- Moved {subject} to {where}")
     for item in addressed:
-        out.append(f'  - addresses {_name(item.reviewer)}\'s comment: "{_excerpt(item.text)}"')
+        out.append(f'  - addresses {_name(item.reviewer)}\'s {_what_item(item)}: '
+                   f'"{_excerpt(item.text)}"')
     if addressed and len(out) == len(addressed):  # comment addressed, patch unchanged
         out.insert(0, f"- {subject} ({where}):")
     return out
 
 
-def patch_notes(changes: list[PatchChange], addressed: list[Addressed]) -> dict[int, list[str]]:
+def patch_notes(changes: list[PatchChange], addressed: list[Comment],
+                moved: Mapping[str, int | None]) -> dict[int, list[str]]:
     """Per-patch changelog lines (for below the `---` of each changed patch), by new index."""
     notes: dict[int, list[str]] = {}
     for change in changes:
@@ -111,8 +118,8 @@ def patch_notes(changes: list[PatchChange], addressed: list[Addressed]) -> dict[
             lines.append(f"- Changed {_what(change)}")
         if change.message == "edited":
             lines.append("- Reworded the commit message")
-        lines += [f'- Addressed {_name(a.reviewer)}\'s comment: "{_excerpt(a.text)}"'
-                  for a in addressed if a.old_patch and a.new_patch == change.new]
+        lines += [f'- Addressed {_name(a.reviewer)}\'s {_what_item(a)}: "{_excerpt(a.text)}"'
+                  for a in addressed if a.patch and landing(a, moved) == change.new]
         if lines:
             notes[change.new] = lines
     return notes
@@ -198,6 +205,7 @@ def write_changelog(repo: GitRepo, series: Series, lines: list[str], force: bool
     text = fill_cover(cover.raw_cover(repo, series), series.revision, lines, previous, force)
     with b4state.guarded(repo, series.branch, f"changelog for v{series.revision}"):
         cover.set_cover(repo, series, text)
+        b4state.checkpoint(repo, series.branch)
         if notes:  # the cover rewrite moved the commits: read them again
             write_patch_notes(repo, load_series(repo, series.branch, light=True), notes)
     memory.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,10 @@
 """The reroll plan: from revision N as sent and its review to revision N+1.
 
 `make_plan` gathers, without touching the network unless asked (`refresh`): the comparison
-of the sent revision with the branch (rangediff), the trailers collected on the list
-(trailers), the review comments marked addressed and those still open (replies + the review
-database), and the drafted changelog (changelog). The TUI and the CLI show the plan and ask
+of the sent revision with the branch (rangediff, with the Rust items it changed named from the
+syntax tree by items), the trailers collected on the list (trailers), the review comments
+marked addressed and those still open (the one review model, model.Review), and the drafted
+changelog (changelog). The TUI and the CLI show the plan and ask
 before anything is written; writing goes through trailers.apply_trailers and
 changelog.write_changelog. `recheck` runs the checks and says which results were reused.
 No UI.
@@ -18,11 +19,12 @@ from patchpilot.core.checks.runner import check_series
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.reroll.changelog import Addressed, draft
+from patchpilot.core.reroll.changelog import draft, patch_notes
+from patchpilot.core.reroll.items import name_items
 from patchpilot.core.reroll.trailers import TrailerItem, collect_trailers
-from patchpilot.core.review.comments import OpenComment, still_open
 from patchpilot.core.review.lore import LoreClient
-from patchpilot.core.review.replies import RepliesReport, collect, make_client
+from patchpilot.core.review.model import Comment
+from patchpilot.core.review.replies import collect, make_client
 from patchpilot.core.series import rangediff
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.rangediff import PatchChange
@@ -40,22 +42,34 @@ class RerollPlan:
     tag: str
     changes: list[PatchChange]
     trailers: list[TrailerItem]
-    addressed: list[Addressed]
-    open_comments: list[OpenComment]
+    addressed: list[Comment]
+    open_comments: list[Comment]
     changelog: list[str]
+    moved: dict[str, int | None] = field(default_factory=dict)  # comment id -> patch now
     covers: dict[int, str] = field(default_factory=dict)
     offline: str | None = None
     warnings: list[str] = field(default_factory=list)
+
+    def notes(self) -> dict[int, list[str]]:
+        """Per-patch changelog lines (changelog.patch_notes) of this plan."""
+        return patch_notes(self.changes, self.addressed, self.moved)
+
+    @property
+    def collected(self) -> list[TrailerItem]:
+        """The trailers collected on the list (the home screen's count of them)."""
+        return [t for t in self.trailers if t.collected]
 
     def to_json(self) -> dict[str, Any]:
         return {"branch": self.series.branch, "revision": self.series.revision,
                 "previous": self.previous, "tag": self.tag, "offline": self.offline,
                 "patches": [c.to_json() for c in self.changes],
                 "trailers": [t.to_json() for t in self.trailers],
-                "addressed": [{"reviewer": a.reviewer, "text": a.text,
-                               "old_patch": a.old_patch, "new_patch": a.new_patch}
-                              for a in self.addressed],
-                "open_comments": [vars(c) for c in self.open_comments],
+                "addressed": [{"id": c.id, "reviewer": c.reviewer, "text": c.text,
+                               "old_patch": c.patch, "new_patch": self.moved.get(c.id),
+                               "revision": c.revision} for c in self.addressed],
+                "open_comments": [{"id": c.id, "reviewer": c.reviewer, "revision": c.revision,
+                                   "patch": c.patch, "file": c.file, "line": c.line,
+                                   "text": c.text, "kind": c.kind} for c in self.open_comments],
                 "changelog": self.changelog, "warnings": self.warnings}
 
 
@@ -70,11 +84,12 @@ def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = N
     previous = rangediff.previous_revision(series, revision)
     old = rangediff.sent_range(repo, series, previous)
     changes = rangediff.compare(repo, old, series)
+    name_items(repo, old, series, changes)
     client = client or make_client(repo, config)
-    report = collect(repo, series.branch, refresh=refresh, config=config, client=client,
+    review = collect(repo, series.branch, refresh=refresh, config=config, client=client,
                      cache_only=not refresh, series=series)
     sent_ids = {previous: {p.index: p.patch_id for p in old.patches}}
-    warnings = list(report.warnings)
+    warnings = list(review.warnings)
     for sent in series.sent:
         if sent.revision != previous and sent.tag:
             try:
@@ -82,31 +97,25 @@ def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = N
                 sent_ids[sent.revision] = {p.index: p.patch_id for p in rng.patches}
             except PatchpilotError as exc:
                 warnings.append(str(exc))
-    if not any(r.fetched_at for r in report.revisions):
+    if not any(r.fetched_at for r in review.revisions):
         warnings.append("no replies fetched yet: patchpilot replies --refresh")
-    addressed = _addressed(report, changes, series.revision, previous)
+    addressed = [c for c in review.comments() if c.state == "addressed"
+                 and c.addressed_in in (None, series.revision)]
+    moved = _moved(addressed, changes, previous)
     return RerollPlan(series, previous, old.tag, changes,
-                      collect_trailers(series, report, sent_ids), addressed, still_open(report),
-                      draft(changes, addressed),
-                      {r.revision: r.cover_msgid for r in report.revisions if r.cover_msgid},
-                      report.offline, warnings)
+                      collect_trailers(series, review, sent_ids), addressed,
+                      review.open_comments(), draft(changes, addressed, moved), moved,
+                      {r.revision: r.cover_msgid for r in review.revisions if r.cover_msgid},
+                      review.offline, warnings)
 
 
-def _addressed(report: RepliesReport, changes: list[PatchChange], revision: int,
-               previous: int | None) -> list[Addressed]:
-    """The comments marked addressed in the revision in progress, on the patches now."""
+def _moved(addressed: list[Comment], changes: list[PatchChange],
+           previous: int) -> dict[str, int | None]:
+    """Where each addressed comment's patch is now (only a comment on the revision compared
+    with can be followed through the range-diff)."""
     to_new = {c.old: c.new for c in changes if c.old is not None}
-    addressed = []
-    for rev in report.revisions:
-        for message in rev.messages:
-            if message.kind == "own":
-                continue
-            for comment in message.comments:
-                if comment.state == "addressed" and comment.revision in (None, revision):
-                    new = to_new.get(message.patch) if rev.revision == previous else None
-                    addressed.append(Addressed(message.sender, comment.text, message.patch,
-                                               new if message.patch else None))
-    return addressed
+    return {c.id: to_new.get(c.patch) if c.revision == previous and c.patch else None
+            for c in addressed}
 
 
 @dataclass

@@ -1,10 +1,13 @@
 """Trailers collected from the list, shown per patch, then applied through `b4 trailers -u`.
 
-`collect_trailers` lists every trailer reviewers gave on the sent revisions (from the replies
-already fetched: no network), with where it would go and how it was matched: by the patch-id
+`collect_trailers` lists every trailer reviewers gave on the sent revisions (model.Review.given,
+from the replies already fetched: no network; `collected` is the model's one definition, the
+home screen's count), with where it would go and how it was matched: by the patch-id
 of the patch it answers, or to every patch when given on the cover. A trailer is `ready` only
 when its address is the sender's and its patch is unchanged since; a sender mismatch, a patch
-changed since, a NAK or a bot's Reported-by is left for the user to accept by id.
+changed since, a NAK or a bot's Reported-by is left for the user to accept by id. A trailer
+holding a control, bidi or zero-width character (`Reviewed-by: Bob \u202eefil\u202c <...>`
+reads as another name than it holds) is `unsafe-text`: never applied, not even accepted.
 
 `apply_trailers` feeds b4 the thread patchpilot already has, reduced to the accepted trailers
 (so b4 applies exactly those, offline), after a backup ref (rewrite.guarded), and checks that
@@ -18,7 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,20 +30,24 @@ from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.lore import LoreClient
-from patchpilot.core.review.mail import Mail, MailTooLarge, join_mbox, parse_mail, split_mbox
-from patchpilot.core.review.replies import MessageView, RepliesReport
-from patchpilot.core.review.thread import subject_info
+from patchpilot.core.review.mail import join_mbox
+from patchpilot.core.review.model import Reply, Review, collected
+from patchpilot.core.review.replies import own_addresses
+from patchpilot.core.review.tags import GivenTrailer
+from patchpilot.core.review.threads import analysed
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.series.prep import require_b4_checkout
+from patchpilot.core.text import is_clean, safe_text
 
-# What patchpilot would do with a trailer: apply it (ready), nothing (applied already), or
-# leave it for the user to accept by id, with the reason.
-Status = Literal["ready", "applied", "sender-mismatch", "patch-changed", "nak", "bot",
-                 "no-patch"]
+# What patchpilot would do with a trailer: apply it (ready), nothing (applied already), refuse
+# it (unsafe-text: an invisible or control character in it), or leave it for the user to
+# accept by id, with the reason.
+Status = Literal["ready", "applied", "unsafe-text", "sender-mismatch", "patch-changed", "nak",
+                 "bot", "no-patch"]
 READY: Status = "ready"
 APPLIED: Status = "applied"
+UNSAFE: Status = "unsafe-text"
 LEFT: tuple[Status, ...] = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch")
-NOT_APPLIED_BY_B4 = ("nacked-by",)
 
 
 @dataclass
@@ -57,6 +64,8 @@ class TrailerItem:
     targets: list[int] = field(default_factory=list)  # current patch indices
     status: Status = READY
     how: str = ""
+    collected: bool = True  # model.collected: not a NAK, not a bot's tag
+
 
     @property
     def line(self) -> str:
@@ -65,44 +74,39 @@ class TrailerItem:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "trailer": self.line, "from": self.sender, "msgid": self.msgid,
                 "revision": self.revision, "patch": self.patch, "targets": self.targets,
-                "status": self.status, "how": self.how}
+                "status": self.status, "how": self.how, "collected": self.collected}
 
 
 def _item_id(msgid: str, name: str, value: str) -> str:
     return hashlib.sha1(f"{msgid}\0{name}\0{value}".encode()).hexdigest()[:8]
 
 
-def collect_trailers(series: Series, report: RepliesReport,
+def collect_trailers(series: Series, review: Review,
                      sent_ids: dict[int, dict[int, str]]) -> list[TrailerItem]:
-    """Every trailer of the report, matched to the branch now.
+    """Every trailer given on the list (model.Review.given), matched to the branch now.
 
     `sent_ids` is {revision: {patch index as sent: patch-id}} (from the sent tags).
     """
     current = {p.patch_id: p.index for p in series.patches}
     items = []
-    for revision in report.revisions:
-        for message in revision.messages:
-            if message.kind == "own":
-                continue
-            for name, value in message.trailers:
-                item = TrailerItem(_item_id(message.msgid, name, value), name, value,
-                                   message.sender, message.msgid, revision.revision,
-                                   message.patch)
-                _match(item, message, series, current,
-                       sent_ids.get(revision.revision, {}))
-                items.append(item)
+    for reply, trailer in review.given():
+        item = TrailerItem(_item_id(reply.msgid, trailer.name, trailer.value), trailer.name,
+                           trailer.value, reply.sender, reply.msgid, reply.revision,
+                           reply.patch, collected=collected(reply, trailer))
+        _match(item, reply, trailer, series, current, sent_ids.get(reply.revision, {}))
+        items.append(item)
     return items
 
 
-def _match(item: TrailerItem, message: MessageView, series: Series, current: dict[str, int],
-           sent: dict[int, str]) -> None:
+def _match(item: TrailerItem, reply: Reply, trailer: GivenTrailer, series: Series,
+           current: dict[str, int], sent: dict[int, str]) -> None:
     if item.patch == 0:
         item.targets = sorted(current[pid] for pid in sent.values() if pid in current)
         missing = len(sent) - len(item.targets) if sent else 0
         item.how = "cover: every patch" + (f" still as sent ({missing} changed since)"
                                            if missing else "")
     else:
-        pid = message.patch_id or sent.get(item.patch)
+        pid = reply.patch_id or sent.get(item.patch)
         if pid in current:
             item.targets = [current[pid]]
             item.how = f"patch-id of v{item.revision} patch {item.patch}"
@@ -111,22 +115,32 @@ def _match(item: TrailerItem, message: MessageView, series: Series, current: dic
     applied = [t for t in item.targets if _has(series, t, item)]
     if item.targets and len(applied) == len(item.targets):
         item.status = APPLIED
-    elif item.name.lower() in NOT_APPLIED_BY_B4 or message.kind == "nak":
+    elif not is_clean(item.line):
+        item.status = UNSAFE
+        item.how += (f"; holds a control or invisible character ({safe_text(item.value, 200)}):"
+                     " never applied")
+    elif trailer.role == "nak" or reply.kind == "nak":
         item.status = "nak"
-    elif message.kind == "bot":
+    elif reply.kind == "bot":
         item.status = "bot"
         item.how += "; a bot's tag belongs on a separate fix, not on a new revision"
     elif not item.targets:
         item.status = "patch-changed" if item.patch else "no-patch"
-    elif parseaddr(item.value)[1].lower() != parseaddr(message.sender)[1].lower():
+    elif not trailer.names(reply.sender, reply.address):
         item.status = "sender-mismatch"
-        item.how += f"; sent by {message.sender}"
+        item.how += f"; sent by {reply.sender}"
 
 
 def _has(series: Series, index: int, item: TrailerItem) -> bool:
     patch = series.patches[index - 1]
     return any(t.name.lower() == item.name.lower() and t.value.strip() == item.value.strip()
                for t in patch.trailers)
+
+
+def _unsafe(item: TrailerItem) -> PatchpilotError:
+    return PatchpilotError(f"trailer {item.id} ({safe_text(item.line, 200)}) holds a control or "
+                           "invisible character and is never applied",
+                           hint="ask the reviewer to send it again in plain text")
 
 
 @dataclass
@@ -143,6 +157,9 @@ def choose(items: list[TrailerItem], accept: list[str]) -> list[TrailerItem]:
     if unknown:
         raise PatchpilotError(f"no collected trailer with id {unknown[0][:40]!r}",
                               hint="patchpilot trailers lists them with their ids")
+    unsafe = [i for i in items if i.id in accept and i.status == UNSAFE]
+    if unsafe:
+        raise _unsafe(unsafe[0])
     return [i for i in items if i.status == READY or (i.id in accept and i.status != APPLIED)]
 
 
@@ -162,8 +179,11 @@ def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
     if not chosen:
         raise PatchpilotError("no trailer to apply", hint="patchpilot trailers lists them; "
                                                           "accept left ones with --accept ID")
+    unsafe = [i for i in chosen if i.status == UNSAFE or not is_clean(i.line)]
+    if unsafe:  # whichever face chose it
+        raise _unsafe(unsafe[0])
     require_b4_checkout(repo, series, "apply trailers")
-    mbox = _mbox_for_b4(client, covers, chosen)
+    mbox = _mbox_for_b4(client, covers, chosen, own_addresses(repo))
     args = ["--no-stdin", "--offline-mode", "trailers", "-u"]
     if any(i.status == "sender-mismatch" for i in chosen):
         args.append("-S")
@@ -192,37 +212,28 @@ def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
                        rewritten)
 
 
-def _mbox_for_b4(client: LoreClient, covers: dict[int, str],
-                 chosen: list[TrailerItem]) -> bytes:
+def _mbox_for_b4(client: LoreClient, covers: dict[int, str], chosen: list[TrailerItem],
+                 own: tuple[str, ...]) -> bytes:
     """The sent patches of each revision involved, and one reply per message carrying only
-    its accepted trailers: b4 sees nothing else."""
+    its accepted trailers: b4 sees nothing else. The threads are the ones already analysed
+    (threads.analysed): nothing is parsed again."""
     out: list[bytes] = []
-    mail: Mail | None
     for revision in sorted({i.revision for i in chosen}):
         data = client.cached(covers.get(revision, ""))
         if data is None:
             raise PatchpilotError(f"the v{revision} thread is not cached",
                                   hint="fetch it: patchpilot replies --refresh")
-        replies: dict[str, Mail] = {}
-        for raw in split_mbox(data.mbox):
-            try:
-                mail = parse_mail(raw)
-            except MailTooLarge:
-                continue
-            info = subject_info(mail.subject)
-            if info and not info.reply:
-                out.append(raw)
-            else:
-                replies[mail.msgid] = mail
+        thread = analysed(client.base, data.msgid, data.mbox, own, [])
+        out += thread.raw.values()
+        replies = {r.msgid: r for r in thread.replies}
         for msgid in dict.fromkeys(i.msgid for i in chosen if i.revision == revision):
-            mail = replies.get(msgid)
-            if mail is not None:
-                lines = [i.line for i in chosen if i.msgid == msgid]
-                out.append(_reply(mail, lines))
+            reply = replies.get(msgid)
+            if reply is not None:
+                out.append(_reply(reply, [i.line for i in chosen if i.msgid == msgid]))
     return join_mbox(out)
 
 
-def _reply(mail: Mail, lines: list[str]) -> bytes:
+def _reply(mail: Reply, lines: list[str]) -> bytes:
     msg = EmailMessage()
     msg["From"] = mail.sender
     msg["Subject"] = mail.subject

@@ -1,6 +1,8 @@
-"""The review of a sent series: lore access (lore), mail parsing (mail), thread
-analysis (thread), the review database (db), and what the screens read (replies, summary,
-comments).
+"""The review of a sent series, one pipeline: fetch (lore), parse (mail), read a reply as a
+reviewer means it (quotes, classify, tags, anchor, thread), analyse each cached thread once
+(threads), join the user's state (db) into the one model (model: Review, Reply, Comment) that
+every consumer reads (replies: the Reader; summary: the home screen's counts; comments: the
+pre-flight and the series screen).
 
 May import: series, git and the base.
 """

@@ -2,9 +2,9 @@
 (its headers as it had them: From, To, Cc, Date, References, List-Post) and the comments
 answered, as an answer.Source; who answers (git config); which revisions a draft names.
 
-This is the one seam between answering and the review model: `_from_report` reads
-replies.collect's report (revisions, messages, comments with their states) and the cached
-thread (lore.py) for the headers the report does not carry. Reads the cache only: no network.
+This is the one seam between answering and the review model: `_from_review` reads
+replies.collect's Review (revisions, replies, items with their states) and the cached
+thread (lore.py) for the headers the model does not carry. Reads the cache only: no network.
 Message-IDs are untrusted (compared, never used as paths). No UI.
 """
 
@@ -23,7 +23,8 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.answer import Asked, Me, Revisions, Source, format_address
 from patchpilot.core.review.mail import clean_msgid, parse_mail, split_mbox
-from patchpilot.core.review.replies import MessageView, RepliesReport, collect, make_client
+from patchpilot.core.review.model import Reply, Review
+from patchpilot.core.review.replies import collect, make_client
 from patchpilot.core.series.model import load_series
 
 _HEADER_ERRORS = (ValueError, IndexError, TypeError, AttributeError, LookupError,
@@ -82,35 +83,35 @@ def find_target(repo: GitRepo, ref: str, branch: str | None = None,
     msgid, numbers = parse_ref(ref)
     config = config or Config(repo)
     series = load_series(repo, branch, allow_empty=True)
-    report = collect(repo, series.branch, config=config, cache_only=True, series=series)
-    latest = max((r.revision for r in report.revisions), default=0)
+    review = collect(repo, series.branch, config=config, cache_only=True, series=series)
+    latest = max((r.revision for r in review.revisions), default=0)
     revisions = Revisions(latest, max(series.revision, latest + 1))
-    return _from_report(repo, config, report, msgid, numbers, revisions)
+    return _from_review(repo, config, review, msgid, numbers, revisions)
 
 
-def _from_report(repo: GitRepo, config: Config, report: RepliesReport, msgid: str,
+def _from_review(repo: GitRepo, config: Config, review: Review, msgid: str,
                  numbers: list[int], revisions: Revisions) -> Target:
-    for revision in report.revisions:
-        for message in revision.messages:
+    for revision in review.revisions:
+        for message in revision.replies:
             if message.msgid == msgid:
                 raw = _raw_message(repo, config, revision.cover_msgid, msgid)
                 source = _source(message, numbers, raw)
-                return Target(source, report.branch, revision.revision, message.patch,
+                return Target(source, review.branch, revision.revision, message.patch,
                               message.patch_id, revisions, revision.cover_msgid)
     shown = re.sub(r"[\x00-\x1f\x7f-\x9f]", "", msgid)[:120]
-    raise PatchpilotError(f"no message {shown!r} in the replies of {report.branch}",
+    raise PatchpilotError(f"no message {shown!r} in the replies of {review.branch}",
                           hint="list them (patchpilot replies --refresh) and use an id shown")
 
 
-def _source(message: MessageView, numbers: list[int], raw: EmailMessage | None) -> Source:
-    by_n = {c.n: c for c in message.comments}
+def _source(message: Reply, numbers: list[int], raw: EmailMessage | None) -> Source:
+    by_n = {c.n: c for c in message.items}
     missing = [n for n in numbers if n not in by_n]
     if missing:
         have = ", ".join(str(n) for n in sorted(by_n)) or "none"
         raise PatchpilotError(f"the message has no comment {missing[0]} (its comments: {have})",
                               hint="patchpilot replies lists each comment as MSGID:N")
-    asked = [Asked(n, by_n[n].quote, by_n[n].text, by_n[n].state, by_n[n].revision,
-                   by_n[n].note) for n in numbers]
+    asked = [Asked(n, by_n[n].context or by_n[n].quote, by_n[n].text, by_n[n].state,
+                   by_n[n].addressed_in, by_n[n].note) for n in numbers]
     source = Source(message.msgid, message.subject, message.sender, message.date,
                     comments=asked)
     if raw is not None:

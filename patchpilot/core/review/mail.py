@@ -1,19 +1,30 @@
 """Parse real mail into plain data: headers we need and the body as text.
 
-Survives MIME multipart, quoted-printable/base64, any charset (unknown ones decode as latin-1),
-format=flowed, and HTML-only messages (text extracted with the standard library's html.parser,
-<blockquote> turned into "> " quotes). Sizes are bounded: an oversized message is refused with
-MailTooLarge. Everything here is untrusted input; nothing is executed or used as a path.
-Standard library only; no UI, no network.
+Survives MIME multipart, quoted-printable/base64, any charset (unknown or unusable ones, such
+as idna, punycode or "utf-8\\0", decode as latin-1), raw 8-bit headers (UTF-8, else
+latin-1), encoded words in charsets that do not exist, MIME nested past any sense (parts below
+MAX_DEPTH are not read), format=flowed, and HTML-only messages (text extracted with the
+standard library's html.parser, <blockquote> turned into "> " quotes). Sizes are bounded: an
+oversized message is refused with MailTooLarge; nothing else raises (tests/core/
+test_mail_fuzz.py fuzzes it, tests/samples/mail/ keeps what it ever found).
+
+A message without a usable Message-ID (missing, quoted, folded, over 900 characters, holding
+control or invisible characters) gets a stable synthetic one, a hash of the raw message
+(`nomsgid.<hash>@patchpilot.invalid`), so that its read mark and comment states are its own.
+Everything here is untrusted input; nothing is executed or used as a path.
+Standard library only (and core.text); no UI, no network.
 """
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.errors
 import email.header
+import email.parser
 import email.policy
 import email.utils
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -22,11 +33,21 @@ from html.parser import HTMLParser
 from typing import cast
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.text import is_clean
 
 MAX_MESSAGE = 10 * 1024 * 1024  # one review mail; a 50 MB one is refused
+MAX_DEPTH = 20  # MIME nesting read; real mail nests two or three levels
+MAX_PARTS = 500  # MIME parts looked at
+MAX_BOUNDARIES = 200  # more multipart declarations: a hostile nest, its body is not read
+SYNTHETIC_DOMAIN = "patchpilot.invalid"
 _MSGID = re.compile(r"<([^<>\s]{1,900})>")
 _FROM_LINE = re.compile(rb"^From [^\n]*\n", re.M)
 _MBOXRD = re.compile(rb"^>(>*From )", re.M)
+# Python codecs that are no mail charsets: idna and punycode refuse "replace", "undefined"
+# refuses everything, the escape codecs read backslashes (and warn about them)
+_NOT_CHARSETS = {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"}
+_BOUNDARY = re.compile(rb"boundary\s*=", re.I)
+_SURROGATES = re.compile("[\ud800-\udfff]")  # what utf-7 or unicode-escape can decode to
 _SUBJECT_PREFIXES = re.compile(r"^\s*((re|aw|sv)\s*:\s*)*(\[[^\]]*\]\s*)*", re.I)
 
 
@@ -53,6 +74,8 @@ class Mail:
     body: str = ""
     html: bool = False
     size: int = 0
+    to: list[str] = field(default_factory=list)  # "Name <addr>" each, as the mail had them
+    cc: list[str] = field(default_factory=list)
 
 
 def clean_msgid(value: str | None) -> str | None:
@@ -61,9 +84,14 @@ def clean_msgid(value: str | None) -> str | None:
         return None
     match = _MSGID.search(value)
     bare = match.group(1) if match else value.strip().strip("<>")
-    if not bare or len(bare) > 900 or any(c.isspace() or ord(c) < 32 for c in bare):
+    if not bare or len(bare) > 900 or any(c.isspace() for c in bare) or not is_clean(bare):
         return None
     return bare
+
+
+def synthetic_msgid(raw: bytes) -> str:
+    """The stable stand-in ID of a message without a usable one: a hash of its bytes."""
+    return f"nomsgid.{hashlib.sha256(raw).hexdigest()[:32]}@{SYNTHETIC_DOMAIN}"
 
 
 def all_msgids(value: str | None) -> list[str]:
@@ -98,16 +126,47 @@ def parse_mail(raw: bytes, limit: int = MAX_MESSAGE) -> Mail:
     """Decode one RFC 822 message; MailTooLarge when it is over `limit` bytes."""
     if len(raw) > limit:
         raise MailTooLarge(len(raw), limit)
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    msg, body, is_html = _parse(raw)
     name, addr = _sender(_header(msg, "From"))
-    body, is_html = _body(msg)
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     return Mail(
-        msgid=clean_msgid(_header(msg, "Message-ID")) or "", subject=_header(msg, "Subject"),
+        msgid=clean_msgid(_header(msg, "Message-ID")) or synthetic_msgid(raw),
+        subject=_header(msg, "Subject"),
         sender=f"{name} <{addr}>" if name and addr else (addr or name), address=addr.lower(),
         date=_iso_date(_header(msg, "Date")), in_reply_to=clean_msgid(_header(msg, "In-Reply-To")),
         references=all_msgids(_header(msg, "References")), body=body, html=is_html,
-        size=len(raw))
+        size=len(raw), to=_addresses(msg, "To"), cc=_addresses(msg, "Cc"))
+
+
+MAX_ADDRESSES = 1000  # a reply-all list; past that the rest is dropped
+
+
+def _addresses(msg: Message, name: str) -> list[str]:
+    """The addresses of a To/Cc header as "Name <addr>" (or the bare address), each once."""
+    values = [_header_text(str(v)) for v in msg.get_all(name) or []]
+    found: list[str] = []
+    for shown, addr in email.utils.getaddresses(values):
+        if "@" not in addr or len(addr) > 320:
+            continue
+        entry = f"{shown} <{addr}>" if shown else addr
+        if entry not in found:
+            found.append(entry)
+        if len(found) >= MAX_ADDRESSES:
+            break
+    return found
+
+
+def _parse(raw: bytes) -> tuple[Message, str, bool]:
+    """(message, body text, html?); a hostile nest of multiparts is read for its headers."""
+    # the parser is quadratic in the nesting and recurses: hundreds of multipart
+    # declarations (no mail client writes them) are not parsed as MIME at all
+    if len(_BOUNDARY.findall(raw)) <= MAX_BOUNDARIES:
+        try:
+            msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+            return (msg, *_body(msg))
+        except RecursionError:  # nested deeper than the parser's stack
+            pass
+    return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw), "", False
 
 
 def _sender(value: str) -> tuple[str, str]:
@@ -121,21 +180,43 @@ def _sender(value: str) -> tuple[str, str]:
     return value.strip(), ""
 
 
-def _header(msg: Message, name: str) -> str:
-    value = msg.get(name)
+def _raw_header(msg: Message, name: str) -> str | None:
+    """The first `name` header as written: raw 8-bit bytes read as UTF-8, else latin-1."""
+    wanted = name.lower()
+    value = next((v for k, v in msg.raw_items() if k.lower() == wanted), None)
     if value is None:
-        return ""
+        return None
+    data = str(value).encode("ascii", "surrogateescape")  # the parser's stand-in for 8-bit
     try:
-        decoded = email.header.make_header(email.header.decode_header(str(value)))
-        return " ".join(str(decoded).split())
-    except (LookupError, UnicodeError, email.errors.HeaderParseError):
-        return " ".join(str(value).split())
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _header(msg: Message, name: str) -> str:
+    """A header's text: encoded words decoded (each in its own charset), whitespace folded."""
+    value = _raw_header(msg, name)
+    return "" if value is None else _header_text(value)
+
+
+def _header_text(value: str) -> str:
+    """One header value's text: encoded words decoded, whitespace folded."""
+    try:
+        chunks = email.header.decode_header(value)
+    except (ValueError, email.errors.MessageError):
+        return " ".join(value.split())
+    text = "".join(chunk if isinstance(chunk, str)
+                   # decode_header hands the unencoded runs back as raw-unicode-escape bytes
+                   else chunk.decode("raw-unicode-escape", "replace") if charset is None
+                   else _text(chunk, charset)
+                   for chunk, charset in chunks)
+    return " ".join(_SURROGATES.sub("\ufffd", text).split())
 
 
 def _iso_date(value: str) -> str:
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return ""
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -145,8 +226,8 @@ def _iso_date(value: str) -> str:
 def _body(msg: Message) -> tuple[str, bool]:
     """The text of the first text/plain part; else the first text/html part as text."""
     plain = html = None
-    for part in msg.walk():
-        if part.is_multipart() or part.get_content_disposition() == "attachment":
+    for part in _leaves(msg):
+        if part.get_content_disposition() == "attachment":
             continue
         ctype = part.get_content_type()
         if ctype == "text/plain" and plain is None:
@@ -160,35 +241,77 @@ def _body(msg: Message) -> tuple[str, bool]:
     return "", False
 
 
+def _leaves(msg: Message) -> list[Message]:
+    """The non-multipart parts in order, MAX_DEPTH levels deep at most (Message.walk
+    recurses, and a hostile message nests a thousand levels)."""
+    leaves: list[Message] = []
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    seen = 0
+    while stack and seen < MAX_PARTS:
+        part, depth = stack.pop()
+        seen += 1
+        if not part.is_multipart():
+            leaves.append(part)
+        elif depth < MAX_DEPTH:
+            children = part.get_payload()
+            if isinstance(children, list):
+                stack.extend((c, depth + 1) for c in reversed(children)
+                             if isinstance(c, Message))
+    return leaves
+
+
+def _charset(part: Message) -> str:
+    try:  # "utf-8\0" and " utf-8 " are utf-8 all the same
+        return (part.get_content_charset() or "").replace("\0", "").strip() or "us-ascii"
+    except (LookupError, UnicodeError, ValueError):
+        return "latin-1"
+
+
 def _decode(part: Message) -> str:
     # a leaf part (_body skips multiparts): decode=True gives its bytes, or None
-    payload = cast(bytes, part.get_payload(decode=True) or b"")
-    charset = part.get_content_charset() or "us-ascii"
+    return _text(cast(bytes, part.get_payload(decode=True) or b""), _charset(part))
+
+
+def _text(data: bytes, charset: str) -> str:
+    """`data` as text in `charset`; latin-1 when the charset is unknown or unusable."""
     try:
-        return payload.decode(charset, errors="replace")
-    except LookupError:  # a charset Python does not know
-        return payload.decode("latin-1")
+        if codecs.lookup(charset).name in _NOT_CHARSETS:
+            return data.decode("latin-1")
+        return _SURROGATES.sub("\ufffd", data.decode(charset, errors="replace"))
+    except (LookupError, UnicodeError, ValueError):
+        # a charset Python does not know, or one that cannot decode mail text: "utf-8\0" is
+        # no name, rot13 and base64 are no text encodings
+        return data.decode("latin-1")
 
 
 def _unflow(text: str, part: Message) -> str:
-    """RFC 3676 format=flowed: soft line breaks (a trailing space) join lines."""
+    """RFC 3676 format=flowed: a soft line break (a trailing space) joins a line to the next
+    one of the same quote depth; quoted lines come back as `> ` per level."""
     # typeshed also allows an RFC 2231 (charset, language, value) tuple; taken as a str here
     if (cast(str | None, part.get_param("format")) or "").lower() != "flowed":
         return text
     delsp = (cast(str | None, part.get_param("delsp")) or "").lower() == "yes"
     out: list[str] = []
-    carry = ""
-    for line in text.replace("\r\n", "\n").split("\n"):
-        if line.startswith(" "):
-            line = line[1:]  # space-stuffing
+    carry, carry_depth = "", 0
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        stripped = raw.lstrip(">")
+        depth = len(raw) - len(stripped)
+        line = stripped[1:] if stripped.startswith(" ") else stripped  # space-stuffing
+        if carry and depth != carry_depth:  # a flowed line never continues at another depth
+            out.append(_quoted(carry_depth, carry))
+            carry = ""
         if line.endswith(" ") and line != "-- ":
-            carry += line[:-1] if delsp else line
+            carry, carry_depth = carry + (line[:-1] if delsp else line), depth
             continue
-        out.append(carry + line)
+        out.append(_quoted(depth, carry + line))
         carry = ""
     if carry:
-        out.append(carry)
+        out.append(_quoted(carry_depth, carry))
     return "\n".join(out)
+
+
+def _quoted(depth: int, line: str) -> str:
+    return "> " * depth + line if depth else line
 
 
 class _HtmlText(HTMLParser):

@@ -1,10 +1,13 @@
 """Review counts per series for the home screen: unread replies, open comments, trailers
-collected, newer revisions on the list, and whether it was applied (and NAKed), from the lore
-cache and the review database alone (replies.collect with cache_only): this never touches the
-network.
+collected, newer revisions on the list and whether it was applied (and NAKed), from the lore
+cache and the review database alone (a Reader with cache_only): this never touches the
+network and runs no `git patch-id`.
 
-Counts are advisory: a broken cache or database gives a series no counts, never an error.
-No UI.
+Every series is read through one Reader (one database connection); each thread is analysed
+once per process (threads.py), so coming back to the home screen re-reads nothing that did not
+change. The counts are the model's own definitions (model.Review.open_comments and
+collected_trailers), the ones the replies and reroll screens show. Counts are advisory: a
+broken cache or database gives a series no counts, never an error. No UI.
 """
 
 from __future__ import annotations
@@ -16,12 +19,9 @@ from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.lore import LoreClient
-from patchpilot.core.review.replies import RepliesReport, RevisionView, collect, make_client
-from patchpilot.core.series.model import SeriesSummary
-
-# A NAK is not collected into a commit; bots' Reported-by are for separate fixes only.
-NOT_COLLECTED = frozenset({"Nacked-by"})
-NOT_REVIEWERS = frozenset({"bot", "own"})
+from patchpilot.core.review.model import Review, SentSeries
+from patchpilot.core.review.replies import Reader, make_client
+from patchpilot.core.series.model import SeriesSummary, load_series
 
 
 @dataclass
@@ -33,63 +33,69 @@ class ReviewCounts:
     cached: bool = False  # some sent revision has its thread in the cache
     unread: int = 0
     open_comments: int = 0
-    trailers: int = 0
+    trailers: int = 0  # collected (model.Review.collected_trailers)
     newer_revisions: list[int] = field(default_factory=list)
     problem: str | None = None
     applied: str | None = None  # "applied to rust-next (main)": a maintainer applied it
     naks: int = 0  # NAKs on the latest sent revision (shown even when applied)
 
 
-def collected_trailers(revision: RevisionView) -> set[tuple[int, str, str]]:
-    """(patch, name, value) of the trailers reviewers gave on one revision, each once."""
-    return {(m.patch, name, value) for m in revision.messages if m.kind not in NOT_REVIEWERS
-            for name, value in m.trailers if name not in NOT_COLLECTED}
-
-
-def count_report(branch: str, report: RepliesReport) -> ReviewCounts:
-    """Unread and open comments over every sent revision; trailers of the latest one (the
-    older ones' should already be in the commits)."""
-    latest = max(report.revisions, key=lambda r: r.revision, default=None)
-    messages = [m for r in report.revisions for m in r.messages]
+def count_report(branch: str, review: Review) -> ReviewCounts:
+    """Unread replies, open comments and trailers collected over every sent revision."""
+    latest = max((r.revision for r in review.revisions), default=None)
     return ReviewCounts(
-        branch, latest.revision if latest else None,
-        cached=any(r.fetched_at for r in report.revisions),
-        unread=sum(m.unread for m in messages),
-        open_comments=sum(c.state == "open" for m in messages if m.kind != "own"
-                          for c in m.comments),
-        trailers=len(collected_trailers(latest)) if latest else 0,
-        newer_revisions=list(report.newer_revisions),
-        applied=_applied_label(report),
-        naks=sum(m.kind == "nak" for m in latest.messages) if latest else 0)
+        branch, latest, cached=any(r.fetched_at for r in review.revisions),
+        unread=sum(r.unread for r in review.replies()),
+        open_comments=len(review.open_comments()),
+        trailers=len(review.collected_trailers()),
+        newer_revisions=list(review.newer_revisions),
+        applied=_applied_label(review),
+        naks=sum(r.kind == "nak" for rev in review.revisions if rev.revision == latest
+                 for r in rev.replies))
 
 
-def _applied_label(report: RepliesReport) -> str | None:
+def _applied_label(review: Review) -> str | None:
     """What the home screen says of an applied series (`v2 applied to rust-next`)."""
-    applied = report.applied
+    applied = review.applied
     if applied is None:
         return None
     revision, what = applied
-    return what.label if len(report.revisions) == 1 else f"v{revision} {what.label}"
+    return what.label if len(review.revisions) == 1 else f"v{revision} {what.label}"
+
+
+def _counts(reader: Reader, series: SentSeries) -> ReviewCounts:
+    try:
+        review = reader.review(series, cache_only=True, with_patch_ids=False)
+    except Exception as exc:  # noqa: BLE001  (a broken cache or database costs the counts only)
+        return ReviewCounts(series.branch, problem=str(exc) or type(exc).__name__)
+    return count_report(series.branch, review)
 
 
 def review_counts(repo: GitRepo, branch: str, config: Config | None = None,
                   client: LoreClient | None = None) -> ReviewCounts:
     """The counts of the series on `branch`, from the cache; never raises."""
     try:
-        report = collect(repo, branch, config=config, client=client, cache_only=True)
-    except Exception as exc:  # noqa: BLE001  (a broken cache or database costs the counts only)
+        series = load_series(repo, branch, allow_empty=True)
+        reader = Reader(repo, config, client)
+    except Exception as exc:  # noqa: BLE001  (as above)
         return ReviewCounts(branch, problem=str(exc) or type(exc).__name__)
-    return count_report(branch, report)
+    with reader:
+        return _counts(reader, series)
 
 
 def summarize_reviews(repo: GitRepo, summaries: Iterable[SeriesSummary],
                       config: Config | None = None) -> Iterator[ReviewCounts]:
-    """Counts of each summarized series that has a sent revision, one at a time."""
+    """Counts of each summarized series that has a sent revision, one at a time, all read
+    through one Reader."""
     config = config or Config(repo)
     try:
         client = make_client(repo, config)
-    except (PatchpilotError, ValueError):  # a bad replies.* setting: collect will say so
-        client = None
-    for summary in summaries:
-        if summary.sent_revisions and not summary.problem:
-            yield review_counts(repo, summary.branch, config, client)
+    except (PatchpilotError, ValueError) as exc:  # a bad replies.* setting
+        for summary in summaries:
+            if summary.sent and not summary.problem:
+                yield ReviewCounts(summary.branch, problem=str(exc))
+        return
+    with Reader(repo, config, client) as reader:
+        for summary in summaries:
+            if summary.sent and not summary.problem:
+                yield _counts(reader, summary)

@@ -1,6 +1,6 @@
-"""Read a review thread: which patch each reply answers, the reviewer's comments split from
-their quotes and anchored to file and new-file line of the quoted diff, trailers given, NAKs
-and bot reports.
+"""Read a review thread: which patch each reply answers, each reply's items (model.Comment:
+the reviewer's words split from their quotes by quotes.py, read by classify.py, anchored to
+the file and new-file line of the quoted diff), trailers given (tags.py), NAKs and bot reports.
 
 Works on decoded mail (mail.py) and the diffs of the patch mails as they were sent, so it
 needs no local commit. Pure functions over untrusted text; no git, no network, no UI.
@@ -12,22 +12,23 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from unidiff import PatchSet
-from unidiff.errors import UnidiffParseError
+from liblore.series import email_matches
 
+from patchpilot.core.review import classify
+from patchpilot.core.review.anchor import DiffIndex
+from patchpilot.core.review.applied import Applied
 from patchpilot.core.review.mail import Mail
+from patchpilot.core.review.model import Comment, Reply, ReplyKind
+from patchpilot.core.review.quotes import Segment, segments, unquote
+from patchpilot.core.review.tags import GivenTrailer, trailer_lines
 
-TRAILER_NAMES = ("Reviewed-by", "Acked-by", "Tested-by", "Suggested-by", "Reported-by",
-                 "Nacked-by", "Reviewed-and-tested-by", "Co-developed-by")
-_TRAILER = re.compile(r"^\s*(" + "|".join(TRAILER_NAMES) + r")\s*:\s*(\S.*)$", re.I)
-_CANON = {name.lower(): name for name in TRAILER_NAMES}
 _BRACKET = re.compile(r"\[([^\]]*)\]")
-_GREETING = re.compile(r"^\s*((hi|hello|hey|dear)\b[^.!?]{0,40}[,!]?|thanks[,!.]?|)\s*$", re.I)
-_NAK = re.compile(r"^\s*(NAK|NACK|Nacked-by:)", re.M)
-_ATTRIBUTION = re.compile(r"(wrote|writes|a écrit|schrieb)\s*:\s*$", re.I)
+_NAK = re.compile(r"^\s*(NAK|NACK)\b", re.M)
 BOT_ADDRESSES = ("lkp@intel.com", "syzbot", "noreply@", "ci_notify@", "patchwork-bot",
                  "bot@kernel.org", "kernelci")
 QUOTE_KEEP = 12  # lines of quote shown with a comment
+CONTEXT_LINES = 400  # lines of quote kept as a comment's context
+MAX_TEXT = 20_000
 
 
 @dataclass(frozen=True)
@@ -41,54 +42,30 @@ class SubjectInfo:
 
 
 @dataclass
-class Comment:
-    """A piece of the reviewer's own text, with the quote it follows and where that points."""
-
-    n: int
-    quote: str
-    text: str
-    file: str | None = None
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class GivenTrailer:
-    name: str
-    value: str
-
-
-@dataclass
-class Reply:
-    """One reply of the thread, analysed; `patch` is 0 for the cover, k for patch k."""
-
-    mail: Mail
-    patch: int
-    trailers: list[GivenTrailer] = field(default_factory=list)
-    comments: list[Comment] = field(default_factory=list)
-    kind: str = "other"
-
-
-@dataclass
 class Thread:
-    """A sent revision's thread: its cover, its patch mails and every reply."""
+    """A sent revision's thread: its cover, its patch mails and every reply, analysed."""
 
     cover: Mail | None
     patches: dict[int, Mail]
     replies: list[Reply]
     diffs: dict[int, str]
+    duplicates: list[str] = field(default_factory=list)  # Message-IDs seen more than once
+    patch_ids: dict[int, str] | None = None  # filled once, by threads.patch_ids
+    raw: dict[str, bytes] = field(default_factory=dict)  # the cover and patch mails as sent
+    applied: Applied | None = None  # a maintainer said they applied it (threads.py fills it)
 
 
 def subject_info(subject: str) -> SubjectInfo | None:
     """Parse the `[PATCH ...]` prefix; None when the subject has none."""
-    for inner in _BRACKET.findall(subject):
+    for inner in _BRACKET.findall(subject[:500]):
         words = inner.replace(",", " ").split()
         if not any(w.upper().startswith("PATCH") for w in words):
             continue
         revision, index, total = 1, None, None
         for word in words:
-            if re.fullmatch(r"[vV]\d+", word):
+            if re.fullmatch(r"[vV]\d{1,6}", word):
                 revision = int(word[1:])
-            elif re.fullmatch(r"\d+/\d+", word):
+            elif re.fullmatch(r"\d{1,6}/\d{1,6}", word):
                 index, total = (int(x) for x in word.split("/"))
         reply = bool(re.match(r"\s*(re|aw|sv)\s*:", subject, re.I))
         return SubjectInfo(revision, index, total, reply)
@@ -107,10 +84,11 @@ def patch_diff(body: str) -> str:
 
 def analyse_thread(mails: list[Mail], cover_msgid: str,
                    own: tuple[str, ...] = ()) -> Thread:
-    """Split a thread into cover, patch mails and analysed replies."""
-    cover = next((m for m in mails if m.msgid == cover_msgid), None)
+    """Split a thread into cover, patch mails and analysed replies (each Message-ID once)."""
+    unique, duplicates = _unique(mails)
+    cover = next((m for m in unique if m.msgid == cover_msgid), None)
     patches: dict[int, Mail] = {}
-    for mail in mails:
+    for mail in unique:
         info = subject_info(mail.subject)
         if (mail is not cover and info and not info.reply and info.index
                 and info.index not in patches and _descends(mail, cover_msgid)):
@@ -118,13 +96,24 @@ def analyse_thread(mails: list[Mail], cover_msgid: str,
     where = {cover_msgid: 0} | {m.msgid: k for k, m in patches.items()}
     diffs = {k: patch_diff(m.body) for k, m in patches.items()}
     indexes = {k: DiffIndex(d) for k, d in diffs.items()}
-    replies = []
+    replies = [analyse_reply(mail, patch, indexes.get(patch), own)
+               for mail in unique if mail is not cover and mail.msgid not in where
+               for patch in [_answers(mail, where)]]
+    link_followups(replies)
+    return Thread(cover, patches, replies, diffs, duplicates)
+
+
+def _unique(mails: list[Mail]) -> tuple[list[Mail], list[str]]:
+    """The first mail of each Message-ID (an archive or a merge may hold one twice)."""
+    seen: set[str] = set()
+    unique, duplicates = [], []
     for mail in mails:
-        if mail is cover or mail.msgid in where:
+        if mail.msgid and mail.msgid in seen:
+            duplicates.append(mail.msgid)
             continue
-        patch = _answers(mail, where)
-        replies.append(analyse_reply(mail, patch, indexes.get(patch), own))
-    return Thread(cover, patches, replies, diffs)
+        seen.add(mail.msgid)
+        unique.append(mail)
+    return unique, duplicates
 
 
 def _descends(mail: Mail, root: str) -> bool:
@@ -141,140 +130,136 @@ def _answers(mail: Mail, where: dict[str, int]) -> int:
     return info.index if info and info.index else 0
 
 
+def is_bot(mail: Mail) -> bool:
+    name = mail.sender.split("<", 1)[0].lower()
+    return any(b in mail.address for b in BOT_ADDRESSES) or "robot" in name \
+        or "bot" in name.split()
+
+
 def analyse_reply(mail: Mail, patch: int, index: DiffIndex | None,
                   own: tuple[str, ...] = ()) -> Reply:
-    """Comments, trailers and kind of one reply."""
-    blocks = split_blocks(mail.body)
-    reply = Reply(mail, patch, trailers=find_trailers(blocks))
-    reply.comments = extract_comments(blocks, index)
-    reply.kind = classify(mail, blocks, reply, own)
+    """Items, trailers and kind of one reply."""
+    reply = Reply(mail.msgid, mail.sender, mail.address, mail.date, mail.subject, patch,
+                  "other", in_reply_to=mail.in_reply_to, references=list(mail.references),
+                  to=list(mail.to), cc=list(mail.cc))
+    if is_bot(mail) and not _is_own(mail, own):
+        cut = segments(mail.body)
+        body = "\n".join(s.text for s in cut if s.kind != "signature")
+        reply.trailers = trailer_lines(body.splitlines(), bot=True)[0]
+        found = classify.report(body)
+        reply.items = [_item(reply, 1, found.kind, found.text)]
+        reply.kind = "bot"
+        return reply
+    parts = segments(mail.body)
+    texts = [s for s in parts if s.kind == "text"]
+    reply.trailers, reply.items = _read(reply, parts, index)
+    reply.kind = _kind(mail, reply, texts, own)
     return reply
 
 
-def split_blocks(body: str) -> list[tuple[bool, list[str]]]:
-    """(quoted, lines) runs of the body, up to the signature; attribution lines dropped."""
-    blocks: list[tuple[bool, list[str]]] = []
-    for line in body.replace("\r\n", "\n").split("\n"):
-        if line.rstrip() == "--" and line.startswith("-- "):
-            break
-        quoted = line.startswith(">")
-        if blocks and blocks[-1][0] == quoted:
-            blocks[-1][1].append(line)
-        else:
-            blocks.append((quoted, [line]))
-    for i, (quoted, lines) in enumerate(blocks):
-        if not quoted and i + 1 < len(blocks):
-            _drop_attribution(lines)
-    return blocks
+def _is_own(mail: Mail, own: tuple[str, ...]) -> bool:
+    return bool(mail.address) and any(email_matches(mail.address, a) for a in own)
 
 
-def _drop_attribution(lines: list[str]) -> None:
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if lines and _ATTRIBUTION.search(lines[-1]):
-        lines.pop()
-        if lines and lines[-1].strip() and not lines[-1].strip().endswith("."):
-            if lines[-1].lstrip().lower().startswith("on "):
-                lines.pop()  # "On Mon, 1 Jan 2024, Name" wrapped before "wrote:"
+def _item(reply: Reply, n: int, kind: classify.ItemKind, text: str, *, quote: str = "",
+          context: str = "", aside: str = "", file: str | None = None,
+          line: int | None = None) -> Comment:
+    return Comment(reply.msgid, n, kind, text[:MAX_TEXT], quote, context, aside[:MAX_TEXT],
+                   file, line, reviewer=reply.sender, patch=reply.patch)
 
 
-def find_trailers(blocks: Sequence[tuple[bool, list[str]]]) -> list[GivenTrailer]:
-    """Trailers in the reviewer's own (unquoted) text, once each."""
-    found: list[GivenTrailer] = []
-    for quoted, lines in blocks:
-        if quoted:
-            continue
-        for line in lines:
-            match = _TRAILER.match(line)
-            if match:
-                trailer = GivenTrailer(_CANON[match.group(1).lower()], match.group(2).strip())
-                if trailer not in found:
-                    found.append(trailer)
-    return found
-
-
-def extract_comments(blocks: Sequence[tuple[bool, list[str]]],
-                     index: DiffIndex | None) -> list[Comment]:
-    """Each unquoted run with real text becomes a comment tied to the quote before it."""
-    comments: list[Comment] = []
+def _read(reply: Reply, parts: list[Segment],
+          index: DiffIndex | None) -> tuple[list[GivenTrailer], list[Comment]]:
+    """The trailers and the items of a reply's segments, in order."""
+    trailers: list[GivenTrailer] = []
+    items: list[Comment] = []
     quote: list[str] = []
-    for quoted, lines in blocks:
-        if quoted:
-            quote = lines
+    texts = [i for i, s in enumerate(parts) if s.kind == "text"]
+    first_text, last_text = (texts[0], texts[-1]) if texts else (-1, -1)
+    for i, seg in enumerate(parts):
+        if seg.kind in ("quote", "original"):
+            if quote:  # the quote before was not answered
+                items.append(_quote_item(reply, len(items) + 1, quote))
+            quote = seg.lines if seg.kind == "quote" else [f"> {x}" for x in seg.lines]
             continue
-        text = "\n".join(l for l in lines if not _TRAILER.match(l)).strip("\n")
-        if all(_GREETING.match(l) for l in text.splitlines()):
-            continue  # nothing but greetings or blank lines
-        unq = [_unquote(l) for l in quote]
-        file, line = index.locate(unq) if index and unq else (None, None)
-        shown = "\n".join(quote[-QUOTE_KEEP:]).strip("\n")
-        comments.append(Comment(len(comments) + 1, shown, text.rstrip(), file, line))
+        if seg.kind == "signature":
+            items.append(_item(reply, len(items) + 1, "signature", seg.text))
+            continue
+        found, used = trailer_lines(seg.lines)
+        trailers += [t for t in found if t not in trailers]
+        reading = classify.read_run(seg.lines, used, last=i == last_text,
+                                    first=i == first_text)
+        if reading is not None:
+            items.append(_text_item(reply, len(items) + 1, reading, quote, index))
         quote = []
-    return comments
+    if quote:
+        _trailing_quote(reply, items, quote)
+    return trailers, items
 
 
-def _unquote(line: str) -> str:
-    line = line[1:]
-    return line[1:] if line.startswith(" ") else line
+def _text_item(reply: Reply, n: int, reading: classify.Reading, quote: list[str],
+               index: DiffIndex | None) -> Comment:
+    unquoted = [unquote(line) for line in quote]
+    file, line = index.locate(unquoted) if index and unquoted and \
+        reading.kind == "comment" else (None, None)
+    return _item(reply, n, reading.kind, reading.text, aside=reading.aside,
+                 quote=_shown(quote), context=_context(quote), file=file, line=line)
 
 
-def classify(mail: Mail, blocks: Sequence[tuple[bool, list[str]]], reply: Reply,
-             own: tuple[str, ...]) -> str:
-    """own, bot, nak, review, ack or other."""
-    if mail.address and mail.address in own:
+def _trailing_quote(reply: Reply, items: list[Comment], quote: list[str]) -> None:
+    """Quoted text nobody answered below it: a top-posted answer's context, else an item."""
+    top = [c for c in items if c.kind not in ("signature", "greeting")]
+    if len(top) == 1 and not top[0].quote and top[0].counted:
+        top[0].context = _context(quote)  # top-posting: the answer is above the quote
+        return
+    items.append(_quote_item(reply, len(items) + 1, quote))
+
+
+def _quote_item(reply: Reply, n: int, quote: list[str]) -> Comment:
+    return _item(reply, n, "quote", "", quote=_shown(quote), context=_context(quote))
+
+
+def _shown(quote: list[str]) -> str:
+    return "\n".join(line[:MAX_TEXT] for line in quote[-QUOTE_KEEP:]).strip("\n")
+
+
+def _context(quote: list[str]) -> str:
+    return "\n".join(quote[-CONTEXT_LINES:]).strip("\n")[-MAX_TEXT * 5:]
+
+
+def _kind(mail: Mail, reply: Reply, texts: Sequence[Segment],
+          own: tuple[str, ...]) -> ReplyKind:
+    """own, nak, review, ack or other (bots are found before)."""
+    if _is_own(mail, own):
         return "own"
-    name = mail.sender.lower()
-    if any(b in mail.address for b in BOT_ADDRESSES) or "robot" in name or "bot" in name.split():
-        return "bot"
-    own_text = "\n".join(l for quoted, lines in blocks if not quoted for l in lines)
-    if _NAK.search(own_text) or any(t.name == "Nacked-by" for t in reply.trailers):
+    if any(_NAK.search(s.text) for s in texts) or any(t.role == "nak" for t in reply.trailers):
         return "nak"
     if reply.comments:
         return "review"
     return "ack" if reply.trailers else "other"
 
 
-class DiffIndex:
-    """The lines of one patch's diff, to find where a quoted diff line sits."""
+def link_followups(replies: list[Reply]) -> None:
+    """A reviewer answering their own comment (a reply to their reply that quotes it) goes on
+    with that comment: `follows` names it, and an unanchored item takes its file and line."""
+    by_id = {r.msgid: r for r in replies if r.msgid}
+    for reply in replies:
+        parent = by_id.get(reply.in_reply_to or "")
+        if parent is None or parent is reply or not reply.address or \
+                not email_matches(reply.address, parent.address):
+            continue
+        for item in reply.comments:
+            earlier = _quoted_comment(item, parent)
+            if earlier is not None:
+                item.follows = earlier.id
+                if item.file is None:
+                    item.file, item.line = earlier.file, earlier.line
 
-    def __init__(self, diff: str):
-        self.entries: list[tuple[str, str, int | None, int | None]] = []
-        try:
-            patchset = PatchSet(diff)
-        except UnidiffParseError:
-            patchset = PatchSet("")
-        for pf in patchset:
-            path = pf.path
-            for hunk in pf:
-                for line in hunk:
-                    text = (str(line.line_type) + line.value.rstrip("\n")).rstrip()
-                    self.entries.append((text, path, line.target_line_no, line.source_line_no))
-        self.by_text: dict[str, list[int]] = {}
-        for i, entry in enumerate(self.entries):
-            self.by_text.setdefault(entry[0], []).append(i)
 
-    def locate(self, quote: list[str]) -> tuple[str | None, int | None]:
-        """(file, new-file line) of the last quoted diff line, best context match."""
-        lines = [q.rstrip() for q in quote]
-        for back in range(len(lines) - 1, -1, -1):
-            hits = self.by_text.get(lines[back]) if lines[back] else None
-            if hits:
-                best = max(hits, key=lambda i: (self._score(i, lines[:back]), -i))
-                return self._position(best)
-        return None, None
-
-    def _score(self, i: int, before: list[str]) -> int:
-        score = 0
-        for k, text in enumerate(reversed(before[-5:]), start=1):
-            if i - k >= 0 and self.entries[i - k][0] == text:
-                score += 1
-        return score
-
-    def _position(self, i: int) -> tuple[str, int | None]:
-        _, path, target, _source = self.entries[i]
-        for j in range(i, len(self.entries)):  # a removed line: the next new-file line
-            if self.entries[j][1] != path:
-                break
-            if self.entries[j][2] is not None:
-                return path, self.entries[j][2]
-        return path, target
+def _quoted_comment(item: Comment, parent: Reply) -> Comment | None:
+    quoted = " ".join(unquote(line).strip() for line in item.context.splitlines())
+    for earlier in parent.comments:
+        first = earlier.text.strip().splitlines()[0].strip() if earlier.text.strip() else ""
+        if first and first in quoted:
+            return earlier
+    return None

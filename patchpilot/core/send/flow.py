@@ -1,11 +1,13 @@
-"""Sending a series through b4: the exact preview, the plan to confirm, the send and its retry.
+"""Sending a series through b4: the exact preview, and the plan to confirm (with a retry's
+leftovers); the send itself is core.send.deliver.
 
 Every message comes from b4 (`b4 send --dry-run` for the preview, `b4 send` for the real thing).
 For anything that mails, b4's transport is pointed, for that one run, at patchpilot's relay
 (patchpilot/core/send/relay.py as `sendemail.sendmailCmd`), which delivers each message through
 the user's own `sendemail.*` settings and journals it. So patchpilot knows exactly which
-messages went out when the SMTP server fails at message k of n, b4 stops (no tag, no reroll),
-and the next attempt skips what was delivered and keeps the original Message-IDs and threading.
+messages went out when the SMTP server fails at message k of n or the process is killed, b4
+stops (no tag, no reroll), and the next attempt skips what was delivered (once it proved, by
+content, that it is what b4 makes now) and keeps the original Message-IDs and threading.
 Never prints; raises PatchpilotError.
 """
 
@@ -14,29 +16,21 @@ from __future__ import annotations
 import email
 import email.message
 import email.utils
-import json
-import shlex
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from patchpilot.core.b4 import cli as b4cli
-from patchpilot.core.b4.state import record_sent_cover
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.send.log import COMPLETE, FAILED, PARTIAL, Attempt, SendLog
+from patchpilot.core.send.content import difference, fingerprint
+from patchpilot.core.send.log import COMPLETE, Attempt, SendLog
 from patchpilot.core.send.message import Message, parse_message
-from patchpilot.core.send.preflight import (
-    b4_needs,
-    check_identity,
-    lore_link,
-    transport_config,
-    transport_hint,
-)
+from patchpilot.core.send.preflight import check_identity, transport_config
 from patchpilot.core.series.model import Series
 from patchpilot.core.series.prep import require_b4_checkout
+from patchpilot.core.text import safe_text
 
 Mode = Literal["send", "reflect", "preview"]
 MODES: tuple[Mode, ...] = ("send", "reflect", "preview")
@@ -67,8 +61,12 @@ class SendPlan:
     messages: list[Message]
     preview_to: list[str] = field(default_factory=list)
     resume: Attempt | None = None
+    tip: str | None = None  # the branch when previewed: the send checks it did not move
+    warnings: list[str] = field(default_factory=list)  # damaged state kept aside, ...
 
     def to_send(self) -> list[Message]:
+        """What goes out: all but what the resumed attempt delivered (an unconfirmed message
+        is sent again, under the Message-ID it had)."""
         done = {m["position"] for m in self.resume.delivered()} if self.resume else set()
         return [m for m in self.messages if m.position not in done]
 
@@ -86,7 +84,8 @@ class SendPlan:
 
 def plan(repo: GitRepo, series: Series, mode: Mode = "send",
          preview_to: list[str] | None = None) -> SendPlan:
-    """Preview the series and find an unfinished earlier attempt of this revision."""
+    """Preview the series and find an unfinished earlier attempt of this revision; when one
+    delivered messages, they must be the ones b4 makes now (else it stops and says so)."""
     if mode not in MODES:
         raise PatchpilotError(f"unknown send mode {mode}", hint=", ".join(MODES))
     _require_sendable(repo, series)
@@ -96,7 +95,33 @@ def plan(repo: GitRepo, series: Series, mode: Mode = "send",
     messages = preview(repo, mode, preview_to)
     log = SendLog(repo.git_dir, series.change_id, series.branch)
     resume = log.pending(series.revision) if mode == "send" else None
-    return SendPlan(mode, series, messages, list(preview_to or []), resume)
+    if resume is not None:
+        check_resumable(repo, series, messages, resume)
+    return SendPlan(mode, series, messages, list(preview_to or []), resume,
+                    repo.rev_parse(f"refs/heads/{series.branch}"), list(log.warnings))
+
+
+def check_resumable(repo: GitRepo, series: Series, messages: list[Message],
+                    resume: Attempt) -> None:
+    """Refuse to skip a message that went out in another version than b4 makes now (a patch
+    amended after a partial send): by content (digest of subject and text, patch-id). An
+    unconfirmed message goes out again under its Message-ID, so it must not differ either."""
+    now = {m.position: m for m in messages}
+    problems = []
+    for sent in sorted(resume.delivered() + resume.unconfirmed(), key=lambda m: m["position"]):
+        message = now.get(sent["position"])
+        why = "b4 no longer makes it" if message is None else \
+            difference(sent, fingerprint(message.raw.encode("utf-8"), repo.top))
+        if why:
+            problems.append(f"{safe_text(str(sent.get('subject')), 120)} ({why})")
+    if problems:
+        raise PatchpilotError(
+            f"cannot finish attempt {resume.id}: what it delivered is not what b4 makes now: "
+            f"{'; '.join(problems[:3])}{' ...' if len(problems) > 3 else ''}; nothing was sent",
+            hint=f"to finish that send, put {series.branch} back as it was (git reflog "
+                 f"{series.branch}); to send this version, start a new revision (b4 prep "
+                 f"--force-revision {series.revision + 1}) and send it whole",
+            exit_code=ExitCode.FAILURE)
 
 
 def _require_sendable(repo: GitRepo, series: Series) -> None:
@@ -116,46 +141,11 @@ class SendResult:
     b4_output: str
     lore: str | None = None
     hint: str = ""  # for a send that stopped: what to check, then what to run
+    warnings: list[str] = field(default_factory=list)  # e.g. a log a full disk kept unwritten
 
     @property
     def complete(self) -> bool:
         return self.attempt.status == COMPLETE
-
-
-def execute(repo: GitRepo, send_plan: SendPlan, confirmed: tuple[int, int],
-            overrides: list[str] | None = None, config: Config | None = None) -> SendResult:
-    """Mail the plan through b4. `confirmed` is the (messages, recipients) the user agreed to;
-    it must match the plan, so nothing goes out that the user did not see counted. Pre-flight
-    (core.preflight) is the caller's job; b4's own pre-flight prompt is answered here because
-    the caller has already accepted or overridden those lines."""
-    me = check_identity(repo)
-    expected = (len(send_plan.to_send()), len(send_plan.recipients(me)))
-    if tuple(confirmed) != expected:
-        raise PatchpilotError(
-            f"the confirmation ({confirmed[0]} messages, {confirmed[1]} recipients) does not "
-            f"match what would be sent ({expected[0]}, {expected[1]})",
-            hint="preview again and confirm what is shown")
-    # read once; a bad setting stops here, before an attempt is logged
-    transport = {**transport_config(repo), "timeout": smtp_timeout(config or Config(repo))}
-    series = send_plan.series
-    log = SendLog(repo.git_dir, series.change_id, series.branch)
-    attempt = log.start(send_plan.mode, series.revision, expected[0], overrides or [],
-                        resumes=send_plan.resume.id if send_plan.resume else None)
-    result = _run_b4(repo, log, attempt, send_plan, transport)
-    return _conclude(repo, log, attempt, send_plan, result, transport)
-
-
-def _relay_command(plan_file: Path) -> str:
-    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "patchpilot.core.send.relay",
-                                              str(plan_file), "-i"))
-
-
-def _resume_map(previous: Attempt | None) -> dict[str, dict[str, Any]]:
-    if previous is None:
-        return {}
-    return {str(m["position"]): {"msgid": m["msgid"],
-                                 "delivered": m["status"] in ("delivered", "skipped")}
-            for m in previous.messages if m.get("msgid")}
 
 
 def smtp_timeout(config: Config) -> float:
@@ -167,100 +157,6 @@ def smtp_timeout(config: Config) -> float:
         raise PatchpilotError(f"send.smtp-timeout is {seconds:g}, not a number of seconds",
                               hint="git config patchpilot.send.smtp-timeout 60")
     return seconds
-
-
-def _run_b4(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: SendPlan,
-            transport: dict[str, Any]) -> b4cli.B4Result:
-    plan_file = log.journal(attempt).with_suffix(".plan.json")
-    plan_file.write_text(json.dumps({"journal": str(log.journal(attempt)),
-                                     "transport": transport,
-                                     "resume": _resume_map(send_plan.resume)}))
-    relay = _relay_command(plan_file)
-    config = {"sendemail.sendmailCmd": relay, "sendemail.b4-really-reflect-via": relay}
-    if transport.get("identity"):
-        config[f"sendemail.{transport['identity']}.sendmailCmd"] = relay
-        config[f"sendemail.{transport['identity']}.b4-really-reflect-via"] = relay
-    # b4 asks twice when its own pre-flight fails; answer exactly what it will ask
-    ignore = bool(b4_needs(repo))
-    answer = (b4cli.SEND_IGNORE_PREFLIGHT if ignore else "") + b4cli.SEND_PROCEED
-    argv = b4cli.send(reflect=send_plan.mode == "reflect",
-                      preview_to=send_plan.preview_to if send_plan.mode == "preview" else None)
-    try:
-        return b4cli.run(argv, cwd=repo.top, answer=answer, check=False, config=config)
-    finally:
-        plan_file.unlink(missing_ok=True)
-
-
-def _conclude(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: SendPlan,
-              result: b4cli.B4Result, transport: dict[str, Any]) -> SendResult:
-    journal = log.finish(attempt, "started").messages
-    gone = {m["position"] for m in journal if m.get("status") in ("delivered", "skipped")}
-    if send_plan.resume:
-        gone |= {m["position"] for m in send_plan.resume.delivered()}
-    missing = [m for m in send_plan.messages if m.position not in gone]
-    b4_done = result.returncode == 0 and not missing
-    status = COMPLETE if b4_done else (PARTIAL if gone else FAILED)
-    error = None if b4_done else _failure_reason(journal, result)
-    attempt = log.finish(attempt, status, error)
-    if status == COMPLETE and send_plan.mode == "send":
-        _after_complete(repo, log, attempt, send_plan)
-    cover = next((m for m in _all_delivered(attempt, send_plan) if m["position"] in (0, 1)
-                  and m.get("msgid")), None)
-    link = lore_link(repo, cover["msgid"]) if cover and status == COMPLETE else None
-    hint = "" if b4_done else _failure_hint(transport, journal, status, send_plan.mode)
-    return SendResult(attempt, missing, result.stderr + result.stdout, link, hint)
-
-
-def _all_delivered(attempt: Attempt, send_plan: SendPlan) -> list[dict[str, Any]]:
-    earlier = send_plan.resume.delivered() if send_plan.resume else []
-    return sorted(earlier + attempt.delivered(), key=lambda m: m["position"])
-
-
-def _failure_reason(journal: list[dict[str, Any]], result: b4cli.B4Result) -> str:
-    failed = [m for m in journal if m.get("status") == "failed"]
-    if failed:
-        return f"message {failed[-1]['position']}/{failed[-1]['total']}: {failed[-1]['error']}"
-    return b4cli.last_error(result)
-
-
-def _failure_hint(transport: dict[str, Any], journal: list[dict[str, Any]], status: str,
-                  mode: str) -> str:
-    failed = [m for m in journal if m.get("status") == "failed"]
-    kind = failed[-1].get("kind", "other") if failed else None
-    then = ("then run patchpilot send again: it sends only the messages marked 'not sent', "
-            "threaded to what went out" if status == PARTIAL and mode == "send"
-            else "then send again")
-    if kind is None:
-        return f"fix what b4 says; {then}"
-    return f"{transport_hint(kind, transport)}; {then}"
-
-
-def _after_complete(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: SendPlan) -> None:
-    """Record b4's tag and the cover that really went out. A resumed send skipped the cover
-    b4 made in its last run, yet b4 recorded that one (history and `Link to vN`): put the
-    real one in b4's state."""
-    series = send_plan.series
-    tag = f"sent/{series.change_id}-v{series.revision}"
-    attempt.tag = tag if repo.rev_parse(f"refs/tags/{tag}") else None
-    delivered = _all_delivered(attempt, send_plan)
-    cover = next((m for m in delivered if m["position"] in (0, 1)), None)
-    attempt.cover_msgid = cover["msgid"] if cover else None
-    if cover and cover.get("b4_msgid") and send_plan.resume:
-        ours = next((m for m in attempt.messages if m["position"] == cover["position"]), None)
-        if ours and ours["b4_msgid"] != cover["msgid"]:
-            _record_cover(repo, attempt, series, ours["b4_msgid"], cover["msgid"])
-    log.save()
-
-
-def _record_cover(repo: GitRepo, attempt: Attempt, series: Series, made: str,
-                  sent: str) -> None:
-
-    try:
-        backup = record_sent_cover(repo, series.branch, series.revision, made, sent)
-    except (PatchpilotError, ValueError) as exc:  # the mail went out: say so, not a failure
-        attempt.history_fix = {"replaced": made, "by": sent, "error": str(exc)}
-        return
-    attempt.history_fix = {"replaced": made, "by": sent, "backup": backup}
 
 
 def export(repo: GitRepo, series: Series, directory: str) -> tuple[list[Path], list[str]]:

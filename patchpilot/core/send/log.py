@@ -1,10 +1,13 @@
 """The send log of a series: every attempt to mail it, what went out, to whom, and overrides.
 
-One JSON file per series under .git/patchpilot/sendlog/ (keyed by b4's change-id, else the
-branch), written atomically. During a send the relay hook appends one JSON line per message to
-the attempt's journal (.git/patchpilot/sendlog/<key>.d/<attempt>.jsonl); `finish` folds the
-journal into the log. No passwords or credentials are ever written here.
-No imports from the rest of patchpilot except the base (paths, fs, errors); never prints.
+The truth is the send journal (core.send.journal): one fsynced file per attempt under
+.git/patchpilot/sendlog/<key>.d/, written before each message goes out and after the
+server's answer. The summary `.git/patchpilot/sendlog/<key>.json` (keyed by b4's change-id,
+else the branch; written atomically) is a convenience for people and tools: when it is lost,
+stale or damaged, the log is rebuilt from the journals, and a damaged summary is kept aside
+under a new name and reported in one line (`warnings`), never silently dropped.
+No passwords or credentials are ever written here.
+No imports from the rest of patchpilot except the base and the journal; never prints.
 """
 
 from __future__ import annotations
@@ -12,16 +15,22 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from patchpilot.core.errors import PatchpilotError
+from patchpilot.core import fs
+from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.fs import write_atomic
 from patchpilot.core.paths import repo_state_dir
+from patchpilot.core.send import journal
+from patchpilot.core.send.journal import GONE, UNCONFIRMED
 
 COMPLETE, PARTIAL, FAILED, STARTED = "complete", "partial", "failed", "started"
+INTERRUPTED = "interrupted"
+STATUSES = (COMPLETE, PARTIAL, FAILED, STARTED, INTERRUPTED)
 COUNTER = re.compile(r"\[[^\]]*?\b(\d+)/(\d+)\]")
 
 
@@ -53,7 +62,38 @@ class Attempt:
     history_fix: dict[str, Any] | None = None
 
     def delivered(self) -> list[dict[str, Any]]:
-        return [m for m in self.messages if m.get("status") in ("delivered", "skipped")]
+        return [m for m in self.messages if m.get("status") in GONE]
+
+    def unconfirmed(self) -> list[dict[str, Any]]:
+        """Messages handed to the server with no answer seen (the attempt was killed)."""
+        return [m for m in self.messages if m.get("status") == UNCONFIRMED]
+
+    def reached_server(self) -> bool:
+        return bool(self.delivered() or self.unconfirmed())
+
+    @classmethod
+    def from_json(cls, data: object) -> Attempt:
+        """An attempt from the summary or a journal header; ValueError when it is not one."""
+        if not isinstance(data, dict):
+            raise ValueError(f"an attempt is {type(data).__name__}, not an object")
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for name, kind in (("id", str), ("mode", str), ("started", str), ("branch", str),
+                           ("status", str), ("overrides", list), ("messages", list)):
+            if name in values and not isinstance(values[name], kind):
+                raise ValueError(f"{name} is {type(values[name]).__name__}")
+        for name in ("revision", "planned"):
+            if name in values and (not isinstance(values[name], int)
+                                   or isinstance(values[name], bool)):
+                raise ValueError(f"{name} is not a number")
+        if not all(isinstance(m, dict) and type(m.get("position")) is int
+                   and isinstance(m.get("status"), str) and isinstance(m.get("msgid", ""), str)
+                   for m in values.get("messages", [])):
+            raise ValueError("a message entry is not a message")
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
 
 
 def _now() -> str:
@@ -64,77 +104,175 @@ def _key(change_id: str | None, branch: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", change_id or branch)
 
 
+def keep_aside(path: Path) -> Path:
+    """fs.keep_aside, or one clear line when the damaged file cannot be moved."""
+    try:
+        return fs.keep_aside(path)
+    except OSError as exc:
+        raise PatchpilotError(f"{path} is damaged and cannot be moved aside "
+                              f"({exc.strerror or exc})",
+                              hint=f"move it aside yourself (mv {path} {path}.damaged)")
+
+
 class SendLog:
-    """The log of one series; `attempts` oldest first."""
+    """The log of one series; `attempts` oldest first; `warnings` one line each."""
 
     def __init__(self, git_dir: Path, change_id: str | None, branch: str):
         self.dir = repo_state_dir(git_dir) / "sendlog"
         self.path = self.dir / f"{_key(change_id, branch)}.json"
         self.journal_dir = self.dir / f"{_key(change_id, branch)}.d"
         self.change_id, self.branch = change_id, branch
+        self.warnings: list[str] = []
+        self._finish_at: dict[str, int] = {}  # attempt -> where its finish line goes
         self.attempts: list[Attempt] = self._load()
 
+    # -- reading ----------------------------------------------------------------------------
+
     def _load(self) -> list[Attempt]:
-        if not self.path.exists():
+        attempts = self._read_summary()
+        known = {a.id: a for a in attempts}
+        rebuilt = []
+        for path, folded in self._journals():
+            attempt = known.get(path.stem)
+            if attempt is None:
+                attempt = self._from_header(path, folded.header)
+                if attempt is None:
+                    continue
+                rebuilt.append(attempt)
+            _apply(attempt, folded)
+        if rebuilt:  # killed before its summary was written, or the summary was lost
+            attempts = sorted(attempts + rebuilt, key=lambda a: (a.started, a.id))
+        return attempts
+
+    def _read_summary(self) -> list[Attempt]:
+        if not os.path.lexists(self.path):
             return []
         try:
-            data = json.loads(self.path.read_text())
-            return [Attempt(**a) for a in data.get("attempts", [])]
-        except (ValueError, TypeError) as exc:
-            raise PatchpilotError(f"the send log {self.path} is unreadable ({exc})",
-                                  hint="move it aside; nothing was sent because of it")
+            if self.path.is_dir():
+                raise ValueError("a directory, not a file")
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not isinstance(data.get("attempts", []), list):
+                raise ValueError(f"{type(data).__name__}, not a send log")
+            return [Attempt.from_json(a) for a in data.get("attempts", [])]
+        except PermissionError as exc:
+            raise PatchpilotError(f"cannot read the send log {self.path}: {exc.strerror}",
+                                  hint="make .git/patchpilot readable; nothing was sent")
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            aside = keep_aside(self.path)
+            self.warnings.append(f"the send log {self.path.name} was damaged ({exc}); kept "
+                                 f"as {aside}; rebuilt from the send journals")
+            return []
+
+    def _journals(self) -> list[tuple[Path, journal.Folded]]:
+        if os.path.lexists(self.journal_dir) and not self.journal_dir.is_dir():
+            aside = keep_aside(self.journal_dir)
+            self.warnings.append(f"the send journal directory {self.journal_dir.name} was not "
+                                 f"a directory; kept as {aside}")
+            return []
+        if not self.journal_dir.is_dir():
+            return []
+        return [(path, journal.fold(journal.read(path)))
+                for path in sorted(self.journal_dir.glob("*.jsonl")) if path.is_file()]
+
+    def _from_header(self, path: Path, header: dict[str, Any] | None) -> Attempt | None:
+        if header is None or header.get("id") != path.stem:
+            return None
+        try:
+            return Attempt.from_json(header)
+        except ValueError:
+            self.warnings.append(f"the send journal {path} has a damaged first line; "
+                                 "it is not used")
+            return None
+
+    def pending(self, revision: int) -> Attempt | None:
+        """The last real send of `revision` that did not complete and got messages to the
+        server (delivered, skipped as delivered before, or unconfirmed), if none completed
+        since. An attempt that sent nothing is passed over: an earlier one may have."""
+        for attempt in reversed(self.attempts):
+            if attempt.mode != "send" or attempt.revision != revision:
+                continue
+            if attempt.status == COMPLETE:
+                return None
+            if attempt.reached_server():
+                return attempt
+        return None
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def journal(self, attempt: Attempt) -> Path:
+        return self.journal_dir / f"{attempt.id}.jsonl"
 
     def save(self) -> None:
+        """Write the summary; a failure (a full disk) is a warning: the journal is the record."""
         data = {"change_id": self.change_id, "branch": self.branch,
                 "attempts": [asdict(a) for a in self.attempts]}
-        write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        try:
+            write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            self.warnings.append(f"the send log summary {self.path} could not be written "
+                                 f"({exc.strerror or exc}); the send journal holds the record")
 
     def start(self, mode: str, revision: int, planned: int, overrides: list[str],
               resumes: str | None = None) -> Attempt:
-        attempt = Attempt(id=time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}", mode=mode,
-                          revision=revision, started=_now(), branch=self.branch,
-                          planned=planned, overrides=list(overrides), resumes=resumes)
+        """Journal a new attempt before anything is sent (nothing is sent when this fails)."""
+        attempt = Attempt(id=f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-"
+                             f"{secrets.token_hex(2)}", mode=mode, revision=revision,
+                          started=_now(), branch=self.branch, planned=planned,
+                          overrides=list(overrides), resumes=resumes)
+        header = {"event": "attempt", **asdict(attempt), "change_id": self.change_id}
+        del header["messages"]
+        try:
+            if os.path.lexists(self.journal_dir) and not self.journal_dir.is_dir():
+                self._journals()  # moves it aside, with a warning
+            # room for the finish line is kept now: a disk that fills up during the send
+            # cannot keep its end from being recorded
+            self._finish_at[attempt.id] = journal.reserve(self.journal(attempt), header)
+        except OSError as exc:
+            raise PatchpilotError(f"cannot write the send journal in {self.journal_dir} "
+                                  f"({exc.strerror or exc}); nothing was sent",
+                                  hint="free some space or make .git/patchpilot writable, "
+                                       "then send again", exit_code=ExitCode.FAILURE)
         self.attempts.append(attempt)
         self.save()
         return attempt
 
-    def journal(self, attempt: Attempt) -> Path:
-        self.journal_dir.mkdir(parents=True, exist_ok=True)
-        return self.journal_dir / f"{attempt.id}.jsonl"
+    def refresh(self, attempt: Attempt) -> Attempt:
+        """Read the attempt's messages back from its journal."""
+        _apply(attempt, journal.fold(journal.read(self.journal(attempt))), keep_status=True)
+        return attempt
 
     def finish(self, attempt: Attempt, status: str, error: str | None = None) -> Attempt:
-        attempt.messages = read_journal(self.journal(attempt))
+        """Record how the attempt ended: a last journal line, then the summary (best effort:
+        a full disk leaves a warning, and the journal still tells what went out)."""
+        self.refresh(attempt)
         attempt.status, attempt.error, attempt.finished = status, error, _now()
+        line = {"event": "finish", "status": status, "error": error,
+                "finished": attempt.finished, "tag": attempt.tag,
+                "cover_msgid": attempt.cover_msgid, "history_fix": attempt.history_fix}
+        try:
+            offset = self._finish_at.pop(attempt.id, None)
+            if offset is None:
+                journal.append(self.journal(attempt), line)
+            else:
+                journal.settle(self.journal(attempt), offset, line)
+        except OSError as exc:
+            self.warnings.append(f"the end of attempt {attempt.id} could not be journaled "
+                                 f"({exc.strerror or exc})")
         self.save()
         return attempt
 
-    def pending(self, revision: int) -> Attempt | None:
-        """The last real send of `revision` that stopped part-way, if nothing completed since."""
-        for attempt in reversed(self.attempts):
-            if attempt.mode != "send" or attempt.revision != revision:
-                continue
-            return attempt if attempt.status == PARTIAL else None
-        return None
 
-
-def read_journal(path: Path) -> list[dict[str, Any]]:
-    """The relay hook's lines, one per message b4 handed it; a torn last line is ignored."""
-    if not path.exists():
-        return []
-    entries = []
-    for line in path.read_text().splitlines():
-        try:
-            entries.append(json.loads(line))
-        except ValueError:
-            continue
-    return entries
-
-
-def append_journal(path: Path, entry: dict[str, Any]) -> None:
-    """Append one line and flush it to disk before the hook reports success to b4."""
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
+def _apply(attempt: Attempt, folded: journal.Folded, keep_status: bool = False) -> None:
+    """The journal's word on an attempt: its messages, and how it ended (an attempt with no
+    end line was interrupted: killed, or its disk filled up)."""
+    if folded.header is None and not folded.messages and folded.finish is None:
+        return  # no journal (an older log): the summary's record stands
+    attempt.messages = folded.messages
+    finish = folded.finish
+    if finish is not None and finish.get("status") in STATUSES:
+        attempt.status = finish["status"]
+        for name in ("error", "finished", "tag", "cover_msgid", "history_fix"):
+            if finish.get(name) is not None:
+                setattr(attempt, name, finish[name])
+    elif not keep_status and attempt.status == STARTED:
+        attempt.status = INTERRUPTED

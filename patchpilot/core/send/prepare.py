@@ -15,7 +15,8 @@ from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.send import preflight
-from patchpilot.core.send.flow import Mode, SendPlan, SendResult, execute, plan
+from patchpilot.core.send.deliver import execute
+from patchpilot.core.send.flow import Mode, SendPlan, SendResult, plan
 from patchpilot.core.series.model import Series
 
 
@@ -26,6 +27,11 @@ class Prepared:
     plan: SendPlan
     lines: list[preflight.Line]
     me: str
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line each: state found damaged and kept aside, and the like."""
+        return self.plan.warnings
 
     @property
     def count(self) -> int:
@@ -51,8 +57,11 @@ class Prepared:
         what = f"{self.count} message(s) to {self.recipients} recipient(s)"
         if self.plan.resume:
             done = len(self.plan.messages) - self.count
+            doubt = len(self.plan.resume.unconfirmed())
+            again = (f"; {doubt} whose delivery was not confirmed go out again under the "
+                     "same Message-ID" if doubt else "")
             what += (f" (finishing attempt {self.plan.resume.id}: {done} already delivered are "
-                     "skipped; the rest keep their original Message-IDs)")
+                     f"skipped{again}; the rest keep their original Message-IDs)")
         return what
 
 
@@ -88,4 +97,6 @@ def stopped(result: SendResult, prepared: Prepared) -> str:
     if result.attempt.status == "failed":
         return "nothing was sent"
     total = len(prepared.plan.messages)
-    return f"{total - len(result.missing)} of {total} message(s) went out"
+    doubt = len(result.attempt.unconfirmed())
+    return (f"{total - len(result.missing)} of {total} message(s) went out"
+            + (f", {doubt} unconfirmed" if doubt else ""))

@@ -2,13 +2,20 @@
 
 `python -m patchpilot.core.send.relay PLAN.json -i [-f SENDER] RCPT...` with one message on stdin.
 b4 calls it once per message, in order, and stops at the first non-zero exit (its
-`_run_command` path raises RuntimeError: no tag, no reroll). For each message the hook
+`_run_command` path raises RuntimeError: no tag, no reroll). For each message the hook, holding
+the repository's relay lock (core.send.lock),
 
-1. skips it when the plan says an earlier attempt already delivered that position (a retry),
-2. gives it back its original Message-ID and threading when an earlier attempt generated one,
-3. delivers it through the user's own git `sendemail.*` transport (SMTP via smtplib, or the
-   user's own sendmailCmd), and
-4. appends what happened to the attempt's journal, fsynced, before answering b4.
+1. refuses when the patchpilot that started the attempt is gone (killed with SIGKILL: its b4
+   goes on alone, and nobody would record or report what it sends),
+2. skips it when the plan says an earlier attempt already delivered that position (a retry),
+   but only if it is the same message (core.send.content; else it refuses),
+3. gives it back its original Message-ID and threading when an earlier attempt generated one,
+4. journals `sending` (and reserves room for the outcome) before anything goes out; when the
+   journal cannot be written (a full disk), the message is not sent,
+5. delivers it through the user's own git `sendemail.*` transport (SMTP via smtplib, or the
+   user's own sendmailCmd): a message is delivered once the server said 250 to its DATA,
+   whatever the server answers to QUIT after that, and
+6. writes the outcome into the reserved room, fsynced, before answering b4.
 
 Passwords are read from git config or `git credential fill` at delivery time; never stored.
 """
@@ -29,7 +36,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from patchpilot.core.send.log import append_journal, position, read_journal
+from patchpilot.core.send import journal
+from patchpilot.core.send.content import difference, fingerprint
+from patchpilot.core.send.lock import owner_alive, relay_lock
+from patchpilot.core.send.log import position
 
 
 def parse_args(argv: list[str]) -> tuple[Path, str | None, list[str]]:
@@ -88,7 +98,10 @@ def tls_context(transport: dict[str, Any]) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=path or None)
 
 
-def smtp_send(transport: dict[str, Any], sender: str, rcpts: list[str], data: bytes) -> None:
+def smtp_send(transport: dict[str, Any], sender: str, rcpts: list[str], data: bytes,
+              ) -> str | None:
+    """Deliver one message; return a note on what the server said besides its 250 (some
+    recipients refused, QUIT answered with an error), or None."""
     server = transport.get("smtpserver") or "localhost"
     port = int(transport.get("smtpserverport") or 0)
     encryption = (transport.get("smtpencryption") or "").lower()
@@ -97,7 +110,8 @@ def smtp_send(transport: dict[str, Any], sender: str, rcpts: list[str], data: by
     kwargs: dict[str, Any] = {"context": tls_context(transport)} if ssl_port else {}
     # every connect, read and write is bounded: a server that accepts and never answers
     # must not hold b4 (which has no timeout of its own) forever
-    with klass(server, port, timeout=timeout_of(transport), **kwargs) as smtp:
+    smtp = klass(server, port, timeout=timeout_of(transport), **kwargs)
+    try:
         if encryption in ("tls", "starttls"):
             smtp.ehlo()
             smtp.starttls(context=tls_context(transport))
@@ -106,15 +120,31 @@ def smtp_send(transport: dict[str, Any], sender: str, rcpts: list[str], data: by
         if encryption and user and (transport.get("smtpauth") or "").lower() != "none":
             smtp.login(user, _password(transport, server, port, user))
         data = re.sub(rb"\r\n|\n|\r(?!\n)", b"\r\n", data)
-        smtp.sendmail(sender, rcpts, data)
+        refused = smtp.sendmail(sender, rcpts, data)
+    except BaseException:
+        smtp.close()
+        raise
+    notes = [f"refused for {', '.join(sorted(refused))}"] if refused else []
+    try:  # the message is delivered: the server said 250 to its DATA
+        code, answer = smtp.quit()
+        if code != 221:
+            notes.append(f"the server accepted it, then answered QUIT with {code} "
+                         f"{answer.decode(errors='replace')[:200]}")
+    except (smtplib.SMTPException, OSError) as exc:
+        notes.append(f"the server accepted it, then answered QUIT with "
+                     f"{_answer(exc) if isinstance(exc, smtplib.SMTPResponseException) else exc}")
+    finally:
+        smtp.close()
+    return "; ".join(notes) or None
 
 
-def command_send(transport: dict[str, Any], rcpts: list[str], data: bytes) -> None:
+def command_send(transport: dict[str, Any], rcpts: list[str], data: bytes) -> str | None:
     argv = shlex.split(transport["sendmailcmd"]) + ["-i", *rcpts]
     proc = subprocess.run(argv, input=data, capture_output=True)
     if proc.returncode:
         raise OSError(f"{argv[0]} exited {proc.returncode}: "
                       f"{proc.stderr.decode(errors='replace').strip()[:300]}")
+    return None
 
 
 def timeout_of(transport: dict[str, Any]) -> float:
@@ -193,44 +223,105 @@ def _answer(exc: smtplib.SMTPResponseException) -> str:
 
 
 def handle(plan: dict[str, Any], sender: str | None, rcpts: list[str], data: bytes) -> int:
-    journal = Path(plan["journal"])
+    """Relay one message (see the module docstring); the exit code b4 acts on."""
+    with relay_lock(Path(plan["relay_lock"])):
+        return _handle(plan, sender, rcpts, data)
+
+
+def _say(pos: int, total: int, what: str) -> None:
+    print(f"patchpilot relay: message {pos}/{total} {what}", file=sys.stderr)
+
+
+def _handle(plan: dict[str, Any], sender: str | None, rcpts: list[str], data: bytes) -> int:
+    path = Path(plan["journal"])
     message = email.message_from_bytes(data)
     subject = " ".join(str(message.get("Subject", "")).split())
     pos, total = position(subject)
+    if not owner_alive(plan.get("owner")):
+        _say(pos, total, "not sent: the patchpilot send that started this attempt is gone")
+        return 1
     b4_id = str(message.get("Message-ID", "")).strip()
     earlier = plan.get("resume", {}).get(str(pos), {})
-    mapping = {e["b4_msgid"]: e["msgid"] for e in read_journal(journal)
+    mapping = {e["b4_msgid"]: e["msgid"] for e in journal.fold(journal.read(path)).messages
                if e.get("b4_msgid") and e.get("msgid")}
     if earlier.get("msgid"):
         mapping[b4_id] = earlier["msgid"]
     entry = {"position": pos, "total": total, "subject": subject, "b4_msgid": b4_id,
              "msgid": mapping.get(b4_id, b4_id), "rcpt": rcpts,
-             "to": message.get_all("To", []), "cc": message.get_all("Cc", [])}
+             "to": message.get_all("To", []), "cc": message.get_all("Cc", []),
+             **fingerprint(data)}
     if earlier.get("delivered"):
-        append_journal(journal, {**entry, "status": "skipped", "note": "delivered earlier"})
-        return 0
-    transport = plan["transport"]
+        return _skip(path, entry, earlier)
     try:
-        data = rewrite_ids(data, mapping)
-        if transport.get("sendmailcmd"):
-            command_send(transport, rcpts, data)
+        offset = journal.reserve(path, {"event": "sending", **entry})
+    except OSError as exc:
+        _say(pos, total, f"not sent: cannot write the send journal ({exc.strerror or exc})")
+        return 1
+    return _deliver(plan["transport"], path, offset, entry, sender, rcpts,
+                    rewrite_ids(data, mapping))
+
+
+def _skip(path: Path, entry: dict[str, Any], earlier: dict[str, Any]) -> int:
+    pos, total = entry["position"], entry["total"]
+    changed = difference(earlier, entry)
+    try:
+        if changed:
+            journal.append(path, {"event": "refused", **entry, "kind": "changed",
+                                  "error": f"not what went out earlier: {changed}"})
         else:
-            smtp_send(transport, sender or transport["from"], rcpts, data)
+            journal.append(path, {"event": "skipped", **entry, "note": "delivered earlier"})
+    except OSError as exc:  # without the line, the threading of what follows is lost
+        _say(pos, total, f"not sent: cannot write the send journal ({exc.strerror or exc})")
+        return 1
+    if changed:
+        _say(pos, total, f"not sent: it is not the message that went out earlier ({changed})")
+        return 1
+    return 0
+
+
+def _deliver(transport: dict[str, Any], path: Path, offset: int, entry: dict[str, Any],
+             sender: str | None, rcpts: list[str], data: bytes) -> int:
+    pos, total = entry["position"], entry["total"]
+    outcome: dict[str, Any] = {"event": "outcome", "position": pos}
+    try:
+        if transport.get("sendmailcmd"):
+            note = command_send(transport, rcpts, data)
+        else:
+            note = smtp_send(transport, sender or transport["from"], rcpts, data)
     except Exception as exc:  # every failure is reported to b4 and journaled, never hidden
         reason = describe(exc, transport)
         kind = "command" if transport.get("sendmailcmd") else classify(exc)
-        append_journal(journal, {**entry, "status": "failed", "error": reason, "kind": kind})
-        print(f"patchpilot relay: message {pos}/{total} not delivered: {reason}",
-              file=sys.stderr)
+        try:
+            journal.settle(path, offset, {**outcome, "status": "failed", "error": reason,
+                                          "kind": kind})
+        except OSError:
+            pass  # it stays unconfirmed: the retry sends it again, under the same Message-ID
+        _say(pos, total, f"not delivered: {reason}")
         return 1
-    append_journal(journal, {**entry, "status": "delivered"})
+    try:
+        journal.settle(path, offset, {**outcome, "status": "delivered",
+                                      **({"note": note} if note else {})})
+    except OSError as exc:
+        _say(pos, total, f"delivered, but the send journal could not record it ({exc})")
+        return 1
     return 0
 
 
 def main(argv: list[str]) -> int:
     plan_path, sender, rcpts = parse_args(argv)
-    plan = json.loads(plan_path.read_text())
-    return handle(plan, sender, rcpts, sys.stdin.buffer.read())
+    try:
+        plan = json.loads(plan_path.read_text())
+        if not isinstance(plan, dict) or not {"journal", "transport", "relay_lock"} <= set(plan):
+            raise ValueError("not a relay plan")
+    except (OSError, ValueError) as exc:
+        print(f"patchpilot relay: not sent: cannot read the plan {plan_path} ({exc})",
+              file=sys.stderr)
+        return 1
+    try:
+        return handle(plan, sender, rcpts, sys.stdin.buffer.read())
+    except KeyboardInterrupt:  # the message stays unconfirmed in the journal
+        print("patchpilot relay: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -232,6 +232,7 @@ class SeriesSummary:
     patch_count: int | None = None
     sent_revisions: list[int] = field(default_factory=list)
     problem: str | None = None
+    sent: list[SentRevision] = field(default_factory=list)  # with their cover Message-IDs
 
 
 def summarize(repo: GitRepo, base: str | None = None) -> list[SeriesSummary]:
@@ -249,7 +250,8 @@ def _summary(repo: GitRepo, branch: str, tracking: Tracking | None, current: boo
             _, start, end = _managed_range(repo, tracking)
             summary.revision, summary.change_id = tracking.revision, tracking.change_id
             summary.cover_subject = tracking.cover_subject
-            summary.sent_revisions = [s.revision for s in sent_history(repo, tracking)]
+            summary.sent = sent_history(repo, tracking)
+            summary.sent_revisions = [s.revision for s in summary.sent]
         else:
             start, end = _resolve_base(repo, branch, base), f"refs/heads/{branch}"
         summary.patch_count = int(repo.run("rev-list", "--count", f"{start}..{end}"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from unidiff import PatchedFile, PatchSet
@@ -142,7 +142,30 @@ def parse_trailers(body: str) -> list[Trailer]:
     return trailers
 
 
-REVIEW_TRAILERS = ("reviewed-by", "acked-by", "tested-by", "reviewed-and-tested-by")
+# The trailer vocabulary, the one place that says what a trailer name means: "review" tags
+# endorse a patch (b4 collects them from the list), "credit" tags name someone's part in it
+# (any other `*-by`), a "nak" refuses it; anything else (Link, Closes, Fixes, Cc) is "other".
+TrailerRole = Literal["review", "credit", "nak", "other"]
+TRAILER_ROLES: dict[str, TrailerRole] = {
+    "reviewed-by": "review", "acked-by": "review", "tested-by": "review",
+    "reviewed-and-tested-by": "review", "suggested-by": "credit", "reported-by": "credit",
+    "co-developed-by": "credit", "nacked-by": "nak"}
+CANONICAL = {name: name.capitalize() for name in TRAILER_ROLES}
+REVIEW_TRAILERS = tuple(name for name, role in TRAILER_ROLES.items() if role == "review")
+
+
+def trailer_role(name: str) -> TrailerRole:
+    """What a trailer named `name` is (see TRAILER_ROLES)."""
+    lower = name.lower()
+    known = TRAILER_ROLES.get(lower)
+    if known is not None:
+        return known
+    return "credit" if lower.endswith("-by") else "other"
+
+
+def canonical_name(name: str) -> str:
+    """`reviewed-BY` -> `Reviewed-by`; an unknown name as written."""
+    return CANONICAL.get(name.lower(), name)
 
 
 def without_review_trailers(body: str) -> str:

@@ -37,6 +37,17 @@ class SentRange:
     patches: list[Patch]
 
 
+@dataclass(frozen=True)
+class ChangedLine:
+    """A line of a patch that differs between the two revisions: in the `new` patch or the
+    `old` one, of `path`, with its sign inside that patch ("+", "-" or " ") and its text."""
+
+    path: str
+    side: str  # "old" or "new"
+    sign: str
+    text: str
+
+
 @dataclass
 class PatchChange:
     """One line of the comparison; indices are 1-based, None on the side that lacks it."""
@@ -51,6 +62,7 @@ class PatchChange:
     files: list[str] = field(default_factory=list)
     functions: list[str] = field(default_factory=list)
     diff: str = ""
+    changed: list[ChangedLine] = field(default_factory=list)  # what reroll.items names
 
     def to_json(self) -> dict[str, Any]:
         return {"old": self.old, "new": self.new, "subject": self.subject,
@@ -108,12 +120,14 @@ def compare(repo: GitRepo, old: SentRange, series: Series) -> list[PatchChange]:
         f"{series.head}..{series.head}"
     out = repo.run("range-diff", "--no-color", f"{old.start}..{old.end}", new, strip=False)
     changes: list[PatchChange] = []
+    path: str | None = None
     for line in out.splitlines():
         match = _PAIR.match(line)
         if match:
             changes.append(_pair(match, old.patches, series.patches))
+            path = None
         elif changes and line.startswith("    "):
-            _detail(changes[-1], line)
+            path = _detail(changes[-1], line, path)
     _mark_reordered(changes)
     return sorted(changes, key=lambda c: (c.new is None, c.new or 0, c.old or 0))
 
@@ -145,22 +159,38 @@ def _new_trailers(before: Patch, after: Patch) -> list[str]:
             if (t.name.lower(), t.value) not in old]
 
 
-def _detail(change: PatchChange, line: str) -> None:
+def _detail(change: PatchChange, line: str, path: str | None) -> str | None:
+    """Take one line of a pair's range-diff; returns the file it is in now (None: the
+    commit message or metadata)."""
     change.diff += line[4:] + "\n"
     if change.status != "changed":
-        return
+        return path
     file_match, hunk = _FILE.match(line), _HUNK.match(line)
     found = file_match or hunk
-    header = found.group(1) if found else None
-    if header is None or header.startswith(("Commit message", "Metadata")):
-        return
+    if found is None:
+        if path is not None:
+            _changed_line(change, line, path)
+        return path
+    header = found.group(1)
+    if header.startswith(("Commit message", "Metadata")):
+        return None
     path, _, function = header.partition(": ")  # "@@ path: function" or "## path (new) ##"
     path = path.split(" (", 1)[0]
     if path not in change.files:
         change.files.append(path)
+    # git's funcname for the hunk is only a guess at what holds the change (the nearest
+    # "function-looking" line above the hunk); for Rust, reroll.items reads the syntax tree
     function = function.strip().rstrip("{").strip()
-    if hunk and function and function not in change.functions:
+    if hunk and function and not path.endswith(".rs") and function not in change.functions:
         change.functions.append(function)
+    return path
+
+
+def _changed_line(change: PatchChange, line: str, path: str) -> None:
+    """Record a line of the inner diff that one revision has and the other has not."""
+    outer, inner, text = line[4:5], line[5:6], line[6:]
+    if outer in ("+", "-") and inner in ("+", "-", " "):
+        change.changed.append(ChangedLine(path, "new" if outer == "+" else "old", inner, text))
 
 
 def _mark_reordered(changes: list[PatchChange]) -> None:

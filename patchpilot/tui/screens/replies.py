@@ -1,8 +1,10 @@
 """The replies screen: the review of a series from lore, grouped by the patch each reply
 answers, with reviewer, date and an unread mark; the selected reply's trailers and comments
 (each anchored to file:line, with its state). Fetching runs in a thread worker, on demand
-(`r`) and every `replies.refresh-interval` seconds. Email text is untrusted: shown through
-safe_text as rich Text, never as markup.
+(`r`) and every `replies.refresh-interval` seconds; leaving the screen (or the app) aborts
+the requests in flight, so a server that never answers cannot keep the app from quitting,
+and a worker that fails for any reason shows why instead of ending the app. Email text is
+untrusted: shown through safe_text as rich Text, never as markup.
 """
 
 from __future__ import annotations
@@ -19,13 +21,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review.replies import (
-    MessageView,
-    RepliesReport,
-    collect,
-    mark_read,
-    set_comment_state,
-)
+from patchpilot.core.review.lore import LoreClient
+from patchpilot.core.review.model import Reply, Review
+from patchpilot.core.review.replies import collect, make_client, mark_read, set_comment_state
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
@@ -38,28 +36,55 @@ STATE_STYLE = {"open": "yellow", "addressed": "green", "wontfix": "dim", "replie
 
 @dataclass
 class RepliesLoaded(Message):
-    report: RepliesReport
+    report: Review
 
 
-def describe_message(message: MessageView, current: int) -> Text:
-    """Trailers and comments of one reply; comment `current` (0-based) is marked."""
+def describe_message(message: Reply, current: int) -> Text:
+    """Trailers and every item of one reply, in order: the comments with their state (comment
+    `current`, 0-based among them, marked), the asides (greetings, sign-offs, "Looks good",
+    quotes nobody answered) dimmed with what they are."""
     text = Text(safe_text(message.sender, 300), style="bold")
     text.append(f"  {message.date[:16]}  {message.kind}\n", style="dim")
     text.append(safe_text(message.subject, 300) + "\n", style="dim")
-    for name, value in message.trailers:
-        text.append(f"{name}: ", style="green").append(safe_text(value, 300) + "\n")
-    for i, comment in enumerate(message.comments):
-        mark = "▶" if i == current else " "  # not ">": that would read as a quote line
-        where = f"{comment.file}:{comment.line}" if comment.file else "(general)"
-        text.append(f"\n{mark} #{comment.n} ", style="bold")
-        text.append(f"[{comment.state}]", style=STATE_STYLE.get(comment.state, ""))
-        text.append(f" {safe_text(where, 300)}")
-        if comment.note:
-            text.append(f"  note: {safe_text(comment.note, 300)}", style="dim")
-        if comment.quote:
-            text.append("\n" + safe_text(comment.quote, 3000), style="dim")
-        text.append("\n" + safe_text(comment.text, 20000) + "\n")
+    for trailer in message.trailers:
+        text.append(f"{trailer.name}: ", style="green").append(safe_text(trailer.value, 300))
+        text.append("\n")
+    counted = [c.n for c in message.comments]
+    for item in message.items:
+        if item.quote:
+            text.append("\n" + safe_text(item.quote, 3000), style="dim")
+        if not item.counted:
+            if item.text:
+                text.append(f"\n  ({item.kind}) ", style="dim italic")
+                text.append(safe_text(item.text, 2000) + "\n", style="dim")
+            elif item.quote:
+                text.append("\n  (quoted, not answered)\n", style="dim italic")
+            continue
+        mark = "▶" if counted.index(item.n) == current else " "  # ">" would read as a quote
+        text.append(f"\n{mark} #{item.n} ", style="bold")
+        text.append(f"[{item.state}]", style=STATE_STYLE.get(item.state, ""))
+        text.append(f" {safe_text(item.where, 300)}")
+        if item.note:
+            text.append(f"  note: {safe_text(item.note, 300)}", style="dim")
+        text.append("\n" + safe_text(item.text, 20000) + "\n")
+        if item.aside:
+            text.append(safe_text(item.aside, 2000) + "\n", style="dim")
     return text
+
+
+def _as_error(exc: Exception) -> PatchpilotError:
+    if isinstance(exc, PatchpilotError):
+        return exc
+    return PatchpilotError(f"reading the replies failed: {type(exc).__name__}: {exc}",
+                           hint="r tries again; patchpilot replies shows the same in the shell")
+
+
+def review_problem(review: Review) -> str | None:
+    """The one line that says the server holds none of the covers (or none is reachable)."""
+    covers = [r for r in review.revisions if r.cover_msgid]
+    if covers and all(r.missing for r in covers):
+        return covers[0].missing
+    return review.offline
 
 
 @register("replies", "Replies", "Review replies from lore per patch, trailers and comment states")
@@ -85,10 +110,11 @@ class RepliesScreen(PilotScreen):
     def __init__(self, branch: str):
         super().__init__()
         self.branch = branch
-        self.report: RepliesReport | None = None
-        self.messages: list[MessageView] = []
+        self.report: Review | None = None
+        self.messages: list[Reply] = []
         self.comment_index = 0
         self._shown: str | None = None
+        self._clients: set[LoreClient] = set()  # the requests of running workers
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,26 +139,39 @@ class RepliesScreen(PilotScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="replies")
     def load(self, refresh: bool = False, change: Callable[[], object] | None = None) -> None:
+        repo = self.app.repo
+        try:
+            client = make_client(repo, self.app.config)
+        except (PatchpilotError, ValueError) as exc:
+            self.post_message(LoadFailed(_as_error(exc)))
+            return
+        self._clients.add(client)
         try:
             if change is not None:
                 change()
-            self.post_message(RepliesLoaded(collect(self.app.repo, self.branch, refresh)))
-        except PatchpilotError as exc:
-            self.post_message(LoadFailed(exc))
+            self.post_message(RepliesLoaded(collect(repo, self.branch, refresh, client=client)))
+        except Exception as exc:  # noqa: BLE001  (one reply, or one state file, never ends the app)
+            self.post_message(LoadFailed(_as_error(exc)))
+        finally:
+            self._clients.discard(client)
+
+    def on_unmount(self) -> None:
+        for client in list(self._clients):  # the worker's request ends now; it posts nothing
+            client.abort()
 
     def on_replies_loaded(self, message: RepliesLoaded) -> None:
         self.report = message.report
-        self.messages = [m for r in message.report.revisions for m in r.messages]
+        self.messages = list(message.report.replies(own=True))
         table = self.query_one(DataTable)
         shown = self._shown
         row_before = table.cursor_row
         table.clear()
         for m in self.messages:
-            open_count = sum(c.state == "open" for c in m.comments)
+            open_count = sum(c.is_open for c in m.comments)
             table.add_row("●" if m.unread else " ", "cover" if m.patch == 0 else str(m.patch),
                           m.kind, Text(safe_text(m.sender, 80)), m.date[:16],
                           f"{open_count}/{len(m.comments)} open" if m.comments else "",
-                          Text(", ".join(n for n, _ in m.trailers)))
+                          Text(", ".join(t.name for t in m.trailers)))
         # Stay on the same reply when a refresh adds some above it (a state key must not
         # land on another reviewer's comment).
         row = next((i for i, m in enumerate(self.messages) if m.msgid == shown), row_before)
@@ -143,16 +182,24 @@ class RepliesScreen(PilotScreen):
     def _show_info(self) -> None:
         report = self.report
         assert report is not None  # shown once the replies are loaded
-        unread = sum(m.unread for m in self.messages)
-        comments = [c for m in self.messages for c in m.comments]
+        unread = sum(m.unread for m in report.replies())
+        comments = list(report.comments())
         text = Text(f"{self.branch}: {len(self.messages)} replies, {unread} unread, "
-                    f"{sum(c.state == 'open' for c in comments)}/{len(comments)} comments open"
+                    f"{len(report.open_comments())}/{len(comments)} comments open"
                     f"  ({safe_text(report.server, 200)})")
         if report.newer_revisions:
             text.append(f"\nnewer revision on the list: v{max(report.newer_revisions)}",
                         style="yellow")
-        if report.offline:
-            text.append("\n" + safe_text(report.offline, 300), style="red")
+        problem = review_problem(report)
+        if problem:
+            text.append("\n" + safe_text(problem, 300), style="red")
+        for revision in report.revisions:
+            if revision.missing and revision.missing != problem:
+                text.append(f"\nv{revision.revision}: {safe_text(revision.missing, 300)}",
+                            style="yellow")
+        for warning in report.warnings[1 if report.offline else 0:]:  # [0]: the offline one
+            if not any(r.missing and r.missing in warning for r in report.revisions):
+                text.append("\n" + safe_text(warning, 300), style="yellow")
         self.query_one("#replies-info", Static).update(text)
 
     def _show_detail(self) -> None:
@@ -161,10 +208,11 @@ class RepliesScreen(PilotScreen):
         self.query_one("#replies-detail", Static).update(detail)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.query_one("#replies-info", Static).update(Text(str(message.error), style="red"))
+        self.query_one("#replies-info", Static).update(
+            Text(safe_text(str(message.error), 500), style="red"))
 
     @property
-    def selected(self) -> MessageView | None:
+    def selected(self) -> Reply | None:
         index = self.query_one(DataTable).cursor_row
         return self.messages[index] if 0 <= index < len(self.messages) else None
 

@@ -19,12 +19,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
+from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.reroll.changelog import (
     HandWritten,
     edited_lines,
-    patch_notes,
     write_changelog,
 )
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
@@ -129,7 +129,7 @@ class RerollScreen(PilotScreen):
         CLI does; later loads leave that to the next rewrite, which recovers first)."""
         try:
             repo = self.app.repo
-            recovered = rewrite.recover(repo, self.branch) if recover else None
+            recovered = b4state.recover(repo, self.branch) if recover else None
             plan = make_plan(repo, self.branch, refresh=fetch, config=self.app.config)
             undoable = rewrite.last_undoable(repo, self.branch)
             moved = undoable is not None and rewrite.moved_since(repo, undoable)
@@ -304,7 +304,7 @@ class RerollScreen(PilotScreen):
             self.notify(str(exc), severity="error", markup=False)
             return
         assert self.plan is not None  # the key is off until the plan is loaded
-        notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
+        notes = self.plan.notes() if self.per_patch else {}
         also = (f" Each changed patch gets its own note below its --- line (patches "
                 f"{', '.join(map(str, notes))})." if notes else "")
         self._ask(lambda: self._write(lines, notes=notes),
@@ -320,7 +320,7 @@ class RerollScreen(PilotScreen):
     def _confirm_force(self) -> None:
         lines = edited_lines(self.query_one("#reroll-changelog", TextArea).text)
         assert self.plan is not None  # a changelog write of this plan failed
-        notes = patch_notes(self.plan.changes, self.plan.addressed) if self.per_patch else {}
+        notes = self.plan.notes() if self.per_patch else {}
         self._ask(lambda: self._write(lines, force=True, notes=notes),
                   f"The Changes in v{self.plan.series.revision} block of the cover was "
                   "written by hand. Replace it with this changelog anyway?",

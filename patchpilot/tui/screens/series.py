@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review.comments import PatchComment, comments_by_patch
+from patchpilot.core.review.comments import Placed, comments_by_patch
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import CommentsLoaded, LoadFailed, SeriesLoaded
@@ -59,7 +59,7 @@ class SeriesScreen(PilotScreen):
         super().__init__()
         self.branch = branch
         self.series: Series | None = None
-        self.comments: dict[int, list[PatchComment]] = {}  # review comments by patch index
+        self.comments: dict[int, list[Placed]] = {}  # review comments by patch index
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -121,7 +121,7 @@ class SeriesScreen(PilotScreen):
         self.comments = message.comments
         table = self.query_one(DataTable)
         for index, comments in self.comments.items():
-            still_open = sum(c.state == "open" for c in comments)
+            still_open = sum(c.comment.is_open for c in comments)
             label = Text(f"{len(comments)}")
             if still_open:
                 label.append(f", {still_open} open", style="yellow")

@@ -19,7 +19,7 @@ from patchpilot.core.text import safe_text
 if TYPE_CHECKING:
     from unidiff import PatchedFile
 
-    from patchpilot.core.review.comments import PatchComment
+    from patchpilot.core.review.comments import Placed
 
 LEXERS = {".rs": "rust", ".c": "c", ".h": "c", ".py": "python", ".sh": "bash",
           ".rst": "rst", ".yaml": "yaml", ".S": "gas", "Makefile": "make", "Kconfig": "kconfig"}
@@ -43,18 +43,20 @@ def _highlight(lines: list[str], lexer: str) -> list[Text]:
     return text.split("\n", allow_blank=True)[: len(lines)]
 
 
-def comment_rows(comment: PatchComment) -> list[Text]:
-    """A review comment (core.patch_comments.PatchComment) as rows under its line."""
+def comment_rows(placed: Placed) -> list[Text]:
+    """A review comment (core.review.comments.Placed: the model's Comment on a patch now) as
+    rows under its line."""
+    comment = placed.comment
     bar = Text("    \u258c ", style="yellow")
-    head = bar + Text(safe_text(comment.sender, 120), style="bold")
+    head = bar + Text(safe_text(comment.reviewer, 120), style="bold")
     head.append(f"  [{comment.state}] v{comment.revision}"
-                + ("" if comment.exact else "  (the patch changed since)"), style="dim")
+                + ("" if placed.exact else "  (the patch changed since)"), style="dim")
     lines = safe_text(comment.text, 4000).splitlines()[:COMMENT_LINES] or [""]
     return [head] + [bar + Text(line) for line in lines]
 
 
 def render_file(pfile: PatchedFile, path: str,
-                notes: dict[int, list[PatchComment]] | None = None) -> list[Text]:
+                notes: dict[int, list[Placed]] | None = None) -> list[Text]:
     """Header and highlighted hunks of one file of a diff; `notes` ({new line: review
     comments}) puts each comment under its line (and is emptied of what was placed)."""
     header = Text(f"{path}  +{pfile.added} -{pfile.removed}", style="bold reverse")
@@ -79,13 +81,13 @@ def render_file(pfile: PatchedFile, path: str,
     return out
 
 
-def render_patch(patch: Patch, comments: list[PatchComment] | None = None) -> Group:
+def render_patch(patch: Patch, comments: list[Placed] | None = None) -> Group:
     """The patch's diff; review `comments` under the lines they are about, the others (no
     line, or a line not in this diff) first."""
-    places: dict[str, dict[int, list[PatchComment]]] = {}
+    places: dict[str, dict[int, list[Placed]]] = {}
     for c in comments or []:
-        if c.file and c.line:
-            places.setdefault(c.file, {}).setdefault(c.line, []).append(c)
+        if c.comment.file and c.comment.line:
+            places.setdefault(c.comment.file, {}).setdefault(c.comment.line, []).append(c)
     rows: list[Text] = []
     for pfile, change in zip(patch.diff, patch.changes):
         rows.extend(render_file(pfile, change.path, places.get(change.path)))
@@ -94,9 +96,10 @@ def render_patch(patch: Patch, comments: list[PatchComment] | None = None) -> Gr
             rows.append(Text("[diff cut here: too long to show]", style="italic"))
             break
     unplaced = {id(c) for per_file in places.values() for cs in per_file.values() for c in cs}
-    loose = [c for c in comments or [] if id(c) in unplaced or not (c.file and c.line)]
+    loose = [c for c in comments or [] if id(c) in unplaced
+             or not (c.comment.file and c.comment.line)]
     if comments:
-        still_open = sum(c.state == "open" for c in comments)
+        still_open = sum(c.comment.is_open for c in comments)
         head = [Text(f"{len(comments)} review comment(s), {still_open} open", style="bold")]
         if loose:
             head.append(Text("  not on a line of this diff:", style="dim"))
@@ -109,5 +112,5 @@ def render_patch(patch: Patch, comments: list[PatchComment] | None = None) -> Gr
 class DiffView(Static):
     """Shows the diff of one patch."""
 
-    def show(self, patch: Patch | None, comments: list[PatchComment] | None = None) -> None:
+    def show(self, patch: Patch | None, comments: list[Placed] | None = None) -> None:
         self.update(render_patch(patch, comments) if patch else Text("No patch selected."))

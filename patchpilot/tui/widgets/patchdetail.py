@@ -14,7 +14,7 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.widgets.diffview import DiffView
 
 if TYPE_CHECKING:
-    from patchpilot.core.review.comments import PatchComment
+    from patchpilot.core.review.comments import Placed
 
 
 def files_table(patch: Patch) -> Text:
@@ -36,7 +36,7 @@ class PatchDetail(VerticalScroll):
         yield Static(id="patch-files")
         yield DiffView(id="patch-diff")
 
-    def show(self, patch: Patch | None, comments: list[PatchComment] | None = None) -> None:
+    def show(self, patch: Patch | None, comments: list[Placed] | None = None) -> None:
         message = self.query_one("#patch-message", Static)
         if patch is None:
             message.update(Text("No patches in this series yet."))

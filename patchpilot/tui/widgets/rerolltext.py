@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 STATUS_STYLE = {"unchanged": "green", "changed": "yellow", "new": "cyan", "dropped": "red",
                 READY: "green", APPLIED: "dim", "sender-mismatch": "yellow",
                 "patch-changed": "yellow", "nak": "bold red", "bot": "magenta",
-                "no-patch": "yellow"}
+                "no-patch": "yellow", "unsafe-text": "bold red"}
 
 
 def change_row(change: PatchChange) -> tuple[str | Text, ...]:
@@ -89,7 +89,7 @@ def describe_comments(plan: RerollPlan) -> Text:
         text.append(": " + " ".join(safe_text(c.text, 600).split()))
     text.append(f"\n\nAddressed ({len(plan.addressed)})", style="bold")
     for a in plan.addressed:
-        where = "cover" if a.old_patch == 0 else f"patch {a.old_patch} → {a.new_patch or '-'}"
+        where = "cover" if a.patch == 0 else f"patch {a.patch} → {plan.moved.get(a.id) or '-'}"
         text.append(f"\n[{where}] ", style="green")
         text.append(safe_text(a.reviewer, 100), style="bold")
         text.append(": " + " ".join(safe_text(a.text, 600).split()))
@@ -103,7 +103,8 @@ def describe_plan(plan: RerollPlan, to_apply: int, accepted: int) -> Text:
                 + ", ".join(f"{n} {s}" for s, n in count.items()))
     text.append(f"  ({safe_text(plan.tag, 200)})\n", style="dim")
     left = sum(t.status in LEFT for t in plan.trailers)
-    text.append(f"trailers: {to_apply} to apply, {left} left for you"
+    text.append(f"trailers: {len(plan.collected)} collected, {to_apply} to apply, "
+                f"{left} left for you"
                 + (f" ({accepted} accepted)" if accepted else "")
                 + f", {sum(t.status == APPLIED for t in plan.trailers)} applied · "
                 f"comments: {len(plan.open_comments)} open")

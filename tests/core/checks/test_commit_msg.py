@@ -56,6 +56,16 @@ def test_b2_subject():
     assert found[0].fix == "rust: add a lock"
 
 
+def test_b2_lower_case_summary_is_for_rust_patches_only():
+    rs, c = ["drivers/net/phy/x.rs", "drivers/net/phy/Makefile"], ["arch/x86/mm/init.c"]
+    assert rules("net: phy: Add the X driver", GOOD_BODY, paths=rs) == [("B2-style", 1)]
+    assert rules("x86/mm: Fix the direct map", GOOD_BODY, paths=c) == []
+    assert rules("x86/mm: Fix the direct map.", GOOD_BODY, paths=c) == [("B2-style", 1)]
+    # Without a prefix the full stop and the length are still reported.
+    long = "Add " + "word " * 16 + "done."
+    assert rules(long, GOOD_BODY, paths=c) == [("B2", 1), ("B2-style", 1), ("B2", 1)]
+
+
 def test_b3_imperative():
     body = "This patch adds a thing.\n\nSigned-off-by: Test Dev <dev@example.org>\n"
     assert rules("rust: adds a thing", body) == [("B3", 1), ("B3", 3)]

@@ -33,7 +33,7 @@ def test_to_json_and_sorting():
     c = Finding("rustfmt", "A1", "warning", "rust/x.rs", 2, "f", fix="x", end_line=3)
     assert c.to_json() == {"tool": "rustfmt", "rule": "A1", "severity": "warning",
                            "file": "rust/x.rs", "line": 2, "message": "f", "hint": "",
-                           "fix": "x", "end_line": 3}
+                           "fix": "x", "end_line": 3, "lint": None}
     assert sort_findings([a, c, b]) == [b, c, a]
 
 

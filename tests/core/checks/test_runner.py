@@ -61,15 +61,21 @@ def test_findings_per_patch_and_the_json_contract(kernel_tree):
     assert doc["series"]["patches"] == 3 and doc["series"]["cached"] == 0
     assert set(doc["summary"]) == {"error", "warning", "info"}
     for item in doc["findings"]:
-        assert set(item) == {"patch", "commit", "tool", "rule", "severity", "file", "line",
-                             "message", "fix"}
-        assert item["tool"] in ("checkpatch", "rustfmt", "rust", "commit", "clippy")
+        assert set(item) == {"patch", "commit", "tool", "rule", "lint", "severity", "file",
+                             "line", "message", "hint", "fix"}
+        assert item["tool"] in ("checkpatch", "rustfmt", "rust", "commit", "clippy", "klint")
     line = rust_sample("rust_clean").count("\n") + UNSAFE.splitlines().index(
         "    let x = unsafe { core::ptr::read(p) };") + 1
     assert ("rust", "A4", "samples/rust/rust_clean.rs", line) in rules(report, 2)
     assert ("rust", "A10", "samples/rust/rust_clean.rs", line + 1) in rules(report, 2)
     assert not {r for r in rules(report, 1) if r[0] in ("rust", "rustfmt")}
     assert ("clippy", "NOT_CONFIGURED", None, None) in rules(report, 1)
+    # klint is not installed on this machine: one info finding says A27 stands in for it.
+    klint = [f for f in report.findings if f.tool == "klint"]
+    assert [(f.rule, f.severity) for f in klint] == [("NOT_INSTALLED", "info")]
+    assert "lexical" in klint[0].message
+    a4 = next(i for i in doc["findings"] if i["rule"] == "A4")
+    assert a4["lint"] == "clippy::undocumented_unsafe_blocks" and "SAFETY" in a4["hint"]
     assert report.fails("error")
     # deleted, renamed and binary files: checkpatch sees the patch, nothing crashes
     assert not [f for f in report.results[2].findings if f.rule in ("CRASH", "TIMEOUT")]

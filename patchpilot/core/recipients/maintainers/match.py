@@ -158,8 +158,8 @@ class Run:
         address, extra = value, ""
         if match := _LIST_EXTRA.search(value):
             address, extra = match.group(1), match.group(2)
-        if "subscribers-only" in extra:
-            return
+        if "subscribers-only" in extra or not address.strip():
+            return  # an empty `L:` prints an empty line, which b4 drops: no recipient
         role = "moderated list" if "moderated" in extra else "list"
         if (item := self._lists.get(address.lower())) is None:
             item = self._lists[address.lower()] = _Item(address)
