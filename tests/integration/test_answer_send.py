@@ -73,9 +73,9 @@ def test_answer_arrives_threaded_and_shows_as_own(reviewed):  # noqa: F811
                                                                                  "delivered"]
     archive(inbox, got.data)  # the list carries it to the archive
     fresh = collect(repo, refresh=True)
-    own = next(m for r in fresh.revisions for m in r.messages if m.msgid == result.msgid)
+    own = next(m for r in fresh.revisions for m in r.replies if m.msgid == result.msgid)
     assert own.kind == "own" and own.patch == 1
-    asked = next(m for r in fresh.revisions for m in r.messages if m.msgid == REVIEW_ID)
+    asked = next(m for r in fresh.revisions for m in r.replies if m.msgid == REVIEW_ID)
     assert [(c.state, c.answer) for c in asked.comments] == [("replied", result.msgid)] * 2
     # the two comments answered are no longer open, and your answer counts as no comment
     assert review_counts(repo, fresh.branch).open_comments == open_before - 2
