@@ -132,7 +132,9 @@ def _deliver(journal: Journal, draft: Draft, transport: dict[str, Any], raw: byt
              ) -> str | None:
     """relay's delivery; a failure after the server's 250 (its QUIT) counts as delivered."""
     rcpts = recipients(draft.answer)
-    sender = transport.get("envelopesender") or email.utils.parseaddr(draft.answer.sender)[1]
+    envelope = transport.get("envelopesender") or ""
+    sender = envelope if envelope and envelope != "auto" else \
+        email.utils.parseaddr(draft.answer.sender)[1]  # git send-email's "auto": the From
     # typed as returning anything: relay.smtp_send returns None today, a note in its rework
     deliver: Callable[..., object]
     try:

@@ -40,6 +40,11 @@ class DraftLoaded(Message):
 
 
 @dataclass
+class Previewed(Message):
+    shown: Preview
+
+
+@dataclass
 class AnswerSent(Message):
     sent: Sent
 
@@ -180,14 +185,21 @@ class AnswerScreen(PilotScreen):
             self.app.notify("not sent; the draft is kept", markup=False)
 
     def action_send(self) -> None:
-        if not self._save() or self.draft is None:
-            return
+        if self._save():
+            self.prepare()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="answer-send")
+    def prepare(self) -> None:
+        """The exact message (rendering hundreds of addresses takes a moment)."""
+        assert self.draft is not None  # prepared only once loaded
         try:
             require_answer(self.draft)
-            shown = preview(self.app.repo, self.draft)
+            self.post_message(Previewed(preview(self.app.repo, self.draft)))
         except PatchpilotError as exc:
-            self.notify(worker_error_line(exc), severity="error", markup=False)
-            return
+            self.post_message(AnswerFailed(exc))
+
+    def on_previewed(self, message: Previewed) -> None:
+        shown = message.shown
 
         def confirmed(ok: bool | None) -> None:
             if ok:
