@@ -10,6 +10,7 @@ contributor's real clone; a row gives both and the growth.
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -96,33 +97,58 @@ def series_trees(tmp: Path) -> Trees:
     return {kind: series_tree(kind, tmp / f"tree{n}") for n, kind in enumerate(TREES)}
 
 
+class Seconds(float):
+    """A median wall time that also carries the median CPU time (user + system, the process
+    and its children) of the same runs: on shared cores wall time moves with the load, CPU
+    time much less, so the table gives both."""
+
+    cpu: float
+
+    def __new__(cls, wall: float, cpu: float) -> Seconds:
+        made = super().__new__(cls, wall)
+        made.cpu = cpu
+        return made
+
+
 def timed_both(trees: Trees, argv: list[str], repeat: int = RUNS,
                setup: Callable[[str], object] | None = None,
                ok: tuple[int, ...] = (0,)) -> dict[str, float]:
     """`timed` on every tree, runs interleaved (one-commit, deep, deep, one-commit, ...), so a
     change in the machine's load (other work on shared cores) falls on both alike."""
-    times: dict[str, list[float]] = {kind: [] for kind in trees}
+    walls: dict[str, list[float]] = {kind: [] for kind in trees}
+    cpus: dict[str, list[float]] = {kind: [] for kind in trees}
     for n in range(repeat):
         for kind in (list(trees) if n % 2 == 0 else list(trees)[::-1]):
             tree, env = trees[kind]
             if setup is not None:
                 setup(kind)
-            times[kind].append(timed(argv, tree, env, 1, ok=ok))
-    return {kind: statistics.median(found) for kind, found in times.items()}
+            took = timed(argv, tree, env, 1, ok=ok)
+            walls[kind].append(took)
+            cpus[kind].append(getattr(took, "cpu", 0.0))
+    return {kind: Seconds(statistics.median(walls[kind]), statistics.median(cpus[kind]))
+            for kind in trees}
 
 
 def timed(argv: list[str], cwd: Path, env: dict, repeat: int = RUNS,
           setup: Callable[[], object] | None = None, ok: tuple[int, ...] = (0,)) -> float:
-    """Median wall time of a whole process, in seconds; `setup` runs before each run,
-    outside the timing; exit codes in `ok` count as success (check exits 1 on findings)."""
-    times = []
+    """Median wall time of a whole process, in seconds (a Seconds: with its CPU time);
+    `setup` runs before each run, outside the timing; exit codes in `ok` count as success
+    (check exits 1 on findings)."""
+    walls, cpus = [], []
     for _ in range(repeat):
         if setup is not None:
             setup()
+        before = _children_cpu()
         start = time.perf_counter()
         run(argv, cwd, env, ok=ok)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(_children_cpu() - before)
+    return Seconds(statistics.median(walls), statistics.median(cpus))
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def patchpilot(*args: str) -> list[str]:
@@ -148,6 +174,10 @@ class Row:
         small, deep = (self.ours.get(k) for k in TREES)
         return deep / small if small and deep else None
 
+    def cpu_growth(self) -> float | None:
+        small, deep = (getattr(self.ours.get(k), "cpu", None) for k in TREES)
+        return deep / small if small and deep else None
+
     def ratio(self, kind: str) -> float | None:
         if not self.b4 or not self.b4.get(kind) or kind not in self.ours:
             return None
@@ -165,21 +195,27 @@ class Row:
 def table(rows: list[Row]) -> str:
     """The rows as a Markdown table: both trees, growth, ratio to b4 and targets."""
     small, deep = TREES
-    lines = [f"| command | {small} | {deep} | growth | vs b4 ({small} / {deep}) | target | |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [f"| command | {small} | {deep} | growth (CPU) | vs b4 ({small} / {deep}) | target "
+             "| |", "|---|---|---|---|---|---|---|"]
     for row in rows:
-        growth = row.growth()
+        growth, cpu_growth = row.growth(), row.cpu_growth()
         ratios = " / ".join(f"{r:.3f}x" if (r := row.ratio(k)) is not None else "-"
                             for k in TREES) if row.b4 else "-"
         targets = ", ".join(t for t in (
             f"growth <= {row.growth_target}x" if row.growth_target else "",
             f"<= {row.ratio_target}x b4" if row.ratio_target else "") if t)
         cells = [row.command + (f" ({row.note})" if row.note else ""),
-                 *(f"{row.ours[k]:.2f} s" if k in row.ours else "-" for k in TREES),
-                 f"{growth:.2f}x" if growth is not None else "-", ratios, targets or "-",
-                 row.verdict()]
+                 *(_shown(row.ours[k]) if k in row.ours else "-" for k in TREES),
+                 (f"{growth:.2f}x" if growth is not None else "-")
+                 + (f" ({cpu_growth:.2f}x)" if cpu_growth is not None else ""),
+                 ratios, targets or "-", row.verdict()]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _shown(took: float) -> str:
+    cpu = getattr(took, "cpu", None)
+    return f"{took:.2f} s" + (f" ({cpu:.2f} s CPU)" if cpu is not None else "")
 
 
 def scratch() -> tempfile.TemporaryDirectory[str]:

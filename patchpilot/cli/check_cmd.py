@@ -4,7 +4,7 @@ checkpatch, rustfmt, the Rust and commit-message rules and clippy, per patch."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.cli.untrusted import clean
@@ -13,6 +13,9 @@ from patchpilot.core.errors import ExitCode, PatchpilotError
 if TYPE_CHECKING:  # the command imports the checks only when it runs
     from patchpilot.core.checks.model import Finding
     from patchpilot.core.checks.runner import CheckReport, PatchResult
+    from patchpilot.core.config import Config
+    from patchpilot.core.git.repo import GitRepo
+    from patchpilot.core.series.model import Series
 
 
 def register(sub: Subparsers) -> None:
@@ -32,6 +35,13 @@ def register(sub: Subparsers) -> None:
     parser.add_argument("--branch", metavar="NAME", help="another branch than the current one")
     parser.add_argument("--base", metavar="REV",
                         help="where the series starts, for a branch b4 does not manage")
+    parser.add_argument("--with-prerequisites", action="store_true",
+                        help="check the series applied on its base-commit over the patches "
+                             "of its b4 prerequisites, in a scratch worktree")
+    parser.add_argument("--prerequisites-from", metavar="MBOX",
+                        help="with --with-prerequisites: take their patches from this mbox "
+                             "instead of the list (threads already fetched come from the "
+                             "cache)")
     parser.set_defaults(handler=run)
 
 
@@ -54,12 +64,59 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
         base = args.base or config.text("series.base") or None
         series = load_series(repo, args.branch, base=base)
     live = None if args.json else _InOrder(len(series.patches), out)
-    report = check_series(repo, series, config, use_cache=not args.no_cache, on_result=live)
+    if args.with_prerequisites or args.prerequisites_from:
+        report, extra = _with_prerequisites(repo, series, config, args, live, out)
+    else:
+        report = check_series(repo, series, config, use_cache=not args.no_cache,
+                              on_result=live)
+        extra = {}
     if args.json:
-        out.json(clean(report.to_json()))
+        out.json(clean({**report.to_json(), **extra}))
     else:
         render_summary(report, out)
     return ExitCode.FAILURE if report.fails(fail_on) else ExitCode.OK
+
+
+def _with_prerequisites(repo: GitRepo, series: Series, config: Config,
+                        args: argparse.Namespace, live: _InOrder | None,
+                        out: Output) -> tuple[CheckReport, dict[str, Any]]:
+    """The series checked over its prerequisites (core.checks.prerequisites), their patches
+    from --prerequisites-from or the list (review.prereqs)."""
+    from pathlib import Path
+
+    from patchpilot.core.checks.prerequisites import check_with_prerequisites
+    from patchpilot.core.review.prereqs import (
+        LoreSource,
+        MboxSource,
+        Source,
+        check_prerequisites,
+        series_mails,
+    )
+    from patchpilot.core.review.replies import make_client
+
+    if not series.prerequisites:
+        raise PatchpilotError(f"{series.branch} declares no prerequisites",
+                              hint="b4 prep --edit-deps adds them; patchpilot series shows them")
+    source: Source
+    if args.prerequisites_from:
+        path = Path(args.prerequisites_from)
+        if not path.is_file():
+            raise PatchpilotError(f"no such mbox: {path}", hint="give a saved thread or mbox")
+        source = MboxSource(path.read_bytes())
+    else:
+        source = LoreSource(make_client(repo, config), refresh=False)
+    found = check_prerequisites(repo, series, source, apply=False)
+    if found.failing:
+        first = found.failing[0]
+        raise PatchpilotError(f"prerequisite {first.line}: {first.reason}",
+                              hint="b4 prep --edit-deps, or --prerequisites-from MBOX")
+    report, applied = check_with_prerequisites(
+        repo, series, found.base, found.patches, found.subjects, series_mails(repo, series),
+        config, use_cache=not args.no_cache, on_result=live)
+    if not args.json:
+        out.line(f"checked on {found.base} ({applied.base[:12]}) with "
+                 f"{len(applied.subjects)} prerequisite patch(es) applied below the series")
+    return report, {"prerequisites": applied.to_json()}
 
 
 class _InOrder:

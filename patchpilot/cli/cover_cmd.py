@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 
 from patchpilot.cli.output import Output, Subparsers
-from patchpilot.core.b4.tracking import read_tracking
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.series import cover
 from patchpilot.core.series.model import load_series, open_kernel_repo
@@ -27,6 +26,8 @@ def register(sub: Subparsers) -> None:
     how.add_argument("--edit", action="store_true", help="edit it in $EDITOR")
     how.add_argument("--set-file", metavar="FILE", help="replace it with FILE's text")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--branch", metavar="NAME",
+                        help="the series on NAME (default: current; edits need it checked out)")
     parser.set_defaults(handler=run_cover)
     pre = sub.add_parser("prefixes", help="RFC, target tree, RESEND: b4 prep --set-prefixes")
     pre.add_argument("--rfc", action=argparse.BooleanOptionalAction, default=None,
@@ -36,12 +37,14 @@ def register(sub: Subparsers) -> None:
                      help="mark as RESEND")
     pre.add_argument("--set", nargs="*", metavar="PREFIX", help="set exactly these prefixes")
     pre.add_argument("--json", action="store_true", help="machine-readable output")
+    pre.add_argument("--branch", metavar="NAME",
+                     help="the series on NAME (default: current; changes need it checked out)")
     pre.set_defaults(handler=run_prefixes)
 
 
 def run_cover(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
-    series = load_series(repo, light=True)
+    series = load_series(repo, args.branch, light=True)
     if args.set_file:
         path = Path(args.set_file)
         if not path.is_file():
@@ -50,9 +53,8 @@ def run_cover(args: argparse.Namespace, out: Output) -> ExitCode:
     elif args.edit:
         cover.set_cover(repo, series, _edit(cover.raw_cover(repo, series)))
     if args.set_file or args.edit:
-        series = load_series(repo, light=True)
-    tracking = read_tracking(repo, series.branch) if series.b4_managed else None
-    shown = cover.view(series, tracking.prerequisites if tracking else [])
+        series = load_series(repo, args.branch, light=True)
+    shown = cover.view(series, [p.line for p in series.prerequisites])
     if args.json:
         out.json(shown.to_json())
         return ExitCode.OK
@@ -87,14 +89,14 @@ def _render(shown: cover.CoverView, out: Output) -> None:
 
 def run_prefixes(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
-    series = load_series(repo, light=True)
+    series = load_series(repo, args.branch, light=True)
     if args.set is not None:
         wanted = list(args.set)
     else:
         wanted = cover.compose_prefixes(series.prefixes, args.rfc, args.tree, args.resend)
     if wanted != series.prefixes:
         cover.set_prefixes(repo, series, wanted)
-        series = load_series(repo, light=True)
+        series = load_series(repo, args.branch, light=True)
     line = cover.subject_line(series)
     if args.json:
         out.json({"prefixes": series.prefixes, "subject_line": line})

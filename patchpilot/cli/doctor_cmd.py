@@ -20,7 +20,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, out: Output) -> ExitCode:
-    from patchpilot.core.checks.doctor import diagnose, healthy
+    from patchpilot.core.checks.doctor import diagnose, healthy, summary
     from patchpilot.core.config import Config
     from patchpilot.core.series.model import open_kernel_repo
 
@@ -29,7 +29,8 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     items = diagnose(repo.top, config.text("checks.kbuild"), config.text("checks.klint"),
                      repo.git_dir)
     if args.json:
-        out.json({"items": [i.to_json() for i in items], "healthy": healthy(items)})
+        out.json({"items": [i.to_json() for i in items], "healthy": healthy(items),
+                  "summary": summary(items)})
     else:
         for item in items:
             found = item.found or "-"
@@ -37,4 +38,5 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
             out.line(f"{MARK[item.status]} {item.name:<10} {found}{need}")
             if item.hint:
                 out.line(f"           -> {item.hint}")
+        out.line(summary(items))
     return ExitCode.OK if healthy(items) else ExitCode.FAILURE

@@ -7,7 +7,7 @@ import argparse
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.cli.series_cmd import load_for_range
 from patchpilot.core.config import Config
-from patchpilot.core.errors import ExitCode
+from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.recipients.compute import SeriesRecipients, compute, preload
 from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.core.text import safe_text
@@ -19,12 +19,18 @@ def register(sub: Subparsers) -> None:
     parser.add_argument("range", nargs="?", metavar="RANGE",
                         help="BASE..BRANCH (default: the current series)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--branch", metavar="NAME",
+                        help="the series on NAME (default: current; --write needs it checked "
+                             "out)")
     parser.add_argument("--add-to", action="append", default=[], metavar="ADDR",
                         help="always send this series to ADDR (remembered across rerolls)")
     parser.add_argument("--add-cc", action="append", default=[], metavar="ADDR",
                         help="always copy ADDR")
+    parser.add_argument("--add-bcc", action="append", default=[], metavar="ADDR",
+                        help="also deliver every message of a real send to ADDR, as an "
+                             "envelope recipient only: never in a header (remembered)")
     parser.add_argument("--remove", action="append", default=[], metavar="ADDR",
-                        help="never send this series to ADDR")
+                        help="never send this series to ADDR (To, Cc or Bcc)")
     parser.add_argument("--restore", action="append", default=[], metavar="ADDR",
                         help="undo an earlier --remove of ADDR")
     parser.add_argument("--reset", action="store_true", help="forget your additions/removals")
@@ -39,12 +45,16 @@ def register(sub: Subparsers) -> None:
 def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     maint = preload(repo)
-    series = load_for_range(repo, args.range, light=True)
-    if args.add_to or args.add_cc or args.remove or args.reset or args.restore:
+    if args.range and args.branch:
+        raise PatchpilotError("give RANGE or --branch, not both",
+                              hint="RANGE is BASE..BRANCH")
+    series = load_for_range(repo, args.range, args.branch, light=True)
+    if args.add_to or args.add_cc or args.remove or args.reset or args.restore or \
+            args.add_bcc:
         from patchpilot.core.recipients.choices import update_choices
 
         choices = update_choices(repo, series, args.add_to, args.add_cc, args.remove,
-                                 args.reset, args.restore)
+                                 args.reset, args.restore, args.add_bcc)
         if choices.notice:
             out.warn(choices.notice)
     flags = {"recipients.engine": "get_maintainer"} if args.get_maintainer else {}
@@ -75,6 +85,9 @@ def render(result: SeriesRecipients, out: Output) -> None:
                 if first else ""
             more = f" +{len(why) - 1} more" if len(why) > 1 else ""
             out.line(f"{header}: {safe_text(address, 300)}    # {reason}{more}")
+    for address in result.bcc:
+        out.line(f"Bcc: {safe_text(address, 300)}    # added by you: delivered, never in a "
+                 "header")
     for removed in result.removed:
         out.line(f"removed by you: {removed}")
     for patch in result.patches:

@@ -30,6 +30,7 @@ from patchpilot.core.reroll.trailers import (
     TrailerItem,
     apply_trailers,
     choose,
+    reject,
 )
 from patchpilot.core.review.lore import LoreClient
 from patchpilot.core.review.replies import make_client
@@ -61,6 +62,12 @@ def register(sub: Subparsers) -> None:
     parser.add_argument("--apply", action="store_true", help="apply the ready trailers")
     parser.add_argument("--accept", action="append", default=[], metavar="ID",
                         help="also apply this trailer that was left for you (repeatable)")
+    parser.add_argument("--reject", action="append", default=[], metavar="ID",
+                        help="never apply this trailer: recorded in b4's "
+                             ".git/b4-trailers-ignore.json, so b4 trailers -u leaves it out "
+                             "too (repeatable)")
+    parser.add_argument("--unreject", action="append", default=[], metavar="ID",
+                        help="take a rejected trailer off that list (repeatable)")
     parser.set_defaults(handler=run_trailers)
 
     parser = sub.add_parser("undo", help="take back the last rewrite patchpilot made")
@@ -170,6 +177,14 @@ def render(plan: RerollPlan, out: Output, checks: dict[str, Any] | None = None) 
 def run_trailers(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     plan = _plan(args, repo, out)
+    if args.reject or args.unreject:
+        for ids, undo, did in ((args.reject, False, "rejected"),
+                               (args.unreject, True, "no longer rejected")):
+            for item in reject(repo, plan.trailers, ids, undo=undo) if ids else []:
+                out.warn(f"{did}: {safe_text(item.line, 200)} (from {item.msgid}), in "
+                         ".git/b4-trailers-ignore.json")
+        args.refresh = False  # fetched already, if asked
+        plan = _plan(args, repo, out)
     _warnings(plan, out)
     if not args.apply:
         if args.json:

@@ -9,6 +9,7 @@ from patchpilot.cli.untrusted import clean
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series, load_series, open_kernel_repo
+from patchpilot.core.text import safe_text
 
 
 def register(sub: Subparsers) -> None:
@@ -56,6 +57,8 @@ def render(series: Series, out: Output) -> None:
         out.line(f"  change-id  {series.change_id}")
     if series.cover_subject is not None:
         out.line(f"  cover      {clean(series.cover_subject)}")
+    for prereq in series.prerequisites:
+        out.line(f"  depends    {safe_text(prereq.line, 300)}")
     for sent in series.sent:
         tag = f" ({sent.tag})" if sent.tag else ""
         out.line(clean(f"  sent v{sent.revision}    {' '.join(sent.msgids) or '-'}{tag}"))

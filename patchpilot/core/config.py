@@ -48,6 +48,7 @@ KINDS: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "replies.full-refresh": ("number", ()),
     "replies.overlap": ("number", ()),
     "send.smtp-timeout": ("number", ()),
+    "send.strip-trailers": ("list", ()),
 }
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 _KIND_WORDS = {"bool": "true or false", "tristate": "true, false or empty (automatic)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 from patchpilot.cli.main import main
 from tests.helpers import commit, git, rust_sample
@@ -90,3 +91,23 @@ def test_doctor_reports_real_tools_against_the_tree(kernel_tree, tmp_path):
     assert {i["name"]: i["status"] for i in json.loads(out)["items"]}["Rust build"] == "ok"
     code, out, _ = cli(kernel_tree, "doctor")
     assert "rustc" in out and ("MISSING" not in out or "->" in out)
+
+
+def test_doctor_last_line_says_what_is_missing_for_what(kernel_tree, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"  # a machine with git, perl and rustfmt only
+    bin_dir.mkdir()
+    for tool in ("sh", "git", "perl", "rustfmt"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    code, out, _ = cli(kernel_tree, "doctor")
+    assert code == 0  # check can run: only optional parts are missing
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("check can run (optional parts are missing); missing ")
+    assert "for building Rust: rustc, bindgen, rust-src, clang, ld.lld" in last
+    assert "for clippy: clippy, Rust build (not configured)" in last
+    assert json.loads(cli(kernel_tree, "doctor", "--json")[1])["summary"] == last
+    (bin_dir / "rustfmt").unlink()
+    code, out, _ = cli(kernel_tree, "doctor")
+    assert code == 1
+    assert out.strip().splitlines()[-1].startswith("check cannot run; missing ")
+    assert "for rustfmt: rustfmt" in out.strip().splitlines()[-1]

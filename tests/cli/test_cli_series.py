@@ -62,7 +62,8 @@ def test_series_json_contract(kernel_tree):
     assert code == 0, err
     data = json.loads(out)
     assert set(data) == {"branch", "base", "head", "revision", "change_id", "b4_managed",
-                         "cover", "patches"}
+                         "cover", "prerequisites", "patches"}
+    assert data["prerequisites"] == []  # none declared (b4 prep --edit-deps)
     assert data["branch"] == "b4/demo" and data["b4_managed"] is True
     assert data["head"] == git(kernel_tree, "rev-parse", "HEAD").strip()
     assert data["base"] == git(kernel_tree, "rev-parse", "master").strip()
@@ -218,3 +219,40 @@ def test_console_script_exit_code(kernel_tree):
     proc = subprocess.run([script, "-C", str(kernel_tree), "series"], capture_output=True,
                           text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_new_on_a_b4_branch_shows_b4s_words_and_suggests_fork_point(kernel_tree):
+    make_b4_series(kernel_tree)
+    before = repo_state(kernel_tree)
+    code, _, err = run("-C", str(kernel_tree), "new", "second")
+    assert code == 1 and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    # b4's own words, then what it asked, then how to go on
+    assert "This appears to already be a b4-prep managed branch." in lines[0]
+    assert "The new branch will be marked as depending on this series." in lines[0]
+    assert "b4 then asked 'Press Enter to confirm or Ctrl-C to abort'" in lines[0]
+    base = git(kernel_tree, "rev-parse", "master").strip()[:12]
+    assert f"patchpilot new second --fork-point REV (e.g. {base}" in lines[0]
+    assert repo_state(kernel_tree) == before
+    code, out, err = run("-C", str(kernel_tree), "new", "second", "--fork-point", "master")
+    assert code == 0 and "b4/second" in out, err
+
+
+def test_enroll_in_a_fresh_clone_suggests_the_remote_branch(kernel_tree, tmp_path):
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(kernel_tree), str(clone))
+    git(clone, "switch", "-q", "-c", "work")
+    git(clone, "branch", "-q", "-D", "master")  # only origin/master is left
+    commit(clone, {"samples/rust/rust_w.rs": rust_sample("rust_w")}, "samples: rust: add w")
+    before = repo_state(clone)
+    code, _, err = run("-C", str(clone), "enroll", "master")
+    assert_usage_error(code, err, "master names no commit")
+    assert "did you mean origin/master? patchpilot enroll origin/master" in err
+    assert repo_state(clone) == before
+    git(clone, "branch", "-q", "--set-upstream-to=origin/master")
+    code, _, err = run("-C", str(clone), "new", "x", "--fork-point", "mastr")
+    assert_usage_error(code, err, "--fork-point mastr names no commit")
+    assert "did you mean origin/master?" in err  # the upstream of the current branch
+    code, out, err = run("-C", str(clone), "enroll", "origin/master", "--json")
+    assert code == 0 and json.loads(out)["patches"][0]["subject"] == "samples: rust: add w", err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, TextArea
 
+from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.send.flow import preview
 from patchpilot.core.series.model import load_series
@@ -119,3 +120,21 @@ async def test_target_tree_and_resend_through_b4_subject_live(kernel_tree):
         await settle(pilot)
         assert load_series(repo).prefixes == ["RFC"]
         assert "[PATCH RFC 0/2] samples: rust: two samples" in shown()
+
+
+async def test_prerequisites_shown_on_the_series_and_cover_screens(kernel_tree):
+    two_patches(kernel_tree)
+    deps = kernel_tree.parent / "deps.txt"
+    deps.write_text("change-id: 20240320-example-change-id:v1\n"
+                    "message-id: <20240320-prereq-v1-0@example.com>\nbase-commit: master\n")
+    b4cli.run(["prep", "--edit-deps"], cwd=kernel_tree, editor=f"cp {deps}")
+    app = PatchpilotApp(kernel_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        info = plain(app.screen.query_one("#series-info").content)
+        assert ("depends on: change-id: 20240320-example-change-id:v1; message-id: "
+                "<20240320-prereq-v1-0@example.com>; base-commit: master") in info
+        screen = await open_cover(pilot)
+        shown = info_of(screen)
+        assert "prerequisite: change-id: 20240320-example-change-id:v1" in shown
+        assert "prerequisite: base-commit: master" in shown

@@ -88,8 +88,8 @@ def run(args: list[str], cwd: Path, answer: str | None = None, editor: str | Non
     result = B4Result(argv, proc.returncode, stdout, stderr)
     if check and proc.returncode != 0:
         raise PatchpilotError(f"b4 {args[0]} failed: {last_error(result)}",
-                              hint="see the b4 message above; the repository was left as b4 "
-                                   "left it", exit_code=ExitCode.FAILURE)
+                              hint="the repository was left as b4 left it",
+                              exit_code=ExitCode.FAILURE)
     return result
 
 
@@ -105,8 +105,31 @@ def _stop(proc: subprocess.Popen[str]) -> None:
             stream.close()
 
 
+_LABEL = re.compile(r"^(CRITICAL|ERROR|IMPORTANT|WARNING|NOTE):")
+
+
+def asked(result: B4Result) -> str | None:
+    """When b4 stopped at a question for a terminal (input() on a closed stdin: an EOFError),
+    what it said before asking, in its own words, and the question; else None."""
+    if "EOFError" not in result.stderr:
+        return None
+    said = []
+    for line in result.stderr.splitlines():
+        if line.startswith("Traceback"):
+            break
+        said.append(line.rstrip())
+    starts = [n for n, line in enumerate(said) if _LABEL.match(line)]
+    words = " ".join(ln.strip() for ln in said[starts[-1] if starts else -1:] if ln.strip())
+    question = (result.stdout.strip().splitlines() or ["a question"])[-1].strip()
+    return f"{words} (b4 then asked {question!r}, which needs a terminal)".strip()
+
+
 def last_error(result: B4Result) -> str:
-    """The most telling line b4 printed: a CRITICAL/ERROR line, else the last line."""
+    """What b4 said before a question it could not ask, else the most telling line it
+    printed: a CRITICAL/ERROR line, else the last line."""
+    question = asked(result)
+    if question:
+        return question
     lines = [ln.strip() for ln in (result.stderr + result.stdout).splitlines() if ln.strip()]
     for number, line in enumerate(lines):
         if line.startswith(("CRITICAL:", "ERROR:")):

@@ -17,15 +17,17 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from patchpilot.core.fs import write_atomic
 from patchpilot.core.git.repo import CommitInfo, GitRepo
 from patchpilot.core.paths import repo_state_dir
 
 YEAR = 365 * 86400  # git's `1.year`
-KEEP = 64
-# key "<tip> <committer or *>" -> [branch, cover commit or "", its committer time]
-Entry = list[str | int]
+KEEP = 512  # answers kept: more than the branches of any one clone
+# key "<tip> <committer or *>" -> {"branches": names seen at that tip, "cover": commit or "",
+# "when": its committer time}
+Entry = dict[str, Any]
 
 
 def _file(repo: GitRepo) -> Path:
@@ -35,9 +37,20 @@ def _file(repo: GitRepo) -> Path:
 def _load(repo: GitRepo) -> dict[str, Entry]:
     try:
         data = json.loads(_file(repo).read_text())
-        return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)
+            and isinstance(v.get("branches"), list) and isinstance(v.get("cover"), str)
+            and isinstance(v.get("when"), int)}
+
+
+def _remember(known: dict[str, Entry], key: str, branches: list[str], cover: str,
+              when: int) -> None:
+    """Record an answer (last, so that it is kept longest), with every branch name seen."""
+    names = known.pop(key, {}).get("branches", [])
+    known[key] = {"branches": sorted(set(names) | set(branches)), "cover": cover, "when": when}
 
 
 def _save(repo: GitRepo, known: dict[str, Entry]) -> None:
@@ -80,8 +93,8 @@ def find(repo: GitRepo, branch: str, marker: str, committer: str | None) -> Comm
         usable, found = _from_earlier_tip(repo, known, branch, key, marker, committer)
     if not usable:
         found = _search(repo, [tip], marker, committer)
-    known.pop(key, None)
-    known[key] = [branch, found.sha if found else "", _when(repo, found) if found else 0]
+    _remember(known, key, [branch], found.sha if found else "",
+              _when(repo, found) if found else 0)
     _save(repo, known)
     return found
 
@@ -89,11 +102,10 @@ def find(repo: GitRepo, branch: str, marker: str, committer: str | None) -> Comm
 def _still(repo: GitRepo, entry: Entry) -> tuple[bool, CommitInfo | None]:
     """(usable, answer) of a remembered entry: "none" always holds; a cover until it is
     older than a year."""
-    _, cover, when = entry
-    if not cover:
+    if not entry["cover"]:
         return True, None
-    if int(when) >= time.time() - YEAR:
-        found = _commit(repo, str(cover))
+    if entry["when"] >= time.time() - YEAR:
+        found = _commit(repo, entry["cover"])
         return found is not None, found
     return False, None
 
@@ -105,10 +117,43 @@ def _from_earlier_tip(repo: GitRepo, known: dict[str, Entry], branch: str, key: 
     tip, _, who = key.partition(" ")
     for old_key, entry in reversed(known.items()):
         old, _, owner = old_key.partition(" ")
-        if entry[0] != branch or owner != who or old == tip:
+        if branch not in entry["branches"] or owner != who or old == tip:
             continue
         if repo.try_run("merge-base", "--is-ancestor", old, tip) is None:
             continue
         newer = _search(repo, [tip, f"^{old}"], marker, committer)
         return (True, newer) if newer is not None else _still(repo, entry)
     return False, None
+
+
+def warm(repo: GitRepo, branches: list[str], marker: str, committer: str | None) -> None:
+    """Answer `find` for every branch not yet answered at its tip, with one search of the
+    last year for all of them (the home screen lists every branch): the marker commits
+    reachable from any of them, then, for each, the branches that contain it."""
+    known = _load(repo)
+    who = committer if committer is not None else "*"
+    heads = repo.try_run("for-each-ref", "--format=%(refname:short) %(objectname)",
+                         "refs/heads/") or ""
+    tips = {b: t for b, _, t in (line.partition(" ") for line in heads.splitlines())
+            if b in branches}
+    todo = {b: t for b, t in tips.items() if f"{t} {who}" not in known}
+    if len(todo) < 2:  # one branch: find() searches it as cheaply
+        return
+    args = ["log", "--format=%H %ct", "--fixed-strings", f"--grep={marker}", "--since=1.year"]
+    if committer is not None:
+        args.append(f"--committer={committer}")
+    out = repo.try_run(*args, *dict.fromkeys(todo.values()), "--")
+    if out is None:
+        return
+    best: dict[str, tuple[int, str]] = {}
+    for line in out.splitlines():
+        sha, _, when = line.partition(" ")
+        holders = repo.try_run("for-each-ref", f"--contains={sha}", "--format=%(refname:short)",
+                               "refs/heads/") or ""
+        for branch in holders.splitlines():
+            if branch in todo and int(when) > best.get(branch, (-1, ""))[0]:
+                best[branch] = (int(when), sha)
+    for branch, tip in todo.items():
+        stamp, cover = best.get(branch, (0, ""))
+        _remember(known, f"{tip} {who}", [branch], cover, stamp)
+    _save(repo, known)

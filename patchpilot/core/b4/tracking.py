@@ -62,6 +62,11 @@ def find_cover_commit(repo: GitRepo, branch: str) -> CommitInfo | None:
     return coversearch.find(repo, branch, MARKER, repo.config("user.email") or "")
 
 
+def warm_cover_search(repo: GitRepo, branches: list[str]) -> None:
+    """find_cover_commit's answers for many branches from one search (for listings)."""
+    coversearch.warm(repo, branches, MARKER, repo.config("user.email") or "")
+
+
 def foreign_cover_email(repo: GitRepo, branch: str) -> str | None:
     """The committer of a cover commit that b4 ignores because user.email changed."""
     found = coversearch.find(repo, branch, MARKER, None)

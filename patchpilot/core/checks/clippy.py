@@ -184,6 +184,12 @@ def build_problem(repo: GitRepo, series: Series, kbuild: Path,
                      f"CONFIG_RUST=y; {tool} did not run",
                      f"configure it (make O={kbuild} LLVM=1 rustavailable, then enable "
                      "CONFIG_RUST) or clear the setting", "warning", tool)
+    source = kbuild / "source"  # an O= build links the tree it builds (kbuild's outputmakefile)
+    if source.is_symlink() and source.resolve() != repo.top.resolve():
+        return _info("OTHER_TREE", f"{SETTING} = {kbuild} builds {source.resolve()}, not "
+                     f"{repo.top}; {tool} did not run (its objects would be replaced by this "
+                     "tree's)", "run it in the tree the build belongs to, or configure a "
+                     "build directory for this one", "warning", tool)
     if repo.rev_parse("HEAD") != series.head or repo.is_dirty():
         return _info("NOT_CHECKED_OUT", f"{tool} builds the checked-out tree, which is not "
                      f"the series head; {tool} did not run",

@@ -142,7 +142,31 @@ def diagnose(tree: Path, kbuild: str = "", klint: str = "",
     ]
 
 
+NEEDED = ("rustfmt", "perl")  # without these `check` cannot run
+# what each item is for, as the last line of the report says it
+PURPOSE = {"rustc": "building Rust", "bindgen": "building Rust", "rust-src": "building Rust",
+           "clang": "building Rust", "ld.lld": "building Rust", "clippy": "clippy",
+           "Rust build": "clippy", "rustfmt": "rustfmt", "perl": "checkpatch"}
+
+
 def healthy(items: list[Item]) -> bool:
     """Whether everything a check run needs is there (a missing build is only info)."""
-    needed = {"rustfmt", "perl"}
-    return all(item.status == "ok" for item in items if item.name in needed)
+    return all(item.status == "ok" for item in items if item.name in NEEDED)
+
+
+def summary(items: list[Item]) -> str:
+    """One line: whether `check` can run, and what is missing (or too old) for what."""
+    lacking = [i for i in items if i.status in ("missing", "old")
+               or (i.status == "info" and i.name in PURPOSE)]
+    if not lacking:
+        return "everything is there: check runs every tool, clippy included"
+    by_use: dict[str, list[str]] = {}
+    for item in lacking:
+        word = item.name if item.status != "old" else f"{item.name} (too old)"
+        if item.status == "info":
+            word = f"{item.name} (not configured)"
+        by_use.setdefault(PURPOSE.get(item.name, "other uses"), []).append(word)
+    missing = "; ".join(f"for {use}: {', '.join(names)}" for use, names in by_use.items())
+    if not healthy(items):
+        return f"check cannot run; missing {missing}"
+    return f"check can run (optional parts are missing); missing {missing}"

@@ -121,6 +121,21 @@ class GitRepo:
         return self.try_run("rev-parse", "--abbrev-ref", "--symbolic-full-name",
                             f"{branch}@{{upstream}}")
 
+    def suggest_for(self, rev: str) -> list[str]:
+        """What a user who typed `rev` (naming nothing) probably meant: a remote's branch of
+        that name (a fresh clone has origin/master, not master), then the current branch's
+        upstream."""
+        found = []
+        if rev and not rev.startswith("-"):
+            listing = self.try_run("for-each-ref", "--format=%(refname:short)",
+                                   f"refs/remotes/*/{rev}") or ""
+            found += [name for name in listing.splitlines() if name]
+        current = self.current_branch()
+        upstream = self.upstream_of(current) if current else None
+        if upstream and upstream not in found:
+            found.append(upstream)
+        return found
+
     def merge_base(self, a: str, b: str) -> str | None:
         return self.try_run("merge-base", a, b)
 

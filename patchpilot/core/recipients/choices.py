@@ -24,15 +24,17 @@ from patchpilot.core.series.model import Series
 
 @dataclass
 class UserChoices:
-    """Addresses the user added (to To or Cc) or removed, for one series. `notice` (not
-    stored) says, in one line, that a damaged file of choices was kept aside."""
+    """Addresses the user added (to To, Cc or Bcc) or removed, for one series. Bcc ones are
+    envelope recipients of a real send only (core.send.headers): never in a header. `notice`
+    (not stored) says, in one line, that a damaged file of choices was kept aside."""
 
     add_to: list[str] = field(default_factory=list)
     add_cc: list[str] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
     notice: str | None = field(default=None, compare=False)
 
-KEYS = ("add_to", "add_cc", "remove")
+KEYS = ("add_to", "add_cc", "remove", "bcc")
 
 
 def state_file(repo: GitRepo, series: Series) -> Path:
@@ -93,20 +95,23 @@ def _same(a: str, b: str) -> bool:
 
 def update_choices(repo: GitRepo, series: Series, add_to: Sequence[str] = (),
                    add_cc: Sequence[str] = (), remove: Sequence[str] = (),
-                   reset: bool = False, restore: Sequence[str] = ()) -> UserChoices:
+                   reset: bool = False, restore: Sequence[str] = (),
+                   add_bcc: Sequence[str] = ()) -> UserChoices:
     """Apply the user's edits: an added address is no longer removed, and the reverse;
-    `restore` forgets a removal (the address comes back if MAINTAINERS names it)."""
+    `restore` forgets a removal (the address comes back if MAINTAINERS names it); a removed
+    address is no longer Bcc either."""
     choices = load_choices(repo, series)  # read even for a reset: damage is kept aside
     if reset:
         choices = UserChoices(notice=choices.notice)
     choices.remove = [a for a in choices.remove if not any(_same(a, r) for r in restore)]
-    for address in (*add_to, *add_cc, *remove):
+    for address in (*add_to, *add_cc, *remove, *add_bcc):
         if not _valid(address):
             raise PatchpilotError(f"{address!r} is not an e-mail address",
                                   hint="use Name <user@example.org> or user@example.org")
     for address in remove:
         choices.add_to = [a for a in choices.add_to if not _same(a, address)]
         choices.add_cc = [a for a in choices.add_cc if not _same(a, address)]
+        choices.bcc = [a for a in choices.bcc if not _same(a, address)]
         if not any(_same(a, address) for a in choices.remove):
             choices.remove.append(address)
     for header, added in (("add_to", add_to), ("add_cc", add_cc)):
@@ -115,8 +120,17 @@ def update_choices(repo: GitRepo, series: Series, add_to: Sequence[str] = (),
             current = getattr(choices, header)
             if not any(_same(a, address) for a in current):
                 current.append(address)
+    for address in add_bcc:
+        choices.remove = [a for a in choices.remove if not _same(a, address)]
+        if not any(_same(a, address) for a in choices.bcc):
+            choices.bcc.append(bare(address))
     save_choices(repo, series, choices)
     return choices
+
+
+def valid_address(address: str) -> bool:
+    """An address b4 and the relay can use: `user@host` inside, no line breaks."""
+    return _valid(address)
 
 
 def _valid(address: str) -> bool:

@@ -55,6 +55,7 @@ class PatchRecipients:
     commit: str
     to: list[str]
     cc: list[str]
+    reasons: dict[str, list[Why]] = field(default_factory=dict)  # why each is on this patch
 
 
 @dataclass
@@ -68,12 +69,15 @@ class SeriesRecipients:
     problems: list[Problem] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the addresses were found, if unusual
+    bcc: list[str] = field(default_factory=list)  # yours, for a real send: never in a header
 
     def to_json(self) -> dict[str, Any]:
         """The stable `patchpilot recipients --json` contract (see README)."""
         return {
-            "to": self.to, "cc": self.cc,
-            "patches": [{"patch": p.index, "commit": p.commit, "to": p.to, "cc": p.cc}
+            "to": self.to, "cc": self.cc, "bcc": self.bcc,
+            "patches": [{"patch": p.index, "commit": p.commit, "to": p.to, "cc": p.cc,
+                         "reasons": {a: [w.to_json() for w in p.reasons.get(a, [])]
+                                     for a in p.to + p.cc}}
                         for p in self.patches],
             "reasons": {a: [w.to_json() for w in ws] for a, ws in self.reasons.items()},
         }
@@ -122,23 +126,28 @@ def _touches_rust(mail: str) -> bool:
 
 
 class _Builder:
-    """Accumulates one patch's To/Cc with b4's de-duplication and the reasons."""
+    """Accumulates one patch's To/Cc with b4's de-duplication and the reasons: the
+    series-wide ones (shared by every builder) and this patch's own."""
 
     def __init__(self, reasons: dict[str, list[Why]], removed: set[str]):
         self.to: list[str] = []
         self.cc: list[str] = []
         self.seen: set[str] = set()
         self.reasons = reasons
+        self.own: dict[str, list[Why]] = {}
+        self.shown: dict[str, str] = {}
         self.removed = removed
 
     def add(self, address: str, header: str, why: Why | list[Why]) -> None:
         key = bare(address)
         if key in self.removed:
             return
+        shown = self.shown.setdefault(key, address)  # the spelling the header will carry
         for item in why if isinstance(why, list) else [why]:
-            known = self.reasons.setdefault(address, [])
-            if item not in known:
-                known.append(item)
+            for table, name in ((self.reasons, address), (self.own, shown)):
+                known = table.setdefault(name, [])
+                if item not in known:
+                    known.append(item)
         if key not in self.seen:
             self.seen.add(key)
             (self.to if header == "to" else self.cc).append(address)
@@ -255,7 +264,7 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
         one = _Builder(reasons, removed)
         _fill(one, engine, repo, mails[patch.commit], policy, choices, use_script)
         _trailers(one, patch.trailers)
-        patches.append(PatchRecipients(patch.index, patch.commit, one.to, one.cc))
+        patches.append(PatchRecipients(patch.index, patch.commit, one.to, one.cc, one.own))
         for address in one.to:
             cover.add(address, "to", [])
         for address in one.cc:
@@ -264,7 +273,7 @@ def compute(repo: GitRepo, series: Series, config: Config | None = None,
     _trailers(cover, parse_trailers(series.cover_body or ""))
     _drop_self(repo, config, cover, patches)
     return SeriesRecipients(cover.to, cover.cc, patches, reasons, engine.problems,
-                            sorted(choices.remove), notes)
+                            sorted(choices.remove), notes, list(choices.bcc))
 
 
 def get_maintainer_conf(top: Path) -> Path | None:

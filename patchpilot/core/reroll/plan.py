@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from patchpilot.core.b4 import ignores
 from patchpilot.core.checks.runner import check_series
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
@@ -103,10 +104,20 @@ def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = N
                  and c.addressed_in in (None, series.revision)]
     moved = _moved(addressed, changes, previous)
     return RerollPlan(series, previous, old.tag, changes,
-                      collect_trailers(series, review, sent_ids), addressed,
-                      review.open_comments(), draft(changes, addressed, moved), moved,
+                      collect_trailers(series, review, sent_ids, _rejected(repo, warnings)),
+                      addressed, review.open_comments(), draft(changes, addressed, moved),
+                      moved,
                       {r.revision: r.cover_msgid for r in review.revisions if r.cover_msgid},
                       review.offline, warnings)
+
+
+def _rejected(repo: GitRepo, warnings: list[str]) -> set[ignores.Key]:
+    """b4's rejected trailers; an unreadable file is a warning (b4 goes on without it too)."""
+    try:
+        return ignores.load(repo)
+    except PatchpilotError as exc:
+        warnings.append(f"{exc.message} ({exc.hint})")
+        return set()
 
 
 def _moved(addressed: list[Comment], changes: list[PatchChange],

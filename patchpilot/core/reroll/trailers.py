@@ -8,6 +8,8 @@ when its address is the sender's and its patch is unchanged since; a sender mism
 changed since, a NAK or a bot's Reported-by is left for the user to accept by id. A trailer
 holding a control, bidi or zero-width character (`Reviewed-by: Bob \u202eefil\u202c <...>`
 reads as another name than it holds) is `unsafe-text`: never applied, not even accepted.
+A trailer in b4's own `.git/b4-trailers-ignore.json` (`reject`) is `ignored`, as b4 leaves it
+out; accepting it takes it off that list.
 
 `apply_trailers` feeds b4 the thread patchpilot already has, reduced to the accepted trailers
 (so b4 applies exactly those, offline), after a backup ref (rewrite.guarded), and checks that
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.b4 import ignores
 from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
@@ -41,13 +46,15 @@ from patchpilot.core.text import is_clean, safe_text
 
 # What patchpilot would do with a trailer: apply it (ready), nothing (applied already), refuse
 # it (unsafe-text: an invisible or control character in it), or leave it for the user to
-# accept by id, with the reason.
+# accept by id, with the reason (ignored: rejected in b4's ignore list).
 Status = Literal["ready", "applied", "unsafe-text", "sender-mismatch", "patch-changed", "nak",
-                 "bot", "no-patch"]
+                 "bot", "no-patch", "ignored"]
 READY: Status = "ready"
 APPLIED: Status = "applied"
 UNSAFE: Status = "unsafe-text"
-LEFT: tuple[Status, ...] = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch")
+IGNORED: Status = "ignored"  # rejected, in b4's .git/b4-trailers-ignore.json (by b4 or by us)
+LEFT: tuple[Status, ...] = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch",
+                            IGNORED)
 
 
 @dataclass
@@ -82,18 +89,24 @@ def _item_id(msgid: str, name: str, value: str) -> str:
 
 
 def collect_trailers(series: Series, review: Review,
-                     sent_ids: dict[int, dict[int, str]]) -> list[TrailerItem]:
+                     sent_ids: dict[int, dict[int, str]],
+                     rejected: set[ignores.Key] | None = None) -> list[TrailerItem]:
     """Every trailer given on the list (model.Review.given), matched to the branch now.
 
-    `sent_ids` is {revision: {patch index as sent: patch-id}} (from the sent tags).
+    `sent_ids` is {revision: {patch index as sent: patch-id}} (from the sent tags);
+    `rejected` is b4's ignore list (b4.ignores): a trailer in it is left out, as b4 does.
     """
     current = {p.patch_id: p.index for p in series.patches}
+    rejected = ignores.folded(rejected or set())
     items = []
     for reply, trailer in review.given():
         item = TrailerItem(_item_id(reply.msgid, trailer.name, trailer.value), trailer.name,
                            trailer.value, reply.sender, reply.msgid, reply.revision,
                            reply.patch, collected=collected(reply, trailer))
         _match(item, reply, trailer, series, current, sent_ids.get(reply.revision, {}))
+        if item.status not in (APPLIED, UNSAFE) and _key(item) in rejected:
+            item.status = IGNORED
+            item.how += f"; rejected ({ignores.FILE}: b4 leaves it out too)"
         items.append(item)
     return items
 
@@ -129,6 +142,28 @@ def _match(item: TrailerItem, reply: Reply, trailer: GivenTrailer, series: Serie
     elif not trailer.names(reply.sender, reply.address):
         item.status = "sender-mismatch"
         item.how += f"; sent by {reply.sender}"
+
+
+def _key(item: TrailerItem) -> ignores.Key:
+    return next(iter(ignores.folded([ignores.key(item.name, item.value, item.msgid)])))
+
+
+def reject(repo: GitRepo, items: list[TrailerItem], ids: list[str],
+           undo: bool = False) -> list[TrailerItem]:
+    """Record (or with `undo` forget) the rejection of the trailers `ids` in b4's ignore file,
+    so that neither patchpilot nor `b4 trailers -u` applies them."""
+    chosen = [i for i in items if i.id in ids]
+    unknown = sorted(set(ids) - {i.id for i in chosen})
+    if unknown:
+        raise PatchpilotError(f"no collected trailer with id {unknown[0][:40]!r}",
+                              hint="patchpilot trailers lists them with their ids")
+    keys = {ignores.key(i.name, i.value, i.msgid) for i in chosen}
+    if undo:  # b4 may have written the name as the reviewer did
+        ignores.update(repo, drop={k for k in ignores.load(repo)
+                                   if ignores.folded([k]) & ignores.folded(keys)})
+    else:
+        ignores.update(repo, add=keys)
+    return chosen
 
 
 def _has(series: Series, index: int, item: TrailerItem) -> bool:
@@ -192,6 +227,7 @@ def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
     tree_before = repo.run("rev-parse", "HEAD^{tree}")
     count = len(series.patches)
     with tempfile.TemporaryDirectory(prefix="patchpilot-trailers-") as tmp, \
+            _unrejected(repo, chosen), \
             b4state.guarded(repo, series.branch, "apply trailers") as entry:
         path = Path(tmp) / "thread.mbox"
         path.write_bytes(mbox)
@@ -210,6 +246,23 @@ def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
     rewritten = sum(a.message != b.message for a, b in zip(series.patches, after.patches))
     return ApplyResult(applied, [i for i in chosen if i not in applied], entry.backup,
                        rewritten)
+
+
+@contextmanager
+def _unrejected(repo: GitRepo, chosen: list[TrailerItem]) -> Iterator[None]:
+    """An accepted trailer that was rejected comes off b4's ignore list (b4 would skip it
+    otherwise); put back as it was when the apply fails."""
+    taken = [i for i in chosen if i.status == IGNORED]
+    if not taken:
+        yield
+        return
+    before = ignores.load(repo)
+    reject(repo, taken, [i.id for i in taken], undo=True)
+    try:
+        yield
+    except BaseException:
+        ignores.save(repo, before)
+        raise
 
 
 def _mbox_for_b4(client: LoreClient, covers: dict[int, str], chosen: list[TrailerItem],

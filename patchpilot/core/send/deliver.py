@@ -120,7 +120,8 @@ def _run_b4(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: SendPlan,
         write_atomic(plan_file, json.dumps({
             "journal": str(log.journal(attempt)), "transport": transport, "owner": owner(),
             "relay_lock": str(relay_lock_path(repo.git_dir)),
-            "resume": _resume_map(send_plan.resume)}))
+            "resume": _resume_map(send_plan.resume),
+            "extras": send_plan.extras.to_json()}))  # --in-reply-to, Bcc, stripped trailers
     except OSError as exc:
         raise PatchpilotError(f"cannot write the relay's plan {plan_file} "
                               f"({exc.strerror or exc})", hint="free some space, then send "

@@ -24,6 +24,7 @@ from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.send import headers
 from patchpilot.core.send.content import difference, fingerprint
 from patchpilot.core.send.log import COMPLETE, Attempt, SendLog
 from patchpilot.core.send.message import Message, parse_message
@@ -63,6 +64,9 @@ class SendPlan:
     resume: Attempt | None = None
     tip: str | None = None  # the branch when previewed: the send checks it did not move
     warnings: list[str] = field(default_factory=list)  # damaged state kept aside, ...
+    # send-time changes (headers.py): In-Reply-To, Bcc, stripped trailers (per position)
+    extras: headers.Extras = field(default_factory=headers.Extras)
+    stripped: dict[int, list[str]] = field(default_factory=dict)
 
     def to_send(self) -> list[Message]:
         """What goes out: all but what the resumed attempt delivered (an unconfirmed message
@@ -79,13 +83,18 @@ class SendPlan:
         for message in self.to_send():
             for address in message.recipients():
                 seen.setdefault(address.lower())
+        for address in self.extras.bcc:  # envelope only, but counted and confirmed
+            seen.setdefault(address.lower())
         return list(seen)
 
 
 def plan(repo: GitRepo, series: Series, mode: Mode = "send",
-         preview_to: list[str] | None = None) -> SendPlan:
+         preview_to: list[str] | None = None, extras: headers.Extras | None = None,
+         ) -> SendPlan:
     """Preview the series and find an unfinished earlier attempt of this revision; when one
-    delivered messages, they must be the ones b4 makes now (else it stops and says so)."""
+    delivered messages, they must be the ones b4 makes now (else it stops and says so).
+    `extras` (default: the series' Bcc and send.strip-trailers) change the mail as sent:
+    the messages of the plan are the ones that go out."""
     if mode not in MODES:
         raise PatchpilotError(f"unknown send mode {mode}", hint=", ".join(MODES))
     _require_sendable(repo, series)
@@ -95,10 +104,13 @@ def plan(repo: GitRepo, series: Series, mode: Mode = "send",
     messages = preview(repo, mode, preview_to)
     log = SendLog(repo.git_dir, series.change_id, series.branch)
     resume = log.pending(series.revision) if mode == "send" else None
+    extras = extras or headers.for_send(repo, series, Config(repo), mode)
+    messages, stripped = headers.apply(messages, extras)
     if resume is not None:
         check_resumable(repo, series, messages, resume)
     return SendPlan(mode, series, messages, list(preview_to or []), resume,
-                    repo.rev_parse(f"refs/heads/{series.branch}"), list(log.warnings))
+                    tip=repo.rev_parse(f"refs/heads/{series.branch}"),
+                    warnings=list(log.warnings), extras=extras, stripped=stripped)
 
 
 def check_resumable(repo: GitRepo, series: Series, messages: list[Message],
@@ -159,7 +171,8 @@ def smtp_timeout(config: Config) -> float:
     return seconds
 
 
-def export(repo: GitRepo, series: Series, directory: str) -> tuple[list[Path], list[str]]:
+def export(repo: GitRepo, series: Series, directory: str,
+           extras: headers.Extras | None = None) -> tuple[list[Path], list[str]]:
     """Write the messages b4 would send into `directory` (`b4 send -o DIR --no-sign`); return
     the files in series order and the `git send-email` command line that sends them as is
     (their own To/Cc, Message-IDs and threading; no Cc collected from the bodies)."""
@@ -172,6 +185,12 @@ def export(repo: GitRepo, series: Series, directory: str) -> tuple[list[Path], l
     b4cli.run(b4cli.send(output_dir=str(target)), cwd=repo.top)
     files = sorted(target.glob("*.eml"),
                    key=lambda p: parse_message(p.read_text(encoding="utf-8")).position)
+    extras = extras or headers.for_send(repo, series, Config(repo))
+    for path in files:  # the same send-time changes as a send (headers.py)
+        message = parse_message(path.read_text(encoding="utf-8"))
+        raw, _ = headers.rewrite(message.raw, message.position, message.total, extras)
+        path.write_text(raw, encoding="utf-8")
     command = ["git", "send-email", "--confirm=never", "--no-thread", "--suppress-cc=author",
-               "--suppress-cc=body", "--8bit-encoding=UTF-8", *[str(f) for f in files]]
+               "--suppress-cc=body", "--8bit-encoding=UTF-8",
+               *[f"--bcc={address}" for address in extras.bcc], *[str(f) for f in files]]
     return files, command

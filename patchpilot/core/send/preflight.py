@@ -18,6 +18,8 @@ from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.comments import open_comments
+from patchpilot.core.review.prereqs import LoreSource, check_prerequisites
+from patchpilot.core.review.replies import make_client
 from patchpilot.core.send.message import Message
 from patchpilot.core.series.cover import editme_lines
 from patchpilot.core.series.model import Series
@@ -124,11 +126,13 @@ def lore_link(repo: GitRepo, msgid: str) -> str:
 def run_preflight(repo: GitRepo, series: Series, messages: Sequence[Message] | None = None,
                   run_checks: bool = True, config: Config | None = None) -> list[Line]:
     """Every pre-flight line for `series`; `messages` is the preview (core.send.preview)."""
-    checks = _checks(repo, series, config or Config(repo)) if run_checks else \
+    config = config or Config(repo)
+    checks = _checks(repo, series, config) if run_checks else \
         Line("checks", SKIP, "not run", "patchpilot check")
+    deps = prerequisites_line(repo, series, config)
     return [_environment(repo), _tree(repo), _patches(series), _editme(series),
-            _signoffs(series), _recipients(series, messages), _comments(repo, series), checks,
-            *_b4_preflight(repo, checks.state == OK)]
+            _signoffs(series), _recipients(series, messages), _comments(repo, series), deps,
+            checks, *_b4_preflight(repo, checks.state == OK, deps.state == OK)]
 
 
 def _environment(repo: GitRepo) -> Line:
@@ -212,6 +216,26 @@ def _comments(repo: GitRepo, series: Series) -> Line:
     return Line("comments", OK, "no review comment left open")
 
 
+def prerequisites_line(repo: GitRepo, series: Series, config: Config) -> Line:
+    """b4's declared dependencies, checked as `b4 prep --check-deps` does (on the list, then
+    applied with the series on their base-commit in a scratch worktree)."""
+    if not series.prerequisites:
+        return Line("prerequisites", OK, "none declared")
+    try:
+        found = check_prerequisites(repo, series, LoreSource(make_client(repo, config)))
+    except PatchpilotError as exc:
+        return Line("prerequisites", FAIL, f"cannot check them: {exc.message}",
+                    f"{exc.hint}; or --override prerequisites")
+    if found.failing:
+        first = found.failing[0]
+        more = f" (+{len(found.failing) - 1} more)" if len(found.failing) > 1 else ""
+        return Line("prerequisites", FAIL, f"{first.line}: {first.reason}{more}",
+                    "b4 prep --edit-deps, or --override prerequisites")
+    return Line("prerequisites", OK, f"{len(found.verdicts) - 1} met, "
+                                     f"{len(found.patches)} patch(es) and the series apply on "
+                                     f"{found.base}")
+
+
 def b4_needs(repo: GitRepo) -> list[str]:
     """b4's own pre-flight keys that are true now (`b4 send` then asks to ignore them)."""
     result = b4cli.run(b4cli.prep_show_info(), cwd=repo.top, check=False)
@@ -222,13 +246,15 @@ def b4_needs(repo: GitRepo) -> list[str]:
     return [k for k in B4_FIXES if info.get(k, "").lower() == "true"]
 
 
-def _b4_preflight(repo: GitRepo, checks_ok: bool) -> list[Line]:
+def _b4_preflight(repo: GitRepo, checks_ok: bool, deps_ok: bool = False) -> list[Line]:
     try:
         failing = b4_needs(repo)
     except PatchpilotError as exc:
         return [Line("b4", FAIL, exc.message, exc.hint)]
     if checks_ok and "needs-checking" in failing:  # our checks ran checkpatch on this series
         failing.remove("needs-checking")
+    if deps_ok and "needs-checking-deps" in failing:  # the prerequisites line did b4's check
+        failing.remove("needs-checking-deps")
     if not failing:
         return [Line("b4", OK, "b4's own pre-flight checks pass")]
     return [Line("b4", FAIL, f"b4 says {', '.join(failing)}",

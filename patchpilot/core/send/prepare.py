@@ -17,6 +17,7 @@ from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.send import preflight
 from patchpilot.core.send.deliver import execute
 from patchpilot.core.send.flow import Mode, SendPlan, SendResult, plan
+from patchpilot.core.send.headers import Extras
 from patchpilot.core.series.model import Series
 
 
@@ -67,10 +68,11 @@ class Prepared:
 
 def prepare(repo: GitRepo, series: Series, mode: Mode = "send",
             preview_to: list[str] | None = None, run_checks: bool = True,
-            config: Config | None = None) -> Prepared:
-    """Preview the series through b4 and run the pre-flight on what b4 would send."""
+            config: Config | None = None, extras: Extras | None = None) -> Prepared:
+    """Preview the series through b4 and run the pre-flight on what b4 would send
+    (`extras`: the send-time changes, headers.for_send)."""
     config = config or Config(repo)
-    send_plan = plan(repo, series, mode, preview_to)
+    send_plan = plan(repo, series, mode, preview_to, extras)
     lines = preflight.run_preflight(repo, series, send_plan.messages, run_checks=run_checks,
                                     config=config)
     if not run_checks:  # skipping the checks is a choice the send log must show: it blocks

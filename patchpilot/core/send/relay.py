@@ -10,6 +10,8 @@ the repository's relay lock (core.send.lock),
 2. skips it when the plan says an earlier attempt already delivered that position (a retry),
    but only if it is the same message (core.send.content; else it refuses),
 3. gives it back its original Message-ID and threading when an earlier attempt generated one,
+   and makes the send-time changes (core.send.headers: In-Reply-To, Bcc, stripped trailers;
+   the fingerprint is taken of the message as it goes out),
 4. journals `sending` (and reserves room for the outcome) before anything goes out; when the
    journal cannot be written (a full disk), the message is not sent,
 5. delivers it through the user's own git `sendemail.*` transport (SMTP via smtplib, or the
@@ -36,8 +38,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.send import journal
 from patchpilot.core.send.content import difference, fingerprint
+from patchpilot.core.send.headers import Extras, rewrite_bytes
 from patchpilot.core.send.lock import owner_alive, relay_lock
 from patchpilot.core.send.log import position
 
@@ -241,6 +245,13 @@ def _handle(plan: dict[str, Any], sender: str | None, rcpts: list[str], data: by
         _say(pos, total, "not sent: the patchpilot send that started this attempt is gone")
         return 1
     b4_id = str(message.get("Message-ID", "")).strip()
+    extras = Extras.from_json(plan.get("extras"))  # --in-reply-to, Bcc, stripped trailers
+    rcpts = extras.envelope(rcpts)
+    try:  # the message as it goes out: its fingerprint is what the journal records
+        data = rewrite_bytes(data, pos, total, extras)
+    except PatchpilotError as exc:  # the preview rewrote it; b4 made it differently now
+        _say(pos, total, f"not sent: {exc.message}")
+        return 1
     earlier = plan.get("resume", {}).get(str(pos), {})
     mapping = {e["b4_msgid"]: e["msgid"] for e in journal.fold(journal.read(path)).messages
                if e.get("b4_msgid") and e.get("msgid")}

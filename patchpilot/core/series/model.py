@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from patchpilot.core.b4.tracking import Tracking, foreign_cover_email, read_tracking
+from patchpilot.core.b4.deps import Prerequisite, parse_all
+from patchpilot.core.b4.tracking import (
+    Tracking,
+    foreign_cover_email,
+    read_tracking,
+    warm_cover_search,
+)
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.patches import Patch, parse_trailers, split_message
@@ -45,6 +51,8 @@ class Series:
     prefixes: list[str] = field(default_factory=list)
     sent: list[SentRevision] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # b4's declared dependencies (`b4 prep --edit-deps`), in the order they apply
+    prerequisites: list[Prerequisite] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The stable `patchpilot series --json` contract (see README)."""
@@ -53,6 +61,7 @@ class Series:
             "revision": self.revision, "change_id": self.change_id,
             "b4_managed": self.b4_managed,
             "cover": {"subject": self.cover_subject, "body": self.cover_body},
+            "prerequisites": [p.to_json() for p in self.prerequisites],
             "patches": [{"index": p.index, "commit": p.commit, "patch_id": p.patch_id,
                          "subject": p.subject, "author": p.author, "files": p.files}
                         for p in self.patches],
@@ -73,7 +82,9 @@ def list_branches(repo: GitRepo) -> list[tuple[str, Tracking | None]]:
     """Every b4-managed branch, plus the current branch when it is not b4-managed."""
     current = repo.current_branch()
     found = []
-    for branch in repo.branches():
+    branches = repo.branches()
+    warm_cover_search(repo, branches)  # one search of the last year for all of them
+    for branch in branches:
         tracking = _tracking_or_none(repo, branch)
         if tracking is not None or branch == current:
             found.append((branch, tracking))
@@ -148,12 +159,20 @@ def _managed_range(repo: GitRepo, tracking: Tracking,
     return base, base, cast(str, end)  # as above
 
 
+def base_hint(repo: GitRepo, rev: str, command: str) -> str:
+    """How to name the commit `rev` was meant to name (origin/master in a fresh clone...)."""
+    found = repo.suggest_for(rev)
+    if not found:
+        return "give a commit, tag or branch name (git branch -a lists them)"
+    return f"did you mean {' or '.join(found)}? patchpilot {command} {found[0]}"
+
+
 def _resolve_base(repo: GitRepo, branch: str, base: str | None) -> str:
     if base is not None:
         resolved = repo.rev_parse(base)
         if resolved is None:
             raise PatchpilotError(f"--base {base} names no commit",
-                                  hint="give a commit, tag or branch name")
+                                  hint=base_hint(repo, base, "series --base"))
         merge = repo.merge_base(resolved, branch)
         if merge is None:
             raise PatchpilotError(f"{base} and {branch} share no history",
@@ -201,7 +220,7 @@ def _assemble(repo: GitRepo, branch: str, tracking: Tracking | None, start: str,
         branch=branch, base=start, head=end, revision=tracking.revision,
         change_id=tracking.change_id, b4_managed=True, cover_subject=tracking.cover_subject,
         cover_body=tracking.cover_body, patches=patches, strategy=tracking.strategy,
-        prefixes=tracking.prefixes,
+        prefixes=tracking.prefixes, prerequisites=parse_all(tracking.prerequisites),
         sent=sent_history(repo, tracking) if with_sent else [])
 
 

@@ -108,6 +108,8 @@ class CoverScreen(PilotScreen):
         if pending:
             info.append(f"\nEDITME left on line(s) {', '.join(map(str, pending))}: "
                         "sending is blocked until they are gone", style="yellow")
+        for prereq in self.series.prerequisites:
+            info.append(f"\nprerequisite: {safe_text(prereq.line, 200)}", style="dim")
         if len(self.series.patches) == 1:
             info.append("\none patch: b4 puts this text below the patch's '---'", style="dim")
         self.query_one("#cover-info", Static).update(info)

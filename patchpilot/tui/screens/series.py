@@ -32,6 +32,9 @@ def describe(series: Series) -> Text:
     cover = series.cover_subject if series.cover_subject is not None else "(no cover letter)"
     text.append("\ncover: ")
     text.append(safe_text(cover, 300), style="italic")
+    if series.prerequisites:
+        text.append("\ndepends on: ")
+        text.append("; ".join(safe_text(p.line, 200) for p in series.prerequisites))
     for warning in series.warnings:
         text.append(f"\n! {warning}", style="yellow")
     return text

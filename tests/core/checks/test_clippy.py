@@ -99,3 +99,8 @@ def test_without_a_build_one_info_finding_names_the_setting(kernel_tree, tmp_pat
     (tmp_path / "kbuild/.config").write_text("CONFIG_64BIT=y\n# CONFIG_RUST is not set\n")
     found = series_findings(repo, series, inputs, str(tmp_path / "kbuild"), 60)
     assert [f.rule for f in found[1]] == ["NO_RUST_BUILD"]
+    (tmp_path / "kbuild/.config").write_text("CONFIG_RUST=y\n")
+    (tmp_path / "kbuild/source").symlink_to(tmp_path)  # built from another tree
+    found = series_findings(repo, series, inputs, str(tmp_path / "kbuild"), 60)
+    assert [(f.rule, f.severity) for f in found[1]] == [("OTHER_TREE", "warning")]
+    assert str(tmp_path) in found[1][0].message
