@@ -28,7 +28,8 @@ COMMANDS = {
     "series_cmd": ("series",), "prep_cmd": ("new", "enroll"), "recipients_cmd": ("recipients",),
     "check_cmd": ("check",), "doctor_cmd": ("doctor",), "config_cmd": ("config",),
     "cover_cmd": ("cover", "prefixes"), "send_cmd": ("send", "export"),
-    "replies_cmd": ("replies",), "reroll_cmd": ("reroll", "trailers", "undo"),
+    "replies_cmd": ("replies",), "reply_cmd": ("reply",),
+    "reroll_cmd": ("reroll", "trailers", "undo"),
 }
 
 

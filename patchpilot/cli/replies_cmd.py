@@ -73,6 +73,11 @@ def render(review: Review, out: Output) -> None:
         state = f"  ({rev.missing})" if rev.missing else ""
         out.line(f"v{rev.revision} <{safe_text(rev.cover_msgid or '-', 200)}>: "
                  f"{len(rev.replies)} replies, {unread} unread{state}")
+        if rev.applied:
+            out.line(f"  {safe_text(rev.applied.label, 200)} by "
+                     f"{safe_text(rev.applied.by, 200)}: " + ", ".join(
+                         f"{p.index}" + (f" {p.commit[:12]}" if p.commit else "")
+                         for p in rev.applied.patches))
         for m in rev.replies:
             mark = "*" if m.unread else " "
             where = "cover" if m.patch == 0 else f"patch {m.patch}"

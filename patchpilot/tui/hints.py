@@ -26,6 +26,7 @@ ACTIONS: list[tuple[str, str]] = [
     (r"patchpilot replies --refresh", "review.fetch"),
     (r"patchpilot replies --set-state ID addressed\|replied\|wontfix(?:, or --override "
      r"comments)?", "replies.addressed"),
+    (r"patchpilot reply(?: MSGID:N| \S+:\d+)?", "replies.answer"),
     (r"patchpilot replies(?! --json)", "series.replies"),
     (r"patchpilot trailers(?: lists them(?: with their ids)?)?", "series.reroll"),
     (r"patchpilot reroll", "series.reroll"),

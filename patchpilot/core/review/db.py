@@ -1,16 +1,16 @@
 """Review state in SQLite (standard library): one database per repository, under
 .git/patchpilot/review.sqlite3.
 
-Per comment (keyed by the reply's Message-ID and the comment's number, with the patch-id of
-the patch it is about): open / addressed (in which revision) / wontfix (with a note) /
-replied. Per message: read or unread. Per change-id: the newer revisions last seen on the
-list (so a view from the cache alone still knows them). The schema is versioned with PRAGMA
-user_version and upgraded by MIGRATIONS, which only ever add: the user's data is never
-dropped. Opening the file (dbfile.py) survives races, damage and a read-only state
-directory: `notice` is the one line to show the user about it, `readonly` says that the
-state shown cannot be changed (changing it raises PatchpilotError; remembering a message as
-seen, or what a refresh found newer, is skipped). Any other SQLite failure is a
-PatchpilotError. No UI.
+Per comment (keyed by the reply's Message-ID and the comment's number, with the patch-id of the
+patch it is about): open / addressed (in which revision) / wontfix (with a note) / replied
+(with the Message-ID of the author's answer, when patchpilot sent it). Per message: read or
+unread. Per change-id: the newer revisions last seen on the list (so a view from the cache
+alone still knows them). The schema is versioned with PRAGMA user_version and upgraded by
+MIGRATIONS, which only ever add: the user's data is never dropped. Opening the file (dbfile.py)
+survives races, damage and a read-only state directory: `notice` is the one line to show the
+user about it, `readonly` says that the state shown cannot be changed (changing it raises
+PatchpilotError; remembering a message as seen, or what a refresh found newer, is skipped). Any
+other SQLite failure is a PatchpilotError. No UI.
 """
 
 from __future__ import annotations
@@ -133,6 +133,20 @@ class ReviewDB:
         rows = self._in("SELECT msgid, n, state, revision, note FROM comments "
                         "WHERE msgid IN ({})", msgids)
         return {(m, n): CommentState(s, r, note) for m, n, s, r, note in rows}
+
+    def set_answer(self, msgid: str, n: int, answer_msgid: str) -> None:
+        """Remember the answer (its Message-ID) sent to comment `n` of `msgid`."""
+        with self._writing(needed=True):
+            self.conn.execute(
+                "INSERT INTO answers (msgid, n, answer_msgid, sent_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (msgid, n) DO UPDATE SET answer_msgid = excluded.answer_msgid, "
+                "sent_at = excluded.sent_at", (msgid, n, answer_msgid, time.time()))
+
+    def answers(self, msgids: list[str]) -> dict[tuple[str, int], str]:
+        """The Message-IDs of the answers sent to the comments of these messages."""
+        rows = self._in("SELECT msgid, n, answer_msgid FROM answers WHERE msgid IN ({})",
+                        msgids)
+        return {(m, n): a for m, n, a in rows}
 
     # -- newer revisions on the list ------------------------------------------------------
     def set_newer(self, change_id: str, revisions: list[int]) -> None:

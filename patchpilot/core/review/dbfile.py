@@ -40,11 +40,14 @@ MIGRATIONS: tuple[str, ...] = (
        CREATE INDEX IF NOT EXISTS comments_patch ON comments (patch_id);""",
     """CREATE TABLE IF NOT EXISTS newer (change_id TEXT PRIMARY KEY, revisions TEXT NOT NULL,
            checked_at REAL NOT NULL);""",
+    """CREATE TABLE IF NOT EXISTS answers (msgid TEXT NOT NULL, n INTEGER NOT NULL,
+           answer_msgid TEXT NOT NULL, sent_at REAL NOT NULL, PRIMARY KEY (msgid, n));""",
 )
 # The columns each table has at the latest version (what the queries rely on).
 SCHEMA = {"messages": {"msgid", "read", "first_seen"},
           "comments": {"msgid", "n", "patch_id", "state", "revision", "note", "updated_at"},
-          "newer": {"change_id", "revisions", "checked_at"}}
+          "newer": {"change_id", "revisions", "checked_at"},
+          "answers": {"msgid", "n", "answer_msgid", "sent_at"}}
 DAMAGED = ".damaged-"
 _ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.I)
 # primary result codes (sqlite3.h) that mean the file is not a sound database

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from patchpilot.core.review.applied import Applied
 from patchpilot.core.review.classify import COUNTED, ItemKind
 from patchpilot.core.review.tags import GivenTrailer
 from patchpilot.core.series.model import SentRevision
@@ -62,6 +63,7 @@ class Comment:
     state: State = "open"
     addressed_in: int | None = None  # with state "addressed"
     note: str | None = None  # with state "wontfix"
+    answer: str | None = None  # the Message-ID of the author's answer, when patchpilot sent it
 
     @property
     def id(self) -> str:
@@ -89,7 +91,8 @@ class Comment:
                 "file": self.file, "line": self.line, "quote": self.quote, "text": self.text,
                 "aside": self.aside, "context": self.context, "state": self.state,
                 "revision": self.addressed_in, "note": self.note, "reviewer": self.reviewer,
-                "sent_revision": self.revision, "patch": self.patch, "follows": self.follows}
+                "sent_revision": self.revision, "patch": self.patch, "follows": self.follows,
+                "answer": self.answer}
 
 
 @dataclass
@@ -143,6 +146,7 @@ class Revision:
     fetched_at: float | None
     replies: list[Reply] = field(default_factory=list)
     missing: str | None = None  # the server does not hold the cover: why, in one line
+    applied: Applied | None = None  # a maintainer said they applied it (applied.py)
 
 
 @dataclass
@@ -203,13 +207,23 @@ class Review:
         NAK, not a bot's tag. The home screen counts these and the reroll screen lists them."""
         return [(reply, trailer) for reply, trailer in self.given() if collected(reply, trailer)]
 
+    @property
+    def applied(self) -> tuple[int, Applied] | None:
+        """(revision, what was applied) of the latest revision a maintainer applied."""
+        found = [(r.revision, r.applied) for r in self.revisions if r.applied]
+        return max(found, key=lambda f: f[0]) if found else None
+
     def to_json(self) -> dict[str, Any]:
         """The `patchpilot replies --json` contract (README)."""
+        applied = self.applied
         return {"series": self.change_id, "branch": self.branch, "server": self.server,
                 "offline": self.offline, "newer_revisions": self.newer_revisions,
                 "warnings": self.warnings,
+                "applied": {"revision": applied[0], **applied[1].to_json()} if applied
+                else None,
                 "revisions": [{"revision": r.revision, "cover_msgid": r.cover_msgid,
                                "fetched_at": _iso(r.fetched_at), "missing": r.missing,
+                               "applied": r.applied.to_json() if r.applied else None,
                                "messages": [m.to_json() for m in r.replies]}
                               for r in self.revisions]}
 

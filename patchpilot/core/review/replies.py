@@ -1,7 +1,9 @@
 """Follow the review of a series: for each sent revision, its thread from the public-inbox
 server (lore.py) or the cache, analysed once (threads.py), joined with the user's state
-(db.py) into the one model (model.Review). Offline, the cached thread is used and the review
-says so, with its age; a server that does not hold a cover says so in one line.
+(db.py, with the answers patchpilot sent) into the one model (model.Review), with whether a
+maintainer applied each revision (applied.py, read in threads.py). Offline, the cached thread
+is used and the review says so, with its age; a server that does not hold a cover says so in
+one line.
 
 A Reader holds one client and one database connection for as many series as it is asked
 about (the home screen reads every series through one); `collect` is one series, one Reader.
@@ -140,6 +142,7 @@ class Reader:
         ids = patch_ids(self.repo, thread) if with_patch_ids else {}
         self.db.seen([r.msgid for r in thread.replies if r.kind != "own"])
         view.replies = self._joined(thread.replies, sent.revision, ids)
+        view.applied = thread.applied
         return view
 
     def _fetch(self, cover: str, refresh: bool, review: Review,
@@ -165,10 +168,12 @@ class Reader:
         """The analysed replies (shared, never changed) as this revision's, with state."""
         msgids = [r.msgid for r in replies]
         unread, states = self.db.unread(msgids), self.db.states(msgids)
+        answers = self.db.answers(msgids)
         joined = []
         for reply in sorted(replies, key=lambda r: (r.patch, r.date)):
             pid = ids.get(reply.patch)
-            items = [_with_state(c, revision, pid, states.get((c.msgid, c.n)))
+            items = [replace(_with_state(c, revision, pid, states.get((c.msgid, c.n))),
+                             answer=answers.get((c.msgid, c.n)))
                      for c in reply.items]
             joined.append(replace(reply, revision=revision, patch_id=pid, items=items,
                                   unread=reply.kind != "own" and reply.msgid in unread,

@@ -1,6 +1,7 @@
 """Review counts per series for the home screen: unread replies, open comments, trailers
-collected and newer revisions on the list, from the lore cache and the review database alone
-(a Reader with cache_only): this never touches the network and runs no `git patch-id`.
+collected, newer revisions on the list and whether it was applied (and NAKed), from the lore
+cache and the review database alone (a Reader with cache_only): this never touches the
+network and runs no `git patch-id`.
 
 Every series is read through one Reader (one database connection); each thread is analysed
 once per process (threads.py), so coming back to the home screen re-reads nothing that did not
@@ -35,6 +36,8 @@ class ReviewCounts:
     trailers: int = 0  # collected (model.Review.collected_trailers)
     newer_revisions: list[int] = field(default_factory=list)
     problem: str | None = None
+    applied: str | None = None  # "applied to rust-next (main)": a maintainer applied it
+    naks: int = 0  # NAKs on the latest sent revision (shown even when applied)
 
 
 def count_report(branch: str, review: Review) -> ReviewCounts:
@@ -45,7 +48,19 @@ def count_report(branch: str, review: Review) -> ReviewCounts:
         unread=sum(r.unread for r in review.replies()),
         open_comments=len(review.open_comments()),
         trailers=len(review.collected_trailers()),
-        newer_revisions=list(review.newer_revisions))
+        newer_revisions=list(review.newer_revisions),
+        applied=_applied_label(review),
+        naks=sum(r.kind == "nak" for rev in review.revisions if rev.revision == latest
+                 for r in rev.replies))
+
+
+def _applied_label(review: Review) -> str | None:
+    """What the home screen says of an applied series (`v2 applied to rust-next`)."""
+    applied = review.applied
+    if applied is None:
+        return None
+    revision, what = applied
+    return what.label if len(review.revisions) == 1 else f"v{revision} {what.label}"
 
 
 def _counts(reader: Reader, series: SentSeries) -> ReviewCounts:

@@ -16,6 +16,7 @@ from liblore.series import email_matches
 
 from patchpilot.core.review import classify
 from patchpilot.core.review.anchor import DiffIndex
+from patchpilot.core.review.applied import Applied
 from patchpilot.core.review.mail import Mail
 from patchpilot.core.review.model import Comment, Reply, ReplyKind
 from patchpilot.core.review.quotes import Segment, segments, unquote
@@ -51,6 +52,7 @@ class Thread:
     duplicates: list[str] = field(default_factory=list)  # Message-IDs seen more than once
     patch_ids: dict[int, str] | None = None  # filled once, by threads.patch_ids
     raw: dict[str, bytes] = field(default_factory=dict)  # the cover and patch mails as sent
+    applied: Applied | None = None  # a maintainer said they applied it (threads.py fills it)
 
 
 def subject_info(subject: str) -> SubjectInfo | None:

@@ -17,7 +17,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.review.mail import Mail, MailTooLarge, parse_mail, split_mbox
+from patchpilot.core.review.applied import find_applied
+from patchpilot.core.review.mail import Mail, MailTooLarge, bare_subject, parse_mail, split_mbox
 from patchpilot.core.review.thread import Thread, analyse_thread
 
 MEMO = 64
@@ -89,6 +90,11 @@ def _analyse(cover: str, mbox: bytes, own: tuple[str, ...]) -> _Entry:
     thread = analyse_thread([mail for _, mail in decoded], cover, own)
     sent = {m.msgid for m in [thread.cover, *thread.patches.values()] if m is not None}
     thread.raw = {mail.msgid: raw for raw, mail in decoded if mail.msgid in sent}
+    by_id = {mail.msgid: mail for _, mail in decoded}
+    thread.applied = find_applied(
+        ((by_id[r.msgid], r.patch) for r in thread.replies if r.msgid in by_id),
+        max(thread.patches, default=0) or None,
+        {k: bare_subject(m.subject) for k, m in thread.patches.items()})
     return _Entry(thread, found)
 
 

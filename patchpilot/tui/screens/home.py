@@ -2,7 +2,8 @@
 
 The current series is read first (light) and opened at once; the rows come from the
 repository next; the review columns (unread, open comments,
-trailers, newer revision on the list) follow from a second worker that reads the lore cache
+trailers, newer revision on the list, applied or NAKed)
+follow from a second worker that reads the lore cache
 only, so the list never waits on the network.
 """
 
@@ -24,13 +25,15 @@ from patchpilot.tui.screens.start import START, StartsSeries
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
 
-REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer"}
-# What gives way first at 80 columns: the change-id, then the counts; the branch and its
-# cover subject stay (the subject takes the width left).
+REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer",
+                  "status": "Status"}
+# What gives way first at 80 columns: the change-id, then the counts; the branch, an applied
+# or NAK status and the cover subject stay (the subject takes the width left).
 COLUMNS = [Col("mark", "", 4), Col("branch", "Branch", 0, cap=40), Col("rev", "Rev", 2),
            Col("patches", "Patches", 7), Col("sent", "Sent", 3, cap=16),
            Col("unread", "Unread", 5), Col("open", "Open", 6), Col("trailers", "Trailers", 8),
-           Col("newer", "Newer", 9), Col("change_id", "Change-id", 10, cap=50, yields=True),
+           Col("newer", "Newer", 9), Col("status", "Status", 3, cap=40),
+           Col("change_id", "Change-id", 10, cap=50, yields=True),
            Col("state", "Cover / state", 1, cap=200, flex=True, least=12)]
 
 
@@ -57,7 +60,19 @@ def review_cells(counts: ReviewCounts) -> dict[str, Text]:
                  "trailers": _number(counts.trailers, "green")}
     newer = counts.newer_revisions
     cells["newer"] = Text(f"v{max(newer)}", style="bold yellow") if newer else Text("-")
+    cells["status"] = status_cell(counts)
     return cells
+
+
+def status_cell(counts: ReviewCounts) -> Text:
+    """`applied to rust-next`, with a NAK before it in red: an applied series keeps it seen."""
+    text = Text()
+    if counts.naks:
+        text.append("NAK" if counts.naks == 1 else f"{counts.naks} NAKs", style="bold red")
+    if counts.applied:
+        text.append(" · " if text else "").append(safe_text(counts.applied, 120),
+                                                  style="bold green")
+    return text or Text("-", style="dim")
 
 
 def _number(value: int, style: str) -> Text:

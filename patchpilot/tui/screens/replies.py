@@ -27,6 +27,7 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.keys import FETCH, SCREEN_KEYS, bind
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
+from patchpilot.tui.screens.answer import AnswerScreen
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import Prompt
 from patchpilot.tui.widgets.fittable import Col, FitTable
@@ -107,6 +108,7 @@ class RepliesScreen(PilotScreen):
         bind("2", "state('addressed')", "Addressed", "replies.addressed", "mark", 11),
         bind("3", "state('wontfix')", "Won't fix", "replies.wontfix", "mark", 12),
         bind("4", "state('replied')", "Replied", "replies.replied", "mark", 13),
+        bind("g", "answer", "Answer", "replies.answer", "edit", 10),
         FETCH,
         *SCREEN_KEYS,
     ]
@@ -260,6 +262,18 @@ class RepliesScreen(PilotScreen):
         if message is not None:
             repo, unread = self.app.repo, message.unread
             self.load(change=lambda: mark_read(repo, [message.msgid], read=unread))
+
+    def action_answer(self) -> None:
+        """Answer the highlighted comment by mail (the answer screen); reload on return."""
+        message = self.selected
+        if message is None or not message.comments:
+            return
+        comment = message.comments[min(self.comment_index, len(message.comments) - 1)]
+
+        def back(_result: None) -> None:
+            self.load()
+
+        self.app.push_screen(AnswerScreen(self.branch, comment.id), back)
 
     def action_state(self, state: str) -> None:
         message = self.selected
