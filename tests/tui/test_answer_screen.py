@@ -27,7 +27,7 @@ async def open_answer(pilot) -> AnswerScreen:
     row = next(i for i, m in enumerate(replies.messages) if m.msgid == REVIEW_ID)
     replies.query_one(DataTable).move_cursor(row=row)
     await pilot.pause()
-    await pilot.press("m")
+    await pilot.press("g")
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, AnswerScreen)
@@ -55,8 +55,7 @@ async def test_answer_composed_previewed_confirmed_sent(reviewed):  # noqa: F811
             assert body.startswith("On Wed, 03 Jan 2024 11:22:33 +0100, Rev Iewer wrote:")
             assert "> Please use pr_debug here, this is noisy." in body
             await write(pilot, screen, "Done in v2.")
-            await pilot.press("ctrl+s")
-            await pilot.pause()
+            await pilot.pause(AUTOSAVE * 2)  # saved as it is typed: no save key to press
             saved = DraftStore(GitRepo(tree).git_dir).load(draft_key(REVIEW_ID, [1]))
             assert saved is not None and "\n\nDone in v2.\n" in saved.answer.body
             await pilot.press("ctrl+g")
@@ -77,7 +76,7 @@ async def test_answer_composed_previewed_confirmed_sent(reviewed):  # noqa: F811
             asked = next(m for m in replies.messages if m.msgid == REVIEW_ID)
             assert asked.comments[0].state == "replied" and asked.comments[0].answer
             archive(inbox, smtp.mailbox.messages[0].data)  # the list carries it
-            await pilot.press("r")
+            await pilot.press("f")  # f fetches from the list (r reloads the cache)
             await settle(pilot)
             own = next(m for m in replies.messages if m.msgid == asked.comments[0].answer)
             assert own.kind == "own" and own.patch == 1

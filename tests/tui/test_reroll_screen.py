@@ -70,6 +70,9 @@ async def test_reroll_trailers_changelog_checks_undo(reviewed):  # noqa: F811
     inbox.deliver(reply(patch_mail(tree, 3), EVIL, "Reviewed-by: Rev Three <rev3@example.com>\n"))
     inbox.stop()  # public-inbox-httpd keeps its search index open: a new one sees the reply
     inbox.start()
+    # no watching: the amend below is read on r alone, so the re-check after it is the first
+    # to see the amended patch (a poll between would have cached it already)
+    git(tree, "config", "patchpilot.ui.watch-interval", "0")
     app = PatchpilotApp(tree)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -65,7 +65,7 @@ async def test_b4s_own_warning_is_shown_when_it_refuses(kernel_tree):
         await settle(pilot)
         shown = " ".join(n.message for n in app._notifications)
         assert "This appears to already be a b4-prep managed branch" in shown
-        assert "fork point" in shown
+        assert "start the new one elsewhere" in shown
     assert GitRepo(kernel_tree).rev_parse("refs/heads/b4/chained") is None
 
 

@@ -81,6 +81,7 @@ class RerollScreen(RerollRewrites):
         self.per_patch = False  # w also writes per-patch notes below each changed patch's ---
         self.busy: str | None = None  # the repository work under way (one at a time)
         self.checking = False
+        self.check_round = 0  # a re-check's result counts only if no newer one started
         self.note = Text("")  # the outcome of the last action, under the summary
         self.checked = Text("")  # what the last re-check found
         self._draft = ""
@@ -180,7 +181,7 @@ class RerollScreen(RerollRewrites):
         self.query_one("#reroll-comments", Static).update(describe_comments(self.plan))
         self._fill_changelog()
         self._changed()
-        if not self.checking and self.plan.series.patches:
+        if self.plan.series.patches:  # a run for the branch as it was is not this one's
             self.action_recheck()  # from the cache for every patch that did not change
 
     def _fill_patches(self) -> None:
@@ -314,15 +315,18 @@ class RerollScreen(RerollRewrites):
 
     def action_recheck(self) -> None:
         self.checking = True
+        self.check_round += 1
         self._changed()
-        self.run_checks()
+        self.run_checks(self.check_round)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="reroll-checks")
-    def run_checks(self) -> None:
+    def run_checks(self, round_: int) -> None:
         try:
             repo = self.app.repo
             series = load_series(repo, self.branch)
-            self.post_message(Rechecked(recheck(repo, series, self.app.config)))
+            result = recheck(repo, series, self.app.config)
+            if round_ == self.check_round:  # else the branch was read again meanwhile
+                self.post_message(Rechecked(result))
         except PatchpilotError as exc:
             self.post_message(RewriteFailed("checks", exc))
 
