@@ -99,9 +99,11 @@ def key_table(screens: dict[str, list[Binding]]) -> list[str]:
 
 
 def shown(key: str) -> str:
-    """A key as the README and the hints write it."""
+    """A key as the README and the hints write it (of several, the first: `?` for
+    `question_mark,f1`)."""
+    first = key.split(",")[0]
     return {"question_mark": "?", "colon": ":", "escape": "esc", "plus": "+",
-            "space": "space"}.get(key, key)
+            "space": "space"}.get(first, first)
 
 
 def validate_keymap(keymap: dict[str, str]) -> list[str]:

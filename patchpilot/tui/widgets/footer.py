@@ -28,7 +28,10 @@ def rank_of(binding: Binding) -> int:
 def fit(bindings: list[tuple[Binding, bool, str]], width: int, display: dict[str, str],
         ) -> list[tuple[Binding, bool, str]]:
     """The bindings that fit `width` columns, best rank first (one per action); keys that
-    cannot run now (greyed) come after every key that can."""
+    cannot run now (greyed) come after every key that can; `esc Back` only where q is not
+    bound (where q types text)."""
+    if any(b.id == "app.back" for b, _, _ in bindings):
+        bindings = [item for item in bindings if item[0].id != "app.escape"]
     seen: set[str] = set()
     chosen = []
     used = 0
@@ -57,8 +60,6 @@ class KeyFooter(Footer):
         shown = [(binding, enabled, tooltip)
                  for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
                  if binding.show]
-        if any(b.id == "app.back" for b, _, _ in shown):  # esc Back only where q types text
-            shown = [item for item in shown if item[0].id != "app.escape"]
         display = {b.key: self.app.get_key_display(b) for b, _, _ in shown}
         width = self.size.width or self.app.size.width
         chosen = fit(shown, width, display)
