@@ -244,7 +244,7 @@ class RepliesScreen(PilotScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keys about a reply are greyed out until there is one."""
-        if action in ("comment", "state"):
+        if action in ("comment", "state", "answer"):
             message = self.selected
             return True if message is not None and message.comments else None
         if action == "toggle_read":
