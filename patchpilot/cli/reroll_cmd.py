@@ -99,7 +99,11 @@ def confirm(question: str, assume_yes: bool) -> None:
 def _plan(args: argparse.Namespace, repo: GitRepo, out: Output) -> RerollPlan:
     branch = args.branch or repo.current_branch()
     recovered = b4state.recover(repo, branch) if branch else None
-    if recovered:
+    if recovered and recovered.state == "abandoned":
+        out.warn(f"an interrupted rewrite ({recovered.what}) was left alone: {recovered.note}; "
+                 f"{branch} keeps its commits (the state before it: "
+                 f"{rewrite.BACKUP_PREFIX}/{branch}/)")
+    elif recovered:
         out.warn(f"an interrupted rewrite ({recovered.what}) was found: {branch} is back at "
                  f"{recovered.before[:12]}; the half-done state is kept under "
                  f"{rewrite.BACKUP_PREFIX}/{branch}/")

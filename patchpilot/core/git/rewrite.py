@@ -236,9 +236,10 @@ def guarded(repo: GitRepo, branch: str, what: str, config_keys: tuple[str, ...] 
 
 def recover(repo: GitRepo, branch: str, marks: Marks | None = None) -> Rewrite | None:
     """Put `branch` back before a rewrite that was interrupted (killed) halfway, once it is
-    proven to be exactly where that rewrite left it (else the entry is abandoned and the
-    branch left alone); nothing when another process is rewriting right now (its rewrite is
-    not interrupted). `marks` as given to `guarded` (b4.state.recover passes b4's). With
+    proven to be exactly where that rewrite left it (else the entry is abandoned, its note
+    says why, and the branch is left alone); the entry either way, to be reported; None when
+    nothing was interrupted or another process is rewriting right now (its rewrite is not
+    interrupted). `marks` as given to `guarded` (b4.state.recover passes b4's). With
     nothing interrupted it only reads: no lock, nothing written (listings run on a read-only
     .git/patchpilot)."""
     if not any(e.branch == branch and e.state == "started" for e in history(repo)):
@@ -257,7 +258,7 @@ def _recover(repo: GitRepo, branch: str, marks: Marks | None) -> Rewrite | None:
     if moved_on:
         entry.state, entry.note = "abandoned", moved_on
         _update(repo, entry)
-        return None
+        return entry
     if now is not None and now != entry.before:
         backup(repo, branch, now)  # keep the half-done state too: nothing is lost
         move_branch(repo, branch, entry.before, now)

@@ -171,8 +171,12 @@ class RerollScreen(RerollRewrites):
             self.query_one(pane).display = True
         self.plan, self.busy = message.plan, None
         self.undoable, self.moved = message.undoable, message.moved
-        if message.recovered:
-            self.notify(f"an interrupted rewrite ({message.recovered.what}) was taken back",
+        found = message.recovered
+        if found and found.state == "abandoned":
+            self.notify(f"an interrupted rewrite ({found.what}) was left alone: {found.note}; "
+                        "the branch keeps its commits", severity="warning", markup=False)
+        elif found:
+            self.notify(f"an interrupted rewrite ({found.what}) was taken back",
                         severity="warning", markup=False)
         ids = {t.id for t in self.plan.trailers if t.status in LEFT}
         self.accepted &= ids
