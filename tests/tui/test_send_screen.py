@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from patchpilot.core.send.log import SendLog
 from patchpilot.core.series.model import load_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.send import SendScreen
@@ -97,3 +98,21 @@ async def test_failed_send_says_what_to_check_and_x_again_sends_only_the_rest(ke
                     for m in smtp.mailbox.messages]
     assert len(subjects) == 3 and len(set(subjects)) == 3  # the cover went out once
     assert load_series(repo).revision == 2
+
+
+async def test_a_damaged_send_log_is_said_on_the_screen(kernel_tree):
+    """The send log's warnings reach the screen as they reach the CLI's stderr."""
+    repo = rust_series(kernel_tree)
+    series = load_series(repo)
+    log = SendLog(repo.git_dir, series.change_id, series.branch)
+    log.path.parent.mkdir(parents=True, exist_ok=True)
+    log.path.write_text("{not json")
+    with SmtpServer() as smtp:
+        point_at(kernel_tree, smtp)
+        app = PatchpilotApp(kernel_tree)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_send(pilot)
+            info = plain(screen.query_one("#send-info").content)
+            assert f"the send log {log.path.name} was damaged" in info
+            assert "rebuilt from the send journals" in info
+    assert list(log.path.parent.glob(f"{log.path.name}*"))  # kept aside, not dropped

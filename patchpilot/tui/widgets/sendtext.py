@@ -73,9 +73,15 @@ def describe_plan(branch: str, prepared: Prepared) -> Text:
                     "overriding)", style="yellow")
     else:
         text.append("\npre-flight passes: x sends (it asks first)", style="green")
-    if prepared.plan.resume:
+    resume = prepared.plan.resume
+    if resume:
+        doubt = len(resume.unconfirmed())
         text.append(f"\nan earlier attempt stopped; {len(prepared.plan.messages) - prepared.count}"
-                    " message(s) already went out and will be skipped", style="yellow")
+                    " message(s) already went out and will be skipped"
+                    + (f"; {doubt} whose delivery was not confirmed go out again under the "
+                       "same Message-ID" if doubt else ""), style="yellow")
+    for warning in prepared.warnings:  # state found damaged and kept aside, and the like
+        text.append(f"\n{safe_text(warning, 500)}", style="yellow")
     return text
 
 
@@ -96,7 +102,7 @@ def describe_result(result: SendResult | None, prepared: Prepared | None,
                         f"{safe_text(fix['error'], 300)}\n", style="yellow")
         text.append("next: v follows the review on the list; n prepares the next revision "
                     "when it asks for changes; r previews that revision here\n")
-        return text
+        return _with_warnings(text, result)
     gone = stopped(result, prepared) if prepared else "stopped"
     if attempt.status != "failed":
         gone += f"; {len(result.missing)} not sent, x sends only those"
@@ -104,6 +110,14 @@ def describe_result(result: SendResult | None, prepared: Prepared | None,
                 style="red")
     if result.hint:
         text.append(words(safe_text(result.hint, 800)) + "\n", style="yellow")
+    return _with_warnings(text, result)
+
+
+def _with_warnings(text: Text, result: SendResult) -> Text:
+    """The send log's warnings (a journal line a full disk kept unwritten, ...), as the CLI
+    says them."""
+    for warning in result.warnings:
+        text.append(f"{safe_text(warning, 500)}\n", style="yellow")
     return text
 
 
