@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input
 
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.recipients.choices import state_file
 from patchpilot.core.series.prep import new_series
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.recipients import RecipientsScreen
@@ -87,3 +88,24 @@ async def test_write_asks_first_then_writes_the_cover(kernel_tree):
     assert "To: Miguel Ojeda <ojeda@kernel.org>" in cover
     assert "Cc: rust-for-linux@vger.kernel.org" in cover
     assert git(kernel_tree, "for-each-ref", "refs/patchpilot/backup/")
+
+
+async def test_damaged_choices_found_while_adding_are_said(kernel_tree):
+    """Choices damaged behind the screen's back are kept aside when an address is added, and
+    the screen says so (as the CLI's --add-cc warns) instead of starting over silently."""
+    series(kernel_tree)
+    app = PatchpilotApp(kernel_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_recipients(pilot)
+        path = state_file(GitRepo(kernel_tree), screen.series)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("[1, 2")  # what a crash of another tool might leave
+        await pilot.press("A")  # add Cc
+        await pilot.pause()
+        app.screen.query_one(Input).value = "New Person <new@example.org>"
+        await pilot.press("enter")
+        await settle(pilot)
+        info = plain(screen.query_one("#rcpt-info").content)
+        assert "your recipient choices were damaged" in info and "kept as" in info
+        assert "New Person <new@example.org>" in screen.result.cc
+    assert list(path.parent.glob(f"{path.name}?*"))  # the damaged file kept aside

@@ -114,9 +114,14 @@ class RecipientsScreen(PilotScreen):
             repo = self.app.repo
             maint = preload(repo)
             series = load_series(repo, self.branch, base=self.app.default_base, light=True)
-            if add_to or add_cc or remove or restore:
-                update_choices(repo, series, add_to, add_cc, remove, restore=restore)
-            self.post_message(RecipientsLoaded(series, compute(repo, series, maint=maint)))
+            notice = None
+            if add_to or add_cc or remove or restore:  # damaged choices are kept aside here
+                notice = update_choices(repo, series, add_to, add_cc, remove,
+                                        restore=restore).notice
+            result = compute(repo, series, maint=maint)
+            if notice and notice not in result.notes:
+                result.notes.insert(0, notice)
+            self.post_message(RecipientsLoaded(series, result))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 
