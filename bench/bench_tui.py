@@ -5,7 +5,9 @@ from the series screen; "first content" is the moment the screen shows its data 
 table, the cover text, the plan), "complete" the series screen with its diffs. Each run is
 done twice; the second (warm caches: git's, b4's, the checks cache) is the one that counts.
 Compared, in the same run, with `b4 prep --show-info` (what b4 needs to say anything about
-the series). Prints the seconds and the ratios (lower is better).
+the series). Then the same on the 20-patch benchmark series, on the one-commit tree and under
+the deep history (PATCHPILOT_BENCH_DEEP commits), with the growth from one to the other.
+Prints the seconds and the ratios (lower is better).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common import BIN, isolated_env, scratch, timed
+from common import BIN, TREES, isolated_env, scratch, series_tree, timed
 
 SIZE = (120, 40)
 
@@ -81,6 +83,12 @@ async def one_run(tree: Path) -> dict[str, float]:
     return times
 
 
+def warm_runs(tree: Path) -> dict[str, float]:
+    """Three runs; the median of the warm ones (the first fills git's, b4's and our caches)."""
+    runs = [asyncio.run(one_run(tree)) for _ in range(3)]
+    return {k: round(statistics.median(r[k] for r in runs[1:]), 3) for k in runs[0]}
+
+
 def main() -> dict[str, Any]:
     with scratch() as tmp:
         tmp_path = Path(tmp)
@@ -90,12 +98,23 @@ def main() -> dict[str, Any]:
 
         tree = build_demo(tmp_path / "demo")
         b4 = timed([str(BIN / "b4"), "prep", "--show-info"], tree, env)
-        runs = [asyncio.run(one_run(tree)) for _ in range(3)]
-    warm = {k: round(statistics.median(r[k] for r in runs[1:]), 3) for k in runs[0]}
+        warm = warm_runs(tree)
+        # the 20-patch series on the one-commit tree and under the deep history (issue 12:
+        # a contributor's clone): first content must not grow with the history
+        deep: dict[str, dict[str, float]] = {}
+        for n, kind in enumerate(TREES):
+            series, series_env = series_tree(kind, tmp_path / f"tree{n}")
+            os.environ.update(series_env)
+            deep[kind] = warm_runs(series)
     result: dict[str, Any] = {"bench": "tui first content (demo tree, warm)", **warm,
                               "b4_show_info_s": round(b4, 3)}
     result["ratio series first content / b4 show-info"] = round(
         warm["series: first content after start"] / b4, 2)
+    small, big = (deep[k] for k in TREES)
+    result["20-patch series"] = {
+        name: {TREES[0]: small[name], TREES[1]: big[name],
+               "growth": round(big[name] / small[name], 2) if small[name] else None}
+        for name in small}
     print(result)
     return result
 
