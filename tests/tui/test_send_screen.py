@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.send.log import SendLog
 from patchpilot.core.series.model import load_series
 from patchpilot.tui.app import PatchpilotApp
@@ -116,3 +117,36 @@ async def test_a_damaged_send_log_is_said_on_the_screen(kernel_tree):
             assert f"the send log {log.path.name} was damaged" in info
             assert "rebuilt from the send journals" in info
     assert list(log.path.parent.glob(f"{log.path.name}*"))  # kept aside, not dropped
+
+
+async def test_the_early_preflight_shows_while_b4_prepares(kernel_tree, tmp_path, monkeypatch):
+    """The lines that need no preview (identity, tree, patches, EDITME, sign-offs) show at
+    once; b4's preview comes after. b4 is the real one, held back by a gate (a wrapper that
+    waits for a file before it runs b4's send) so the moment in between can be looked at."""
+    rust_series(kernel_tree)
+    gate = tmp_path / "go"
+    wrapper = tmp_path / "b4"
+    wrapper.write_text(f"#!/bin/sh\ncase \" $* \" in *' send '*) while [ ! -e {gate} ]; do "
+                       f"sleep 0.05; done;; esac\nexec {b4cli.executable()} \"$@\"\n")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATCHPILOT_B4", str(wrapper))
+    with SmtpServer() as smtp:
+        point_at(kernel_tree, smtp)
+        app = PatchpilotApp(kernel_tree)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            screen = app.screen
+            assert isinstance(screen, SendScreen)
+            for _ in range(400):
+                await pilot.pause(0.05)
+                if screen.early:
+                    break
+            table = screen.query_one("#send-preflight", DataTable)
+            names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+            assert screen.prepared is None  # b4 has not answered yet
+            assert {"identity", "transport", "clean-tree", "patches", "cover", "sign-off"} <= set(names)
+            assert {"recipients", "checks", "b4"} <= set(names)  # marked as coming
+            gate.touch()
+            await settle(pilot)
+            assert screen.prepared is not None and "b4" in {ln.name for ln in screen.lines}

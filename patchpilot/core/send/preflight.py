@@ -138,9 +138,16 @@ def run_preflight(repo: GitRepo, series: Series, messages: Sequence[Message] | N
     checks = _checks(repo, series, config) if run_checks else \
         Line("checks", SKIP, "not run", "patchpilot check")
     deps = prerequisites_line(repo, series, config)
+    return [*early_preflight(repo, series), _recipients(series, messages),
+            _comments(repo, series), deps, checks,
+            *_b4_preflight(repo, checks.state == OK, deps.state == OK)]
+
+
+def early_preflight(repo: GitRepo, series: Series) -> list[Line]:
+    """The lines that need neither b4's preview nor the checks (a screen shows them at once,
+    while b4 works): who sends and how, the tree, the patches, EDITME, sign-offs."""
     return [*environment(repo), _tree(repo), _patches(series), _editme(series),
-            _signoffs(series), _recipients(series, messages), _comments(repo, series), deps,
-            checks, *_b4_preflight(repo, checks.state == OK, deps.state == OK)]
+            _signoffs(series)]
 
 
 def environment(repo: GitRepo) -> list[Line]:

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.send.flow import SendPlan, SendResult
-from patchpilot.core.send.preflight import ENVIRONMENT, Line
+from patchpilot.core.send.preflight import ENVIRONMENT, Line, early_preflight
 from patchpilot.core.send.prepare import Prepared, prepare
 from patchpilot.core.send.prepare import send as send_prepared
 from patchpilot.core.series.model import load_series
@@ -52,6 +52,11 @@ class SendPlanned(Message):
 
 
 @dataclass
+class PreflightEarly(Message):
+    lines: list[Line]
+
+
+@dataclass
 class SendDone(Message):
     result: SendResult
 
@@ -76,6 +81,7 @@ class SendScreen(PilotScreen):
         self.prepared: Prepared | None = None
         self.result: SendResult | None = None
         self.sending = False
+        self.early: list[Line] = []  # the pre-flight lines known before b4's preview
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -102,7 +108,7 @@ class SendScreen(PilotScreen):
 
     def action_refresh(self) -> None:
         self.result = None  # r after a send: preview the next revision
-        self.prepared = None
+        self.prepared, self.early = None, []
         self.refresh_bindings()
         self.query_one("#send-info", Static).update(
             f"{self.branch}: asking b4 for the messages (nothing is sent)")
@@ -118,9 +124,20 @@ class SendScreen(PilotScreen):
         try:
             repo = self.app.repo
             series = load_series(repo, self.branch, base=self.app.default_base)
+            self.post_message(PreflightEarly(early_preflight(repo, series)))
             self.post_message(SendPlanned(prepare(repo, series, config=self.app.config)))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
+
+    def on_preflight_early(self, message: PreflightEarly) -> None:
+        """What is known before b4's preview: shown at once, the rest marked as coming."""
+        if self.prepared is not None:
+            return  # the whole plan is already shown
+        self.early = message.lines
+        coming = [Line(name, "skipped", "…") for name in ("recipients", "checks", "b4")]
+        table = self.query_one("#send-preflight", FitTable)
+        table.display = True
+        table.set_rows(preflight_rows([*message.lines, *coming], self.say))
 
     def on_send_planned(self, message: SendPlanned) -> None:
         self.prepared = prepared = message.prepared
@@ -156,6 +173,9 @@ class SendScreen(PilotScreen):
         text = describe_result(self.result, self.prepared, self.say)
         text.append(self.say(message.error), style="red")
         self.query_one("#send-info", Static).update(text)
+        if self.prepared is None and self.early:  # what is known, without the "…" to come
+            self.query_one("#send-preflight", FitTable).set_rows(
+                preflight_rows(self.early, self.say))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send":
