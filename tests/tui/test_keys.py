@@ -123,3 +123,20 @@ async def test_hints_say_the_keys_of_the_screen(kernel_tree):
         assert in_tui_words("fix what each line says, or send anyway with --override b4",
                             send) == "fix what each line says, or x (it asks before overriding)"
         assert in_tui_words("git switch b4/x", send) == "git switch b4/x"  # not ours: kept
+
+
+async def test_the_footer_is_drawn_again_only_when_its_keys_change(kernel_tree):
+    """Screens refresh their bindings on every update; the footer keeps its keys unless what
+    it shows changes (a key enabled or greyed, another width)."""
+    two_series(kernel_tree)
+    app = PatchpilotApp(kernel_tree, auto_open=False)
+    async with app.run_test(size=(30, 24)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        before = list(footer.children)
+        app.screen.refresh_bindings()
+        await settle(pilot)
+        assert list(footer.children) == before  # nothing changed: the same widgets
+        await pilot.resize_terminal(160, 45)
+        await settle(pilot)
+        assert len(footer.children) > len(before)  # wider: drawn again, with more keys

@@ -9,9 +9,12 @@ editor takes `q` and `?` as text, `esc Back` and `f1 Keys` show instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -53,23 +56,47 @@ class KeyFooter(Footer):
 
     def __init__(self) -> None:
         super().__init__(show_command_palette=False)
+        self._shown: tuple[tuple[str, str, bool], ...] | None = None  # what compose drew
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    def _choose(self) -> list[tuple[Binding, bool, str]]:
         shown = [(binding, enabled, tooltip)
                  for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
                  if binding.show]
         display = {b.key: self.app.get_key_display(b) for b, _, _ in shown}
         width = self.size.width or self.app.size.width
-        chosen = fit(shown, width, display)
+        return sorted(fit(shown, width, display), key=lambda b: (not b[1], rank_of(b[0])))
+
+    def _signature(self, chosen: list[tuple[Binding, bool, str]]) -> tuple[
+            tuple[str, str, bool], ...]:
+        return tuple((b.key, b.description, enabled) for b, enabled, _ in chosen)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        chosen = self._choose()
+        self._shown = self._signature(chosen)
         back = getattr(self.screen, "BACK_LABEL", "Back")  # the home screen quits
-        for binding, enabled, tooltip in sorted(chosen, key=lambda b: (not b[1],
-                                                                       rank_of(b[0]))):
+        for binding, enabled, tooltip in chosen:
             label = back if binding.id == "app.back" else binding.description
-            yield FooterKey(binding.key, display[binding.key], label,
+            yield FooterKey(binding.key, self.app.get_key_display(binding), label,
                             binding.action, disabled=not enabled,
                             tooltip=tooltip).data_bind(compact=Footer.compact)
 
+    async def _recompose_if_changed(self) -> None:
+        """Draw again only when the keys shown would change: a screen refreshes its bindings
+        on every update, and rebuilding the footer each time cost a screen's first paint
+        more than its data did."""
+        if not self.is_attached:
+            return
+        if self._shown is None or self._signature(self._choose()) != self._shown:
+            await self.recompose()
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._recompose_if_changed)
+
     def on_resize(self, _event: events.Resize) -> None:
-        self.call_after_refresh(self.recompose)
+        self.call_after_refresh(self._recompose_if_changed)
