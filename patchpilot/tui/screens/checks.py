@@ -101,7 +101,18 @@ class ChecksScreen(PilotScreen):
 
     def on_mount(self) -> None:
         self.sub_title = f"checks: {self.branch}"
+        known = self.known_series()
+        if known is not None:  # the rows at once; the run reads the branch again
+            self.on_checks_started(ChecksStarted(known))
         self.action_refresh()
+
+    def known_series(self) -> Series | None:
+        """The series the series screen below already shows (no git on the UI thread)."""
+        for screen in reversed(self.app.screen_stack):
+            if getattr(screen, "NAME", "") == "series" and screen.branch == self.branch:
+                series = getattr(screen, "series", None)
+                return series if isinstance(series, Series) else None
+        return None
 
     def action_refresh(self) -> None:
         self.cancel.set()  # a run still going stops: the new one replaces it
