@@ -18,6 +18,7 @@ from typing import Any
 from patchpilot.core.checks import clippy, klint, maintained
 from patchpilot.core.checks.cache import CheckCache
 from patchpilot.core.checks.commit_msg import drop_checkpatch_duplicates
+from patchpilot.core.checks.history import HistoryIndex
 from patchpilot.core.checks.inputs import PatchInput, prepare, touches_rust
 from patchpilot.core.checks.model import SEVERITIES, Finding, at_least, sort_findings, worst
 from patchpilot.core.checks.procs import Cancelled
@@ -110,6 +111,7 @@ def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool 
 def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool,
                   on_result: Callable[[PatchResult], object] | None, jobs: int | None,
                   cancel: threading.Event | None) -> CheckReport:
+    history = _history_index(repo, series, config)  # its walk's first part runs meanwhile
     inputs = prepare(repo, series)
     profile = load_profile(config.text("checks.profile"), touches_rust(inputs),
                            config.names("checks.tools"), config.text("checks.rules"),
@@ -119,6 +121,9 @@ def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool
                       base=series.base, cancel=cancel,
                       history_depth=_history_depth(config),
                       series_paths=tuple(p for pin in inputs for p in pin.paths))
+    if history is not None:
+        history.expect = list(dict.fromkeys(ctx.series_paths))
+        ctx.history_index = history
     if use_cache and "checkpatch" in profile.tools:
         ctx.status_cache = maintained.status_cache(repo.top, repo.git_dir)
     run = _Run(ctx, inputs, CheckCache(repo.git_dir, use_cache), on_result)
@@ -148,6 +153,17 @@ def _history_depth(config: Config) -> int:
         raise PatchpilotError(f"checks.history-depth ({depth.source}): {depth.raw!r} is not a "
                               "positive number of commits", hint="e.g. 50000")
     return int(depth.value)
+
+
+def _history_index(repo: GitRepo, series: Series, config: Config) -> HistoryIndex | None:
+    """B2's history index at the series' base, its probes already being found in the
+    background for a base never seen (every profile runs the commit rules)."""
+    tools = config.names("checks.tools")
+    if not series.base or (tools and "commit" not in tools):
+        return None
+    index = HistoryIndex(repo, series.base, _history_depth(config))
+    index.prefetch()
+    return index
 
 
 def _lacks_history(repo: GitRepo, base: str) -> bool:

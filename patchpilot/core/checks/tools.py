@@ -70,6 +70,7 @@ class ToolContext:
     series_paths: tuple[str, ...] = ()  # every path of the series: one walk for all of them
     status_cache: Path | None = None  # get_maintainer.pl --status answers (maintained.py)
     _memo: dict[object, str | None] = field(default_factory=dict)
+    history_index: HistoryIndex | None = None  # made (and prefetched) by the caller, or here
     _history: list[HistoryIndex] = field(default_factory=list)
     _history_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,8 +81,8 @@ class ToolContext:
             return None
         with self._history_lock:
             if not self._history:
-                self._history.append(HistoryIndex(GitRepo(self.tree), self.base,
-                                                  self.history_depth, self.series_paths))
+                self._history.append(self.history_index or HistoryIndex(
+                    GitRepo(self.tree), self.base, self.history_depth, self.series_paths))
             return self._history[0]
 
     def history_prefix(self, paths: list[str]) -> str | None:
