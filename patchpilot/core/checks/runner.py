@@ -29,6 +29,7 @@ from patchpilot.core.checks.tools import (
     cache_key,
     checkpatch_batch,
     preflight,
+    tool_version,
 )
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
@@ -108,9 +109,18 @@ def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool 
                               exit_code=ExitCode.FAILURE) from None
 
 
+def prefetch(config: Config) -> None:
+    """Start what the checks will ask and that does not depend on the series (rustfmt's
+    version, part of its cache keys) in the background; the caller then reads the series."""
+    tools = config.names("checks.tools")
+    if not tools or "rustfmt" in tools:
+        tool_version("rustfmt", _timeout(config))
+
+
 def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool,
                   on_result: Callable[[PatchResult], object] | None, jobs: int | None,
                   cancel: threading.Event | None) -> CheckReport:
+    prefetch(config)
     history = _history_index(repo, series, config)  # its walk's first part runs meanwhile
     inputs = prepare(repo, series)
     profile = load_profile(config.text("checks.profile"), touches_rust(inputs),

@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -112,11 +113,7 @@ class ToolContext:
 
     @cached_property
     def rustfmt_version(self) -> str:
-        try:
-            result = run_tool([self.rustfmt_config.rustfmt, "--version"], self.timeout)
-        except ToolMissing:
-            return "missing"
-        return result.stdout.strip() or result.stderr.strip()
+        return take_version(self.rustfmt_config.rustfmt, self.timeout)
 
     def fingerprint(self, tool: str) -> str:
         """Tool version and options: part of every cache key of `tool`."""
@@ -136,6 +133,37 @@ class ToolContext:
         if tool == "rust":
             return (_file_digest(*(tree / p for p in RUST_FACT_FILES)),)
         return ()
+
+
+_VERSIONS: dict[str, Future[str]] = {}
+_VERSIONS_LOCK = threading.Lock()
+
+
+def tool_version(binary: str, timeout: float) -> None:
+    """Start asking `binary --version` in the background, for the next take_version: a
+    caller that will need it (a tool's cache keys) starts it while the series is read."""
+    with _VERSIONS_LOCK:
+        if binary not in _VERSIONS:
+            pool = ThreadPoolExecutor(max_workers=1)
+            _VERSIONS[binary] = pool.submit(_version, binary, timeout)
+            pool.shutdown(wait=False)
+
+
+def take_version(binary: str, timeout: float) -> str:
+    """`binary --version` ("missing" when it is not installed): the answer started by
+    tool_version if any (used once, so a long-lived process sees an upgrade on its next
+    run), else asked now."""
+    with _VERSIONS_LOCK:
+        started = _VERSIONS.pop(binary, None)
+    return started.result() if started is not None else _version(binary, timeout)
+
+
+def _version(binary: str, timeout: float) -> str:
+    try:
+        result = run_tool([binary, "--version"], timeout)
+    except ToolMissing:
+        return "missing"
+    return result.stdout.strip() or result.stderr.strip()
 
 
 def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
