@@ -128,7 +128,7 @@ def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool
                            config.tristate("checks.strict"))
     ctx = ToolContext(repo.top, profile, _timeout(config),
                       ignore_unknown_commit_id=_lacks_history(repo, series.base),
-                      base=series.base, cancel=cancel,
+                      base=series.base, cancel=cancel, repo=repo,
                       history_depth=_history_depth(config),
                       series_paths=tuple(p for pin in inputs for p in pin.paths))
     if history is not None:
@@ -304,7 +304,7 @@ def checkpatch_batches(todo: list[PatchInput], jobs: int) -> list[list[PatchInpu
 
 def _mails(ctx: ToolContext, batch: list[PatchInput]) -> dict[str, str]:
     """The patches of `batch` as git mails them (one git call per run of consecutive ones)."""
-    repo = GitRepo(ctx.tree)
+    repo = ctx.git()
     first, last = batch[0].patch.commit, batch[-1].patch.commit
     mails = repo.format_patches(f"{first}^..{last}")
     for pin in batch:  # a batch with gaps (cache hits in between) or a root commit

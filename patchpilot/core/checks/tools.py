@@ -72,6 +72,7 @@ class ToolContext:
     status_cache: Path | None = None  # get_maintainer.pl --status answers (maintained.py)
     _memo: dict[object, str | None] = field(default_factory=dict)
     history_index: HistoryIndex | None = None  # made (and prefetched) by the caller, or here
+    repo: GitRepo | None = None  # the tree's repository, when the caller has it open
     _history: list[HistoryIndex] = field(default_factory=list)
     _history_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -83,8 +84,14 @@ class ToolContext:
         with self._history_lock:
             if not self._history:
                 self._history.append(self.history_index or HistoryIndex(
-                    GitRepo(self.tree), self.base, self.history_depth, self.series_paths))
+                    self.git(), self.base, self.history_depth, self.series_paths))
             return self._history[0]
+
+    def git(self) -> GitRepo:
+        """The tree's repository (opened here when the caller did not give it)."""
+        if self.repo is None:
+            self.repo = GitRepo(self.tree)
+        return self.repo
 
     def history_prefix(self, paths: list[str]) -> str | None:
         """The subject prefix the history of `paths` uses (B2)."""
