@@ -8,8 +8,8 @@ deep-history tree.
    written before), on a b4 series of 20 and of 50 patches (bench/common.py make_series).
 2. Thread: v1 of the 20-patch series sent for real (through b4 to aiosmtpd), then its thread
    filled up to 300 or 1,000 messages (the patches and replies to them, reviews with trailers
-   and quoted lines, delivered with public-inbox's own importer into a real public-inbox that
-   b4.midmask points at) and fetched once; then `replies --json` (from the cache),
+   and quoted lines, delivered with public-inbox's own importer into a real public-inbox, one
+   per tree, that b4.midmask points at) and fetched once; then `replies --json` (from the cache),
    `replies --refresh` (the server asked, nothing new) and `reroll --json` (it reads the
    thread's trailers). Also in this process: parse + map of 300 and 1,000 messages
    (bench_replies' synthetic thread).
@@ -80,8 +80,10 @@ def thread_figures(trees: Trees, tmp: Path, messages: int) -> dict[str, dict[str
 
     prepare_send(trees, tmp)
     with contextlib.ExitStack() as stack:
-        inbox = stack.enter_context(PublicInbox(tmp / "pi"))
-        for tree, env in trees.values():
+        for n, (tree, env) in enumerate(trees.values()):
+            # an inbox per tree: the two series have the same subjects, and a refresh also
+            # searches by subject
+            inbox = stack.enter_context(PublicInbox(tmp / f"pi{n}"))
             with SmtpServer() as smtp:
                 run(["git", "config", "sendemail.smtpServerPort", str(smtp.port)], tree, env)
                 run(patchpilot(*SEND), tree, env)

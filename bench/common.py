@@ -46,6 +46,9 @@ def isolated_env(home: Path) -> dict[str, str]:
                XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_GLOBAL=str(gitconfig),
                GIT_CONFIG_NOSYSTEM="1", PATCHPILOT_KERNEL_CACHE=str(kernelsrc.cache_root()))
     env.update(RUST_HOMES)  # rustup finds its toolchains through HOME unless these are set
+    # The code of this checkout, whatever the commands' working directory (a relative
+    # PYTHONPATH=. would find the tree instead, and the installed patchpilot after it).
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     # Python caches compiled modules as any installation does (b4's were compiled by pip);
     # a sandbox that turns that off would add the compile to every patchpilot start.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
