@@ -221,7 +221,7 @@ def table(rows: list[Row]) -> str:
         targets = ", ".join(t for t in (
             f"growth <= {row.growth_target}x" if row.growth_target else "",
             f"<= {row.ratio_target}x b4" if row.ratio_target else "",
-            f"work growth <= {row.work}x" if row.work else "") if t)
+            f"work growth <= {row.work:.2f}x" if row.work else "") if t)
         cells = [row.command + (f" ({row.note})" if row.note else ""),
                  *(_shown(row.ours[k]) if k in row.ours else "-" for k in TREES),
                  (f"{growth:.2f}x" if growth is not None else "-")
