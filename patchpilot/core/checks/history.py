@@ -240,7 +240,9 @@ class HistoryIndex:
     def __init__(self, repo: GitRepo, base: str, depth: int = DEFAULT_DEPTH,
                  expect: Iterable[str] = ()) -> None:
         self.repo, self.depth = repo, depth
-        self.base = repo.rev_parse(base) or base  # the file is keyed on the commit id
+        # the file is keyed on the commit id (a series' base is one already: no git call)
+        full = len(base) in (40, 64) and all(c in "0123456789abcdef" for c in base)
+        self.base = base if full else repo.rev_parse(base) or base
         self.expect = list(dict.fromkeys(expect))
         self.root = repo_state_dir(repo.git_dir) / "history"
         self.file = self.root / f"{self.base}-{depth}.json"
