@@ -130,7 +130,8 @@ def changed_parts(repo: GitRepo, points: Sequence[str | None],
 
     wanted = sorted({(c, p) for a, b in pairs for p in asked if not same_dir(a, b, p)
                      for c in (a, b) if c})
-    blob = dict(zip(wanted, repo.object_ids([f"{c}:{p}" for c, p in wanted])))
+    blob: dict[tuple[str | None, str], str | None] = dict(
+        zip(wanted, repo.object_ids([f"{c}:{p}" for c, p in wanted])))
     return [[p for p in paths if p not in asked or
              (not same_dir(a, b, p) and blob.get((a, p)) != blob.get((b, p)))]
             for a, b in pairs]

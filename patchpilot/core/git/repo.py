@@ -65,7 +65,7 @@ class GitRepo:
         if found is None:
             raise PatchpilotError(f"not a git repository: {Path(path).resolve()}",
                                   hint="run inside a kernel git tree, or pass -C DIR")
-        if found == "bare":
+        if isinstance(found, str):  # "bare"
             raise PatchpilotError(f"{path} is a bare repository",
                                   hint="patchpilot needs a work tree; clone it first")
         self.top, self.git_dir = found
