@@ -5,10 +5,13 @@ answer): for 1, 3 and the 10 files of the 20-patch series.
 - per patch, unbounded: `git log -n40 -- PATHS` once per patch (patchpilot before), summed;
 - one walk, unbounded: all paths in one `git log --name-only -- PATHS`;
 - one walk, bounded: the same over the newest `checks.history-depth` commits (`BASE ^X`,
-  X found with `git rev-list --skip=DEPTH -n1`), what patchpilot does without Bloom filters;
+  X found with `git rev-list --skip=DEPTH -n1`), what patchpilot did before the probes;
+- probes (patchpilot): the window cut in 16 parts, every path's blob at every probe, walks
+  only of the parts where a path changed (none here: the series' files are untouched in the
+  window), history.walk in this process;
 - with Bloom filters (`git commit-graph write --reachable --changed-paths`, on a copy): per
-  path unbounded, per path bounded (what patchpilot does with them, for up to 6 paths), one
-  bounded walk with every path (git 2.39 then ignores the filters);
+  path unbounded, per path bounded, one bounded walk with every path (git 2.39 then ignores
+  the filters), and patchpilot's walk with them;
 - the per-base index read back (a re-check on the same base): no git at all.
 Medians of whole git processes (the bounded rows include the rev-list). Prints a table.
 """
@@ -25,12 +28,7 @@ from pathlib import Path
 
 from common import RUNS, TREES, run, scratch, series_tree
 
-from patchpilot.core.checks.history import (
-    DEFAULT_DEPTH,
-    HistoryIndex,
-    segments,
-    walk_argv,
-)
+from patchpilot.core.checks.history import DEFAULT_DEPTH, HistoryIndex, walk, walk_argv
 from patchpilot.core.git.repo import GitRepo
 
 
@@ -67,34 +65,43 @@ def variants(tree: Path, base: str, per_patch: list[list[str]],
                                 base], cwd=tree, capture_output=True, text=True,
                                check=True).stdout.strip()]
 
-    def halves() -> list[list[str]]:
-        found = subprocess.run(["git", "rev-list", f"--max-count={DEFAULT_DEPTH + 1}", base],
-                               cwd=tree, capture_output=True, text=True, check=True).stdout
-        commits = found.split()
-        middle, end = commits[DEFAULT_DEPTH // 2], commits[DEFAULT_DEPTH]
-        return [walk_argv(tip, stops, paths, False)
-                for tip, stops in segments(base, middle, end, DEFAULT_DEPTH)]
-
+    ours = {f"{'Bloom: ' if bloom else ''}probes, walks only where a path changed "
+            "(patchpilot)": walk_time(tree, base, paths, bloom)}
     if not bloom:  # the unbounded walks are the "before": one run is enough
         return {
             "per patch, unbounded (before)": git_time(tree, lambda: [
                 ["log", "-n40", "--no-merges", "--format=%s", base, "--", *p]
                 for p in per_patch], repeat=1),
-            "one walk, unbounded": git_time(tree, lambda: [walk_argv(base, [], paths, False)],
+            "one walk, unbounded": git_time(tree, lambda: [walk_argv([base], [], paths, False)],
                                             repeat=1),
-            "one walk, bounded": git_time(tree, lambda: [walk_argv(base, stop(), paths, False)]),
-            "one walk, bounded, two halves at once (patchpilot)": git_time(
-                tree, halves, together=2),
+            "one walk, bounded": git_time(tree, lambda: [walk_argv([base], stop(), paths,
+                                                                   False)]),
+            **ours,
         }
     return {
         "Bloom: per path, unbounded": git_time(tree, lambda: [
-            walk_argv(base, [], [p], True) for p in paths], repeat=1),
-        "Bloom: per path, bounded, 2 at a time (patchpilot, up to 6 paths)": git_time(
-            tree, lambda: [walk_argv(base, s, [p], True) for s in [stop()] for p in paths],
+            walk_argv([base], [], [p], True) for p in paths], repeat=1),
+        "Bloom: per path, bounded, 2 at a time": git_time(
+            tree, lambda: [walk_argv([base], s, [p], True) for s in [stop()] for p in paths],
             together=2),
         "Bloom: one walk, bounded (git ignores the filters)": git_time(tree, lambda: [
-            walk_argv(base, stop(), paths, False)]),
+            walk_argv([base], stop(), paths, False)]),
+        **ours,
     }
+
+
+def walk_time(tree: Path, base: str, paths: list[str], bloom: bool) -> tuple[float, float]:
+    """patchpilot's walk (history.walk: probes, then walks where a path changed), in this
+    process: wall time, and CPU time of this process and its gits."""
+    repo = GitRepo(tree)
+    walls, cpus = [], []
+    for _ in range(RUNS):
+        before = _children_cpu() + time.process_time()
+        start = time.perf_counter()
+        walk(repo, base, DEFAULT_DEPTH, paths, bloom)
+        walls.append(time.perf_counter() - start)
+        cpus.append(_children_cpu() + time.process_time() - before)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def index_read(tree: Path, base: str, paths: list[str]) -> tuple[float, float]:

@@ -46,6 +46,9 @@ def isolated_env(home: Path) -> dict[str, str]:
                XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_GLOBAL=str(gitconfig),
                GIT_CONFIG_NOSYSTEM="1", PATCHPILOT_KERNEL_CACHE=str(kernelsrc.cache_root()))
     env.update(RUST_HOMES)  # rustup finds its toolchains through HOME unless these are set
+    # The code of this checkout, whatever the commands' working directory (a relative
+    # PYTHONPATH=. would find the tree instead, and the installed patchpilot after it).
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     # Python caches compiled modules as any installation does (b4's were compiled by pip);
     # a sandbox that turns that off would add the compile to every patchpilot start.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -80,21 +83,22 @@ def make_series(tree: Path, env: dict, count: int = 20) -> None:
         run(["git", "commit", "-q", "-s", "-m", f"bench: change {i} in {path.name}"], tree, env)
 
 
-def series_tree(kind: str, tmp: Path) -> tuple[Path, dict[str, str]]:
-    """A private clone of `kind` with the 20-patch series on b4/bench, and its environment."""
+def series_tree(kind: str, tmp: Path, count: int = 20) -> tuple[Path, dict[str, str]]:
+    """A private clone of `kind` with the `count`-patch series on b4/bench, and its
+    environment."""
     env = isolated_env(tmp / "home")
     tree = kernelsrc.clone_tree(template(kind), tmp / "linux")
     run(["git", "branch", "--unset-upstream", "master"], tree, env, ok=(0, 128))
-    make_series(tree, env)
+    make_series(tree, env, count)
     return tree, env
 
 
 Trees = dict[str, tuple[Path, dict[str, str]]]
 
 
-def series_trees(tmp: Path) -> Trees:
-    """Both trees, each with the 20-patch series: {kind: (tree, env)}."""
-    return {kind: series_tree(kind, tmp / f"tree{n}") for n, kind in enumerate(TREES)}
+def series_trees(tmp: Path, count: int = 20) -> Trees:
+    """Both trees, each with the `count`-patch series: {kind: (tree, env)}."""
+    return {kind: series_tree(kind, tmp / f"tree{n}", count) for n, kind in enumerate(TREES)}
 
 
 class Seconds(float):
@@ -169,6 +173,15 @@ class Row:
     ratio_target: float | None = None   # ours / b4 at most this, on every tree
     growth_target: float | None = 1.2   # deep / one-commit at most this
     note: str = ""
+    # (how much more work this row does than `less`, the same command on less work): the
+    # time may grow by at most that much on every tree (50 vs 20 patches: 2.5)
+    work: float | None = None
+    less: dict[str, float] | None = None
+
+    def work_growth(self, kind: str) -> float | None:
+        if not self.less or not self.less.get(kind) or kind not in self.ours:
+            return None
+        return self.ours[kind] / self.less[kind]
 
     def growth(self) -> float | None:
         small, deep = (self.ours.get(k) for k in TREES)
@@ -189,26 +202,31 @@ class Row:
             failed.append("growth")
         if self.ratio_target and any((self.ratio(k) or 0) > self.ratio_target for k in TREES):
             failed.append("ratio")
+        if self.work and any((self.work_growth(k) or 0) > self.work for k in TREES):
+            failed.append("work")
         return "MISSED " + "+".join(failed) if failed else "ok"
 
 
 def table(rows: list[Row]) -> str:
     """The rows as a Markdown table: both trees, growth, ratio to b4 and targets."""
     small, deep = TREES
-    lines = [f"| command | {small} | {deep} | growth (CPU) | vs b4 ({small} / {deep}) | target "
-             "| |", "|---|---|---|---|---|---|---|"]
+    lines = [f"| command | {small} | {deep} | growth (CPU) | vs b4 ({small} / {deep}) "
+             f"| vs less work ({small} / {deep}) | target | |", "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         growth, cpu_growth = row.growth(), row.cpu_growth()
         ratios = " / ".join(f"{r:.3f}x" if (r := row.ratio(k)) is not None else "-"
                             for k in TREES) if row.b4 else "-"
+        works = " / ".join(f"{w:.2f}x" if (w := row.work_growth(k)) is not None else "-"
+                           for k in TREES) if row.less else "-"
         targets = ", ".join(t for t in (
             f"growth <= {row.growth_target}x" if row.growth_target else "",
-            f"<= {row.ratio_target}x b4" if row.ratio_target else "") if t)
+            f"<= {row.ratio_target}x b4" if row.ratio_target else "",
+            f"work growth <= {row.work:.2f}x" if row.work else "") if t)
         cells = [row.command + (f" ({row.note})" if row.note else ""),
                  *(_shown(row.ours[k]) if k in row.ours else "-" for k in TREES),
                  (f"{growth:.2f}x" if growth is not None else "-")
                  + (f" ({cpu_growth:.2f}x)" if cpu_growth is not None else ""),
-                 ratios, targets or "-", row.verdict()]
+                 ratios, works, targets or "-", row.verdict()]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

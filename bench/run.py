@@ -1,11 +1,13 @@
 """`make bench`: every benchmark on the one-commit and the deep-history tree, then one table.
 
-    .venv/bin/python bench/run.py [--only check,series,recipients,replies,history] [--no-full]
+    .venv/bin/python bench/run.py [--only check,series,recipients,replies,scale,history]
+        [--no-full]
 
 Each row is one command as a whole process (median of PATCHPILOT_BENCH_RUNS runs, default 3)
 on both trees, the growth from the one-commit tree to the deep one (PATCHPILOT_BENCH_DEEP
 commits of history, default 300000; built once and cached, under a minute), the ratio to
-b4 doing the same job where there is one, the target and whether it was met.
+b4 doing the same job where there is one, for the scale rows (50 patches, 1,000 messages)
+the growth against the same command on less work, the target and whether it was met.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ sys.path.insert(0, str(HERE))
 
 from common import DEEP_COMMITS, RUNS, TREES, Row, table, template  # noqa: E402
 
-PARTS = ("check", "series", "recipients", "replies", "history")
+PARTS = ("check", "series", "recipients", "replies", "scale", "history")
 
 
 def main() -> None:

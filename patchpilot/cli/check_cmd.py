@@ -47,7 +47,7 @@ def register(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace, out: Output) -> ExitCode:
     from patchpilot.core.checks.profiles import parse_tools
-    from patchpilot.core.checks.runner import check_series, series_for_range
+    from patchpilot.core.checks.runner import check_series, prefetch, series_for_range
     from patchpilot.core.config import Config
     from patchpilot.core.series.model import load_series, open_kernel_repo
 
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     fail_on = config.text("checks.fail-on")
     if fail_on not in ("error", "warning"):
         raise PatchpilotError(f"checks.fail-on: {fail_on!r}", hint="use error or warning")
+    prefetch(config)  # meanwhile, the series is read
     if args.range:
         series = series_for_range(repo, args.range)
     else:

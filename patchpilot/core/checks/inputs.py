@@ -2,8 +2,9 @@
 
 Per patch: the files it changes with their blob ids (from one `git log --raw`), the lines it
 adds, and for touched `.rs` files (and Makefile/Kbuild files, which say what a directory
-builds) the post-image at that commit. Binary files, deletions and
-files that are not valid UTF-8 carry no text and say why. No subprocesses besides git; no UI.
+builds) the post-image at that commit (all of the series' from one `git cat-file`). Binary
+files, deletions and files that are not valid UTF-8 carry no text and say why.
+No subprocesses besides git; no UI.
 """
 
 from __future__ import annotations
@@ -72,14 +73,21 @@ class PatchInput:
 def prepare(repo: GitRepo, series: Series) -> list[PatchInput]:
     """The inputs of every patch of `series`, in order."""
     raw = repo.raw_changes(f"{series.base}..{series.head}") if series.patches else {}
-    return [_patch_input(repo, patch, raw.get(patch.commit, [])) for patch in series.patches]
+    texts = repo.read_blobs(c.new_blob for changes in raw.values() for c in changes
+                            if c.status != "D" and _needs_text(c.path))
+    return [_patch_input(texts, patch, raw.get(patch.commit, [])) for patch in series.patches]
+
+
+def _needs_text(path: str) -> bool:
+    """Whether the tools read this file's text (as FileInput.is_rust / is_kbuild)."""
+    return path.endswith(".rs") or path.rpartition("/")[2] in ("Makefile", "Kbuild")
 
 
 def touches_rust(inputs: list[PatchInput]) -> bool:
     return any(f.is_rust for p in inputs for f in p.files)
 
 
-def _patch_input(repo: GitRepo, patch: Patch, raws: list[RawChange]) -> PatchInput:
+def _patch_input(texts: dict[str, bytes], patch: Patch, raws: list[RawChange]) -> PatchInput:
     added = added_lines(patch.diff_text)
     binary = {c.path for c in patch.changes if c.binary}
     files = []
@@ -87,17 +95,17 @@ def _patch_input(repo: GitRepo, patch: Patch, raws: list[RawChange]) -> PatchInp
         status = _STATUS.get(raw.status, "modified")
         base = FileInput(raw.path, raw.old_path, status, raw,
                          frozenset(added.get(raw.path, ())), raw.path in binary)
-        files.append(_with_text(repo, base) if base.is_rust or base.is_kbuild else base)
+        files.append(_with_text(texts, base) if _needs_text(raw.path) else base)
     return PatchInput(patch, files)
 
 
-def _with_text(repo: GitRepo, file: FileInput) -> FileInput:
+def _with_text(texts: dict[str, bytes], file: FileInput) -> FileInput:
     if file.status == "deleted":
         return _replace(file, problem="deleted")
     if file.binary:
         return _replace(file, problem="binary")
     assert file.raw is not None  # a .rs FileInput always comes from a raw change
-    data = repo.read_blob(file.raw.new_blob)
+    data = texts[file.raw.new_blob]
     try:
         return _replace(file, text=data.decode("utf-8"))
     except UnicodeDecodeError as exc:

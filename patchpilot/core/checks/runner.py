@@ -18,6 +18,7 @@ from typing import Any
 from patchpilot.core.checks import clippy, klint, maintained
 from patchpilot.core.checks.cache import CheckCache
 from patchpilot.core.checks.commit_msg import drop_checkpatch_duplicates
+from patchpilot.core.checks.history import HistoryIndex
 from patchpilot.core.checks.inputs import PatchInput, prepare, touches_rust
 from patchpilot.core.checks.model import SEVERITIES, Finding, at_least, sort_findings, worst
 from patchpilot.core.checks.procs import Cancelled
@@ -28,6 +29,7 @@ from patchpilot.core.checks.tools import (
     cache_key,
     checkpatch_batch,
     preflight,
+    tool_version,
 )
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
@@ -107,18 +109,31 @@ def check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool 
                               exit_code=ExitCode.FAILURE) from None
 
 
+def prefetch(config: Config) -> None:
+    """Start what the checks will ask and that does not depend on the series (rustfmt's
+    version, part of its cache keys) in the background; the caller then reads the series."""
+    tools = config.names("checks.tools")
+    if not tools or "rustfmt" in tools:
+        tool_version("rustfmt", _timeout(config))
+
+
 def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool,
                   on_result: Callable[[PatchResult], object] | None, jobs: int | None,
                   cancel: threading.Event | None) -> CheckReport:
+    prefetch(config)
+    history = _history_index(repo, series, config)  # its walk's first part runs meanwhile
     inputs = prepare(repo, series)
     profile = load_profile(config.text("checks.profile"), touches_rust(inputs),
                            config.names("checks.tools"), config.text("checks.rules"),
                            config.tristate("checks.strict"))
     ctx = ToolContext(repo.top, profile, _timeout(config),
                       ignore_unknown_commit_id=_lacks_history(repo, series.base),
-                      base=series.base, cancel=cancel,
+                      base=series.base, cancel=cancel, repo=repo,
                       history_depth=_history_depth(config),
                       series_paths=tuple(p for pin in inputs for p in pin.paths))
+    if history is not None:
+        history.expect = list(dict.fromkeys(ctx.series_paths))
+        ctx.history_index = history
     if use_cache and "checkpatch" in profile.tools:
         ctx.status_cache = maintained.status_cache(repo.top, repo.git_dir)
     run = _Run(ctx, inputs, CheckCache(repo.git_dir, use_cache), on_result)
@@ -148,6 +163,17 @@ def _history_depth(config: Config) -> int:
         raise PatchpilotError(f"checks.history-depth ({depth.source}): {depth.raw!r} is not a "
                               "positive number of commits", hint="e.g. 50000")
     return int(depth.value)
+
+
+def _history_index(repo: GitRepo, series: Series, config: Config) -> HistoryIndex | None:
+    """B2's history index at the series' base, its probes already being found in the
+    background for a base never seen (every profile runs the commit rules)."""
+    tools = config.names("checks.tools")
+    if not series.base or (tools and "commit" not in tools):
+        return None
+    index = HistoryIndex(repo, series.base, _history_depth(config))
+    index.prefetch()
+    return index
 
 
 def _lacks_history(repo: GitRepo, base: str) -> bool:
@@ -278,7 +304,7 @@ def checkpatch_batches(todo: list[PatchInput], jobs: int) -> list[list[PatchInpu
 
 def _mails(ctx: ToolContext, batch: list[PatchInput]) -> dict[str, str]:
     """The patches of `batch` as git mails them (one git call per run of consecutive ones)."""
-    repo = GitRepo(ctx.tree)
+    repo = ctx.git()
     first, last = batch[0].patch.commit, batch[-1].patch.commit
     mails = repo.format_patches(f"{first}^..{last}")
     for pin in batch:  # a batch with gaps (cache hits in between) or a root commit

@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -70,6 +71,8 @@ class ToolContext:
     series_paths: tuple[str, ...] = ()  # every path of the series: one walk for all of them
     status_cache: Path | None = None  # get_maintainer.pl --status answers (maintained.py)
     _memo: dict[object, str | None] = field(default_factory=dict)
+    history_index: HistoryIndex | None = None  # made (and prefetched) by the caller, or here
+    repo: GitRepo | None = None  # the tree's repository, when the caller has it open
     _history: list[HistoryIndex] = field(default_factory=list)
     _history_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,9 +83,15 @@ class ToolContext:
             return None
         with self._history_lock:
             if not self._history:
-                self._history.append(HistoryIndex(GitRepo(self.tree), self.base,
-                                                  self.history_depth, self.series_paths))
+                self._history.append(self.history_index or HistoryIndex(
+                    self.git(), self.base, self.history_depth, self.series_paths))
             return self._history[0]
+
+    def git(self) -> GitRepo:
+        """The tree's repository (opened here when the caller did not give it)."""
+        if self.repo is None:
+            self.repo = GitRepo(self.tree)
+        return self.repo
 
     def history_prefix(self, paths: list[str]) -> str | None:
         """The subject prefix the history of `paths` uses (B2)."""
@@ -111,11 +120,7 @@ class ToolContext:
 
     @cached_property
     def rustfmt_version(self) -> str:
-        try:
-            result = run_tool([self.rustfmt_config.rustfmt, "--version"], self.timeout)
-        except ToolMissing:
-            return "missing"
-        return result.stdout.strip() or result.stderr.strip()
+        return take_version(self.rustfmt_config.rustfmt, self.timeout)
 
     def fingerprint(self, tool: str) -> str:
         """Tool version and options: part of every cache key of `tool`."""
@@ -135,6 +140,37 @@ class ToolContext:
         if tool == "rust":
             return (_file_digest(*(tree / p for p in RUST_FACT_FILES)),)
         return ()
+
+
+_VERSIONS: dict[str, Future[str]] = {}
+_VERSIONS_LOCK = threading.Lock()
+
+
+def tool_version(binary: str, timeout: float) -> None:
+    """Start asking `binary --version` in the background, for the next take_version: a
+    caller that will need it (a tool's cache keys) starts it while the series is read."""
+    with _VERSIONS_LOCK:
+        if binary not in _VERSIONS:
+            pool = ThreadPoolExecutor(max_workers=1)
+            _VERSIONS[binary] = pool.submit(_version, binary, timeout)
+            pool.shutdown(wait=False)
+
+
+def take_version(binary: str, timeout: float) -> str:
+    """`binary --version` ("missing" when it is not installed): the answer started by
+    tool_version if any (used once, so a long-lived process sees an upgrade on its next
+    run), else asked now."""
+    with _VERSIONS_LOCK:
+        started = _VERSIONS.pop(binary, None)
+    return started.result() if started is not None else _version(binary, timeout)
+
+
+def _version(binary: str, timeout: float) -> str:
+    try:
+        result = run_tool([binary, "--version"], timeout)
+    except ToolMissing:
+        return "missing"
+    return result.stdout.strip() or result.stderr.strip()
 
 
 def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:

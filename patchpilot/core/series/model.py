@@ -8,8 +8,10 @@ base. Reads only: nothing here changes the repository.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from patchpilot.core.b4.deps import Prerequisite, parse_all
 from patchpilot.core.b4.tracking import (
@@ -21,6 +23,8 @@ from patchpilot.core.b4.tracking import (
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.patches import Patch, parse_trailers, split_message
+
+T = TypeVar("T")
 
 KERNEL_MARKERS = ("MAINTAINERS", "scripts", "Makefile")
 
@@ -106,6 +110,7 @@ def load_series(repo: GitRepo, branch: str | None = None, base: str | None = Non
     commands that work from the patches as mailed (repo.format_patches) instead.
     """
     branch = branch or _current_or_fail(repo)
+    dirty = _in_background(repo.is_dirty) if not light else None  # git status, meanwhile
     tip = repo.rev_parse(f"refs/heads/{branch}")
     if tip is None:
         raise PatchpilotError(f"no branch named {branch}", hint="list branches: git branch")
@@ -125,9 +130,17 @@ def load_series(repo: GitRepo, branch: str | None = None, base: str | None = Non
         if above:
             series.warnings.append(f"{above} commit(s) above the cover commit are not part "
                                    "of the series (tip-commit keeps the cover at the tip)")
-    if not light and repo.is_dirty():
+    if dirty is not None and dirty.result():
         series.warnings.append("the work tree has uncommitted changes (read-only view)")
     return series
+
+
+def _in_background(call: Callable[[], T]) -> Future[T]:
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(call)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _current_or_fail(repo: GitRepo) -> str:

@@ -54,11 +54,6 @@ def history_walks(trace: Path) -> list[list[str]]:
     return [a for a in git_calls(trace) if "log" in a and "--" in a and a[-1] != "--"]
 
 
-def windows(trace: Path) -> set[str]:
-    """The windows the walks read, by their stop (a deep window is read in two halves)."""
-    return {a[a.index("--") - 1] for a in history_walks(trace)}
-
-
 def test_deep_history_gives_the_suggestion_of_the_history_it_sees(deep_tree, kernel_tree):
     for tree in (deep_tree, kernel_tree):
         grow(tree)
@@ -76,16 +71,48 @@ def test_one_bounded_walk_for_the_whole_series(deep_tree, tmp_path, monkeypatch)
     doc = traced_check(deep_tree, tmp_path / "trace.json", monkeypatch)
     b2 = [f for f in doc["findings"] if f["rule"] == "B2"]
     assert [f["fix"] for f in b2] == ["net: phy: ax88796b_rust: add a note"]
+    base = git(deep_tree, "rev-parse", "master").strip()
+    calls = git_calls(tmp_path / "trace.json")
+    assert ["rev-list", "--max-count=1001", base] in calls  # the window: 1000 commits
     walks = history_walks(tmp_path / "trace.json")
     assert len(walks) == 1, walks  # not one per patch
     (walk_argv,) = walks
-    assert walk_argv[walk_argv.index("--") + 1:] == [PHY, QT]
-    base = git(deep_tree, "rev-parse", "master").strip()
-    stop = next(a[1:] for a in walk_argv if a.startswith("^"))
-    assert base in walk_argv
-    # the walk reads exactly the newest 1000 of the DEEP_COMMITS + 4 commits below the base
-    assert int(git(deep_tree, "rev-list", "--count", base, f"^{stop}")) == 1000
+    # qt2025.rs is the same at every probe of the window: not walked; ax88796b_rust.rs only
+    # in the newest part (1000 / 16 commits), where it changed
+    assert walk_argv[walk_argv.index("--") + 1:] == [PHY]
+    revs = walk_argv[walk_argv.index("--name-only") + 1:walk_argv.index("--")]
+    assert revs[0] == base and all(r.startswith("^") for r in revs[1:])
+    assert int(git(deep_tree, "rev-list", "--count", *revs)) == 63
     assert int(git(deep_tree, "rev-list", "--count", base)) == DEEP_COMMITS + 4
+
+
+def test_parts_of_the_window_where_a_path_did_not_change_are_not_read(deep_tree, tmp_path,
+                                                                     monkeypatch):
+    """The cost of a base never seen: a path whose blob is the same at both ends of a part
+    of the window is not walked there, so the series' young files (unchanged for the whole
+    window) cost no walk at all; the answer is the full walk's. The limit, by design: a
+    change undone within one part (here two commits, the second restoring the file) goes
+    unseen, where `git log` would list both."""
+    grow(deep_tree)
+    before = (deep_tree / QT).read_text()
+    commit(deep_tree, {QT: before + "// Tried.\n"}, "net: phy: qt2025: try a thing")
+    commit(deep_tree, {QT: before}, "net: phy: qt2025: undo the thing")
+    churn = "history/0/0.txt"  # the deep history changes it every 961 commits
+    repo = GitRepo(deep_tree)
+    base = git(deep_tree, "rev-parse", "HEAD").strip()
+    stop = git(deep_tree, "rev-list", "--skip=50000", "--max-count=1", base).strip()
+    trace = tmp_path / "trace.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+    found = walk(repo, base, 50_000, [PHY, QT, churn, "samples/rust/rust_print.rs"], False)
+    monkeypatch.delenv("GIT_TRACE2_EVENT")
+    for path in (PHY, churn):
+        whole = git(deep_tree, "log", "-n40", "--no-merges", "--format=%H", base, f"^{stop}",
+                    "--", path)
+        assert [t.sha for t in found[path]] == whole.split()
+    assert found[QT] == [] and found["samples/rust/rust_print.rs"] == []
+    assert len(git(deep_tree, "log", "--format=%H", "-n3", "--", QT).split()) == 3
+    asked = {p for w in history_walks(trace) for p in w[w.index("--") + 1:]}
+    assert asked == {PHY, churn}
 
 
 def test_history_beyond_the_bound_is_not_read(kernel_tree):
@@ -107,7 +134,7 @@ def test_index_is_keyed_on_the_base_and_reused(deep_tree, tmp_path, monkeypatch)
     base = git(deep_tree, "rev-parse", "master").strip()
     index_dir = deep_tree / ".git" / "patchpilot" / "history"
     assert [f.name for f in index_dir.iterdir()] == [f"{base}-50000.json"]
-    assert len(windows(trace)) == 1 and len(history_walks(trace)) == 2  # halves, at once
+    assert len(history_walks(trace)) == 1  # where ax88796b_rust.rs changed: the newest part
     # again, even with --no-cache (the index is history, not check results): no walk at all
     again = traced_check(deep_tree, trace, monkeypatch, "--no-cache")
     assert history_walks(trace) == [] and again["findings"] == first["findings"]
@@ -117,7 +144,7 @@ def test_index_is_keyed_on_the_base_and_reused(deep_tree, tmp_path, monkeypatch)
     git(deep_tree, "rebase", "-q", "master", "topic")
     moved = traced_check(deep_tree, trace, monkeypatch)
     new_base = git(deep_tree, "rev-parse", "master").strip()
-    assert len(windows(trace)) == 1
+    assert len(history_walks(trace)) == 1  # both files changed in the newest part only
     assert {f.name for f in index_dir.iterdir()} == {f"{base}-50000.json",
                                                      f"{new_base}-50000.json"}
     assert [f["fix"] for f in moved["findings"] if f["rule"] == "B2"] == [
@@ -151,7 +178,9 @@ def test_bloom_filters_walk_per_path_with_the_same_answer(kernel_tree, tmp_path,
     events = [json.loads(line) for line in trace.read_text().splitlines()]
     stats = [json.loads(e["value"]) if isinstance(e["value"], str) else e["value"]
              for e in events if e["event"] == "data_json" and e.get("key") == "statistics"]
-    assert len(stats) == 2 and all(s["definitely_not"] > 0 for s in stats)  # filters used
+    # filters used by both walks (each reads only the parts where its path changed)
+    assert len(stats) == 2 and all(s["filter_not_present"] == 0 and s["maybe"] for s in stats)
+    assert any(s["definitely_not"] for s in stats)
 
 
 def test_doctor_says_how_to_enable_bloom_filters(kernel_tree):
@@ -171,17 +200,20 @@ def test_doctor_says_how_to_enable_bloom_filters(kernel_tree):
 def test_a_deep_window_is_read_in_two_halves_with_the_same_answer(deep_tree, tmp_path,
                                                                    monkeypatch):
     grow(deep_tree)
+    churn = "history/0/0.txt"  # changes every 961 commits: in every part of the window
     repo = GitRepo(deep_tree)
     base = git(deep_tree, "rev-parse", "HEAD").strip()
     trace = tmp_path / "trace.json"
     monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
-    halves = walk(repo, base, 20_000, [PHY, QT], bloom=False)
+    parts = walk(repo, base, 20_000, [PHY, churn], bloom=False)
     monkeypatch.delenv("GIT_TRACE2_EVENT")
-    ranges = sorted((a[a.index("--name-only") + 1:a.index("--")] for a in history_walks(trace)),
-                    key=lambda r: r[0] != base)  # they run at once: either may start first
-    counts = [int(git(deep_tree, "rev-list", "--count", *r)) for r in ranges]
-    assert counts == [10_000, 10_000] and ranges[0][0] == base and len(ranges[0]) == 3
-    (stop,) = {r[-1] for r in ranges}
-    assert int(git(deep_tree, "rev-list", "--count", base, stop)) == 20_000
-    whole = git(deep_tree, "log", "--no-merges", "--format=%s", base, stop, "--", PHY, QT)
-    assert [t.subject for t in newest(halves[PHY] + halves[QT])] == whole.splitlines()
+    walks = history_walks(trace)
+    ranges = [w[w.index("--name-only") + 1:w.index("--")] for w in walks]
+    counts = sorted(int(git(deep_tree, "rev-list", "--count", *r)) for r in ranges)
+    # the newest part for both paths (ax88796b_rust.rs changed there only), then the rest
+    # of the window for the churning file in two halves, run at once: each commit once
+    assert len(walks) == 3 and sum(counts) == 20_000 and counts[0] == 1250
+    stop = git(deep_tree, "rev-list", "--skip=20000", "--max-count=1", base).strip()
+    whole = git(deep_tree, "log", "-n40", "--no-merges", "--format=%s", base, f"^{stop}", "--",
+                PHY, churn)
+    assert [t.subject for t in newest(parts[PHY] + parts[churn])] == whole.splitlines()
