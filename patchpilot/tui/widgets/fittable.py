@@ -117,6 +117,14 @@ class FitTable(DataTable[Any]):
         if index is None or col is None:
             return
         self.data[index][col] = value
+        column = self.cols[col]
+        if column.key in self.widths and not column.wrap and \
+                layout(self.cols, self.data, self._laid_for[0]) == self.widths:
+            # the same widths: change the one cell (a status arriving per patch redraws
+            # nothing else)
+            self.update_cell(row_key, col_key, fit_cell(value, self.widths[column.key],
+                                                        False, self.app.console))
+            return
         self._relayout(force=True)
 
     def on_resize(self, event: events.Resize) -> None:
