@@ -132,13 +132,16 @@ def lore_link(repo: GitRepo, msgid: str) -> str:
 # -- the checks -------------------------------------------------------------------------------
 
 def run_preflight(repo: GitRepo, series: Series, messages: Sequence[Message] | None = None,
-                  run_checks: bool = True, config: Config | None = None) -> list[Line]:
-    """Every pre-flight line for `series`; `messages` is the preview (core.send.preview)."""
+                  run_checks: bool = True, config: Config | None = None,
+                  early: list[Line] | None = None) -> list[Line]:
+    """Every pre-flight line for `series`; `messages` is the preview (core.send.preview);
+    `early`: early_preflight's lines when the caller already has them."""
     config = config or Config(repo)
     checks = _checks(repo, series, config) if run_checks else \
         Line("checks", SKIP, "not run", "patchpilot check")
     deps = prerequisites_line(repo, series, config)
-    return [*early_preflight(repo, series), _recipients(series, messages),
+    return [*(early if early is not None else early_preflight(repo, series)),
+            _recipients(series, messages),
             _comments(repo, series), deps, checks,
             *_b4_preflight(repo, checks.state == OK, deps.state == OK)]
 

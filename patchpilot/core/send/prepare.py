@@ -68,13 +68,15 @@ class Prepared:
 
 def prepare(repo: GitRepo, series: Series, mode: Mode = "send",
             preview_to: list[str] | None = None, run_checks: bool = True,
-            config: Config | None = None, extras: Extras | None = None) -> Prepared:
+            config: Config | None = None, extras: Extras | None = None,
+            early: list[preflight.Line] | None = None) -> Prepared:
     """Preview the series through b4 and run the pre-flight on what b4 would send
-    (`extras`: the send-time changes, headers.for_send)."""
+    (`extras`: the send-time changes, headers.for_send; `early`: the early pre-flight lines
+    already shown)."""
     config = config or Config(repo)
     send_plan = plan(repo, series, mode, preview_to, extras)
     lines = preflight.run_preflight(repo, series, send_plan.messages, run_checks=run_checks,
-                                    config=config)
+                                    config=config, early=early)
     if not run_checks:  # skipping the checks is a choice the send log must show: it blocks
         lines = [preflight.Line("checks", preflight.FAIL, "not run (--no-checks)",
                                 "patchpilot check, or --override checks")

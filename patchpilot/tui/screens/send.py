@@ -124,8 +124,10 @@ class SendScreen(PilotScreen):
         try:
             repo = self.app.repo
             series = load_series(repo, self.branch, base=self.app.default_base)
-            self.post_message(PreflightEarly(early_preflight(repo, series)))
-            self.post_message(SendPlanned(prepare(repo, series, config=self.app.config)))
+            early = early_preflight(repo, series)
+            self.post_message(PreflightEarly(early))
+            self.post_message(SendPlanned(prepare(repo, series, config=self.app.config,
+                                                  early=early)))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 
