@@ -37,11 +37,20 @@ SIGNALS = {"SIGINT": signal.SIGINT, "SIGHUP": signal.SIGHUP, "SIGTERM": signal.S
            "SIGKILL": signal.SIGKILL}
 
 
+def default_signals() -> None:
+    """In the child before exec: SIGINT and SIGQUIT as a terminal would deliver them. A suite
+    started in the background (`make test &`) inherits both ignored (POSIX: a shell's
+    background job), and a child keeps an ignored signal across exec, so the signal tests
+    would signal a process that cannot hear them."""
+    for sig in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def spawn(tree: Path, *argv: str, env: dict[str, str] | None = None,
           stdin: int | None = subprocess.DEVNULL) -> subprocess.Popen[str]:
     return subprocess.Popen([*PATCHPILOT, "-C", str(tree), *argv], stdin=stdin,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+                            env={**os.environ, **(env or {})}, preexec_fn=default_signals)
 
 
 WRAPPER = '''\

@@ -62,3 +62,19 @@ def test_an_html_answer_is_one_clear_error(tmp_path):
         started = time.monotonic()
         error = fetch_within(client, 60)
     assert "an HTML page" in str(error) and time.monotonic() - started < 60
+
+
+def test_a_late_watchdog_still_says_the_deadline(tmp_path, monkeypatch):
+    """On a loaded machine the socket's own timeout (the same seconds) may end the wait before
+    the watchdog's thread runs; the error is still the deadline's, not requests' wording.
+    The watchdog is held back here (its timer never starts), as heavy load does."""
+    class LateTimer(threading.Timer):
+        def start(self) -> None:
+            pass
+
+    monkeypatch.setattr("patchpilot.core.review.deadline.threading.Timer", LateTimer)
+    with FaultyLore("http://127.0.0.1:9/test", "trickle-headers") as lore:
+        lore.interval, lore.trickle_for = 5, 3600  # silent for longer than the timeout
+        client = LoreClient(lore.base, tmp_path / "cache", timeout=1, retries=0)
+        error = fetch_within(client, 60)
+    assert "is unreachable: no complete answer within 1 s (" in str(error), str(error)

@@ -145,7 +145,9 @@ class DeadlineSession:
             with resp:
                 body = _read(resp, limit)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            if watch.fired:
+            # The socket's own timeout is the same `seconds`: on a loaded machine it may end
+            # the wait before the watchdog's thread runs. Either way the deadline passed.
+            if watch.fired or _timed_out(exc):
                 raise RequestTimedOut(self._why(seconds)) from None
             if isinstance(exc, requests.RequestException):
                 raise
@@ -172,6 +174,12 @@ class DeadlineSession:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether a request failed because a socket operation waited its whole timeout."""
+    return isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError,
+                            TimeoutError))
 
 
 def _read(resp: requests.Response, limit: int) -> bytes:
