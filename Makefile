@@ -28,7 +28,7 @@ run: sysdeps venv
 	fi
 
 test: sysdeps venv
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto --dist loadfile
 
 test-fast: venv
 	$(VENV)/bin/pytest -q -m unit
