@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import json
+import shutil
 
 import pytest
 
@@ -86,12 +87,25 @@ def agree(tree) -> dict[str, tuple[bool, str]]:
     return mine
 
 
+@pytest.fixture(scope="module")
+def posted_once(tmp_path_factory):
+    """What `depending` builds, built once per module (two b4 sends and their delivery are
+    most of this file's time): the tree saved aside, and the list's inbox, which every test
+    only reads. Built inside the first test, under its isolated HOME and git config."""
+    shared = {"dir": tmp_path_factory.mktemp("posted"), "inbox": None}
+    yield shared
+    if shared["inbox"] is not None:
+        shared["inbox"].stop()
+
+
 @pytest.fixture
-def depending(kernel_tree, tmp_path):
+def depending(posted_once, kernel_tree):
     """Two series on the list (dep: two patches, by change-id; other: one more sample, by
-    message-id) and b4/pilot forked at dep's tip, changing dep's sample and adding its own."""
-    tree = kernel_tree
-    with PublicInbox(tmp_path / "pi") as inbox:
+    message-id) and b4/pilot forked at dep's tip, changing dep's sample and adding its own.
+    Each test gets its own copy of the tree; the inbox is shared."""
+    tree, saved = kernel_tree, posted_once["dir"] / "tree"
+    if posted_once["inbox"] is None:
+        inbox = posted_once["inbox"] = PublicInbox(posted_once["dir"] / "pi").__enter__()
         git(tree, "config", "b4.midmask", f"{inbox.base}/%s")
         dep, _, dep_mails = post(tree, inbox, "dep", ["rust_dep", "rust_dep2"])
         _, other, other_mails = post(tree, inbox, "other", ["rust_other", "rust_other2"])
@@ -101,7 +115,12 @@ def depending(kernel_tree, tmp_path):
             "(init)", "(init, changed)")}, "samples: rust: say more in the dep sample")
         commit(tree, {"samples/rust/rust_user.rs": rust_sample("rust_user")},
                "samples: rust: add the user sample")
-        yield tree, dep, other, dep_mails + other_mails
+        posted_once["values"] = (dep, other, dep_mails + other_mails)
+        shutil.copytree(tree, saved, symlinks=True)
+    else:
+        shutil.rmtree(tree)
+        shutil.copytree(saved, tree, symlinks=True)
+    return (tree, *posted_once["values"])
 
 
 def test_met_and_unmet_agree_with_b4_check_deps(depending):
