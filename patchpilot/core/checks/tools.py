@@ -30,18 +30,18 @@ from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.prefix import index_prefix
 from patchpilot.core.checks.procs import ToolMissing, run_tool
 from patchpilot.core.checks.profiles import Profile
-from patchpilot.core.checks.rust_rules import RULES, check_rust_file
-from patchpilot.core.checks.rust_source import TreeContext
-from patchpilot.core.checks.rust_tree import tree_context
+from patchpilot.core.checks.rust.rules import RULES, check_rust_file
+from patchpilot.core.checks.rust.source import TreeContext
+from patchpilot.core.checks.rust.tree import tree_context
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.patches import without_review_trailers
 
 Outcome = tuple[list[list[Finding]], bool]
-# The tree files TreeContext is read from (rust_tree.tree_context): part of the rules' cache key.
+# The tree files TreeContext is read from (tree.tree_context): part of the rules' cache key.
 RUST_FACT_FILES = ("scripts/Makefile.build", "rust/kernel/prelude.rs", "Makefile",
                    ".clippy.toml", "include/linux/license.h", "include/linux/module.h",
-                   "rust/macros/module.rs")
+                   "rust/macros/module.rs", "rust/Makefile", "rust/bindgen_parameters")
 _CHECKS_DIR = Path(__file__).resolve().parent
 
 
@@ -116,7 +116,7 @@ class ToolContext:
     @cached_property
     def code_version(self) -> str:
         """Our own checker code: a change to any rule invalidates what it produced."""
-        return _file_digest(*sorted(_CHECKS_DIR.glob("*.py")))
+        return _file_digest(*sorted(_CHECKS_DIR.rglob("*.py")))
 
     @cached_property
     def rustfmt_version(self) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from patchpilot.core.checks.rust_rules import RULES, check_rust_file
-from patchpilot.core.checks.rust_tree import tree_context
+from patchpilot.core.checks.rust.rules import RULES, check_rust_file
+from patchpilot.core.checks.rust.tree import tree_context
 
 # (rule, file, line): every finding at warning or error level the whole tree leaves.
 JUSTIFIED = {

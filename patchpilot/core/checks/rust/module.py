@@ -1,7 +1,7 @@
 """A26: the metadata of `module!` and `module_*_driver!` (`module_phy_driver!` ...).
 
 - `license:` must be one of the strings the module loader treats as free software (read from
-  the tree by rust_tree.read_licenses: include/linux/license.h, module.h, or the documented
+  the tree by tree.read_licenses: include/linux/license.h, module.h, or the documented
   list); an SPDX id such as "GPL-2.0" taints the kernel and loses the GPL-only symbols;
 - `name:` should be the module object the directory's Makefile builds (KBUILD_MODNAME: the
   name the C side, modprobe and built-in modinfo use);
@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from patchpilot.core.checks import rust_syntax as syn
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.rust_ruleset import finding
-from patchpilot.core.checks.rust_source import RustSource
-from patchpilot.core.checks.rust_tree import DOCUMENTED_LICENSES, module_name
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.kbuild import module_name
+from patchpilot.core.checks.rust.ruleset import finding
+from patchpilot.core.checks.rust.source import RustSource
+from patchpilot.core.checks.rust.tree import DOCUMENTED_LICENSES
 from patchpilot.core.text import safe_text
 
 _DRIVER = re.compile(r"^module_\w+_driver$")

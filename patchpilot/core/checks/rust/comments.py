@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from patchpilot.core.checks import rust_syntax as syn
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.rust_ruleset import finding
-from patchpilot.core.checks.rust_source import RustSource
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.ruleset import finding
+from patchpilot.core.checks.rust.source import RustSource
 
 _TAG = re.compile(r"^([A-Z][A-Z_]+):\s*")
 _C_HEADER = re.compile(r"\binclude/[\w/.-]+\.h\b")
