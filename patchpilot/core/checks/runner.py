@@ -130,7 +130,9 @@ def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool
                       ignore_unknown_commit_id=_lacks_history(repo, series.base),
                       base=series.base, cancel=cancel, repo=repo,
                       history_depth=_history_depth(config),
-                      series_paths=tuple(p for pin in inputs for p in pin.paths))
+                      series_paths=tuple(p for pin in inputs for p in pin.paths),
+                      first_rust_patch=next((pin.patch.index for pin in inputs
+                                             if pin.rust_files), None))
     if history is not None:
         history.expect = list(dict.fromkeys(ctx.series_paths))
         ctx.history_index = history

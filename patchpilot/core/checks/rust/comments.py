@@ -53,7 +53,7 @@ def check_comment_sentences(src: RustSource) -> Iterator[Finding]:
             group = group[:-1]  # a trailing bare `//` is spacing, not the sentence's end
         lines = [syn.line_of(n) for n in group]
         texts = [_body(n) for n in group]
-        if not any(src.added(line) for line in lines) or _not_prose(texts):
+        if not any(src.added(line) for line in lines) or _not_prose(texts) or _label(texts):
             continue
         first_line, first = _first_words(lines, texts)
         if first and first[0].islower() and _is_word(first.split()[0]) \
@@ -75,6 +75,17 @@ def _not_prose(texts: list[str]) -> bool:
             or any(t.endswith((";", "{", "}")) for t in texts) or "://" in last_word
             or joined.startswith(("rustfmt:", "clippy:", "cbindgen:"))
             or texts[-1].startswith(("-", "*", "|", "#")) and len(texts) == 1)
+
+
+def _label(texts: list[str]) -> bool:
+    """A one-line heading for the code below (`// PMC`, `// EC blocks`, `// Falcon Core
+    Registers`): one or two words, or up to three all capitalised, starting with a capital or
+    a digit; not a sentence, so neither rule applies."""
+    words = texts[0].split()
+    if len(texts) != 1 or not 0 < len(words) <= 3 or not (words[0][0].isupper()
+                                                           or words[0][0].isdigit()):
+        return False
+    return len(words) <= 2 or all(w[0].isupper() or w[0].isdigit() for w in words)
 
 
 def _first_words(lines: list[int], texts: list[str]) -> tuple[int, str]:

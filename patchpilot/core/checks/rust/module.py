@@ -90,7 +90,8 @@ def _check(src: RustSource, node: Node, macro: str, fields: list[Field]) -> Iter
     name = by_key.get("name")
     if name is not None and name.text is not None and src.added(name.line):
         built = module_name(src)
-        if built is not None and built != name.text:
+        # The macro turns `-` into `_` for KBUILD_MODNAME, as kbuild does for the object.
+        if built is not None and built != name.text.replace("-", "_"):
             yield finding(src, "A26", name.line,
                           f"`name: \"{safe_text(name.text, 80)}\"` but the Makefile builds "
                           f"this file into {built}.o", f"use `name: \"{built}\"`: the kernel "
