@@ -68,10 +68,12 @@ def check_comment_sentences(src: RustSource) -> Iterator[Finding]:
 
 
 def _not_prose(texts: list[str]) -> bool:
-    """Separators, licence tags, URLs, tool directives and commented-out code."""
+    """Separators, licence tags and copyright lines, URLs, tool directives, commented-out
+    code and code fences."""
     joined = " ".join(texts)
     last_word = texts[-1].split()[-1] if texts[-1].split() else ""
-    return (not re.search(r"[A-Za-z]{2}", joined) or joined.startswith("SPDX-")
+    return (not re.search(r"[A-Za-z]{2}", joined) or joined.startswith(("SPDX-", "Copyright"))
+            or any(t.startswith("```") for t in texts)
             or any(t.endswith((";", "{", "}")) for t in texts) or "://" in last_word
             or joined.startswith(("rustfmt:", "clippy:", "cbindgen:"))
             or texts[-1].startswith(("-", "*", "|", "#")) and len(texts) == 1)
@@ -114,8 +116,17 @@ def check_doc_links(src: RustSource) -> Iterator[Finding]:
         if not syn.is_doc_comment(node) or not src.added(line):
             continue
         # The link target may be a reference definition further down the doc block.
-        for header in _C_HEADER.findall(syn.text_of(node)):
-            if f"srctree/{header}" not in src.text:
+        text = syn.text_of(node)
+        linked = re.findall(r"\(srctree/([^)\s]+)\)", text)
+        for header in _C_HEADER.findall(text):
+            if f"srctree/{header}" in src.text:
+                continue
+            if linked:  # the line links another file than the one it names
+                yield finding(src, "A7", line,
+                              f"the text names `{header}` but the link goes to "
+                              f"`srctree/{linked[0]}`",
+                              "name the file the link points to (or link the one named)")
+            else:
                 yield finding(src, "A7", line, f"C header `{header}` is not a `srctree/` link",
                               f"write [`{header}`](srctree/{header})")
 

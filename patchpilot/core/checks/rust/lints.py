@@ -13,6 +13,7 @@ from tree_sitter import Node
 
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.kbuild import built_with_kernel_flags
 from patchpilot.core.checks.rust.ruleset import finding
 from patchpilot.core.checks.rust.source import RustSource
 
@@ -27,13 +28,16 @@ def check_allow_attributes(src: RustSource) -> Iterator[Finding]:
     """A9: `#[allow(...)]` on an added line where `#[expect(...)]` would do: not where the
     guidelines keep `allow` (lints that depend on the configuration or the architecture, a
     `cfg`'d item, macro bodies, generated code), nor where the author gave a `reason`."""
+    if not built_with_kernel_flags(src):
+        return  # user-space tools and examples build on toolchains without `expect`
     for node in src.of_type("attribute_item", "inner_attribute_item"):
         attr = next((c for c in node.children if c.type == "attribute"), None)
         if attr is None or syn.text_of(attr.children[0]) != "allow":
             continue
         line = syn.line_of(node)
-        if not src.added(line) or _allow_is_right(node, attr):
-            continue
+        if not src.added(line) or _allow_is_right(node, attr) \
+                or "//" in src.line_text(node.end_point[0] + 1)[node.end_point[1]:]:
+            continue  # a comment after it on the line gives the reason
         text = src.line_text(line)
         fix = text.replace("allow(", "expect(", 1) if node.start_point[0] == \
             node.end_point[0] else None
@@ -56,11 +60,13 @@ def _allow_is_right(node: Node, attr: Node) -> bool:
     siblings = syn.leading_siblings(target) if node.type == "attribute_item" else []
     if any(syn.text_of(a).replace(" ", "").startswith("#[cfg(") for a in siblings):
         return True
-    return node.type == "inner_attribute_item" and _generated(target)
+    return _generated(target)
 
 
 def _generated(holder: Node) -> bool:
     """A module (or file) that `include!`s generated code or says it is generated."""
+    if holder.type not in ("source_file", "mod_item"):
+        return False
     body = syn.text_of(holder)
     return "include!" in body or "bindgen" in body[:2000] or "generated" in body[:2000]
 
