@@ -188,9 +188,12 @@ def slim_tree(cache: Path | None = None) -> Path:
     return _build(cache or cache_root(), "slim", SLIM_MEMBERS)
 
 
-def full_tree(cache: Path | None = None) -> Path:
-    """The cached full kernel tree (about 1.4 GB); do not modify it."""
-    return _build(cache or cache_root(), "full", None)
+def full_tree(cache: Path | None = None, release: str = DEFAULT_RELEASE) -> Path:
+    """The cached full kernel tree of `release` (about 1.5 GB); do not modify it."""
+    cache = cache or cache_root()
+    release_dir(cache, release)
+    name = "full" if release == DEFAULT_RELEASE else f"full-{release}"
+    return _build(cache, name, None, release)
 
 
 def rust_tree(release: str = DEFAULT_RELEASE, cache: Path | None = None) -> Path:
