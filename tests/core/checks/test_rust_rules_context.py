@@ -158,7 +158,9 @@ def test_a6_labels_and_copyright_lines_are_not_sentences():
     fn f() {
         // PMC
         a();
-        // EC blocks
+        // Falcon Core Registers
+        b();
+        // Reset device
         b();
         // Copyright (C) 2025 Someone
         c();
@@ -168,7 +170,7 @@ def test_a6_labels_and_copyright_lines_are_not_sentences():
         e();
     }
     """
-    assert run(code, ["A6"]) == [("A6", 10, "info")]
+    assert run(code, ["A6"]) == [("A6", 6, "info"), ("A6", 12, "info")]
 
 
 def test_a7_names_one_header_and_links_another():

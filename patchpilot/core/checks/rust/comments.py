@@ -80,14 +80,13 @@ def _not_prose(texts: list[str]) -> bool:
 
 
 def _label(texts: list[str]) -> bool:
-    """A one-line heading for the code below (`// PMC`, `// EC blocks`, `// Falcon Core
-    Registers`): one or two words, or up to three all capitalised, starting with a capital or
-    a digit; not a sentence, so neither rule applies."""
+    """A one-line heading for the code below (`// PMC`, `// Falcon Core Registers`): up to
+    three words, each starting with a capital or a digit; not a sentence (`// Reset device`
+    is one), so neither rule applies."""
     words = texts[0].split()
-    if len(texts) != 1 or not 0 < len(words) <= 3 or not (words[0][0].isupper()
-                                                           or words[0][0].isdigit()):
+    if len(texts) != 1 or not 0 < len(words) <= 3:
         return False
-    return len(words) <= 2 or all(w[0].isupper() or w[0].isdigit() for w in words)
+    return all(w[0].isupper() or w[0].isdigit() for w in words)
 
 
 def _first_words(lines: list[int], texts: list[str]) -> tuple[int, str]:
