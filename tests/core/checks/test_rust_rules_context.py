@@ -184,3 +184,20 @@ def test_a7_names_one_header_and_links_another():
         (1, "the text names `include/linux/drm/x.h` but the link goes to "
             "`srctree/include/drm/x.h`"),
         (2, "C header `include/linux/y.h` is not a `srctree/` link")]
+
+
+def test_a6_list_items_need_no_period_but_a_sentence_after_them_does():
+    code = """
+    fn f() {
+        // SAFETY:
+        // - `p` is valid
+        // - `q` outlives
+        //   the call
+        a();
+        // Two cases:
+        // - one
+        // and then a last sentence
+        b();
+    }
+    """
+    assert run(code, ["A6"]) == [("A6", 9, "info")]

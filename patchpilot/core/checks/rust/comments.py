@@ -62,9 +62,24 @@ def check_comment_sentences(src: RustSource) -> Iterator[Finding]:
                           fix=_capitalised(src.line_text(first_line), first))
         last = texts[-1]
         if not last.endswith(_SENTENCE_END) and not last.endswith(_NOT_PROSE_END) \
-                and src.added(lines[-1]):
+                and not _in_list(group) and src.added(lines[-1]):
             yield finding(src, "A6", lines[-1], "comment does not end with a period",
                           fix=src.line_text(lines[-1]).rstrip() + ".")
+
+
+_LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")
+
+
+def _in_list(group: list[Node]) -> bool:
+    """The group ends in a Markdown list: its last line is an item, or the indented
+    continuation of one (items are not held to ending with a period)."""
+    raw = [syn.text_of(n)[2:] for n in group]
+    for text in reversed(raw):
+        if _LIST_ITEM.match(text):
+            return True
+        if not text.startswith(("  ", "\t")):
+            return False
+    return False
 
 
 def _not_prose(texts: list[str]) -> bool:
