@@ -80,6 +80,7 @@ def test_a9_keeps_allow_where_the_guidelines_do():
     #[allow(clippy::cast_lossless)]
     fn width() -> u64 { C_LONG as u64 }
     #[allow(clippy::all)]
+    #[allow(clippy::ptr_as_ptr)]
     mod generated {
         include!("gen.rs");
     }

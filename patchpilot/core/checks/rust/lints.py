@@ -55,6 +55,9 @@ def _allow_is_right(node: Node, attr: Node) -> bool:
     if any(_CONFIG_LINTS.match(lint) for lint in lints) or "warnings" in lints:
         return True
     target = node.parent if node.type == "inner_attribute_item" else node.next_named_sibling
+    while target is not None and node.type == "attribute_item" and (
+            target.type == "attribute_item" or target.type in syn.COMMENTS):
+        target = target.next_named_sibling  # the item under a stack of attributes
     if target is None:
         return False
     siblings = syn.leading_siblings(target) if node.type == "attribute_item" else []
