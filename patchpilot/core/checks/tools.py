@@ -187,8 +187,11 @@ def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
     elif tool == "rustfmt":
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files))
     elif tool == "rust":
-        # The rules also read the Makefile and parent module of each touched file.
-        near = sorted({p for f in pin.rust_files for p in _neighbours(f.path)})
+        # The rules also read the Makefile and parent module of each touched file, and the
+        # `.rs` files beside it (a driver's crate root, a file that `include!`s it).
+        near = sorted({p for f in pin.rust_files for p in _neighbours(f.path)} |
+                      {str(sib.relative_to(ctx.tree)) for f in pin.rust_files
+                       for sib in (ctx.tree / f.path).parent.glob("*.rs")})
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files + pin.kbuild_files),
                  _file_digest(*(ctx.tree / p for p in near)),
                  patch.index == ctx.first_rust_patch)  # it says what the tree does not give
