@@ -74,9 +74,9 @@ def nova_series(tmp: Path) -> tuple[Path, dict]:
     run(["git", "rm", "-q", *files], tree, env)
     run(["git", "commit", "-q", "-m", "Take nova-core out"], tree, env)
     run([str(b4()[0]), "prep", "-n", "nova", "-f", "master"], tree, env)
-    size = -(-len(files) // 18)
-    for n, i in enumerate(range(0, len(files), size), start=1):
-        part = files[i:i + size]
+    bounds = [round(k * len(files) / 18) for k in range(19)]
+    for n in range(1, 19):
+        part = files[bounds[n - 1]:bounds[n]]
         for rel in part:
             (tree / rel).parent.mkdir(parents=True, exist_ok=True)
             (tree / rel).write_text(texts[rel])
