@@ -23,7 +23,7 @@ sys.path.insert(0, str(HERE))
 
 from common import DEEP_COMMITS, RUNS, TREES, Row, table, template  # noqa: E402
 
-PARTS = ("check", "series", "recipients", "replies", "scale", "history")
+PARTS = ("check", "series", "recipients", "replies", "scale", "history", "fulltree")
 
 
 def main() -> None:

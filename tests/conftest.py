@@ -30,7 +30,7 @@ RUST_HOMES = {var: os.environ.get(var) or str(Path.home() / default)
 
 # A test that needs a real kernel tree (and so git, b4, checkpatch.pl ...) is an integration
 # test; tests under tests/tui drive the app; the rest are unit tests (`make test-fast`).
-REAL_TREE_FIXTURES = {"slim_template", "full_tree", "kernel_tree", "deep_tree"}
+REAL_TREE_FIXTURES = {"slim_template", "full_tree", "kernel_tree", "deep_tree", "rust_trees"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -86,6 +86,14 @@ def slim_template() -> Path:
 def full_tree() -> Path:
     """The cached full kernel tree (86k files); read-only."""
     return kernelsrc.full_tree(KERNEL_CACHE)
+
+
+@pytest.fixture(scope="session")
+def rust_trees() -> dict[str, Path]:
+    """The cached rust trees of Linux 6.1, 6.12 and 7.3 (every `.rs` file with the files the
+    rules read, and the slim tree's scripts); read-only."""
+    return {release: kernelsrc.rust_tree(release, KERNEL_CACHE)
+            for release in kernelsrc.RELEASES}
 
 
 @pytest.fixture

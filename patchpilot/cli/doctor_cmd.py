@@ -16,6 +16,9 @@ def register(sub: Subparsers) -> None:
     parser = sub.add_parser("doctor", help="check the tools patchpilot and the kernel need")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--kbuild", metavar="DIR", help="the kernel build directory to check")
+    parser.add_argument("--arch", metavar="ARCH",
+                        help="the architecture to build for (default: $ARCH, else this "
+                             "machine's); the tree sets some minimum versions per architecture")
     parser.set_defaults(handler=run)
 
 
@@ -27,7 +30,7 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     repo = open_kernel_repo(args.directory)
     config = Config(repo, flags={"checks.kbuild": args.kbuild})
     items = diagnose(repo.top, config.text("checks.kbuild"), config.text("checks.klint"),
-                     repo.git_dir)
+                     repo.git_dir, arch=args.arch)
     if args.json:
         out.json({"items": [i.to_json() for i in items], "healthy": healthy(items),
                   "summary": summary(items)})

@@ -5,8 +5,13 @@ The package is fetched with `apt-get download` (the only network this needs), un
 
 - a *slim* tree (MAINTAINERS, scripts/, rust/, the Rust samples and drivers, the files
   get_maintainer.pl needs to accept a top directory) for most tests and the demo;
-- the *full* tree, for parity sweeps and benchmarks.
+- the *full* tree, for parity sweeps and benchmarks;
+- a *rust* tree per release (6.1, 6.12, 7.3): every `.rs` file with the Makefiles, Kconfig and
+  headers the Rust rules read, beside the slim tree's files, for the false-alarm sweeps and
+  the add-back series.
 
+6.12 and 6.1 come from the machine's apt sources (Debian 12); 7.3 from trixie-backports through
+a private apt configuration (debsource.py) that leaves the machine's sources alone.
 Callers copy a cached tree with `clone_tree` before they change it. No Textual here.
 """
 
@@ -21,8 +26,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.demo import debsource
 
 PACKAGE = "linux-source-6.12"
+DEFAULT_RELEASE = "6.12"
+# Releases and the suite each comes from (None: the machine's own apt sources).
+RELEASES = {"6.1": None, "6.12": None, "7.3": "trixie-backports"}
 
 # Paths (tar globs) a slim tree keeps, relative to the tree's top directory.
 SLIM_MEMBERS = [
@@ -34,6 +43,10 @@ SLIM_MEMBERS = [
     "arch/Kconfig", "fs/Kconfig", "init/Kconfig", "ipc/Makefile", "kernel/Makefile",
     "lib/Kconfig",
 ]
+# What a rust tree adds to the slim members: the Rust sources and what the rules read beside
+# them (per-directory Makefiles and Kbuild files, the licence strings, module.h).
+RUST_MEMBERS = ["*.rs", "*/Makefile", "*/Kbuild", "*/Kconfig", "include/linux/license.h",
+                "include/linux/module.h"]
 
 # Fixed identity and dates, so that every build of a tree has the same commit ids.
 _BASE_ENV = {
@@ -75,22 +88,39 @@ def _run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = 
     return proc.stdout
 
 
-def source_tarball(cache: Path | None = None) -> Path:
-    """The linux-source tarball, downloading and unpacking the .deb on first use."""
+def release_dir(cache: Path, release: str) -> Path:
+    """Where a release's .deb and unpacked tarball live (6.12 at the top, where it always
+    has been, so that older checkouts sharing the cache keep finding it)."""
+    if release not in RELEASES:
+        raise PatchpilotError(f"unknown kernel release {release!r}",
+                              hint="one of: " + ", ".join(RELEASES))
+    return cache if release == DEFAULT_RELEASE else cache / f"linux-{release}"
+
+
+def source_tarball(cache: Path | None = None, release: str = DEFAULT_RELEASE) -> Path:
+    """The linux-source tarball of `release`, downloading and unpacking the .deb on first
+    use."""
     cache = cache or cache_root()
-    with _locked(cache, "deb"):
-        found = sorted(cache.glob("x/usr/src/linux-source-*.tar.xz"))
+    home = release_dir(cache, release)
+    package = f"linux-source-{release}"
+    with _locked(cache, "deb" if release == DEFAULT_RELEASE else f"deb-{release}"):
+        home.mkdir(parents=True, exist_ok=True)
+        found = sorted(home.glob(f"x/usr/src/{package}.tar.xz"))
         if found:
             return found[-1]
-        debs = sorted(cache.glob(f"{PACKAGE}_*.deb"))
+        debs = sorted(home.glob(f"{package}_*.deb"))
         if not debs:
             if not shutil.which("apt-get"):
                 raise PatchpilotError("apt-get is not available to fetch linux-source",
                                       hint="run on Debian, or set TREE=/path/to/linux")
-            _run(["apt-get", "download", PACKAGE], cwd=cache)
-            debs = sorted(cache.glob(f"{PACKAGE}_*.deb"))
-        _run(["dpkg", "-x", str(debs[-1]), str(cache / "x")])
-        return sorted(cache.glob("x/usr/src/linux-source-*.tar.xz"))[-1]
+            suite = RELEASES[release]
+            options = debsource.private_options(home / "apt", suite) if suite else []
+            if options:
+                _run(["apt-get", *options, "update"], cwd=home)
+            _run(["apt-get", *options, "download", package], cwd=home)
+            debs = sorted(home.glob(f"{package}_*.deb"))
+        _run(["dpkg", "-x", str(debs[-1]), str(home / "x")])
+        return sorted(home.glob(f"x/usr/src/{package}.tar.xz"))[-1]
 
 
 def _strip_debian_ignore(top: Path) -> None:
@@ -121,23 +151,36 @@ def _version(top: Path) -> str:
     return f"{fields.get('VERSION')}.{fields.get('PATCHLEVEL')}.{fields.get('SUBLEVEL')}"
 
 
-def _build(cache: Path, name: str, members: list[str] | None) -> Path:
+def _build(cache: Path, name: str, members: list[str] | None,
+           release: str = DEFAULT_RELEASE) -> Path:
     dest = cache / name
     with _locked(cache, name):
         if (dest / ".git" / "patchpilot-built").exists():
             return dest
-        tarball = source_tarball(cache)
+        tarball = source_tarball(cache, release)
         shutil.rmtree(dest, ignore_errors=True)
         dest.mkdir(parents=True)
         prefix = tarball.name.removesuffix(".tar.xz")
         argv = ["tar", "-xJf", str(tarball), "-C", str(dest), "--strip-components=1"]
         if members is not None:
             argv += ["--wildcards"] + [f"{prefix}/{m}" for m in members]
-        _run(argv)
+        _extract(argv, partial=name != "slim")
         _strip_debian_ignore(dest)
         _commit_all(dest)
         (dest / ".git" / "patchpilot-built").write_text("ok\n")
         return dest
+
+
+def _extract(argv: list[str], partial: bool) -> None:
+    """Run tar; with `partial`, members another release lacks (6.1 has no Rust PHY drivers)
+    are no error, anything else is."""
+    proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    other = [line for line in proc.stderr.splitlines()
+             if not (partial and "Not found in archive" in line)
+             and not line.startswith("tar: Exiting with failure status")]
+    if proc.returncode != 0 and (other or not partial):
+        raise PatchpilotError(f"tar failed: {proc.stderr.strip()[-400:]}",
+                              hint="check the free disk space")
 
 
 def slim_tree(cache: Path | None = None) -> Path:
@@ -145,9 +188,20 @@ def slim_tree(cache: Path | None = None) -> Path:
     return _build(cache or cache_root(), "slim", SLIM_MEMBERS)
 
 
-def full_tree(cache: Path | None = None) -> Path:
-    """The cached full kernel tree (about 1.4 GB); do not modify it."""
-    return _build(cache or cache_root(), "full", None)
+def full_tree(cache: Path | None = None, release: str = DEFAULT_RELEASE) -> Path:
+    """The cached full kernel tree of `release` (about 1.5 GB); do not modify it."""
+    cache = cache or cache_root()
+    release_dir(cache, release)
+    name = "full" if release == DEFAULT_RELEASE else f"full-{release}"
+    return _build(cache, name, None, release)
+
+
+def rust_tree(release: str = DEFAULT_RELEASE, cache: Path | None = None) -> Path:
+    """A cached tree of `release` with every `.rs` file, the files the Rust rules read and
+    the slim tree's (checkpatch.pl, get_maintainer.pl, MAINTAINERS); do not modify it."""
+    cache = cache or cache_root()
+    release_dir(cache, release)
+    return _build(cache, f"rust-{release}", SLIM_MEMBERS + RUST_MEMBERS, release)
 
 
 def clone_tree(template: Path, dest: Path) -> Path:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 from patchpilot.core.checks.checkpatch import (
     Checkpatch,
     CheckpatchOptions,
+    checkpatch_argv,
+    parse_output,
     run_checkpatch,
     run_checkpatch_parallel,
 )
@@ -138,3 +142,45 @@ def test_commit_message_findings_deduplicated_against_checkpatch(kernel_tree):
     theirs = run_checkpatch(kernel_tree, [patch], VENV_PYTHON).per_patch[0]
     assert "MISSING_SIGN_OFF" in {f.rule for f in theirs}
     assert "B1" not in {f.rule for f in drop_checkpatch_duplicates(ours, theirs)}
+
+
+def test_spdxcheck_answers_are_kept_for_the_run_with_the_same_verdicts(kernel_tree, tmp_path):
+    """checkpatch.pl starts scripts/spdxcheck.py for every SPDX line; within a run each
+    expression is asked once, and the findings are exactly those of checkpatch.pl run with
+    the plain interpreter."""
+    files = {f"samples/rust/rust_l{i}.rs": f"// SPDX-License-Identifier: {lic}\n\n//! L{i}.\n"
+             for i, lic in enumerate(["GPL-2.0", "GPL-2.0-bogus", "GPL-2.0", "MIT",
+                                      "GPL-2.0-bogus", "GPL-2.0 OR MIT"])}
+    names = sorted(files)
+    commit(kernel_tree, {n: files[n] for n in names[:3]},
+           "samples: rust: add licence tests\n\nTest the licence check.")
+    commit(kernel_tree, {n: files[n] for n in names[3:]},
+           "samples: rust: add more licence tests\n\nTest the licence check again.")
+    patches = [patch_of(kernel_tree, "HEAD~1"), patch_of(kernel_tree)]
+    log = tmp_path / "started"
+    counting = tmp_path / "counting-python"
+    counting.write_text(f"#!/bin/sh\ncase \"$1\" in *spdxcheck.py) echo \"$1\" >> {log};; esac\n"
+                        f"exec {sys.executable} \"$@\"\n")
+    counting.chmod(0o755)
+    kept = run_checkpatch(kernel_tree, patches, CheckpatchOptions(python=str(counting)))
+    assert len(log.read_text().splitlines()) == 4  # GPL-2.0, bogus, MIT, GPL-2.0 OR MIT
+    spdx = [(f.file, "GPL-2.0-bogus" in f.message) for p in kept.per_patch for f in p
+            if f.rule == "SPDX_LICENSE_TAG"]
+    assert spdx == [("samples/rust/rust_l1.rs", True), ("samples/rust/rust_l4.rs", True)]
+    # The same run with the interpreter first on PATH and nothing kept.
+    plain_bin = tmp_path / "plain-bin"
+    plain_bin.mkdir()
+    (plain_bin / "python3").write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    (plain_bin / "python3").chmod(0o755)
+    dirs = tmp_path / "patches"
+    dirs.mkdir()
+    names = []
+    for i, text in enumerate(patches):
+        (dirs / f"{i}.patch").write_text(text)
+        names.append(str(dirs / f"{i}.patch"))
+    env = {**os.environ, "PATH": f"{plain_bin}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(checkpatch_argv(kernel_tree, names, CheckpatchOptions()),
+                          cwd=kernel_tree, env=env, capture_output=True, text=True)
+    assert proc.stderr == ""
+    plain, _ = parse_output(proc.stdout, names, patches)
+    assert plain == kept.per_patch

@@ -7,7 +7,7 @@ above the hunk; patchpilot must not.
 from __future__ import annotations
 
 from patchpilot.core.b4 import cli as b4cli
-from patchpilot.core.checks.rust_syntax import parse
+from patchpilot.core.checks.rust.syntax import parse
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.reroll.items import item_at
 from patchpilot.core.reroll.plan import make_plan

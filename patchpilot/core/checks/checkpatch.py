@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -109,12 +110,56 @@ def _write_patches(tmp: Path, patches: Sequence[str]) -> list[str]:
     return names
 
 
+# The `python3` checkpatch.pl finds first on PATH. It runs `scripts/spdxcheck.py -` once per
+# SPDX line (a Python start that imports ply and GitPython and parses LICENSES/: about 0.3 s
+# each); the answer depends only on the expression on stdin and the tree, which do not change
+# during one run, so it is kept (stdout, stderr, status) for the rest of the run and replayed.
+# Anything else goes to the real interpreter.
+_PYTHON_SHIM = """#!/bin/sh
+# patchpilot: python3 for checkpatch.pl; spdxcheck.py answers kept for this run in {memo}
+python={python}
+if [ "$#" -eq 2 ] && [ "$2" = "-" ]; then
+    case "$1" in
+    scripts/spdxcheck.py|*/scripts/spdxcheck.py)
+        input=$(mktemp {memo}/in.XXXXXX) || exec "$python" "$@"
+        cat > "$input"
+        key=$(sha256sum < "$input" | cut -c1-40) || key=""
+        answer={memo}/"$key"
+        if [ -n "$key" ] && [ -f "$answer.rc" ]; then
+            rm -f "$input"
+            cat "$answer.out"
+            cat "$answer.err" >&2
+            exit "$(cat "$answer.rc")"
+        fi
+        "$python" "$@" < "$input" > "$input.out" 2> "$input.err"
+        status=$?
+        cat "$input.out"
+        cat "$input.err" >&2
+        if [ -n "$key" ]; then
+            mv -f "$input.out" "$answer.out" && mv -f "$input.err" "$answer.err" &&
+                echo "$status" > "$answer.rc"
+        fi
+        rm -f "$input" "$input.out" "$input.err"
+        exit "$status"
+        ;;
+    esac
+fi
+exec "$python" "$@"
+"""
+
+
 def _env(tmp: Path, options: CheckpatchOptions) -> dict[str, str]:
+    """checkpatch.pl's environment: a `python3` first on PATH that is `options.python` (else
+    the `python3` found on PATH now) and keeps spdxcheck.py's answers for the run."""
     env = dict(os.environ)
-    if options.python:
+    python = options.python or shutil.which("python3", path=env.get("PATH"))
+    if python:
+        memo = tmp / "spdx"
+        memo.mkdir()
         shim = tmp / "bin" / "python3"
         shim.parent.mkdir()
-        shim.write_text(f"#!/bin/sh\nexec {shlex.quote(options.python)} \"$@\"\n")
+        shim.write_text(_PYTHON_SHIM.format(python=shlex.quote(python),
+                                            memo=shlex.quote(str(memo))))
         shim.chmod(0o755)
         env["PATH"] = f"{shim.parent}{os.pathsep}{env.get('PATH', '')}"
     return env

@@ -9,6 +9,8 @@ No UI, no printing.
 
 from __future__ import annotations
 
+import os
+import platform
 import re
 import shutil
 import subprocess
@@ -53,10 +55,59 @@ def version_of(text: str | None) -> tuple[int, ...] | None:
     return tuple(int(g or 0) for g in match.groups()) if match else None
 
 
-def min_version(tree: Path, tool: str) -> str | None:
-    """What the tree's scripts/min-tool-version.sh asks for (None when it cannot say)."""
+def min_version(tree: Path, tool: str, arch: tuple[str, str] | None = None) -> str | None:
+    """What the tree's scripts/min-tool-version.sh asks for on `arch` (ARCH, SRCARCH; 7.3
+    sets the rustc minimum per architecture), None when it cannot say."""
     script = tree / "scripts" / "min-tool-version.sh"
-    return _output(["sh", str(script), tool], cwd=tree) if script.is_file() else None
+    if not script.is_file():
+        return None
+    env = {**os.environ, "ARCH": arch[0], "SRCARCH": arch[1]} if arch else None
+    try:
+        proc = subprocess.run(["sh", str(script), tool], cwd=tree, capture_output=True,
+                              text=True, timeout=30, stdin=subprocess.DEVNULL, env=env)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
+def target_arch(tree: Path, arch: str | None = None,
+                machine: str | None = None) -> tuple[str, str]:
+    """(ARCH, SRCARCH) the build would use: `arch` (or $ARCH) if given, else the host's
+    `uname -m` mapped the way the tree's scripts/subarch.include does; SRCARCH by the top
+    Makefile's `ifeq ($(ARCH),x) SRCARCH := y` blocks."""
+    chosen = arch or os.environ.get("ARCH") or _subarch(tree, machine or platform.machine())
+    makefile = _read(tree / "Makefile")
+    srcarch = chosen
+    for name, value in re.findall(r"ifeq \(\$\(ARCH\),(\w+)\)\s*\n\s*SRCARCH\s*:=\s*(\w+)",
+                                  makefile):
+        if name == chosen:
+            srcarch = value
+    return chosen, srcarch
+
+
+def _subarch(tree: Path, machine: str) -> str:
+    text = _read(tree / "scripts" / "subarch.include") or _read(tree / "Makefile")
+    match = re.search(r"^SUBARCH\s*:=\s*\$\(shell uname -m \| sed((?:.*\\\n)*.*)\)",
+                      text, re.MULTILINE)
+    result = machine
+    for pattern, replacement in re.findall(r"-e\s+s/([^/]*)/([^/]*)/",
+                                           match.group(1) if match else ""):
+        result = re.sub(pattern.replace("\\", ""), replacement, result)
+    return result
+
+
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.is_file() else ""
+
+
+def rule_facts(tree: Path) -> list[Item]:
+    """One note per fact the Rust rules cannot read from this tree (a tree newer than the
+    rules know): what they do not check."""
+    from patchpilot.core.checks.rust.tree import tree_context
+
+    return [Item(f"rules {rule}", "info", None, None,
+                 f"cannot read {what}; that check does not run on this tree")
+            for rule, what in tree_context(tree).unread]
 
 
 def _tool(name: str, argv: list[str], hint: str, required: str | None = None) -> Item:
@@ -120,13 +171,18 @@ def _bloom(git_dir: Path | None) -> Item:
 
 
 def diagnose(tree: Path, kbuild: str = "", klint: str = "",
-             git_dir: Path | None = None) -> list[Item]:
-    """Every item, in the order a person would fix them."""
-    rustc_min, bindgen_min = min_version(tree, "rustc"), min_version(tree, "bindgen")
-    llvm_min = min_version(tree, "llvm")
+             git_dir: Path | None = None, arch: str | None = None) -> list[Item]:
+    """Every item, in the order a person would fix them; the minimum versions are those of
+    `arch` (default: $ARCH, else this machine's architecture)."""
+    target = target_arch(tree, arch)
+    rustc_min = min_version(tree, "rustc", target)
+    bindgen_min, llvm_min = min_version(tree, "bindgen", target), min_version(tree, "llvm", target)
+    where = f"for ARCH={target[0]}"
+    rustc_hint = (f"install with rustup (https://rustup.rs), at least {rustc_min} {where}"
+                  if rustc_min else "install with rustup (https://rustup.rs); the tree's "
+                  f"scripts/min-tool-version.sh gives no rustc minimum {where}")
     return [
-        _tool("rustc", ["rustc", "--version"], "install with rustup (https://rustup.rs), "
-              f"at least {rustc_min}", rustc_min),
+        _tool("rustc", ["rustc", "--version"], rustc_hint, rustc_min),
         _tool("bindgen", ["bindgen", "--version"], "cargo install --locked bindgen-cli "
               f"(at least {bindgen_min})", bindgen_min),
         _tool("rustfmt", ["rustfmt", "--version"], "rustup component add rustfmt"),
@@ -139,6 +195,7 @@ def diagnose(tree: Path, kbuild: str = "", klint: str = "",
         _kbuild(kbuild),
         _klint(klint),
         _bloom(git_dir),
+        *rule_facts(tree),
     ]
 
 

@@ -9,10 +9,13 @@ tools are done (cached patches first), in the caller's thread. No UI, no printin
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from patchpilot.core.checks import clippy, klint, maintained
@@ -130,19 +133,36 @@ def _check_series(repo: GitRepo, series: Series, config: Config, use_cache: bool
                       ignore_unknown_commit_id=_lacks_history(repo, series.base),
                       base=series.base, cancel=cancel, repo=repo,
                       history_depth=_history_depth(config),
-                      series_paths=tuple(p for pin in inputs for p in pin.paths))
+                      series_paths=tuple(p for pin in inputs for p in pin.paths),
+                      first_rust_patch=next((pin.patch.index for pin in inputs
+                                             if pin.rust_files), None))
     if history is not None:
         history.expect = list(dict.fromkeys(ctx.series_paths))
         ctx.history_index = history
-    if use_cache and "checkpatch" in profile.tools:
-        ctx.status_cache = maintained.status_cache(repo.top, repo.git_dir)
-    run = _Run(ctx, inputs, CheckCache(repo.git_dir, use_cache), on_result)
-    preflight(ctx, run.tools)
-    run.extra = _build_tools(repo, series, inputs, config, ctx)
-    run.execute(jobs or os.cpu_count() or 1)
+    with _status_answers(repo, ctx, use_cache):
+        run = _Run(ctx, inputs, CheckCache(repo.git_dir, use_cache), on_result)
+        preflight(ctx, run.tools)
+        run.extra = _build_tools(repo, series, inputs, config, ctx)
+        run.execute(jobs or os.cpu_count() or 1)
     report = CheckReport(series.base, series.head, profile.name, profile.tools)
     report.results = [run.results[p.patch.index] for p in inputs]
     return report
+
+
+@contextmanager
+def _status_answers(repo: GitRepo, ctx: ToolContext, use_cache: bool) -> Iterator[None]:
+    """Where checkpatch.pl's get_maintainer.pl --status answers go: kept per MAINTAINERS for
+    cached runs, the run's own directory for --no-cache; either way the files no obsolete
+    section can match are answered before it asks (maintained.obsolete_free)."""
+    if "checkpatch" not in ctx.profile.tools:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="patchpilot-status-") as tmp:
+        ctx.status_cache = maintained.status_cache(repo.top, repo.git_dir) if use_cache \
+            else Path(tmp)
+        maintained.prefill(ctx.status_cache,
+                           maintained.obsolete_free(repo.top, dict.fromkeys(ctx.series_paths)))
+        yield
 
 
 def _timeout(config: Config) -> float:

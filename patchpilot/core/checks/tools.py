@@ -30,18 +30,18 @@ from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.prefix import index_prefix
 from patchpilot.core.checks.procs import ToolMissing, run_tool
 from patchpilot.core.checks.profiles import Profile
-from patchpilot.core.checks.rust_rules import RULES, check_rust_file
-from patchpilot.core.checks.rust_source import TreeContext
-from patchpilot.core.checks.rust_tree import tree_context
+from patchpilot.core.checks.rust.rules import RULES, check_rust_file, unread_findings
+from patchpilot.core.checks.rust.source import TreeContext
+from patchpilot.core.checks.rust.tree import tree_context
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.patches import without_review_trailers
 
 Outcome = tuple[list[list[Finding]], bool]
-# The tree files TreeContext is read from (rust_tree.tree_context): part of the rules' cache key.
+# The tree files TreeContext is read from (tree.tree_context): part of the rules' cache key.
 RUST_FACT_FILES = ("scripts/Makefile.build", "rust/kernel/prelude.rs", "Makefile",
                    ".clippy.toml", "include/linux/license.h", "include/linux/module.h",
-                   "rust/macros/module.rs")
+                   "rust/macros/module.rs", "rust/Makefile", "rust/bindgen_parameters")
 _CHECKS_DIR = Path(__file__).resolve().parent
 
 
@@ -69,6 +69,7 @@ class ToolContext:
     cancel: threading.Event | None = None  # set: running tools are killed (procs.Cancelled)
     history_depth: int = DEFAULT_DEPTH  # newest commits below the base that B2 reads
     series_paths: tuple[str, ...] = ()  # every path of the series: one walk for all of them
+    first_rust_patch: int | None = None  # the patch that says what the tree does not give
     status_cache: Path | None = None  # get_maintainer.pl --status answers (maintained.py)
     _memo: dict[object, str | None] = field(default_factory=dict)
     history_index: HistoryIndex | None = None  # made (and prefetched) by the caller, or here
@@ -116,7 +117,7 @@ class ToolContext:
     @cached_property
     def code_version(self) -> str:
         """Our own checker code: a change to any rule invalidates what it produced."""
-        return _file_digest(*sorted(_CHECKS_DIR.glob("*.py")))
+        return _file_digest(*sorted(_CHECKS_DIR.rglob("*.py")))
 
     @cached_property
     def rustfmt_version(self) -> str:
@@ -186,10 +187,14 @@ def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
     elif tool == "rustfmt":
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files))
     elif tool == "rust":
-        # The rules also read the Makefile and parent module of each touched file.
-        near = sorted({p for f in pin.rust_files for p in _neighbours(f.path)})
+        # The rules also read the Makefile and parent module of each touched file, and the
+        # `.rs` files beside it (a driver's crate root, a file that `include!`s it).
+        near = sorted({p for f in pin.rust_files for p in _neighbours(f.path)} |
+                      {str(sib.relative_to(ctx.tree)) for f in pin.rust_files
+                       for sib in (ctx.tree / f.path).parent.glob("*.rs")})
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files + pin.kbuild_files),
-                 _file_digest(*(ctx.tree / p for p in near)))
+                 _file_digest(*(ctx.tree / p for p in near)),
+                 patch.index == ctx.first_rust_patch)  # it says what the tree does not give
     else:
         # The base and depth determine the history B2 reads: keying on them rather than on the
         # prefix found leaves the (bounded) walk to the run, in parallel with checkpatch.
@@ -288,6 +293,8 @@ def _neighbours(path: str) -> list[str]:
 
 def rust_patch(ctx: ToolContext, pin: PatchInput) -> tuple[list[Finding], bool]:
     found, ok = [], True
+    if pin.rust_files and pin.patch.index == ctx.first_rust_patch:
+        found += [replace(f, tool="rust") for f in unread_findings(ctx.tree_context)]
     texts = {f.path: f.text for f in pin.rust_files + pin.kbuild_files if f.text is not None}
     for file in pin.rust_files:
         if file.problem and file.problem.startswith("not valid UTF-8"):

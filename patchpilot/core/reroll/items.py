@@ -1,4 +1,4 @@
-"""Name the Rust items a reroll changed, from the syntax tree (tree-sitter, checks.rust_syntax).
+"""Name the Rust items a reroll changed, from the syntax tree (tree-sitter, checks.rust.syntax).
 
 The range-diff says which lines of a patch differ between the revision as sent and the branch
 (rangediff.ChangedLine); each is found in that patch's diff (its new-file line; a removed line
@@ -18,7 +18,7 @@ from tree_sitter import Node
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
-from patchpilot.core.checks.rust_syntax import COMMENTS, parse, text_of
+from patchpilot.core.checks.rust.syntax import COMMENTS, parse, text_of
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series
 from patchpilot.core.series.patches import Patch

@@ -60,3 +60,14 @@ def test_keys_follow_content_message_and_options(kernel_tree):
     changed = keys(kernel_tree)
     assert changed[(1, "rust")] != reworded[(1, "rust")]
     assert replace(FINDING, severity="info") != FINDING
+
+
+def test_rust_key_follows_the_files_beside_the_touched_one(kernel_tree):
+    """A driver's crate root (which says whether a module is `pub`) or a file that
+    `include!`s the touched one sits beside it, not always in the same patch."""
+    git(kernel_tree, "checkout", "-q", "-b", "work", "--track", "master")
+    commit(kernel_tree, {"drivers/net/phy/x_part.rs": "pub fn f() {}\n"}, "net: phy: x\n\nX.")
+    before = keys(kernel_tree)[(1, "rust")]
+    root = kernel_tree / "drivers/net/phy/qt2025.rs"
+    root.write_text(root.read_text() + "\npub mod x_part;\n")
+    assert keys(kernel_tree)[(1, "rust")] != before

@@ -47,7 +47,7 @@ def test_apply_fixes():
 
 
 def test_checks_import_no_ui():
-    code = ("import sys, patchpilot.core.checks.rust_rules, patchpilot.core.checks.checkpatch, "
+    code = ("import sys, patchpilot.core.checks.rust.rules, patchpilot.core.checks.checkpatch, "
             "patchpilot.core.checks.rustfmt, patchpilot.core.checks.commit_msg; "
             "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

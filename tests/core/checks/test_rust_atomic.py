@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from patchpilot.core.checks.rust_rules import check_rust_file
-from patchpilot.core.checks.rust_tree import tree_context
+from patchpilot.core.checks.rust.rules import check_rust_file
+from patchpilot.core.checks.rust.tree import tree_context
 
 DRIVER = "drivers/net/phy/x.rs"
 

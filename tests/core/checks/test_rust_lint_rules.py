@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from patchpilot.core.checks.rust_rules import RULES, check_rust_file
-from patchpilot.core.checks.rust_tree import lint_set, read_licenses, tree_context
+from patchpilot.core.checks.rust.rules import RULES, check_rust_file
+from patchpilot.core.checks.rust.tree import lint_set, read_licenses, tree_context
 
 DRIVER = "drivers/net/phy/x.rs"
 CORE = "rust/kernel/x.rs"

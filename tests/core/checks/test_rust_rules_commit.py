@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from patchpilot.core.checks.patchmap import added_lines
-from patchpilot.core.checks.rust_rules import RustRules, check_rust_file
-from patchpilot.core.checks.rust_tree import tree_context
+from patchpilot.core.checks.rust.rules import RustRules, check_rust_file
+from patchpilot.core.checks.rust.tree import tree_context
 from tests.helpers import commit, git
 
 DRIVER = "drivers/net/phy/qt2025.rs"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from patchpilot.core.checks import rust_syntax as syn
-from patchpilot.core.checks.rust_rules import RULES, check_rust_file
-from patchpilot.core.checks.rust_tree import tree_context
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.rules import RULES, check_rust_file
+from patchpilot.core.checks.rust.tree import tree_context
 
 
 @pytest.fixture(scope="module")

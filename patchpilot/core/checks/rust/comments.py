@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from patchpilot.core.checks import rust_syntax as syn
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.rust_ruleset import finding
-from patchpilot.core.checks.rust_source import RustSource
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.ruleset import finding
+from patchpilot.core.checks.rust.source import RustSource
 
 _TAG = re.compile(r"^([A-Z][A-Z_]+):\s*")
 _C_HEADER = re.compile(r"\binclude/[\w/.-]+\.h\b")
@@ -53,7 +53,7 @@ def check_comment_sentences(src: RustSource) -> Iterator[Finding]:
             group = group[:-1]  # a trailing bare `//` is spacing, not the sentence's end
         lines = [syn.line_of(n) for n in group]
         texts = [_body(n) for n in group]
-        if not any(src.added(line) for line in lines) or _not_prose(texts):
+        if not any(src.added(line) for line in lines) or _not_prose(texts) or _label(texts):
             continue
         first_line, first = _first_words(lines, texts)
         if first and first[0].islower() and _is_word(first.split()[0]) \
@@ -62,19 +62,46 @@ def check_comment_sentences(src: RustSource) -> Iterator[Finding]:
                           fix=_capitalised(src.line_text(first_line), first))
         last = texts[-1]
         if not last.endswith(_SENTENCE_END) and not last.endswith(_NOT_PROSE_END) \
-                and src.added(lines[-1]):
+                and not _in_list(group) and src.added(lines[-1]):
             yield finding(src, "A6", lines[-1], "comment does not end with a period",
                           fix=src.line_text(lines[-1]).rstrip() + ".")
 
 
+_LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")
+
+
+def _in_list(group: list[Node]) -> bool:
+    """The group ends in a Markdown list: its last line is an item, or the indented
+    continuation of one (items are not held to ending with a period)."""
+    raw = [syn.text_of(n)[2:] for n in group]
+    for text in reversed(raw):
+        if _LIST_ITEM.match(text):
+            return True
+        if not text.startswith(("  ", "\t")):
+            return False
+    return False
+
+
 def _not_prose(texts: list[str]) -> bool:
-    """Separators, licence tags, URLs, tool directives and commented-out code."""
+    """Separators, licence tags and copyright lines, URLs, tool directives, commented-out
+    code and code fences."""
     joined = " ".join(texts)
     last_word = texts[-1].split()[-1] if texts[-1].split() else ""
-    return (not re.search(r"[A-Za-z]{2}", joined) or joined.startswith("SPDX-")
+    return (not re.search(r"[A-Za-z]{2}", joined) or joined.startswith(("SPDX-", "Copyright"))
+            or any(t.startswith("```") for t in texts)
             or any(t.endswith((";", "{", "}")) for t in texts) or "://" in last_word
             or joined.startswith(("rustfmt:", "clippy:", "cbindgen:"))
             or texts[-1].startswith(("-", "*", "|", "#")) and len(texts) == 1)
+
+
+def _label(texts: list[str]) -> bool:
+    """A one-line heading for the code below (`// PMC`, `// Falcon Core Registers`): up to
+    three words, each starting with a capital or a digit; not a sentence (`// Reset device`
+    is one), so neither rule applies."""
+    words = texts[0].split()
+    if len(texts) != 1 or not 0 < len(words) <= 3:
+        return False
+    return all(w[0].isupper() or w[0].isdigit() for w in words)
 
 
 def _first_words(lines: list[int], texts: list[str]) -> tuple[int, str]:
@@ -103,8 +130,17 @@ def check_doc_links(src: RustSource) -> Iterator[Finding]:
         if not syn.is_doc_comment(node) or not src.added(line):
             continue
         # The link target may be a reference definition further down the doc block.
-        for header in _C_HEADER.findall(syn.text_of(node)):
-            if f"srctree/{header}" not in src.text:
+        text = syn.text_of(node)
+        linked = re.findall(r"\(srctree/([^)\s]+)\)", text)
+        for header in _C_HEADER.findall(text):
+            if f"srctree/{header}" in src.text:
+                continue
+            if linked:  # the line links another file than the one it names
+                yield finding(src, "A7", line,
+                              f"the text names `{header}` but the link goes to "
+                              f"`srctree/{linked[0]}`",
+                              "name the file the link points to (or link the one named)")
+            else:
                 yield finding(src, "A7", line, f"C header `{header}` is not a `srctree/` link",
                               f"write [`{header}`](srctree/{header})")
 

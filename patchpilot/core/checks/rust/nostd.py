@@ -12,11 +12,11 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from patchpilot.core.checks import rust_syntax as syn
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.rust_ruleset import finding
-from patchpilot.core.checks.rust_source import RustSource
-from patchpilot.core.checks.rust_tree import is_host_code
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.kbuild import is_host_code
+from patchpilot.core.checks.rust.ruleset import finding
+from patchpilot.core.checks.rust.source import RustSource
 
 _FLOAT_SUFFIX = re.compile(r"^[0-9][0-9_]*(e[+-]?[0-9_]+)?(f32|f64)$", re.IGNORECASE)
 _PATHS = ("scoped_identifier", "scoped_type_identifier", "scoped_use_list", "use_wildcard")
@@ -68,7 +68,8 @@ def check_std(src: RustSource) -> Iterator[Finding]:
     seen: set[int] = set()
     for node in src.of_type("identifier", "extern_crate_declaration"):
         line = syn.line_of(node)
-        if line in seen or not src.added(line) or not _std(node) or syn.in_test_code(node):
+        if line in seen or not src.added(line) or not _std(node) or syn.in_test_code(node) \
+                or _under_std_feature(node):
             continue
         seen.add(line)
         yield finding(src, "A24", line, "`std` in a `no_std` kernel crate",
@@ -89,3 +90,15 @@ def _std(node: Node) -> bool:
         path = parent.child_by_field_name("path")
         return path == node or (path is None and parent.children[0].type == "::")
     return parent.type == "use_declaration"
+
+
+def _under_std_feature(node: Node) -> bool:
+    """Inside an item under `#[cfg(feature = "std")]`: a crate shared with user space (pin-init)
+    that the kernel builds without that feature."""
+    current: Node | None = node
+    while current is not None:
+        if any(re.match(r'cfg\(.*feature\s*=\s*"std"', a) and "not(" not in a
+               for a in syn.attributes(current)):
+            return True
+        current = current.parent
+    return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.rust_source import RustSource
+from patchpilot.core.checks.rust.source import RustSource
 
 TOOL = "rust-rules"
 _GUIDE = "Documentation/rust/coding-guidelines.rst"
@@ -99,6 +99,10 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "`GFP_ATOMIC`/`GFP_NOWAIT`, no `Mutex::lock`, no `CondVar::wait*` on another lock",
          "rust/kernel/sync/lock/spinlock.rs, alloc.rs flags, sync/condvar.rs "
          "(klint's atomic_context, lexically)", "klint::atomic_context"),
+    Rule("A28", "disallowed-methods", "warning",
+         "the methods `.clippy.toml` disallows (7.3: `CStr::as_ptr`, `CStr::from_ptr`: the "
+         "kernel's `char` is unsigned) are replaced by what it names",
+         ".clippy.toml disallowed-methods", "clippy::disallowed_methods"),
 )}
 
 

@@ -1,5 +1,5 @@
 """Which names of a file are spinlocks, mutexes and condition variables, and where each
-`SpinLock` guard is alive (for the atomic-context rule in rust_atomic.py).
+`SpinLock` guard is alive (for the atomic-context rule in atomic.py).
 
 A name is a spinlock when the file declares it (struct field, static, parameter, `let`) with
 a type naming `SpinLock` (or a `type` alias of it, or a `use ... as` rename), or initialises
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from patchpilot.core.checks import rust_syntax as syn
-from patchpilot.core.checks.rust_source import RustSource
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.source import RustSource
 
 _KINDS = {"SpinLock": "spin", "Mutex": "mutex", "CondVar": "condvar"}
 _INITS = {"new_spinlock": "spin", "new_mutex": "mutex", "new_condvar": "condvar"}

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from patchpilot.core.checks import rust_syntax as syn
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.rust_ruleset import finding
-from patchpilot.core.checks.rust_source import RustSource
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.ruleset import finding
+from patchpilot.core.checks.rust.source import RustSource
 
 # Unsafe functions of core (and the kernel's CStr), by the path a call names them with.
 CORE_UNSAFE = frozenset((
@@ -47,13 +47,14 @@ def check_unsafe_ops(src: RustSource) -> Iterator[Finding]:
     calls = unsafe_fns - safe_fns
     statics = _static_muts(src.of_type("static_item"))
     ptr_fields = _pointer_fields(src.of_type("field_declaration"))
+    ctors = _binding_types(src)
     for func in funcs:
         body = func.child_by_field_name("body")
         assert body is not None  # kept above
         name = func.child_by_field_name("name")
         fname = syn.text_of(name) if name is not None else "?"
         pointers = {p for p in _params(func) if p[1]}
-        found = _ops(body, {n for n, _ in pointers}, calls, statics, ptr_fields)
+        found = _ops(body, {n for n, _ in pointers}, calls, statics, ptr_fields, ctors)
         for node, what in found:
             line = syn.line_of(node)
             if src.added(line):
@@ -62,8 +63,20 @@ def check_unsafe_ops(src: RustSource) -> Iterator[Finding]:
                               "comment")
 
 
+def _binding_types(src: RustSource) -> set[str]:
+    """Names of `bindings::` that are types, not functions: bindgen's `--newtype-enum` types
+    of the tree, and any the file names in a type position (`-> bindings::irqreturn_t`):
+    `bindings::irqreturn_t(x)` builds a tuple struct, it calls nothing."""
+    types = set(src.context.newtypes) if src.context is not None else set()
+    for node in src.of_type("scoped_type_identifier"):
+        path, name = node.child_by_field_name("path"), node.child_by_field_name("name")
+        if path is not None and name is not None and syn.text_of(path).endswith("bindings"):
+            types.add(syn.text_of(name))
+    return types
+
+
 def _ops(body: Node, pointers: set[str], calls: set[str], statics: set[str],
-         ptr_fields: set[str]) -> list[tuple[Node, str]]:
+         ptr_fields: set[str], ctors: set[str]) -> list[tuple[Node, str]]:
     """The unsafe operations in `body`, outside unsafe blocks, nested fns and macro tokens;
     `let` bindings update which names are raw pointers as the walk goes (in source order)."""
     found: list[tuple[Node, str]] = []
@@ -73,7 +86,7 @@ def _ops(body: Node, pointers: set[str], calls: set[str], statics: set[str],
         if node.type in ("unsafe_block", "function_item", "token_tree", "macro_invocation") \
                 and node is not body:
             continue
-        what = _unsafe_op(node, pointers, calls, statics, ptr_fields)
+        what = _unsafe_op(node, pointers, calls, statics, ptr_fields, ctors)
         if what:
             found.append((node, what))
         if node.type == "let_declaration":
@@ -83,7 +96,7 @@ def _ops(body: Node, pointers: set[str], calls: set[str], statics: set[str],
 
 
 def _unsafe_op(node: Node, pointers: set[str], calls: set[str], statics: set[str],
-               ptr_fields: set[str]) -> str:
+               ptr_fields: set[str], ctors: set[str]) -> str:
     if node.type == "unary_expression" and node.children[0].type == "*":
         target = _strip(node.named_children[0]) if node.named_children else None
         if target is not None and _is_pointer(target, pointers, ptr_fields):
@@ -91,6 +104,8 @@ def _unsafe_op(node: Node, pointers: set[str], calls: set[str], statics: set[str
     if node.type == "call_expression":
         func = node.child_by_field_name("function")
         called = _callee(func) if func is not None else ""
+        if called and _BINDINGS.match(called) and called.rsplit("::", 1)[-1] in ctors:
+            return ""
         if called:
             return f"call to the unsafe `{called}`" if _unsafe_callee(called, calls) else ""
     if node.type == "identifier" and syn.text_of(node) in statics and _is_value(node):

@@ -1,6 +1,6 @@
 """A27: calls that may sleep while a `SpinLock` guard is alive (atomic context), lexically.
 
-The guards and their spans come from rust_locks. What may sleep, each from the tree:
+The guards and their spans come from locks. What may sleep, each from the tree:
 - an allocation given a GFP flag other than `GFP_ATOMIC`/`GFP_NOWAIT` (rust/kernel/alloc.rs:
   "Users can not sleep" only for those two): `KBox::new(x, GFP_KERNEL)`, `v.push(x, flags::
   GFP_KERNEL)`, `Arc::pin_init(.., GFP_KERNEL_ACCOUNT)` ... (a `flags` variable is not known);
@@ -22,12 +22,12 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from patchpilot.core.checks import rust_syntax as syn
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.rust_locks import Guard, LockNames, lock_names, lock_target, spin_guards
-from patchpilot.core.checks.rust_ruleset import finding
-from patchpilot.core.checks.rust_source import RustSource
-from patchpilot.core.checks.rust_tree import is_host_code
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.kbuild import is_host_code
+from patchpilot.core.checks.rust.locks import Guard, LockNames, lock_names, lock_target, spin_guards
+from patchpilot.core.checks.rust.ruleset import finding
+from patchpilot.core.checks.rust.source import RustSource
 
 ATOMIC_FLAGS = frozenset(("GFP_ATOMIC", "GFP_NOWAIT"))
 _WAITS = ("wait", "wait_interruptible", "wait_interruptible_timeout",

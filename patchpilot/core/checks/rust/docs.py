@@ -16,12 +16,12 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
-from patchpilot.core.checks import rust_syntax as syn
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.rust_imports import use_paths
-from patchpilot.core.checks.rust_ruleset import finding
-from patchpilot.core.checks.rust_source import RustSource
-from patchpilot.core.checks.rust_tree import dir_build
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.kbuild import dir_build
+from patchpilot.core.checks.rust.paths import use_paths
+from patchpilot.core.checks.rust.ruleset import finding
+from patchpilot.core.checks.rust.source import RustSource
 
 # What of a module its crate exports: None for all of it, else the top-level names.
 Reach = frozenset[str] | None
@@ -130,6 +130,8 @@ def _documented(node: Node) -> bool:
 
 def _crate_root(src: RustSource) -> bool:
     """rust/<crate>/lib.rs, or a file its directory's Makefile builds as an object."""
+    if src.module_path != src.path:
+        return False  # an included file is part of another module
     parts = src.path.split("/")
     if parts[0] == "rust":
         return len(parts) == 3 and parts[2] == "lib.rs"
@@ -150,7 +152,7 @@ def module_reach(src: RustSource) -> Reach:
     """What of a file's module its crate exports: None for everything (each parent declares
     it `pub mod`, not `#[doc(hidden)]`, or cannot be read), else the names the parent
     re-exports with `pub use` from a private module (empty: nothing)."""
-    path = src.path
+    path = src.module_path
     reach: Reach = None
     for depth in range(16):
         parent = _parent_module(src, path)
@@ -183,6 +185,13 @@ def _parent_module(src: RustSource, path: str) -> tuple[str, str, str] | None:
             text = src.tree_file(candidate)
             if text is not None:
                 return candidate, text, name
+    # A driver's crate root is the file its directory's Makefile builds as an object.
+    build = dir_build(src, directory)
+    for stem in sorted(build.modules) if build is not None else ():
+        candidate = f"{directory}/{stem}.rs"
+        text = src.tree_file(candidate) if candidate != path else None
+        if text is not None and _declaration(text, name) is not _UNDECLARED:
+            return candidate, text, name
     return None
 
 

@@ -1,4 +1,4 @@
-"""Rust syntax trees for the rules in rust_rules.py (tree-sitter with the tree_sitter_rust grammar).
+"""Rust syntax trees for the rules in rules.py (tree-sitter with the tree_sitter_rust grammar).
 
 Helpers to find the comments, doc comments and attributes that belong to a node, and to tell
 test code from kernel code. No git, no subprocesses, no UI.
@@ -161,14 +161,24 @@ def in_macro_tokens(node: Node) -> bool:
     return enclosing(node, ("token_tree",)) is not None
 
 
-def _allowed_lints(attr: Node) -> list[str]:
-    """The lints an `allow(...)`/`expect(...)` attribute names (not `reason = ...`)."""
+def allowed_lints(attr: Node) -> list[str]:
+    """The lints an `allow(...)`/`expect(...)` attribute names (not `reason = ...`), also
+    under `cfg_attr(<cfg>, allow(...))` (the condition is not evaluated: the author turned
+    the lint off where it fires)."""
     inner = next((c for c in attr.children if c.type == "attribute"), None)
-    if inner is None or text_of(inner.children[0]) not in ("allow", "expect"):
+    if inner is None:
         return []
+    head = text_of(inner.children[0])
     args = inner.child_by_field_name("arguments")
-    body = re.sub(r"reason\s*=\s*\"(?:[^\"\\]|\\.)*\"", "", text_of(args)[1:-1]) if args else ""
-    return [re.sub(r"\s+", "", name) for name in body.split(",") if name.strip()]
+    text = text_of(args)[1:-1] if args is not None else ""
+    text = re.sub(r"reason\s*=\s*\"(?:[^\"\\]|\\.)*\"", "", text)
+    if head == "cfg_attr":
+        return [re.sub(r"\s+", "", name) for inside in
+                re.findall(r"\b(?:allow|expect)\s*\(([^()]*)\)", text)
+                for name in inside.split(",") if name.strip()]
+    if head not in ("allow", "expect"):
+        return []
+    return [re.sub(r"\s+", "", name) for name in text.split(",") if name.strip()]
 
 
 def lint_exceptions(attrs: list[Node]) -> dict[str, list[tuple[int, int]]]:
@@ -188,7 +198,7 @@ def lint_exceptions(attrs: list[Node]) -> dict[str, list[tuple[int, int]]]:
             span = (line_of(holder), holder.end_point[0] + 1)
         else:
             continue
-        for lint in _allowed_lints(node) if span else ():
+        for lint in allowed_lints(node) if span else ():
             assert span is not None
             ranges.setdefault(lint, []).append(span)
     return ranges

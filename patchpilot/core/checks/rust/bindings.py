@@ -12,11 +12,11 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from patchpilot.core.checks import rust_syntax as syn
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.rust_ruleset import finding
-from patchpilot.core.checks.rust_source import RustSource
-from patchpilot.core.checks.rust_tree import is_host_code
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.kbuild import is_host_code
+from patchpilot.core.checks.rust.ruleset import finding
+from patchpilot.core.checks.rust.source import RustSource
 
 _CRATE = re.compile(r"^(::)?(kernel::)?bindings(::|$)")
 _SCOPED = ("scoped_identifier", "scoped_type_identifier", "scoped_use_list")
@@ -27,20 +27,38 @@ def check_bindings(src: RustSource) -> Iterator[Finding]:
     if "bindings" not in src.text or src.path.startswith("rust/") or is_host_code(src):
         return
     names = bound_names(src.of_type("use_declaration"))
+    local = _local_bindings(src)
     seen: set[int] = set()
     for node in src.of_type("identifier", "type_identifier"):
         line = syn.line_of(node)
         if line in seen or not src.added(line):
             continue
-        how = _reaches_bindings(node, names)
+        how = _reaches_bindings(node, names, local)
         if how:
             seen.add(line)
             yield finding(src, "A12", line, f"leaf code uses the C `bindings` {how}",
                           "use (or add) a safe abstraction in rust/kernel")
 
 
-def _reaches_bindings(node: Node, names: dict[str, int]) -> str:
-    if node.type == "identifier" and syn.text_of(node) == "bindings" and _crate_segment(node):
+def _local_bindings(src: RustSource) -> bool:
+    """The file has a `bindings` of its own crate: `mod bindings`, `use r570_144 as
+    bindings;`, `use super::bindings;`; a bare `bindings::x` then names that, not the C
+    bindings (only `kernel::bindings` does)."""
+    for node in src.of_type("mod_item"):
+        name = node.child_by_field_name("name")
+        if name is not None and syn.text_of(name) == "bindings":
+            return True
+    for node in src.of_type("use_declaration"):
+        arg = node.child_by_field_name("argument")
+        for path, bound in _bindings(arg, "") if arg is not None else []:
+            if bound == "bindings" and not _CRATE.match(path):
+                return True
+    return False
+
+
+def _reaches_bindings(node: Node, names: dict[str, int], local: bool) -> str:
+    if node.type == "identifier" and syn.text_of(node) == "bindings" and _crate_segment(node) \
+            and not (local and _bare_head(node)):
         return "directly"
     if node.type not in ("identifier", "type_identifier") or syn.text_of(node) not in names:
         return ""
@@ -48,6 +66,13 @@ def _reaches_bindings(node: Node, names: dict[str, int]) -> str:
         return ""
     name = syn.text_of(node)
     return f"through `{name}` (bound to them on line {names[name]})"
+
+
+def _bare_head(node: Node) -> bool:
+    """`bindings` starts its path (not `kernel::bindings`)."""
+    parent = node.parent
+    return parent is not None and (parent.type not in _SCOPED
+                                   or parent.child_by_field_name("path") == node)
 
 
 def _crate_segment(node: Node) -> bool:

@@ -1,7 +1,7 @@
 """The input every Rust rule reads: one file's post-image, its tree and the added lines.
 
 Plain data; the facts read from the kernel tree live in TreeContext (built by
-rust_tree.tree_context). No git, no subprocesses, no UI.
+tree.tree_context). No git, no subprocesses, no UI.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tree_sitter import Node, Tree
 
-from patchpilot.core.checks.rust_syntax import index
+from patchpilot.core.checks.rust.syntax import index
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,21 @@ class TreeContext:
     # The tree's top directory: per-directory Makefiles are read from it when the patch does
     # not change them.
     tree: Path | None = None
+    # Lints the Makefile denies (-D/-F): `#[allow(warnings)]` does not turn these off.
+    denied_lints: frozenset[str] | None = None
+    # .clippy.toml `disallowed-methods`: (path, what to use instead or why).
+    disallowed_methods: tuple[tuple[str, str], ...] | None = None
+    # Directories `make rustfmt` leaves out: code vendored from upstream (rust/syn ...).
+    vendored: tuple[str, ...] = ()
+    # rust/Makefile's crates, by the directory (or file) of their root: host crates (proc
+    # macros and the libraries they use) and kernel crates. A file under rust/ in neither is
+    # built by no crate (rust/pin-init/examples).
+    host_crates: tuple[str, ...] = ()
+    kernel_crates: tuple[str, ...] = ()
+    # bindgen `--newtype-enum` types (and their `_t` typedefs): `bindings::x(..)` builds one.
+    newtypes: frozenset[str] = frozenset()
+    # Facts a rule needs that this tree does not give in a form the rule knows: (rule, what).
+    unread: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -56,6 +71,12 @@ class RustSource:
     tree: Tree
     context: TreeContext | None = None
     patch_files: Mapping[str, str] = field(default_factory=dict)
+    # The file whose module this file's items belong to: itself, or the file that
+    # `include!`s it (includes.py).
+    module_path: str = ""
+
+    def __post_init__(self) -> None:
+        self.module_path = self.module_path or self.path
 
     @property
     def root(self) -> Node:

@@ -1,7 +1,7 @@
 """A26: the metadata of `module!` and `module_*_driver!` (`module_phy_driver!` ...).
 
 - `license:` must be one of the strings the module loader treats as free software (read from
-  the tree by rust_tree.read_licenses: include/linux/license.h, module.h, or the documented
+  the tree by tree.read_licenses: include/linux/license.h, module.h, or the documented
   list); an SPDX id such as "GPL-2.0" taints the kernel and loses the GPL-only symbols;
 - `name:` should be the module object the directory's Makefile builds (KBUILD_MODNAME: the
   name the C side, modprobe and built-in modinfo use);
@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from patchpilot.core.checks import rust_syntax as syn
 from patchpilot.core.checks.model import Finding
-from patchpilot.core.checks.rust_ruleset import finding
-from patchpilot.core.checks.rust_source import RustSource
-from patchpilot.core.checks.rust_tree import DOCUMENTED_LICENSES, module_name
+from patchpilot.core.checks.rust import syntax as syn
+from patchpilot.core.checks.rust.kbuild import module_name
+from patchpilot.core.checks.rust.ruleset import finding
+from patchpilot.core.checks.rust.source import RustSource
+from patchpilot.core.checks.rust.tree import DOCUMENTED_LICENSES
 from patchpilot.core.text import safe_text
 
 _DRIVER = re.compile(r"^module_\w+_driver$")
@@ -89,7 +90,8 @@ def _check(src: RustSource, node: Node, macro: str, fields: list[Field]) -> Iter
     name = by_key.get("name")
     if name is not None and name.text is not None and src.added(name.line):
         built = module_name(src)
-        if built is not None and built != name.text:
+        # The macro turns `-` into `_` for KBUILD_MODNAME, as kbuild does for the object.
+        if built is not None and built != name.text.replace("-", "_"):
             yield finding(src, "A26", name.line,
                           f"`name: \"{safe_text(name.text, 80)}\"` but the Makefile builds "
                           f"this file into {built}.o", f"use `name: \"{built}\"`: the kernel "
