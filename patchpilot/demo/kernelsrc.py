@@ -32,6 +32,8 @@ PACKAGE = "linux-source-6.12"
 DEFAULT_RELEASE = "6.12"
 # Releases and the suite each comes from (None: the machine's own apt sources).
 RELEASES = {"6.1": None, "6.12": None, "7.3": "trixie-backports"}
+# Where a release the machine's own sources may lack is found (Debian 13 has no 6.1).
+ELSEWHERE = {"6.1": "bookworm", "6.12": "trixie"}
 
 # Paths (tar globs) a slim tree keeps, relative to the tree's top directory.
 SLIM_MEMBERS = [
@@ -113,14 +115,28 @@ def source_tarball(cache: Path | None = None, release: str = DEFAULT_RELEASE) ->
             if not shutil.which("apt-get"):
                 raise PatchpilotError("apt-get is not available to fetch linux-source",
                                       hint="run on Debian, or set TREE=/path/to/linux")
-            suite = RELEASES[release]
-            options = debsource.private_options(home / "apt", suite) if suite else []
-            if options:
-                _run(["apt-get", *options, "update"], cwd=home)
-            _run(["apt-get", *options, "download", package], cwd=home)
+            _download(home, package, release)
             debs = sorted(home.glob(f"{package}_*.deb"))
         _run(["dpkg", "-x", str(debs[-1]), str(home / "x")])
         return sorted(home.glob(f"x/usr/src/{package}.tar.xz"))[-1]
+
+
+def _download(home: Path, package: str, release: str) -> None:
+    """apt-get download from the suite RELEASES names (a private configuration), else from
+    the machine's own sources, and where those lack it (6.1 on a Debian 13 machine) from the
+    suite that still carries it."""
+    suite = RELEASES[release]
+    if suite is None:
+        try:
+            _run(["apt-get", "download", package], cwd=home)
+            return
+        except PatchpilotError:
+            suite = ELSEWHERE.get(release)
+            if suite is None:
+                raise
+    options = debsource.private_options(home / "apt", suite)
+    _run(["apt-get", *options, "update"], cwd=home)
+    _run(["apt-get", *options, "download", package], cwd=home)
 
 
 def _strip_debian_ignore(top: Path) -> None:
