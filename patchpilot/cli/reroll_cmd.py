@@ -17,10 +17,10 @@ from typing import Any
 
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.b4 import state as b4state
-from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.reroll.apply import apply_trailers
 from patchpilot.core.reroll.changelog import write_changelog
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
 from patchpilot.core.reroll.trailers import (
@@ -28,12 +28,9 @@ from patchpilot.core.reroll.trailers import (
     LEFT,
     READY,
     TrailerItem,
-    apply_trailers,
     choose,
     reject,
 )
-from patchpilot.core.review.lore import LoreClient
-from patchpilot.core.review.replies import make_client
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
 
@@ -201,21 +198,19 @@ def run_trailers(args: argparse.Namespace, out: Output) -> ExitCode:
         _list_trailers(plan, out, chosen)
     confirm(f"apply {len(chosen)} trailer(s) to {plan.series.branch} (a backup ref is made "
             "first)", args.yes)
-    result = apply_trailers(repo, plan.series, chosen, _client(repo), plan.covers)
+    result = apply_trailers(repo, plan.series, chosen)
     if args.json:
         out.json({"applied": [t.to_json() for t in result.applied],
-                  "not_applied": [t.to_json() for t in result.not_applied],
+                  "not_applied": [t.to_json() | {"why": result.why.get(t.id, "")}
+                                  for t in result.not_applied],
                   "backup": result.backup, "rewritten": result.rewritten})
     else:
         out.line(f"applied {len(result.applied)} trailer(s), {result.rewritten} commit(s) "
                  f"rewritten; backup {result.backup} (patchpilot undo takes it back)")
         for item in result.not_applied:
-            out.warn(f"b4 did not apply {safe_text(item.line, 200)} ({item.how})")
+            out.warn(f"b4 did not apply {safe_text(item.line, 200)} ({item.how}): "
+                     f"{safe_text(result.why.get(item.id, ''), 300)}")
     return ExitCode.OK if not result.not_applied else ExitCode.FAILURE
-
-
-def _client(repo: GitRepo) -> LoreClient:
-    return make_client(repo, Config(repo))
 
 
 def _list_trailers(plan: RerollPlan, out: Output,

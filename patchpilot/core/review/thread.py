@@ -24,6 +24,8 @@ from patchpilot.core.review.tags import GivenTrailer, trailer_lines
 
 _BRACKET = re.compile(r"\[([^\]]*)\]")
 _NAK = re.compile(r"^\s*(NAK|NACK)\b", re.M)
+_REPLY = re.compile(r"^\s*(re|aw|sv|fwd?)\s*:", re.I)
+_DIFF = re.compile(r"^diff --git a/\S", re.M)  # unquoted
 BOT_ADDRESSES = ("lkp@intel.com", "syzbot", "noreply@", "ci_notify@", "patchwork-bot",
                  "bot@kernel.org", "kernelci")
 QUOTE_KEEP = 12  # lines of quote shown with a comment
@@ -98,9 +100,16 @@ def analyse_thread(mails: list[Mail], cover_msgid: str,
     indexes = {k: DiffIndex(d) for k, d in diffs.items()}
     replies = [analyse_reply(mail, patch, indexes.get(patch), own)
                for mail in unique if mail is not cover and mail.msgid not in where
-               for patch in [_answers(mail, where)]]
+               and not is_patch_mail(mail) for patch in [_answers(mail, where)]]
     link_followups(replies)
     return Thread(cover, patches, replies, diffs, duplicates)
+
+
+def is_patch_mail(mail: Mail) -> bool:
+    """A patch posted in the thread (a later revision's, sent in reply to the one it
+    replaces): no `Re:` and a diff. As for b4, it is no reply: its trailers were not given
+    by a reviewer, its text is no review."""
+    return not _REPLY.match(mail.subject) and _DIFF.search(mail.body) is not None
 
 
 def _unique(mails: list[Mail]) -> tuple[list[Mail], list[str]]:

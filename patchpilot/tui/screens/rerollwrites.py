@@ -15,10 +15,10 @@ from textual.widgets import TextArea
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
+from patchpilot.core.reroll.apply import apply_trailers
 from patchpilot.core.reroll.changelog import edited_lines, write_changelog
 from patchpilot.core.reroll.plan import RerollPlan, make_plan
-from patchpilot.core.reroll.trailers import TrailerItem, apply_trailers, still_chosen
-from patchpilot.core.review.replies import make_client
+from patchpilot.core.reroll.trailers import TrailerItem, still_chosen
 from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import RewriteFailed, Rewritten
@@ -77,11 +77,11 @@ class RerollRewrites(PilotScreen):
         def run() -> tuple[str, list[str]]:
             plan = make_plan(repo, branch, config=config)
             chosen = still_chosen(plan.trailers, ids)
-            result = apply_trailers(repo, plan.series, chosen, make_client(repo, config),
-                                    plan.covers)
+            result = apply_trailers(repo, plan.series, chosen)
             note = (f"applied {len(result.applied)} trailer(s), {result.rewritten} commit(s) "
                     f"rewritten; backup {result.backup} (u undoes)")
-            return note, [f"b4 did not apply {t.line} ({t.how})" for t in result.not_applied]
+            return note, [f"b4 did not apply {t.line} ({t.how}): {result.why.get(t.id, '')}"
+                          for t in result.not_applied]
 
         self._rewrite("applying the trailers", "trailers", run)
 

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 STATUS_STYLE = {"unchanged": "green", "changed": "yellow", "new": "cyan", "dropped": "red",
                 READY: "green", APPLIED: "dim", "sender-mismatch": "yellow",
                 "patch-changed": "yellow", "nak": "bold red", "bot": "magenta",
-                "no-patch": "yellow", "unsafe-text": "bold red"}
+                "no-patch": "yellow", "unsafe-text": "bold red", "ignored": "dim",
+                "ignore-from": "dim"}
 
 
 def change_row(change: PatchChange) -> tuple[str | Text, ...]:
