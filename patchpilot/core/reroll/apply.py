@@ -103,11 +103,13 @@ def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem]) -> 
 
 
 def _said(result: b4cli.B4Result, item: TrailerItem) -> str:
-    """b4's lines about `item` (or its last error), for the user to see why."""
-    lines = [" ".join(line.split()) for line in (result.stderr + result.stdout).splitlines()
-             if item.value in line or item.sender in line]
-    said = "; ".join(lines[-3:]) or b4cli.last_error(result) or "b4 said nothing about it"
-    return safe_text(said, 300)
+    """b4's lines about `item` (its NOTEs, the trailer and the line after it), else its last
+    error, for the user to see why."""
+    lines = [" ".join(line.split()) for line in (result.stderr + result.stdout).splitlines()]
+    said = [line for i, line in enumerate(lines) if line.startswith("NOTE:")
+            or item.value in line or (i and item.value in lines[i - 1] and "From" in line)]
+    return safe_text("; ".join(said[-5:]) or b4cli.last_error(result) or
+                     "b4 said nothing about it", 400)
 
 
 def _mbox_for_b4(repo: GitRepo, series: Series, chosen: list[TrailerItem]) -> bytes:
