@@ -9,6 +9,7 @@ Never prints; no passwords are read here (only the relay reads one, at delivery 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -22,7 +23,7 @@ from patchpilot.core.review.comments import open_comments
 from patchpilot.core.review.prereqs import LoreSource, check_prerequisites
 from patchpilot.core.review.replies import make_client
 from patchpilot.core.send.message import Message
-from patchpilot.core.series.cover import editme_lines
+from patchpilot.core.series.cover import editme_lines, stray_recipients
 from patchpilot.core.series.model import Series
 
 State = Literal["ok", "fail", "warn", "skipped"]
@@ -33,6 +34,9 @@ SKIP: State = "skipped"
 RFL = "rust-for-linux@vger.kernel.org"
 TRANSPORT_KEYS = ("smtpserver", "smtpserverport", "smtpencryption", "smtpuser", "smtpauth",
                   "sendmailcmd", "from", "envelopesender")
+STRAY_FIX = ("patchpilot recipients --write (moves them into the trailers), or patchpilot cover "
+             "--edit")
+_RECIPIENT = re.compile(r"^(to|cc):\s*\S+@", re.I)
 ENVIRONMENT = ("identity", "transport")  # nothing can be sent without them: no override
 B4_FIXES = {"needs-editing": "patchpilot cover --edit", "needs-checking": "b4 prep --check",
             "needs-checking-deps": "b4 prep --check-deps",
@@ -150,7 +154,7 @@ def early_preflight(repo: GitRepo, series: Series) -> list[Line]:
     """The lines that need neither b4's preview nor the checks (a screen shows them at once,
     while b4 works): who sends and how, the tree, the patches, EDITME, sign-offs."""
     return [*environment(repo), _tree(repo), _patches(series), _editme(series),
-            _signoffs(series)]
+            _stray(series), _signoffs(series)]
 
 
 def environment(repo: GitRepo) -> list[Line]:
@@ -191,6 +195,15 @@ def _editme(series: Series) -> Line:
     return Line("cover", OK, "no EDITME left in the cover")
 
 
+def _stray(series: Series) -> Line:
+    """To:/Cc: lines below the cover's `---` go out as text, not as recipients."""
+    stray = stray_recipients(series.cover_body or "")
+    if stray:
+        return Line("cover-recipients", FAIL, f"{len(stray)} To:/Cc: line(s) below --- in the "
+                    f"cover would be mailed as text: {stray[0][:60]}", STRAY_FIX)
+    return Line("cover-recipients", OK, "no To:/Cc: line in the cover's text")
+
+
 def _signoffs(series: Series) -> Line:
     missing = [p.index for p in series.patches
                if not any(t.name.lower() == "signed-off-by" for t in p.trailers)]
@@ -204,6 +217,9 @@ def _recipients(series: Series, messages: Sequence[Message] | None) -> Line:
     if messages is None:
         return Line("recipients", SKIP, "no preview", "patchpilot send --dry-run")
     cover = messages[0]
+    if cover.position == 0 and any(_RECIPIENT.match(line) for line in cover.body.splitlines()):
+        return Line("recipients", FAIL, "the cover's text holds To:/Cc: lines b4 would mail as "
+                    "text", STRAY_FIX)
     everyone = {a.lower() for m in messages for a in m.recipients()}
     if not everyone:
         return Line("recipients", FAIL, "no recipients", "patchpilot recipients --write")
