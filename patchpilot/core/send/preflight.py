@@ -147,7 +147,7 @@ def run_preflight(repo: GitRepo, series: Series, messages: Sequence[Message] | N
     return [*(early if early is not None else early_preflight(repo, series)),
             _recipients(series, messages),
             _comments(repo, series), deps, checks,
-            *_b4_preflight(repo, checks.state == OK, deps.state == OK)]
+            *_b4_preflight(repo, checks.state in (OK, WARN), deps.state == OK)]
 
 
 def early_preflight(repo: GitRepo, series: Series) -> list[Line]:
@@ -235,11 +235,17 @@ def _checks(repo: GitRepo, series: Series, config: Config) -> Line:
         report = check_series(repo, series, config)
     except PatchpilotError as exc:
         return Line("checks", FAIL, f"checks could not run: {exc.message}", exc.hint)
-    errors = report.summary()["error"]
+    counts = report.summary()
+    errors, warnings = counts["error"], counts.get("warning", 0)
     cached = f"{report.cached}/{len(report.results)} patches from the cache"
     if errors:
-        return Line("checks", FAIL, f"{errors} error(s) ({cached})", "patchpilot check")
-    return Line("checks", OK, f"no errors on this exact series ({cached})")
+        return Line("checks", FAIL, f"{errors} error(s), {warnings} warning(s) ({cached})",
+                    "patchpilot check")
+    if warnings:  # sent only if the user decides so: said, not blocking
+        first = next(f for f in report.findings if f.severity == "warning")
+        return Line("checks", WARN, f"no errors, {warnings} warning(s) ({cached}): "
+                    f"{first.tool}: {first.message[:80]}", "patchpilot check")
+    return Line("checks", OK, f"no errors or warnings on this exact series ({cached})")
 
 
 def _comments(repo: GitRepo, series: Series) -> Line:
