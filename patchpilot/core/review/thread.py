@@ -163,6 +163,8 @@ def analyse_reply(mail: Mail, patch: int, index: DiffIndex | None,
     texts = [s for s in parts if s.kind == "text"]
     reply.trailers, reply.items = _read(reply, parts, index)
     reply.kind = _kind(mail, reply, texts, own)
+    for item in reply.items if reply.kind == "own" else ():
+        item.own = True  # your answer asks nothing of you
     return reply
 
 
