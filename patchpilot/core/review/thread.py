@@ -16,7 +16,7 @@ from liblore.series import email_matches
 
 from patchpilot.core.review import classify
 from patchpilot.core.review.anchor import DiffIndex
-from patchpilot.core.review.applied import Applied
+from patchpilot.core.review.applied import Applied, read_applied, summary_line
 from patchpilot.core.review.mail import Mail
 from patchpilot.core.review.model import Comment, Reply, ReplyKind
 from patchpilot.core.review.quotes import Segment, segments, unquote
@@ -151,21 +151,42 @@ def analyse_reply(mail: Mail, patch: int, index: DiffIndex | None,
     reply = Reply(mail.msgid, mail.sender, mail.address, mail.date, mail.subject, patch,
                   "other", in_reply_to=mail.in_reply_to, references=list(mail.references),
                   to=list(mail.to), cc=list(mail.cc))
+    applied = read_applied(mail, patch) is not None
     if is_bot(mail) and not _is_own(mail, own):
         cut = segments(mail.body)
         body = "\n".join(s.text for s in cut if s.kind != "signature")
         reply.trailers = trailer_lines(body.splitlines(), bot=True)[0]
         found = classify.report(body)
-        reply.items = [_item(reply, 1, found.kind, found.text)]
+        reply.items = [_item(reply, 1, "applied" if applied else found.kind, found.text)]
         reply.kind = "bot"
         return reply
     parts = segments(mail.body)
     texts = [s for s in parts if s.kind == "text"]
     reply.trailers, reply.items = _read(reply, parts, index)
+    if applied:
+        _summary_read(reply.items)
     reply.kind = _kind(mail, reply, texts, own)
     for item in reply.items if reply.kind == "own" else ():
         item.own = True  # your answer asks nothing of you
     return reply
+
+
+def _summary_read(items: list[Comment]) -> None:
+    """In a maintainer's "applied" mail, what lists the applied patches (and asks nothing
+    beside it) is the applied summary, not a comment."""
+    for item in items:
+        if item.kind != "comment":
+            continue
+        lines = item.text.splitlines()
+        rest = "\n".join(line for line in lines if not summary_line(line)).strip("\n")
+        if not classify.asks(rest):
+            item.kind = "applied"
+            item.text = "\n\n".join(p for p in (item.text, item.aside) if p)
+            item.aside = ""
+        else:  # what it asks is the comment; the summary is set aside
+            summary = "\n".join(line for line in lines if line.strip() and summary_line(line))
+            item.text = re.sub(r"\n{3,}", "\n\n", rest)
+            item.aside = "\n\n".join(p for p in (summary, item.aside) if p)
 
 
 def _is_own(mail: Mail, own: tuple[str, ...]) -> bool:
