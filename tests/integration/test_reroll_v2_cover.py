@@ -68,7 +68,7 @@ def test_v2_cover_and_changelog_tell_the_truth(kernel_tree):
     assert "rust-for-linux@vger.kernel.org" in " ".join(messages[0]["to"] + messages[0]["cc"])
     lines = {ln.name: ln for ln in preflight.early_preflight(GitRepo(tree),
                                                              load_series(GitRepo(tree)))}
-    assert lines["cover-recipients"].state == "ok"
+    assert lines["cover-to-cc"].state == "ok"
 
 
 def test_preflight_fails_on_recipient_lines_in_any_cover(kernel_tree):
@@ -79,8 +79,8 @@ def test_preflight_fails_on_recipient_lines_in_any_cover(kernel_tree):
                     "To: Someone <someone@example.org>\nCc: other@example.org\n")
     repo = GitRepo(tree)
     lines = {ln.name: ln for ln in preflight.early_preflight(repo, load_series(repo))}
-    stray = lines["cover-recipients"]
+    stray = lines["cover-to-cc"]
     assert stray.state == "fail" and stray.detail.startswith("2 To:/Cc: line(s) below ---")
     code, _, err = run(tree, "send", "--yes", "--no-checks", "--override", "checks",
                        "--override", "b4")
-    assert code == 1 and "pre-flight cover-recipients failed" in err, err
+    assert code == 1 and "pre-flight cover-to-cc failed" in err, err

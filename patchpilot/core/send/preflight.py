@@ -23,6 +23,7 @@ from patchpilot.core.review.comments import open_comments
 from patchpilot.core.review.prereqs import LoreSource, check_prerequisites
 from patchpilot.core.review.replies import make_client
 from patchpilot.core.send.message import Message
+from patchpilot.core.send.sign import signing_key
 from patchpilot.core.series.cover import editme_lines, stray_recipients
 from patchpilot.core.series.model import Series
 
@@ -153,8 +154,8 @@ def run_preflight(repo: GitRepo, series: Series, messages: Sequence[Message] | N
 def early_preflight(repo: GitRepo, series: Series) -> list[Line]:
     """The lines that need neither b4's preview nor the checks (a screen shows them at once,
     while b4 works): who sends and how, the tree, the patches, EDITME, sign-offs."""
-    return [*environment(repo), _tree(repo), _patches(series), _editme(series),
-            _stray(series), _signoffs(series)]
+    return [*environment(repo), _signing(repo), _tree(repo), _patches(series),
+            _editme(series), _stray(series), _signoffs(series)]
 
 
 def environment(repo: GitRepo) -> list[Line]:
@@ -171,6 +172,15 @@ def environment(repo: GitRepo) -> list[Line]:
     except PatchpilotError as exc:
         who = Line("identity", FAIL, exc.message, exc.hint)
     return [who, how]
+
+
+def _signing(repo: GitRepo) -> Line:
+    """Whether the mail is signed with patatt, as b4 signs it (send.sign)."""
+    key = signing_key(repo)
+    if key:
+        return Line("signature", OK, f"signed with patatt ({key[:60]}), as b4 does")
+    return Line("signature", OK, "not signed: no patatt key configured (patatt genkey, then "
+                                 "git config patatt.signingkey), or b4.send-no-patatt-sign")
 
 
 def _tree(repo: GitRepo) -> Line:
@@ -199,9 +209,9 @@ def _stray(series: Series) -> Line:
     """To:/Cc: lines below the cover's `---` go out as text, not as recipients."""
     stray = stray_recipients(series.cover_body or "")
     if stray:
-        return Line("cover-recipients", FAIL, f"{len(stray)} To:/Cc: line(s) below --- in the "
+        return Line("cover-to-cc", FAIL, f"{len(stray)} To:/Cc: line(s) below --- in the "
                     f"cover would be mailed as text: {stray[0][:60]}", STRAY_FIX)
-    return Line("cover-recipients", OK, "no To:/Cc: line in the cover's text")
+    return Line("cover-to-cc", OK, "no To:/Cc: line in the cover's text")
 
 
 def _signoffs(series: Series) -> Line:
