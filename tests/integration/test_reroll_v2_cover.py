@@ -2,7 +2,8 @@
 recipients written again after the reroll (b4 0.16's --auto-to-cc appends a second To:/Cc:
 block below "Changes in v2"), the changelog drafted: the v2 cover holds only what the author
 wrote, its trailers and the changelog, and the amended patch (same subject) is `changed`.
-A cover with To:/Cc: lines in its text fails the pre-flight, whoever put them there.
+A cover with To:/Cc: lines in its text fails the pre-flight, whoever put them there. A
+Reviewed-by on a patch whose code changed since is said, and kept or dropped per patch.
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.send import preflight
 from patchpilot.core.series.model import load_series
 from tests.helpers import git
-from tests.integration.test_reroll import ok_json, send
+from tests.integration.test_replies import reply
+from tests.integration.test_reroll import by_number, ok_json, send
 from tests.integration.test_send import run, set_cover
 from tests.integration.test_trailers_as_b4 import MINIMAL, series_with_blank_context
+from tests.publicinbox import PublicInbox
 
 RECIPIENT = re.compile(r"^(To|Cc): ", re.M)
+REV1 = "Reviewed-by: Rev One <rev1@example.com>"
+REV2 = "Reviewed-by: Rev Two <rev2@example.com>"
 
 
 def amend_patch_2(tree) -> None:
@@ -84,3 +89,50 @@ def test_preflight_fails_on_recipient_lines_in_any_cover(kernel_tree):
     code, _, err = run(tree, "send", "--yes", "--no-checks", "--override", "checks",
                        "--override", "b4")
     assert code == 1 and "pre-flight cover-to-cc failed" in err, err
+
+
+def reviewed_then_amended(tree, tmp_path) -> None:
+    """v1 sent, a Reviewed-by on patches 1 and 2 applied, then patch 2 amended."""
+    series_with_blank_context(tree)
+    by = by_number(send(tree))
+    with PublicInbox(tmp_path / "pi") as inbox:
+        git(tree, "config", "b4.midmask", f"{inbox.base}/%s")
+        for raw in by.values():
+            inbox.deliver(raw)
+        inbox.deliver(reply(by["1/3"], "Rev One <rev1@example.com>", f"{REV1}\n"))
+        inbox.deliver(reply(by["2/3"], "Rev Two <rev2@example.com>", f"{REV2}\n"))
+        assert run(tree, "replies", "--refresh")[0] == 0
+    assert len(ok_json(tree, "trailers", "--apply", "--yes")["applied"]) == 2
+    assert ok_json(tree, "reroll")["plan"]["stale_tags"] == []  # nothing changed yet
+    amend_patch_2(tree)
+
+
+def test_tags_given_before_the_code_changed_are_said_and_chosen_per_patch(kernel_tree,
+                                                                          tmp_path):
+    tree = kernel_tree
+    reviewed_then_amended(tree, tmp_path)
+    stale = ok_json(tree, "reroll")["plan"]["stale_tags"]
+    assert stale == [{"patch": 2, "since": 1, "subject": "samples: rust: minimal: say what "
+                      "it shows", "trailers": [REV2], "kept": False}]  # not patch 1's
+    code, text, _ = run(tree, "reroll")
+    assert "patch 2 changed since v1 but keeps tags given before: " + REV2 in text
+    assert "--keep-tags 2" in text
+
+    kept = ok_json(tree, "reroll", "--keep-tags", "2")["plan"]["stale_tags"]
+    assert kept[0]["kept"] is True
+    assert ok_json(tree, "reroll")["plan"]["stale_tags"][0]["kept"] is True  # remembered
+    (tree / MINIMAL).write_text((tree / MINIMAL).read_text().replace("numbers it keeps",
+                                                                     "numbers it holds"))
+    git(tree, "commit", "-q", "-a", "--fixup", "HEAD~1")
+    cover = git(tree, "rev-list", "--reverse", "master..HEAD").split()[0]
+    git(tree, "-c", "sequence.editor=true", "rebase", "-q", "-i", "--autosquash", cover)
+    assert ok_json(tree, "reroll")["plan"]["stale_tags"][0]["kept"] is False  # changed again
+
+    plan = ok_json(tree, "reroll", "--drop-tags", "2", "--yes")["plan"]
+    assert plan["stale_tags"] == []
+    messages = git(tree, "log", "--reverse", "--format=%B%x00", "master..HEAD").split("\0")
+    assert REV1 in messages[1] and REV2 not in messages[2]
+    assert ("- samples: rust: minimal: say what it shows (patch 2): dropped Reviewed-by from "
+            "Rev Two, given before the code changed") in plan["changelog"]
+    assert run(tree, "undo", "--yes")[0] == 0
+    assert REV2 in git(tree, "log", "--format=%B", "master..HEAD")

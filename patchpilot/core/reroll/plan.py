@@ -22,6 +22,7 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.reroll.changelog import draft, patch_notes
 from patchpilot.core.reroll.items import name_items
+from patchpilot.core.reroll.stale import StaleTags, dropped, stale_tags
 from patchpilot.core.reroll.trailers import TrailerItem, collect_trailers, ignored_senders
 from patchpilot.core.review.lore import LoreClient
 from patchpilot.core.review.model import Comment
@@ -50,6 +51,7 @@ class RerollPlan:
     covers: dict[int, str] = field(default_factory=dict)
     offline: str | None = None
     warnings: list[str] = field(default_factory=list)
+    stale: list[StaleTags] = field(default_factory=list)  # tags given before a change
 
     def notes(self) -> dict[int, list[str]]:
         """Per-patch changelog lines (changelog.patch_notes) of this plan."""
@@ -71,7 +73,8 @@ class RerollPlan:
                 "open_comments": [{"id": c.id, "reviewer": c.reviewer, "revision": c.revision,
                                    "patch": c.patch, "file": c.file, "line": c.line,
                                    "text": c.text, "kind": c.kind} for c in self.open_comments],
-                "changelog": self.changelog, "warnings": self.warnings}
+                "changelog": self.changelog, "warnings": self.warnings,
+                "stale_tags": [t.to_json() for t in self.stale]}
 
 
 def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = None,
@@ -106,10 +109,10 @@ def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = N
     return RerollPlan(series, previous, old.tag, changes,
                       collect_trailers(series, review, sent_ids, _rejected(repo, warnings),
                                        ignored_senders(repo)),
-                      addressed, review.open_comments(), draft(changes, addressed, moved),
-                      moved,
+                      addressed, review.open_comments(),
+                      draft(changes, addressed, moved, dropped(repo, series)), moved,
                       {r.revision: r.cover_msgid for r in review.revisions if r.cover_msgid},
-                      review.offline, warnings)
+                      review.offline, warnings, stale_tags(repo, series, changes, previous))
 
 
 def _rejected(repo: GitRepo, warnings: list[str]) -> set[ignores.Key]:
