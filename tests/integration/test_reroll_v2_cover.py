@@ -117,10 +117,16 @@ def test_tags_given_before_the_code_changed_are_said_and_chosen_per_patch(kernel
     code, text, _ = run(tree, "reroll")
     assert "patch 2 changed since v1 but keeps tags given before: " + REV2 in text
     assert "--keep-tags 2" in text
+    repo = GitRepo(tree)
+    tags = {ln.name: ln for ln in preflight.run_preflight(repo, load_series(repo), None,
+                                                          run_checks=False)}["tags"]
+    assert tags.state == "warn" and tags.detail.startswith("patch(es) 2 changed since v1")
 
     kept = ok_json(tree, "reroll", "--keep-tags", "2")["plan"]["stale_tags"]
     assert kept[0]["kept"] is True
     assert ok_json(tree, "reroll")["plan"]["stale_tags"][0]["kept"] is True  # remembered
+    assert {ln.name: ln for ln in preflight.run_preflight(
+        repo, load_series(repo), None, run_checks=False)}["tags"].state == "ok"
     (tree / MINIMAL).write_text((tree / MINIMAL).read_text().replace("numbers it keeps",
                                                                      "numbers it holds"))
     git(tree, "commit", "-q", "-a", "--fixup", "HEAD~1")

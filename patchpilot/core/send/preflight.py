@@ -19,11 +19,13 @@ from patchpilot.core.checks.runner import check_series
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.reroll.stale import stale_tags
 from patchpilot.core.review.comments import open_comments
 from patchpilot.core.review.prereqs import LoreSource, check_prerequisites
 from patchpilot.core.review.replies import make_client
 from patchpilot.core.send.message import Message
 from patchpilot.core.send.sign import signing_key
+from patchpilot.core.series import rangediff
 from patchpilot.core.series.cover import editme_lines, stray_recipients
 from patchpilot.core.series.model import Series
 
@@ -147,7 +149,7 @@ def run_preflight(repo: GitRepo, series: Series, messages: Sequence[Message] | N
     deps = prerequisites_line(repo, series, config)
     return [*(early if early is not None else early_preflight(repo, series)),
             _recipients(series, messages),
-            _comments(repo, series), deps, checks,
+            _comments(repo, series), _older_tags(repo, series), deps, checks,
             *_b4_preflight(repo, checks.state in (OK, WARN), deps.state == OK)]
 
 
@@ -270,6 +272,27 @@ def _comments(repo: GitRepo, series: Series) -> Line:
                     "patchpilot replies --set-state ID addressed|replied|wontfix, "
                     "or --override comments")
     return Line("comments", OK, "no review comment left open")
+
+
+def _older_tags(repo: GitRepo, series: Series) -> Line:
+    """Review tags on patches whose code changed since the revision sent (reroll.stale):
+    said, for the author to keep or drop; not blocking."""
+    if not any(s.revision < series.revision for s in series.sent):
+        return Line("tags", OK, "no earlier revision")
+    try:
+        previous = rangediff.previous_revision(series)
+        old = rangediff.sent_range(repo, series, previous)
+        left = [s for s in stale_tags(repo, series, rangediff.compare(repo, old, series),
+                                      previous) if not s.kept]
+    except PatchpilotError as exc:
+        return Line("tags", SKIP, f"not compared with the revision sent: {exc.message}",
+                    exc.hint)
+    if left:
+        which = ", ".join(str(s.patch) for s in left)
+        return Line("tags", WARN, f"patch(es) {which} changed since v{previous} but keep tags "
+                    f"given before: {left[0].trailers[0][:60]}",
+                    f"patchpilot reroll --keep-tags N or --drop-tags N (N: {which})")
+    return Line("tags", OK, "no review tag older than its patch's code")
 
 
 def prerequisites_line(repo: GitRepo, series: Series, config: Config) -> Line:
