@@ -56,6 +56,7 @@ def test_v2_cover_and_changelog_tell_the_truth(kernel_tree):
     assert not RECIPIENT.search(below), below  # b4 alone puts a second block here
     assert "Cc: rust-for-linux@vger.kernel.org" in above
     assert len(re.findall(r"^Cc: rust-for-linux@vger.kernel.org$", above, re.M)) == 1
+    assert "needs-auto-to-cc" not in preflight.b4_needs(GitRepo(tree))  # b4 agrees
 
     plan = ok_json(tree, "reroll")["plan"]
     assert [(p["old"], p["new"], p["status"]) for p in plan["patches"]] == \
