@@ -46,6 +46,8 @@ LINK = "Link: https://bugs.example.org/report/17"
 CLOSES = "Closes: https://bugs.example.org/17"
 IGNORED = "Acked-by: Ivy Ignored <ivy@example.com>"
 LATER = "Reviewed-by: Vera Later <vera@example.com>"
+OLD_ACK = "Acked-by: Old Acker <Old.Acker@example.com>"  # in the commit already
+ACK_AGAIN = "Acked-by: Old Acker <old.acker@example.com>"  # the same for b4 (case)
 
 
 def series_with_blank_context(tree) -> None:
@@ -58,7 +60,7 @@ def series_with_blank_context(tree) -> None:
                                                 "//! Rust minimal sample, with numbers.")
     commit(tree, {MINIMAL: text}, "samples: rust: minimal: say what it shows")
     commit(tree, {"samples/rust/rust_gamma.rs": rust_sample("rust_gamma")},
-           "samples: rust: add the gamma sample")
+           f"samples: rust: add the gamma sample\n\n{OLD_ACK}")
     set_cover(tree, "samples: rust: three changes\n\nThree small changes.\n")
     code, _, err = run(tree, "recipients", "--write")
     assert code == 0, err
@@ -105,7 +107,8 @@ def shaped(kernel_tree, tmp_path):
                  "Reviewed-by: Hal Html <hal@example.com<mailto:hal@example.com>>\n"),
                 ("2/3", "Tim Tester <tim@example.com>",
                  f"> +//! Rust minimal sample, with numbers.\n\n{TESTED}\n{LINK}\n{CLOSES}\n"),
-                ("0/3", "Ivy Ignored <ivy@example.com>", f"{IGNORED}\n")):
+                ("0/3", "Ivy Ignored <ivy@example.com>", f"{IGNORED}\n"),
+                ("3/3", "Old Acker <old.acker@example.com>", f"{ACK_AGAIN}\n")):
             inbox.deliver(reply(by[parent], sender, text))
         inbox.deliver(later_patch(by["3/3"]))
         assert run(tree, "replies", "--refresh")[0] == 0
@@ -116,7 +119,8 @@ def test_trailers_listed_and_applied_as_b4_writes_them(shaped):
     tree = shaped
     listed = {t["trailer"]: t for t in ok_json(tree, "trailers")["trailers"]}
     assert LATER not in listed  # the later revision's patch mail gave nothing
-    assert set(listed) == {CORP, COMMA, BRACKET, HTML, TESTED, LINK, CLOSES, IGNORED}
+    assert set(listed) == {CORP, COMMA, BRACKET, HTML, TESTED, LINK, CLOSES, IGNORED, ACK_AGAIN}
+    assert listed[ACK_AGAIN]["status"] == "applied"  # b4 compares without regard to case
     assert {t["trailer"] for t in listed.values() if t["status"] == READY} == \
         {CORP, COMMA, BRACKET, HTML, TESTED, LINK, CLOSES}
     assert listed[TESTED]["targets"] == [2]
@@ -144,7 +148,7 @@ def test_trailers_listed_and_applied_as_b4_writes_them(shaped):
     sob = "Signed-off-by: Test Dev <dev@example.org>"  # b4 places them above it
     assert sorted(trailers[0]) == sorted([sob, CORP, COMMA, BRACKET, HTML])
     assert trailers[1] == [TESTED, LINK, CLOSES, sob]  # together, as the tester wrote them
-    assert trailers[2] == [sob]
+    assert trailers[2] == [OLD_ACK, sob]
 
     again = {t["trailer"]: t for t in ok_json(tree, "trailers")["trailers"]}
     assert {t["status"] for k, t in again.items() if k != IGNORED} == {"applied"}

@@ -211,8 +211,11 @@ def reject(repo: GitRepo, items: list[TrailerItem], ids: list[str],
 
 
 def has_trailer(series: Series, index: int, item: TrailerItem) -> bool:
+    """Whether patch `index` carries the trailer already, as b4 compares trailers (name and
+    value without regard to case: b4 then leaves it out as applied)."""
     patch = series.patches[index - 1]
-    return any(t.name.lower() == item.name.lower() and t.value.strip() == item.value.strip()
+    value = " ".join(item.value.split()).lower()
+    return any(t.name.lower() == item.name.lower() and " ".join(t.value.split()).lower() == value
                for t in patch.trailers)
 
 
