@@ -95,7 +95,7 @@ def _item_line(c: Comment) -> str:
     first = next((line for line in headline(c.text or c.quote).splitlines() if line.strip()),
                  "")
     first = safe_text(first, 400)[:100]
-    if not c.counted:
-        return f"      #{c.n} ({c.kind}) {first}"
+    if not c.counted or c.own:
+        return f"      #{c.n} ({'your answer' if c.own else c.kind}) {first}"
     at = f"{c.file}:{c.line}" if c.file else "-"
     return f"      #{c.n} {c.state:<9} {safe_text(at, 200)}  {first}"

@@ -17,10 +17,11 @@ from typing import Any
 
 from patchpilot.cli.output import Output, Subparsers
 from patchpilot.core.b4 import state as b4state
-from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.reroll import stale
+from patchpilot.core.reroll.apply import apply_trailers
 from patchpilot.core.reroll.changelog import write_changelog
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
 from patchpilot.core.reroll.trailers import (
@@ -28,12 +29,9 @@ from patchpilot.core.reroll.trailers import (
     LEFT,
     READY,
     TrailerItem,
-    apply_trailers,
     choose,
     reject,
 )
-from patchpilot.core.review.lore import LoreClient
-from patchpilot.core.review.replies import make_client
 from patchpilot.core.series.model import load_series, open_kernel_repo
 from patchpilot.core.text import safe_text
 
@@ -54,6 +52,12 @@ def register(sub: Subparsers) -> None:
                         help="with --write-changelog: replace a hand-written block")
     parser.add_argument("--check", action="store_true",
                         help="re-run the checks (unchanged patches reuse their results)")
+    parser.add_argument("--keep-tags", action="append", default=[], type=int, metavar="N",
+                        help="keep the review tags patch N had before its code changed "
+                             "(repeatable)")
+    parser.add_argument("--drop-tags", action="append", default=[], type=int, metavar="N",
+                        help="take those tags out of patch N's commit message (repeatable; "
+                             "a rewrite, after a backup ref)")
     parser.set_defaults(handler=run_reroll)
 
     parser = sub.add_parser("trailers", help="trailers given on the list: list, then apply "
@@ -128,6 +132,8 @@ def run_reroll(args: argparse.Namespace, out: Output) -> ExitCode:
                                   hint=f"patches are 1..{len(plan.series.patches)}")
         out.line(safe_text(change.diff, 200_000) or f"patch {args.diff} is {change.status}")
         return ExitCode.OK
+    if args.keep_tags or args.drop_tags:
+        plan = _decide_tags(args, repo, plan, out)
     result: dict[str, Any] = {"plan": plan.to_json()}
     if args.write_changelog:
         if not args.json:
@@ -152,6 +158,22 @@ def run_reroll(args: argparse.Namespace, out: Output) -> ExitCode:
     return ExitCode.OK
 
 
+def _decide_tags(args: argparse.Namespace, repo: GitRepo, plan: RerollPlan,
+                 out: Output) -> RerollPlan:
+    """--keep-tags / --drop-tags: the user's choice per patch; the plan again after it."""
+    if args.keep_tags:
+        stale.keep(repo, plan.series, plan.stale, args.keep_tags)
+    if args.drop_tags:
+        lines = [t for s in plan.stale if s.patch in args.drop_tags for t in s.trailers]
+        confirm(f"drop {len(lines)} review tag(s) from patch(es) "
+                f"{', '.join(map(str, args.drop_tags))} of {plan.series.branch}", args.yes)
+        backup = stale.drop(repo, plan.series, plan.stale, args.drop_tags)
+        out.warn(f"dropped {'; '.join(safe_text(t, 120) for t in lines)}; backup {backup} "
+                 "(patchpilot undo takes it back)")
+    args.refresh = False
+    return _plan(args, repo, out)
+
+
 def render(plan: RerollPlan, out: Output, checks: dict[str, Any] | None = None) -> None:
     out.line(f"{plan.series.branch}: v{plan.series.revision} against v{plan.previous} "
              f"as sent ({plan.tag})")
@@ -165,6 +187,11 @@ def render(plan: RerollPlan, out: Output, checks: dict[str, Any] | None = None) 
     out.line(f"trailers: {len(plan.collected)} collected, {ready} ready, {len(left)} left "
              "for you, "
              f"{sum(t.status == APPLIED for t in plan.trailers)} already applied")
+    for tags in plan.stale:
+        said = "kept (you chose)" if tags.kept else \
+            f"keep: --keep-tags {tags.patch}, drop: --drop-tags {tags.patch}"
+        out.line(f"patch {tags.patch} changed since v{tags.since} but keeps tags given before: "
+                 f"{safe_text('; '.join(tags.trailers), 300)}  ({said})")
     out.line(f"comments: {len(plan.addressed)} addressed, {len(plan.open_comments)} open")
     for comment in plan.open_comments:
         where = "cover" if comment.patch == 0 else f"patch {comment.patch}"
@@ -201,21 +228,19 @@ def run_trailers(args: argparse.Namespace, out: Output) -> ExitCode:
         _list_trailers(plan, out, chosen)
     confirm(f"apply {len(chosen)} trailer(s) to {plan.series.branch} (a backup ref is made "
             "first)", args.yes)
-    result = apply_trailers(repo, plan.series, chosen, _client(repo), plan.covers)
+    result = apply_trailers(repo, plan.series, chosen)
     if args.json:
         out.json({"applied": [t.to_json() for t in result.applied],
-                  "not_applied": [t.to_json() for t in result.not_applied],
+                  "not_applied": [t.to_json() | {"why": result.why.get(t.id, "")}
+                                  for t in result.not_applied],
                   "backup": result.backup, "rewritten": result.rewritten})
     else:
         out.line(f"applied {len(result.applied)} trailer(s), {result.rewritten} commit(s) "
                  f"rewritten; backup {result.backup} (patchpilot undo takes it back)")
         for item in result.not_applied:
-            out.warn(f"b4 did not apply {safe_text(item.line, 200)} ({item.how})")
+            out.warn(f"b4 did not apply {safe_text(item.line, 200)} ({item.how}): "
+                     f"{safe_text(result.why.get(item.id, ''), 300)}")
     return ExitCode.OK if not result.not_applied else ExitCode.FAILURE
-
-
-def _client(repo: GitRepo) -> LoreClient:
-    return make_client(repo, Config(repo))
 
 
 def _list_trailers(plan: RerollPlan, out: Output,

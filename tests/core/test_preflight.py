@@ -36,3 +36,19 @@ def test_missing_transport_says_what_to_set(kernel_tree):
     identity, transport = preflight.environment(GitRepo(kernel_tree))
     assert identity.state == "ok" and identity.name == "identity"
     assert transport.state == "fail" and "sendemail.smtpServer" in transport.fix
+
+
+def test_checks_line_shows_warnings_without_blocking(kernel_tree):
+    repo = GitRepo(kernel_tree)
+    new_series(repo, "warn", fork_point="master")
+    text = rust_sample("rust_warn").replace("        Ok(RustWarn)", "        Ok( RustWarn )")
+    (kernel_tree / "samples/rust/rust_warn.rs").write_text(text)
+    git(kernel_tree, "add", "samples/rust/rust_warn.rs")
+    git(kernel_tree, "commit", "-q", "-s", "-m", "samples: rust: add warn")
+    git(kernel_tree, "config", "patchpilot.checks.tools", "rustfmt")
+    lines = by_name(preflight.run_preflight(repo, load_series(repo), None, run_checks=True))
+    checks = lines["checks"]
+    assert checks.state == "warn", checks
+    assert checks.detail.startswith("no errors, 1 warning(s)") and "rustfmt" in checks.detail
+    assert checks.fix == "patchpilot check"
+    assert preflight.blocking([checks], []) == []  # the user decides

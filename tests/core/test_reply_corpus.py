@@ -182,3 +182,13 @@ def test_a_hi_glued_to_a_comment_is_set_aside():
                        last=True)
     assert (reading.kind, reading.text) == ("comment", "This leaks the page.")
     assert reading.aside == "Hi Alice,\n\nCheers,\nBob"
+
+
+def test_your_own_answer_is_never_an_open_comment(replies):
+    from patchpilot.cli.replies_cmd import _item_line
+    own = replies["own-answer@example.org"]
+    assert own.comments and all(c.own and not c.is_open for c in own.items)
+    assert all("(your answer)" in _item_line(c) and " open " not in _item_line(c)
+               for c in own.comments)
+    others = [c for r in replies.values() if r.kind != "own" for c in r.comments]
+    assert others and all(c.is_open and not c.own for c in others)

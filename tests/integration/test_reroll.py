@@ -229,15 +229,12 @@ def test_interrupted_rewrite_leaves_the_branch_as_before(reviewed):
     repo = GitRepo(tree)
     before = repo.rev_parse("HEAD")
     # A failure after b4 rewrote the commits: the whole rewrite is taken back.
-    from patchpilot.core.config import Config
+    from patchpilot.core.reroll.apply import apply_trailers
     from patchpilot.core.reroll.plan import make_plan
-    from patchpilot.core.reroll.trailers import apply_trailers
-    from patchpilot.core.review.replies import make_client
     plan = make_plan(repo)
     with pytest.raises(RuntimeError):
         with rewrite.guarded(repo, "b4/pilot", "reroll"):
-            apply_trailers(repo, plan.series, plan.trailers, make_client(repo, Config(repo)),
-                           plan.covers)
+            apply_trailers(repo, plan.series, plan.trailers)
             assert repo.rev_parse("HEAD") != before
             raise RuntimeError("killed between two steps")
     assert repo.rev_parse("HEAD") == before and not repo.is_dirty()

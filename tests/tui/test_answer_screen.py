@@ -15,6 +15,7 @@ from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.answer import AUTOSAVE, AnswerPreview, AnswerScreen
 from patchpilot.tui.screens.replies import RepliesScreen
 from patchpilot.tui.widgets.dialogs import Confirm
+from patchpilot.tui.widgets.fittable import FitTable
 from tests.integration.answering import REVIEW_ID, archive, deliver_review, point_at
 from tests.integration.test_replies import reviewed  # noqa: F401  (fixture)
 from tests.smtp import SmtpServer
@@ -80,6 +81,10 @@ async def test_answer_composed_previewed_confirmed_sent(reviewed):  # noqa: F811
             await settle(pilot)
             own = next(m for m in replies.messages if m.msgid == asked.comments[0].answer)
             assert own.kind == "own" and own.patch == 1
+            # your answer is not an open comment: its row says so, as the header counts
+            row = replies.query_one(FitTable).get_row_at(replies.messages.index(own))
+            assert str(row[5]) == "your answer"
+            assert own.comments and not any(c.is_open for c in own.comments)
     msg = email.message_from_bytes(smtp.mailbox.messages[0].data)
     assert msg["In-Reply-To"] == f"<{REVIEW_ID}>" and msg["To"] == "Rev Iewer <reviewer@example.com>"
     assert DraftStore(GitRepo(tree).git_dir).all() == []

@@ -58,6 +58,16 @@ async def confirm(pilot, *needles: str) -> None:
     await settle(pilot)
 
 
+async def open_reroll(pilot) -> RerollScreen:
+    """The reroll screen of the series, opened from the start screen with n."""
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, RerollScreen)
+    return screen
+
+
 def bodies(tree) -> dict[str, str]:
     log = git(tree, "log", "--format=%s%n%b%x00", "master..HEAD").split("\0")
     return {s: next(b for b in log if s in b) for s in SUBJECTS}
@@ -75,11 +85,7 @@ async def test_reroll_trailers_changelog_checks_undo(reviewed):  # noqa: F811
     git(tree, "config", "patchpilot.ui.watch-interval", "0")
     app = PatchpilotApp(tree)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, RerollScreen)
+        screen = await open_reroll(pilot)
         patches = screen.query_one("#reroll-patches", DataTable)
         assert cells(patches) == [[f"{n} → {n}", "unchanged", "", s]
                                   for n, s in enumerate(SUBJECTS, start=1)]

@@ -225,9 +225,10 @@ DRYRUN_END = "--- DRYRUN: message ends ---"
 
 
 def send(dry_run: bool = False, output_dir: str | None = None, reflect: bool = False,
-         preview_to: list[str] | None = None) -> list[str]:
-    """`b4 send --no-sign` in one of its modes (patatt signing is the user's own business)."""
-    argv = ["send", "--no-sign"]
+         preview_to: list[str] | None = None, sign: bool = False) -> list[str]:
+    """`b4 send` in one of its modes; with `sign`, b4 signs with patatt as it does by default
+    (send.sign says when a key is configured), else `--no-sign`."""
+    argv = ["send"] if sign else ["send", "--no-sign"]
     if output_dir:
         return argv + ["-o", output_dir]
     if dry_run:

@@ -5,7 +5,10 @@ patchpilot runs `b4 prep --auto-to-cc` with b4's own hooks (`b4.send-auto-to-cmd
 `python -m patchpilot.core.recipients.hook`,
 which answers with the addresses patchpilot computed for each patch. So the cover is written
 exactly as b4 writes it, for every cover strategy. Addresses the user removed are first taken
-out of the cover's trailers with `b4 prep --edit-cover`. The branch is backed up first.
+out of the cover's trailers with `b4 prep --edit-cover`. Once a reroll has put "Changes in vN"
+below the cover's `---`, b4 0.16 appends its To:/Cc: lines there, where they would be mailed as
+text: they are moved up into the trailer block (cover.gather_recipients). The branch is backed
+up first.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.recipients.choices import bare
 from patchpilot.core.recipients.compute import SeriesRecipients
+from patchpilot.core.series import cover
 from patchpilot.core.series.model import Series
 from patchpilot.core.series.patches import split_message
 from patchpilot.core.series.prep import require_b4_checkout
@@ -68,6 +72,10 @@ def write_cover(repo: GitRepo, series: Series, result: SeriesRecipients) -> str:
             "b4.send-auto-to-cmd": _hook("addresses", "to", str(mapfile)),
             "b4.send-auto-cc-cmd": _hook("addresses", "cc", str(mapfile)),
         })
+        text = cover.raw_cover(repo, series)
+        if cover.stray_recipients(text):  # b4 wrote them below a reroll's "Changes in vN"
+            b4state.checkpoint(repo, series.branch)
+            cover.set_cover(repo, series, cover.gather_recipients(text))
     return entry.backup
 
 

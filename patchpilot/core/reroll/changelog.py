@@ -50,9 +50,11 @@ def _excerpt(text: str) -> str:
 
 
 def draft(changes: list[PatchChange], addressed: list[Comment],
-          moved: Mapping[str, int | None]) -> list[str]:
+          moved: Mapping[str, int | None],
+          dropped: Mapping[str, list[str]] | None = None) -> list[str]:
     """The bullet lines of the changelog (each starts with "- "); `moved` says where each
-    addressed comment's patch is now (comment id -> new patch index)."""
+    addressed comment's patch is now (comment id -> new patch index); `dropped` the review
+    tags taken off a changed patch, by its subject (reroll.stale)."""
     lines: list[str] = []
     by_patch: dict[int | None, list[Comment]] = {}
     for item in addressed:
@@ -63,6 +65,10 @@ def draft(changes: list[PatchChange], addressed: list[Comment],
     tags: list[str] = []
     for change in changes:
         lines += _patch_lines(change, by_patch.pop(change.new, []) if change.new else [])
+        for tag in (dropped or {}).get(change.subject, []) if change.new else []:
+            name, _, who = tag.partition(":")
+            lines.append(f"- {safe_text(change.subject, 120)} (patch {change.new}): dropped "
+                         f"{name} from {_name(who)}, given before the code changed")
         tags += [t for t in change.trailers_added if t not in tags]
     for items in by_patch.values():  # comments on patches that were dropped
         for item in items:

@@ -5,7 +5,7 @@ of the sent revision with the branch (rangediff, with the Rust items it changed 
 syntax tree by items), the trailers collected on the list (trailers), the review comments
 marked addressed and those still open (the one review model, model.Review), and the drafted
 changelog (changelog). The TUI and the CLI show the plan and ask
-before anything is written; writing goes through trailers.apply_trailers and
+before anything is written; writing goes through apply.apply_trailers and
 changelog.write_changelog. `recheck` runs the checks and says which results were reused.
 No UI.
 """
@@ -22,7 +22,8 @@ from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.reroll.changelog import draft, patch_notes
 from patchpilot.core.reroll.items import name_items
-from patchpilot.core.reroll.trailers import TrailerItem, collect_trailers
+from patchpilot.core.reroll.stale import StaleTags, dropped, stale_tags
+from patchpilot.core.reroll.trailers import TrailerItem, collect_trailers, ignored_senders
 from patchpilot.core.review.lore import LoreClient
 from patchpilot.core.review.model import Comment
 from patchpilot.core.review.replies import collect, make_client
@@ -50,6 +51,7 @@ class RerollPlan:
     covers: dict[int, str] = field(default_factory=dict)
     offline: str | None = None
     warnings: list[str] = field(default_factory=list)
+    stale: list[StaleTags] = field(default_factory=list)  # tags given before a change
 
     def notes(self) -> dict[int, list[str]]:
         """Per-patch changelog lines (changelog.patch_notes) of this plan."""
@@ -71,7 +73,8 @@ class RerollPlan:
                 "open_comments": [{"id": c.id, "reviewer": c.reviewer, "revision": c.revision,
                                    "patch": c.patch, "file": c.file, "line": c.line,
                                    "text": c.text, "kind": c.kind} for c in self.open_comments],
-                "changelog": self.changelog, "warnings": self.warnings}
+                "changelog": self.changelog, "warnings": self.warnings,
+                "stale_tags": [t.to_json() for t in self.stale]}
 
 
 def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = None,
@@ -89,13 +92,13 @@ def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = N
     client = client or make_client(repo, config)
     review = collect(repo, series.branch, refresh=refresh, config=config, client=client,
                      cache_only=not refresh, series=series)
-    sent_ids = {previous: {p.index: p.patch_id for p in old.patches}}
+    sent_ids = {previous: {p.index: p for p in old.patches}}
     warnings = list(review.warnings)
     for sent in series.sent:
         if sent.revision != previous and sent.tag:
             try:
                 rng = rangediff.sent_range(repo, series, sent.revision)
-                sent_ids[sent.revision] = {p.index: p.patch_id for p in rng.patches}
+                sent_ids[sent.revision] = {p.index: p for p in rng.patches}
             except PatchpilotError as exc:
                 warnings.append(str(exc))
     if not any(r.fetched_at for r in review.revisions):
@@ -104,11 +107,12 @@ def make_plan(repo: GitRepo, branch: str | None = None, revision: int | None = N
                  and c.addressed_in in (None, series.revision)]
     moved = _moved(addressed, changes, previous)
     return RerollPlan(series, previous, old.tag, changes,
-                      collect_trailers(series, review, sent_ids, _rejected(repo, warnings)),
-                      addressed, review.open_comments(), draft(changes, addressed, moved),
-                      moved,
+                      collect_trailers(series, review, sent_ids, _rejected(repo, warnings),
+                                       ignored_senders(repo)),
+                      addressed, review.open_comments(),
+                      draft(changes, addressed, moved, dropped(repo, series)), moved,
                       {r.revision: r.cover_msgid for r in review.revisions if r.cover_msgid},
-                      review.offline, warnings)
+                      review.offline, warnings, stale_tags(repo, series, changes, previous))
 
 
 def _rejected(repo: GitRepo, warnings: list[str]) -> set[ignores.Key]:

@@ -1,60 +1,48 @@
-"""Trailers collected from the list, shown per patch, then applied through `b4 trailers -u`.
+"""Trailers collected from the list, shown per patch, for reroll.apply to apply through b4.
 
 `collect_trailers` lists every trailer reviewers gave on the sent revisions (model.Review.given,
 from the replies already fetched: no network; `collected` is the model's one definition, the
 home screen's count), with where it would go and how it was matched: by the patch-id
-of the patch it answers, or to every patch when given on the cover. A trailer is `ready` only
-when its address is the sender's and its patch is unchanged since; a sender mismatch, a patch
-changed since, a NAK or a bot's Reported-by is left for the user to accept by id. A trailer
-holding a control, bidi or zero-width character (`Reviewed-by: Bob \u202eefil\u202c <...>`
-reads as another name than it holds) is `unsafe-text`: never applied, not even accepted.
+of the patch it answers (the patch as sent when the archive's copy of it differs: lore loses
+whitespace-only lines of some mails), or to every patch when given on the cover. A trailer is
+`ready` only when its address is the sender's and its patch is unchanged since; a sender
+mismatch, a patch changed since, a NAK or a bot's Reported-by is left for the user to accept by
+id. A trailer holding a control, bidi or zero-width character (`Reviewed-by: Bob \u202eefil\u202c
+<...>` reads as another name than it holds) is `unsafe-text`: never applied, not even accepted.
 A trailer in b4's own `.git/b4-trailers-ignore.json` (`reject`) is `ignored`, as b4 leaves it
-out; accepting it takes it off that list.
-
-`apply_trailers` feeds b4 the thread patchpilot already has, reduced to the accepted trailers
-(so b4 applies exactly those, offline), after a backup ref (rewrite.guarded), and checks that
-b4 changed commit messages only. No UI.
+out; accepting it takes it off that list. One from (or naming) an address in
+`b4.trailers-ignore-from` is `ignore-from`: b4 leaves it out too, unless the user accepts it.
+So `ready` is what `trailers --apply` applies. No UI.
 """
 
 from __future__ import annotations
 
 import hashlib
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
-from pathlib import Path
+from email.utils import getaddresses
 from typing import Any, Literal
 
-from patchpilot.core.b4 import cli as b4cli
 from patchpilot.core.b4 import ignores
-from patchpilot.core.b4 import state as b4state
-from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.review.lore import LoreClient
-from patchpilot.core.review.mail import join_mbox
 from patchpilot.core.review.model import Reply, Review, collected
-from patchpilot.core.review.replies import own_addresses
 from patchpilot.core.review.tags import GivenTrailer
-from patchpilot.core.review.threads import analysed
-from patchpilot.core.series.model import Series, load_series
-from patchpilot.core.series.prep import require_b4_checkout
+from patchpilot.core.series.model import Series
+from patchpilot.core.series.patches import Patch
 from patchpilot.core.text import is_clean, safe_text
 
 # What patchpilot would do with a trailer: apply it (ready), nothing (applied already), refuse
 # it (unsafe-text: an invisible or control character in it), or leave it for the user to
 # accept by id, with the reason (ignored: rejected in b4's ignore list).
 Status = Literal["ready", "applied", "unsafe-text", "sender-mismatch", "patch-changed", "nak",
-                 "bot", "no-patch", "ignored"]
+                 "bot", "no-patch", "ignored", "ignore-from"]
 READY: Status = "ready"
 APPLIED: Status = "applied"
 UNSAFE: Status = "unsafe-text"
 IGNORED: Status = "ignored"  # rejected, in b4's .git/b4-trailers-ignore.json (by b4 or by us)
+IGNORE_FROM: Status = "ignore-from"  # b4.trailers-ignore-from names its sender or person
 LEFT: tuple[Status, ...] = ("sender-mismatch", "patch-changed", "nak", "bot", "no-patch",
-                            IGNORED)
+                            IGNORED, IGNORE_FROM)
 
 
 @dataclass
@@ -72,6 +60,7 @@ class TrailerItem:
     status: Status = READY
     how: str = ""
     collected: bool = True  # model.collected: not a NAK, not a bot's tag
+    address: str = ""  # the sender's address
 
 
     @property
@@ -88,44 +77,90 @@ def _item_id(msgid: str, name: str, value: str) -> str:
     return hashlib.sha1(f"{msgid}\0{name}\0{value}".encode()).hexdigest()[:8]
 
 
-def collect_trailers(series: Series, review: Review,
-                     sent_ids: dict[int, dict[int, str]],
-                     rejected: set[ignores.Key] | None = None) -> list[TrailerItem]:
+def collect_trailers(series: Series, review: Review, sent: dict[int, dict[int, Patch]],
+                     rejected: set[ignores.Key] | None = None,
+                     ignore_from: frozenset[str] = frozenset()) -> list[TrailerItem]:
     """Every trailer given on the list (model.Review.given), matched to the branch now.
 
-    `sent_ids` is {revision: {patch index as sent: patch-id}} (from the sent tags);
-    `rejected` is b4's ignore list (b4.ignores): a trailer in it is left out, as b4 does.
+    `sent` is {revision: {patch index as sent: the patch}} (from the sent tags);
+    `rejected` is b4's ignore list (b4.ignores): a trailer in it is left out, as b4 does;
+    `ignore_from` the addresses of b4.trailers-ignore-from (ignored_senders), lower-case.
+    A tag given on the cover goes to the patches still as sent; for those changed since it
+    is listed a second time, as `patch-changed`, for the user to choose.
     """
     current = {p.patch_id: p.index for p in series.patches}
     rejected = ignores.folded(rejected or set())
     items = []
     for reply, trailer in review.given():
-        item = TrailerItem(_item_id(reply.msgid, trailer.name, trailer.value), trailer.name,
-                           trailer.value, reply.sender, reply.msgid, reply.revision,
-                           reply.patch, collected=collected(reply, trailer))
-        _match(item, reply, trailer, series, current, sent_ids.get(reply.revision, {}))
-        if item.status not in (APPLIED, UNSAFE) and _key(item) in rejected:
-            item.status = IGNORED
-            item.how += f"; rejected ({ignores.FILE}: b4 leaves it out too)"
-        items.append(item)
+        item = _new_item(reply, trailer)
+        changed = _place(item, reply, series, current, sent.get(reply.revision, {}))
+        if item.patch and changed is not None:
+            item.targets = changed
+        elif changed is not None and item.targets:
+            items.append(_judged(item, reply, trailer, series, rejected, ignore_from, False))
+            item = _new_item(reply, trailer, "\0changed")
+            item.targets = changed
+            item.how = (f"cover: patch(es) {', '.join(map(str, changed)) or '-'} changed since "
+                        f"v{reply.revision}")
+        elif changed is not None:
+            item.targets = changed
+        items.append(_judged(item, reply, trailer, series, rejected, ignore_from,
+                             changed is not None))
     return items
 
 
-def _match(item: TrailerItem, reply: Reply, trailer: GivenTrailer, series: Series,
-           current: dict[str, int], sent: dict[int, str]) -> None:
+def _new_item(reply: Reply, trailer: GivenTrailer, salt: str = "") -> TrailerItem:
+    return TrailerItem(_item_id(reply.msgid, trailer.name, trailer.value + salt), trailer.name,
+                       trailer.value, reply.sender, reply.msgid, reply.revision, reply.patch,
+                       collected=collected(reply, trailer), address=reply.address)
+
+
+def ignored_senders(repo: GitRepo) -> frozenset[str]:
+    """The addresses of git config b4.trailers-ignore-from, read as b4 reads them."""
+    value = repo.config("b4.trailers-ignore-from") or ""
+    return frozenset(a.lower() for _, a in getaddresses([value]) if a)
+
+
+def _place(item: TrailerItem, reply: Reply, series: Series, current: dict[str, int],
+           sent: dict[int, Patch]) -> list[int] | None:
+    """Set the patches `item` goes to as they were when it was given; return where the ones
+    changed since are now (found by subject, as b4 --fuzzy does), None when none changed."""
     if item.patch == 0:
-        item.targets = sorted(current[pid] for pid in sent.values() if pid in current)
-        missing = len(sent) - len(item.targets) if sent else 0
-        item.how = "cover: every patch" + (f" still as sent ({missing} changed since)"
-                                           if missing else "")
-    else:
-        pid = reply.patch_id or sent.get(item.patch)
-        if pid in current:
-            item.targets = [current[pid]]
-            item.how = f"patch-id of v{item.revision} patch {item.patch}"
-        else:
-            item.how = f"v{item.revision} patch {item.patch} changed since it was sent"
-    applied = [t for t in item.targets if _has(series, t, item)]
+        item.targets = sorted(current[p.patch_id] for p in sent.values()
+                              if p.patch_id in current)
+        gone = [p for p in sent.values() if p.patch_id not in current]
+        item.how = "cover: every patch" + (f" still as sent ({len(gone)} changed since)"
+                                           if gone else "")
+        return [k for p in gone if (k := _successor(series, p.subject))] if gone else None
+    as_sent = sent.get(item.patch)
+    pid = reply.patch_id or (as_sent.patch_id if as_sent else None)
+    if pid in current:
+        item.targets = [current[pid]]
+        item.how = f"patch-id of v{item.revision} patch {item.patch}"
+        return None
+    if as_sent is not None and as_sent.patch_id in current:  # the archive's copy differs
+        item.targets = [current[as_sent.patch_id]]
+        item.how = (f"v{item.revision} patch {item.patch} as sent (the archived copy "
+                    "differs, e.g. lost whitespace-only lines)")
+        return None
+    item.how = f"v{item.revision} patch {item.patch} changed since it was sent"
+    now = _successor(series, as_sent.subject) if as_sent else None
+    if now:
+        item.how += f" (now patch {now}, same subject)"
+    return [now] if now else []
+
+
+def _successor(series: Series, subject: str) -> int | None:
+    """The one patch of the branch with this subject (None: none, or more than one)."""
+    found = [p.index for p in series.patches if p.subject == subject]
+    return found[0] if len(found) == 1 else None
+
+
+def _judged(item: TrailerItem, reply: Reply, trailer: GivenTrailer, series: Series,
+            rejected: set[ignores.Key], ignore_from: frozenset[str],
+            changed: bool) -> TrailerItem:
+    """`item` with its status: what patchpilot would do with it (see the module docstring)."""
+    applied = [t for t in item.targets if has_trailer(series, t, item)]
     if item.targets and len(applied) == len(item.targets):
         item.status = APPLIED
     elif not is_clean(item.line):
@@ -137,11 +172,20 @@ def _match(item: TrailerItem, reply: Reply, trailer: GivenTrailer, series: Serie
     elif reply.kind == "bot":
         item.status = "bot"
         item.how += "; a bot's tag belongs on a separate fix, not on a new revision"
-    elif not item.targets:
-        item.status = "patch-changed" if item.patch else "no-patch"
-    elif not trailer.names(reply.sender, reply.address):
+    elif changed or not item.targets:
+        item.status = "patch-changed" if item.patch or item.targets else "no-patch"
+    elif trailer.names_person and not trailer.names(reply.sender, reply.address):
         item.status = "sender-mismatch"
         item.how += f"; sent by {reply.sender}"
+    if item.status in (APPLIED, UNSAFE):
+        return item
+    if _key(item) in rejected:
+        item.status = IGNORED
+        item.how += f"; rejected ({ignores.FILE}: b4 leaves it out too)"
+    elif ignore_from & {reply.address.lower(), trailer.address}:
+        item.status = IGNORE_FROM
+        item.how += "; b4.trailers-ignore-from names it: b4 leaves it out unless accepted"
+    return item
 
 
 def _key(item: TrailerItem) -> ignores.Key:
@@ -166,24 +210,19 @@ def reject(repo: GitRepo, items: list[TrailerItem], ids: list[str],
     return chosen
 
 
-def _has(series: Series, index: int, item: TrailerItem) -> bool:
+def has_trailer(series: Series, index: int, item: TrailerItem) -> bool:
+    """Whether patch `index` carries the trailer already, as b4 compares trailers (name and
+    value without regard to case: b4 then leaves it out as applied)."""
     patch = series.patches[index - 1]
-    return any(t.name.lower() == item.name.lower() and t.value.strip() == item.value.strip()
+    value = " ".join(item.value.split()).lower()
+    return any(t.name.lower() == item.name.lower() and " ".join(t.value.split()).lower() == value
                for t in patch.trailers)
 
 
-def _unsafe(item: TrailerItem) -> PatchpilotError:
+def unsafe_error(item: TrailerItem) -> PatchpilotError:
     return PatchpilotError(f"trailer {item.id} ({safe_text(item.line, 200)}) holds a control or "
                            "invisible character and is never applied",
                            hint="ask the reviewer to send it again in plain text")
-
-
-@dataclass
-class ApplyResult:
-    applied: list[TrailerItem]
-    not_applied: list[TrailerItem]
-    backup: str
-    rewritten: int
 
 
 def choose(items: list[TrailerItem], accept: list[str]) -> list[TrailerItem]:
@@ -194,7 +233,7 @@ def choose(items: list[TrailerItem], accept: list[str]) -> list[TrailerItem]:
                               hint="patchpilot trailers lists them with their ids")
     unsafe = [i for i in items if i.id in accept and i.status == UNSAFE]
     if unsafe:
-        raise _unsafe(unsafe[0])
+        raise unsafe_error(unsafe[0])
     return [i for i in items if i.status == READY or (i.id in accept and i.status != APPLIED)]
 
 
@@ -206,102 +245,3 @@ def still_chosen(items: list[TrailerItem], ids: list[str]) -> list[TrailerItem]:
         raise PatchpilotError("the trailers changed since they were shown; nothing was applied",
                               hint="look at them again, then apply")
     return chosen
-
-
-def apply_trailers(repo: GitRepo, series: Series, chosen: list[TrailerItem],
-                   client: LoreClient, covers: dict[int, str]) -> ApplyResult:
-    """Apply `chosen` with b4 from the cached threads (`covers`: revision -> cover msgid)."""
-    if not chosen:
-        raise PatchpilotError("no trailer to apply", hint="patchpilot trailers lists them; "
-                                                          "accept left ones with --accept ID")
-    unsafe = [i for i in chosen if i.status == UNSAFE or not is_clean(i.line)]
-    if unsafe:  # whichever face chose it
-        raise _unsafe(unsafe[0])
-    require_b4_checkout(repo, series, "apply trailers")
-    mbox = _mbox_for_b4(client, covers, chosen, own_addresses(repo))
-    args = ["--no-stdin", "--offline-mode", "trailers", "-u"]
-    if any(i.status == "sender-mismatch" for i in chosen):
-        args.append("-S")
-    if any(i.status in ("patch-changed", "no-patch") for i in chosen):
-        args.append("--fuzzy")
-    tree_before = repo.run("rev-parse", "HEAD^{tree}")
-    count = len(series.patches)
-    with tempfile.TemporaryDirectory(prefix="patchpilot-trailers-") as tmp, \
-            _unrejected(repo, chosen), \
-            b4state.guarded(repo, series.branch, "apply trailers") as entry:
-        path = Path(tmp) / "thread.mbox"
-        path.write_bytes(mbox)
-        result = b4cli.run([*args, "-m", str(path)], cwd=repo.top, answer="y\n", check=False)
-        if result.returncode != 0:
-            raise PatchpilotError(f"b4 trailers failed: {b4cli.last_error(result)}",
-                                  hint="the branch was left as it was",
-                                  exit_code=ExitCode.FAILURE)
-        after = load_series(repo, series.branch, light=True)  # messages only
-        if repo.run("rev-parse", "HEAD^{tree}") != tree_before or len(after.patches) != count:
-            raise PatchpilotError("b4 changed more than commit messages; the branch was put "
-                                  "back", hint=f"the state before is kept at {entry.backup}",
-                                  exit_code=ExitCode.FAILURE)
-    applied = [i for i in chosen if any(_has(after, t, i) for t in (i.targets or
-                                                                    range(1, count + 1)))]
-    rewritten = sum(a.message != b.message for a, b in zip(series.patches, after.patches))
-    return ApplyResult(applied, [i for i in chosen if i not in applied], entry.backup,
-                       rewritten)
-
-
-@contextmanager
-def _unrejected(repo: GitRepo, chosen: list[TrailerItem]) -> Iterator[None]:
-    """An accepted trailer that was rejected comes off b4's ignore list (b4 would skip it
-    otherwise); put back as it was when the apply fails."""
-    taken = [i for i in chosen if i.status == IGNORED]
-    if not taken:
-        yield
-        return
-    before = ignores.load(repo)
-    reject(repo, taken, [i.id for i in taken], undo=True)
-    try:
-        yield
-    except BaseException:
-        ignores.save(repo, before)
-        raise
-
-
-def _mbox_for_b4(client: LoreClient, covers: dict[int, str], chosen: list[TrailerItem],
-                 own: tuple[str, ...]) -> bytes:
-    """The sent patches of each revision involved, and one reply per message carrying only
-    its accepted trailers: b4 sees nothing else. The threads are the ones already analysed
-    (threads.analysed): nothing is parsed again."""
-    out: list[bytes] = []
-    for revision in sorted({i.revision for i in chosen}):
-        data = client.cached(covers.get(revision, ""))
-        if data is None:
-            raise PatchpilotError(f"the v{revision} thread is not cached",
-                                  hint="fetch it: patchpilot replies --refresh")
-        thread = analysed(client.base, data.msgid, data.mbox, own, [])
-        out += thread.raw.values()
-        replies = {r.msgid: r for r in thread.replies}
-        for msgid in dict.fromkeys(i.msgid for i in chosen if i.revision == revision):
-            reply = replies.get(msgid)
-            if reply is not None:
-                out.append(_reply(reply, [i.line for i in chosen if i.msgid == msgid]))
-    return join_mbox(out)
-
-
-def _reply(mail: Reply, lines: list[str]) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = mail.sender
-    msg["Subject"] = mail.subject
-    msg["Message-ID"] = f"<{mail.msgid}>"
-    if mail.in_reply_to:
-        msg["In-Reply-To"] = f"<{mail.in_reply_to}>"
-    if mail.references:
-        msg["References"] = " ".join(f"<{r}>" for r in mail.references)
-    msg["Date"] = _date(mail.date)
-    msg.set_content("\n".join(lines) + "\n")
-    return msg.as_bytes()
-
-
-def _date(iso: str) -> str:
-    try:
-        return format_datetime(datetime.fromisoformat(iso))
-    except ValueError:
-        return format_datetime(datetime.now(UTC))

@@ -37,6 +37,8 @@ _COMMIT = re.compile(r"(?:commit:\s*|/c/|/commit/\??(?:.*?[?&;]id=)?|[?&;]id=|[?
                      r"(?P<sha>[0-9a-f]{7,40})\b")
 _NUMBERS = re.compile(r"patch(?:es)?\s+(?P<list>\d+(?:\s*(?:-|,|and|&)\s*\d+)*)", re.I)
 _PLACEHOLDER = {"my", "the", "tree", "branch", "it", "this", "them"}
+_FRAME = re.compile(r"^(hello:?|by .{1,80}:|here is the summary with links:|you are awesome, "
+                    r"thank you!|best regards,?)$", re.I)
 
 
 @dataclass
@@ -127,6 +129,15 @@ def _numbers(text: str) -> tuple[int, ...]:
             end = int(high) if high.strip().isdigit() else int(low)
             out += range(int(low), min(end, int(low) + 200) + 1)
     return tuple(sorted(set(out)))
+
+
+def summary_line(line: str) -> bool:
+    """A line of an "applied" mail's summary: the statement, a `[k/n] subject` line, the
+    commit or its URL below one, patchwork-bot's framing lines."""
+    text = line.strip()
+    return not text or statement(text) is not None or bool(_LISTED.match(text)) or \
+        bool(_COMMIT.search(text) and len(text.split()) <= 2) or \
+        bool(_FRAME.match(text))
 
 
 def listed(lines: list[str], answered: int) -> list[AppliedPatch]:

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-ItemKind = Literal["comment", "report", "praise", "greeting", "signature", "quote", "original"]
+ItemKind = Literal["comment", "report", "praise", "greeting", "signature", "quote", "original",
+                   "applied"]
 COUNTED: frozenset[str] = frozenset({"comment", "report"})  # what may be left open
 
 _GREETING = re.compile(r"^\s*(hi|hello|hey|hallo|dear|greetings|good (morning|afternoon|"
@@ -51,6 +52,7 @@ _ASK = re.compile(
     r"fix|change|update|split|squash|make|keep|avoid|replace|document|merge|check|handle|"
     r"return|call|mark|put|take|let)\b", re.I)
 TRAILER_WORDS = 160  # characters of text next to a trailer that still read as its frame
+LEAD_IN = 100  # a line ending in ":" right by a trailer, asking nothing, introduces it
 PRAISE_CHARS = 240
 
 
@@ -130,6 +132,8 @@ def _courtesy(text: str, next_to_trailer: bool, final: bool) -> bool:
         return False
     if next_to_trailer and len(flat) <= TRAILER_WORDS and _AROUND_TRAILER.match(flat):
         return True
+    if next_to_trailer and len(flat) <= LEAD_IN and flat.endswith(":") and not asks(flat):
+        return True  # "In case it helps:", "Either way:", "Tested on my RISC-V board:"
     return not asks(flat) and bool(_APPROVAL.search(flat))
 
 

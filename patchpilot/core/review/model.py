@@ -64,6 +64,7 @@ class Comment:
     addressed_in: int | None = None  # with state "addressed"
     note: str | None = None  # with state "wontfix"
     answer: str | None = None  # the Message-ID of the author's answer, when patchpilot sent it
+    own: bool = False  # the author's own words (an answer in the thread): never open
 
     @property
     def id(self) -> str:
@@ -76,7 +77,7 @@ class Comment:
 
     @property
     def is_open(self) -> bool:
-        return self.counted and self.state == "open"
+        return self.counted and not self.own and self.state == "open"
 
     @property
     def where(self) -> str:
@@ -92,7 +93,7 @@ class Comment:
                 "aside": self.aside, "context": self.context, "state": self.state,
                 "revision": self.addressed_in, "note": self.note, "reviewer": self.reviewer,
                 "sent_revision": self.revision, "patch": self.patch, "follows": self.follows,
-                "answer": self.answer}
+                "answer": self.answer, "own": self.own}
 
 
 @dataclass

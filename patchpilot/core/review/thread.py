@@ -16,7 +16,7 @@ from liblore.series import email_matches
 
 from patchpilot.core.review import classify
 from patchpilot.core.review.anchor import DiffIndex
-from patchpilot.core.review.applied import Applied
+from patchpilot.core.review.applied import Applied, read_applied, summary_line
 from patchpilot.core.review.mail import Mail
 from patchpilot.core.review.model import Comment, Reply, ReplyKind
 from patchpilot.core.review.quotes import Segment, segments, unquote
@@ -24,6 +24,8 @@ from patchpilot.core.review.tags import GivenTrailer, trailer_lines
 
 _BRACKET = re.compile(r"\[([^\]]*)\]")
 _NAK = re.compile(r"^\s*(NAK|NACK)\b", re.M)
+_REPLY = re.compile(r"^\s*(re|aw|sv|fwd?)\s*:", re.I)
+_DIFF = re.compile(r"^diff --git a/\S", re.M)  # unquoted
 BOT_ADDRESSES = ("lkp@intel.com", "syzbot", "noreply@", "ci_notify@", "patchwork-bot",
                  "bot@kernel.org", "kernelci")
 QUOTE_KEEP = 12  # lines of quote shown with a comment
@@ -98,9 +100,16 @@ def analyse_thread(mails: list[Mail], cover_msgid: str,
     indexes = {k: DiffIndex(d) for k, d in diffs.items()}
     replies = [analyse_reply(mail, patch, indexes.get(patch), own)
                for mail in unique if mail is not cover and mail.msgid not in where
-               for patch in [_answers(mail, where)]]
+               and not is_patch_mail(mail) for patch in [_answers(mail, where)]]
     link_followups(replies)
     return Thread(cover, patches, replies, diffs, duplicates)
+
+
+def is_patch_mail(mail: Mail) -> bool:
+    """A patch posted in the thread (a later revision's, sent in reply to the one it
+    replaces): no `Re:` and a diff. As for b4, it is no reply: its trailers were not given
+    by a reviewer, its text is no review."""
+    return not _REPLY.match(mail.subject) and _DIFF.search(mail.body) is not None
 
 
 def _unique(mails: list[Mail]) -> tuple[list[Mail], list[str]]:
@@ -142,19 +151,42 @@ def analyse_reply(mail: Mail, patch: int, index: DiffIndex | None,
     reply = Reply(mail.msgid, mail.sender, mail.address, mail.date, mail.subject, patch,
                   "other", in_reply_to=mail.in_reply_to, references=list(mail.references),
                   to=list(mail.to), cc=list(mail.cc))
+    applied = read_applied(mail, patch) is not None
     if is_bot(mail) and not _is_own(mail, own):
         cut = segments(mail.body)
         body = "\n".join(s.text for s in cut if s.kind != "signature")
         reply.trailers = trailer_lines(body.splitlines(), bot=True)[0]
         found = classify.report(body)
-        reply.items = [_item(reply, 1, found.kind, found.text)]
+        reply.items = [_item(reply, 1, "applied" if applied else found.kind, found.text)]
         reply.kind = "bot"
         return reply
     parts = segments(mail.body)
     texts = [s for s in parts if s.kind == "text"]
     reply.trailers, reply.items = _read(reply, parts, index)
+    if applied:
+        _summary_read(reply.items)
     reply.kind = _kind(mail, reply, texts, own)
+    for item in reply.items if reply.kind == "own" else ():
+        item.own = True  # your answer asks nothing of you
     return reply
+
+
+def _summary_read(items: list[Comment]) -> None:
+    """In a maintainer's "applied" mail, what lists the applied patches (and asks nothing
+    beside it) is the applied summary, not a comment."""
+    for item in items:
+        if item.kind != "comment":
+            continue
+        lines = item.text.splitlines()
+        rest = "\n".join(line for line in lines if not summary_line(line)).strip("\n")
+        if not classify.asks(rest):
+            item.kind = "applied"
+            item.text = "\n\n".join(p for p in (item.text, item.aside) if p)
+            item.aside = ""
+        else:  # what it asks is the comment; the summary is set aside
+            summary = "\n".join(line for line in lines if line.strip() and summary_line(line))
+            item.text = re.sub(r"\n{3,}", "\n\n", rest)
+            item.aside = "\n\n".join(p for p in (summary, item.aside) if p)
 
 
 def _is_own(mail: Mail, own: tuple[str, ...]) -> bool:

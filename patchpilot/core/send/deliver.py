@@ -42,6 +42,7 @@ from patchpilot.core.send.preflight import (
     transport_config,
     transport_hint,
 )
+from patchpilot.core.send.sign import signing_key
 from patchpilot.core.series.model import Series
 
 
@@ -135,7 +136,8 @@ def _run_b4(repo: GitRepo, log: SendLog, attempt: Attempt, send_plan: SendPlan,
     ignore = bool(b4_needs(repo))
     answer = (b4cli.SEND_IGNORE_PREFLIGHT if ignore else "") + b4cli.SEND_PROCEED
     argv = b4cli.send(reflect=send_plan.mode == "reflect",
-                      preview_to=send_plan.preview_to if send_plan.mode == "preview" else None)
+                      preview_to=send_plan.preview_to if send_plan.mode == "preview" else None,
+                      sign=signing_key(repo) is not None)
     try:
         return b4cli.run(argv, cwd=repo.top, answer=answer, check=False, config=config)
     finally:

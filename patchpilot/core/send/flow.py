@@ -30,6 +30,7 @@ from patchpilot.core.send.content import difference, fingerprint
 from patchpilot.core.send.log import COMPLETE, Attempt, SendLog
 from patchpilot.core.send.message import Message, parse_message
 from patchpilot.core.send.preflight import check_identity, transport_config, transport_settings
+from patchpilot.core.send.sign import resign, signing_key
 from patchpilot.core.series.model import Series
 from patchpilot.core.series.prep import require_b4_checkout
 from patchpilot.core.text import safe_text
@@ -200,13 +201,17 @@ def export(repo: GitRepo, series: Series, directory: str,
         raise PatchpilotError(f"{target} already holds .eml files",
                               hint="export into an empty or new directory")
     transport_config(repo)  # without SMTP, b4 -o insists on a patatt key (web endpoint)
-    b4cli.run(b4cli.send(output_dir=str(target)), cwd=repo.top)
+    b4cli.run(b4cli.send(output_dir=str(target), sign=signing_key(repo) is not None),
+              cwd=repo.top)
     files = sorted(target.glob("*.eml"),
                    key=lambda p: parse_message(p.read_text(encoding="utf-8")).position)
     extras = extras or headers.for_send(repo, series, Config(repo))
     for path in files:  # the same send-time changes as a send (headers.py)
         message = parse_message(path.read_text(encoding="utf-8"))
         raw, _ = headers.rewrite(message.raw, message.position, message.total, extras)
+        if raw != message.raw:  # signed again when b4 signed it (send.sign)
+            raw = resign(raw.encode("utf-8", "surrogateescape")).decode("utf-8",
+                                                                          "surrogateescape")
         path.write_text(raw, encoding="utf-8")
     command = ["git", "send-email", "--confirm=never", "--no-thread", "--suppress-cc=author",
                "--suppress-cc=body", "--8bit-encoding=UTF-8",

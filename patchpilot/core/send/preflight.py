@@ -9,6 +9,7 @@ Never prints; no passwords are read here (only the relay reads one, at delivery 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -18,11 +19,14 @@ from patchpilot.core.checks.runner import check_series
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
+from patchpilot.core.reroll.stale import stale_tags
 from patchpilot.core.review.comments import open_comments
 from patchpilot.core.review.prereqs import LoreSource, check_prerequisites
 from patchpilot.core.review.replies import make_client
 from patchpilot.core.send.message import Message
-from patchpilot.core.series.cover import editme_lines
+from patchpilot.core.send.sign import signing_key
+from patchpilot.core.series import rangediff
+from patchpilot.core.series.cover import editme_lines, stray_recipients
 from patchpilot.core.series.model import Series
 
 State = Literal["ok", "fail", "warn", "skipped"]
@@ -33,6 +37,9 @@ SKIP: State = "skipped"
 RFL = "rust-for-linux@vger.kernel.org"
 TRANSPORT_KEYS = ("smtpserver", "smtpserverport", "smtpencryption", "smtpuser", "smtpauth",
                   "sendmailcmd", "from", "envelopesender")
+STRAY_FIX = ("patchpilot recipients --write (moves them into the trailers), or patchpilot cover "
+             "--edit")
+_RECIPIENT = re.compile(r"^(to|cc):\s*\S+@", re.I)
 ENVIRONMENT = ("identity", "transport")  # nothing can be sent without them: no override
 B4_FIXES = {"needs-editing": "patchpilot cover --edit", "needs-checking": "b4 prep --check",
             "needs-checking-deps": "b4 prep --check-deps",
@@ -142,15 +149,15 @@ def run_preflight(repo: GitRepo, series: Series, messages: Sequence[Message] | N
     deps = prerequisites_line(repo, series, config)
     return [*(early if early is not None else early_preflight(repo, series)),
             _recipients(series, messages),
-            _comments(repo, series), deps, checks,
-            *_b4_preflight(repo, checks.state == OK, deps.state == OK)]
+            _comments(repo, series), _older_tags(repo, series), deps, checks,
+            *_b4_preflight(repo, checks.state in (OK, WARN), deps.state == OK)]
 
 
 def early_preflight(repo: GitRepo, series: Series) -> list[Line]:
     """The lines that need neither b4's preview nor the checks (a screen shows them at once,
     while b4 works): who sends and how, the tree, the patches, EDITME, sign-offs."""
-    return [*environment(repo), _tree(repo), _patches(series), _editme(series),
-            _signoffs(series)]
+    return [*environment(repo), _signing(repo), _tree(repo), _patches(series),
+            _editme(series), _stray(series), _signoffs(series)]
 
 
 def environment(repo: GitRepo) -> list[Line]:
@@ -167,6 +174,15 @@ def environment(repo: GitRepo) -> list[Line]:
     except PatchpilotError as exc:
         who = Line("identity", FAIL, exc.message, exc.hint)
     return [who, how]
+
+
+def _signing(repo: GitRepo) -> Line:
+    """Whether the mail is signed with patatt, as b4 signs it (send.sign)."""
+    key = signing_key(repo)
+    if key:
+        return Line("signature", OK, f"signed with patatt ({key[:60]}), as b4 does")
+    return Line("signature", OK, "not signed: no patatt key configured (patatt genkey, then "
+                                 "git config patatt.signingkey), or b4.send-no-patatt-sign")
 
 
 def _tree(repo: GitRepo) -> Line:
@@ -191,6 +207,15 @@ def _editme(series: Series) -> Line:
     return Line("cover", OK, "no EDITME left in the cover")
 
 
+def _stray(series: Series) -> Line:
+    """To:/Cc: lines below the cover's `---` go out as text, not as recipients."""
+    stray = stray_recipients(series.cover_body or "")
+    if stray:
+        return Line("cover-to-cc", FAIL, f"{len(stray)} To:/Cc: line(s) below --- in the "
+                    f"cover would be mailed as text: {stray[0][:60]}", STRAY_FIX)
+    return Line("cover-to-cc", OK, "no To:/Cc: line in the cover's text")
+
+
 def _signoffs(series: Series) -> Line:
     missing = [p.index for p in series.patches
                if not any(t.name.lower() == "signed-off-by" for t in p.trailers)]
@@ -204,6 +229,9 @@ def _recipients(series: Series, messages: Sequence[Message] | None) -> Line:
     if messages is None:
         return Line("recipients", SKIP, "no preview", "patchpilot send --dry-run")
     cover = messages[0]
+    if cover.position == 0 and any(_RECIPIENT.match(line) for line in cover.body.splitlines()):
+        return Line("recipients", FAIL, "the cover's text holds To:/Cc: lines b4 would mail as "
+                    "text", STRAY_FIX)
     everyone = {a.lower() for m in messages for a in m.recipients()}
     if not everyone:
         return Line("recipients", FAIL, "no recipients", "patchpilot recipients --write")
@@ -219,11 +247,17 @@ def _checks(repo: GitRepo, series: Series, config: Config) -> Line:
         report = check_series(repo, series, config)
     except PatchpilotError as exc:
         return Line("checks", FAIL, f"checks could not run: {exc.message}", exc.hint)
-    errors = report.summary()["error"]
+    counts = report.summary()
+    errors, warnings = counts["error"], counts.get("warning", 0)
     cached = f"{report.cached}/{len(report.results)} patches from the cache"
     if errors:
-        return Line("checks", FAIL, f"{errors} error(s) ({cached})", "patchpilot check")
-    return Line("checks", OK, f"no errors on this exact series ({cached})")
+        return Line("checks", FAIL, f"{errors} error(s), {warnings} warning(s) ({cached})",
+                    "patchpilot check")
+    if warnings:  # sent only if the user decides so: said, not blocking
+        first = next(f for f in report.findings if f.severity == "warning")
+        return Line("checks", WARN, f"no errors, {warnings} warning(s) ({cached}): "
+                    f"{first.tool}: {first.message[:80]}", "patchpilot check")
+    return Line("checks", OK, f"no errors or warnings on this exact series ({cached})")
 
 
 def _comments(repo: GitRepo, series: Series) -> Line:
@@ -238,6 +272,27 @@ def _comments(repo: GitRepo, series: Series) -> Line:
                     "patchpilot replies --set-state ID addressed|replied|wontfix, "
                     "or --override comments")
     return Line("comments", OK, "no review comment left open")
+
+
+def _older_tags(repo: GitRepo, series: Series) -> Line:
+    """Review tags on patches whose code changed since the revision sent (reroll.stale):
+    said, for the author to keep or drop; not blocking."""
+    if not any(s.revision < series.revision for s in series.sent):
+        return Line("tags", OK, "no earlier revision")
+    try:
+        previous = rangediff.previous_revision(series)
+        old = rangediff.sent_range(repo, series, previous)
+        left = [s for s in stale_tags(repo, series, rangediff.compare(repo, old, series),
+                                      previous) if not s.kept]
+    except PatchpilotError as exc:
+        return Line("tags", SKIP, f"not compared with the revision sent: {exc.message}",
+                    exc.hint)
+    if left:
+        which = ", ".join(str(s.patch) for s in left)
+        return Line("tags", WARN, f"patch(es) {which} changed since v{previous} but keep tags "
+                    f"given before: {left[0].trailers[0][:60]}",
+                    f"patchpilot reroll --keep-tags N or --drop-tags N (N: {which})")
+    return Line("tags", OK, "no review tag older than its patch's code")
 
 
 def prerequisites_line(repo: GitRepo, series: Series, config: Config) -> Line:

@@ -44,6 +44,7 @@ from patchpilot.core.send.content import difference, fingerprint
 from patchpilot.core.send.headers import Extras, rewrite_bytes
 from patchpilot.core.send.lock import owner_alive, relay_lock
 from patchpilot.core.send.log import position
+from patchpilot.core.send.sign import resign
 
 
 def parse_args(argv: list[str]) -> tuple[Path, str | None, list[str]]:
@@ -245,6 +246,7 @@ def _handle(plan: dict[str, Any], sender: str | None, rcpts: list[str], data: by
         _say(pos, total, "not sent: the patchpilot send that started this attempt is gone")
         return 1
     b4_id = str(message.get("Message-ID", "")).strip()
+    original = data
     extras = Extras.from_json(plan.get("extras"))  # --in-reply-to, Bcc, stripped trailers
     rcpts = extras.envelope(rcpts)
     try:  # the message as it goes out: its fingerprint is what the journal records
@@ -263,13 +265,18 @@ def _handle(plan: dict[str, Any], sender: str | None, rcpts: list[str], data: by
              **fingerprint(data)}
     if earlier.get("delivered"):
         return _skip(path, entry, earlier)
+    out = rewrite_ids(data, mapping)
+    try:  # changed after b4 signed it: signed again (send.sign)
+        out = resign(out) if out != original else out
+    except PatchpilotError as exc:
+        _say(pos, total, f"not sent: {exc.message}")
+        return 1
     try:
         offset = journal.reserve(path, {"event": "sending", **entry})
     except OSError as exc:
         _say(pos, total, f"not sent: cannot write the send journal ({exc.strerror or exc})")
         return 1
-    return _deliver(plan["transport"], path, offset, entry, sender, rcpts,
-                    rewrite_ids(data, mapping))
+    return _deliver(plan["transport"], path, offset, entry, sender, rcpts, out)
 
 
 def _skip(path: Path, entry: dict[str, Any], earlier: dict[str, Any]) -> int:

@@ -6,6 +6,7 @@ Writes go through `b4 prep --edit-cover` (an editor command b4 runs on its tempo
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 import tempfile
@@ -72,6 +73,53 @@ def only_editme(text: str) -> bool:
     """A cover whose every non-empty line is an EDITME placeholder says nothing yet."""
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     return not lines or all("EDITME" in ln for ln in lines)
+
+
+_RECIPIENT = re.compile(r"^(to|cc):\s*\S", re.I)
+
+
+def stray_recipients(text: str) -> list[str]:
+    """To:/Cc: lines below the cover's `---`: b4 reads its recipients only from the trailer
+    block above it, so these would go out as text in the cover's body (`b4 prep --auto-to-cc`
+    appends a second block there once a reroll put "Changes in vN" below `---`)."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == "---"), len(lines))
+    return [line for line in lines[start + 1:] if _RECIPIENT.match(line)]
+
+
+def gather_recipients(text: str) -> str:
+    """`text` with the To:/Cc: lines below `---` moved up into the trailer block above it
+    (the last paragraph before `---`), once each (stray_recipients)."""
+    stray = stray_recipients(text)
+    if not stray:
+        return text
+    lines = text.splitlines()
+    dashes = next(i for i, line in enumerate(lines) if line.rstrip() == "---")
+    head, tail = lines[:dashes], lines[dashes:]
+    tail = [ln for ln in tail if not _RECIPIENT.match(ln)]
+    while head and not head[-1].strip():
+        head.pop()
+    block = len(head)
+    while block and head[block - 1].strip():
+        block -= 1
+    have = {" ".join(ln.split()).lower() for ln in head[block:]}
+    if not all(_RECIPIENT.match(ln) or ":" in ln for ln in head[block:]):
+        head.append("")  # the last paragraph is text, not a trailer block: start one
+    for line in stray:
+        if " ".join(line.split()).lower() not in have:
+            have.add(" ".join(line.split()).lower())
+            head.append(line.rstrip())
+    tail = _squeeze(tail)
+    return "\n".join([*head, "", *tail]).rstrip("\n") + "\n"
+
+
+def _squeeze(lines: list[str]) -> list[str]:
+    """No run of blank lines where the stray block was."""
+    out: list[str] = []
+    for line in lines:
+        if line.strip() or (out and out[-1].strip()):
+            out.append(line)
+    return out
 
 
 def _require_b4(series: Series) -> None:

@@ -11,6 +11,7 @@ the message edited). Reads only; no UI.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -128,8 +129,38 @@ def compare(repo: GitRepo, old: SentRange, series: Series) -> list[PatchChange]:
             path = None
         elif changes and line.startswith("    "):
             path = _detail(changes[-1], line, path)
+    changes = _same_subject(repo, changes, old.patches, series.patches)
     _mark_reordered(changes)
     return sorted(changes, key=lambda c: (c.new is None, c.new or 0, c.old or 0))
+
+
+def _same_subject(repo: GitRepo, changes: list[PatchChange], old: list[Patch],
+                  new: list[Patch]) -> list[PatchChange]:
+    """A dropped and a new patch with the same subject (each the only one with it) are one
+    patch that changed: range-diff leaves a small patch unpaired when most of its lines
+    changed (its creation factor), and "new + dropped" would misreport an amended patch."""
+    dropped = _by_subject(c for c in changes if c.status == "dropped")
+    added = _by_subject(c for c in changes if c.status == "new")
+    for subject in sorted(dropped.keys() & added.keys()):
+        gone, came = dropped[subject], added[subject]
+        assert gone.old is not None and came.new is not None  # dropped / new by status
+        pair = _changed(gone.old, came.new, subject, old, new)
+        out = repo.run("range-diff", "--no-color", "--creation-factor=999",
+                       f"{old[gone.old - 1].commit}^!", f"{new[came.new - 1].commit}^!",
+                       strip=False)
+        path: str | None = None
+        for line in out.splitlines():
+            if line.startswith("    "):
+                path = _detail(pair, line, path)
+        changes = [c for c in changes if c is not gone and c is not came] + [pair]
+    return changes
+
+
+def _by_subject(changes: Iterable[PatchChange]) -> dict[str, PatchChange]:
+    found: dict[str, list[PatchChange]] = {}
+    for change in changes:
+        found.setdefault(change.subject, []).append(change)
+    return {subject: c[0] for subject, c in found.items() if len(c) == 1}
 
 
 def _pair(match: re.Match[str], old: list[Patch], new: list[Patch]) -> PatchChange:
@@ -141,6 +172,11 @@ def _pair(match: re.Match[str], old: list[Patch], new: list[Patch]) -> PatchChan
     if sign == ">":
         return PatchChange(None, n, subject, "new")
     assert o is not None and n is not None  # range-diff numbers both sides of = and !
+    return _changed(o, n, subject, old, new)
+
+
+def _changed(o: int, n: int, subject: str, old: list[Patch], new: list[Patch]) -> PatchChange:
+    """Old patch `o` paired with new patch `n`: unchanged or changed, and its message."""
     before, after = old[o - 1], new[n - 1]
     change = PatchChange(o, n, subject, "unchanged" if before.patch_id == after.patch_id
                          else "changed")

@@ -182,6 +182,7 @@ class RepliesScreen(PilotScreen):
             open_count = sum(c.is_open for c in m.comments)
             rows.append(["●" if m.unread else " ", "cover" if m.patch == 0 else str(m.patch),
                          m.kind, Text(safe_text(m.sender, 80)), m.date[:16],
+                         "your answer" if m.kind == "own" else
                          f"{open_count}/{len(m.comments)} open" if m.comments else "",
                          Text(", ".join(t.name for t in m.trailers))])
         table.set_rows(rows)

@@ -23,10 +23,12 @@ from textual.widgets import DataTable, Header, Static, TextArea
 from patchpilot.core.b4 import state as b4state
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
+from patchpilot.core.reroll import stale
 from patchpilot.core.reroll.changelog import (
     HandWritten,
 )
 from patchpilot.core.reroll.plan import RerollPlan, make_plan, recheck
+from patchpilot.core.reroll.stale import StaleTags
 from patchpilot.core.reroll.trailers import (
     LEFT,
     TrailerItem,
@@ -66,6 +68,8 @@ class RerollScreen(RerollRewrites):
         bind("a", "accept", "Accept trailer", "reroll.accept", "mark", 12),
         bind("p", "per_patch", "Per-patch notes", "reroll.per_patch", "mark", 40),
         bind("D", "draft", "Draft again", "reroll.draft", "edit", 41, show=False),
+        bind("K", "keep_tags", "Keep tags", "reroll.keep_tags", "mark", 42, show=False),
+        bind("X", "drop_tags", "Drop tags", "reroll.drop_tags", "rewrite", 14, show=False),
         FETCH,
         *SCREEN_KEYS,
     ]
@@ -289,6 +293,25 @@ class RerollScreen(RerollRewrites):
         trailers = self.plan.trailers if self.plan else []
         return trailers[row] if 0 <= row < len(trailers) else None
 
+    @property
+    def stale_here(self) -> StaleTags | None:
+        """The review tags given before its code changed, of the highlighted patch."""
+        row = self.query_one("#reroll-patches", DataTable).cursor_row
+        if self.plan is None or not 0 <= row < len(self.plan.changes):
+            return None
+        new = self.plan.changes[row].new
+        return next((s for s in self.plan.stale if s.patch == new), None)
+
+    def action_keep_tags(self) -> None:
+        tags = self.stale_or_say()
+        if tags is None or self.plan is None:
+            return
+        stale.keep(self.app.repo, self.plan.series, self.plan.stale, [tags.patch])
+        self.note = Text(f"kept the tags of patch {tags.patch} for its code as it is now",
+                         style="green")
+        self._start("reloading")
+        self.reload_plan()
+
     def _chosen(self) -> list[TrailerItem]:
         return choose(self.plan.trailers, sorted(self.accepted)) if self.plan else []
 
@@ -299,6 +322,7 @@ class RerollScreen(RerollRewrites):
         can = {"accept": ready and item is not None and item.status in LEFT,
                "apply": ready and bool(self._chosen()), "write": ready,
                "undo": ready and self.undoable is not None and not self.moved,
+               "keep_tags": ready, "drop_tags": ready,
                "refresh": self.busy is None,
                "fetch": self.busy is None}
         if action == "open":

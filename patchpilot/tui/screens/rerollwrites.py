@@ -15,10 +15,12 @@ from textual.widgets import TextArea
 
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git import rewrite
+from patchpilot.core.reroll import stale
+from patchpilot.core.reroll.apply import apply_trailers
 from patchpilot.core.reroll.changelog import edited_lines, write_changelog
 from patchpilot.core.reroll.plan import RerollPlan, make_plan
-from patchpilot.core.reroll.trailers import TrailerItem, apply_trailers, still_chosen
-from patchpilot.core.review.replies import make_client
+from patchpilot.core.reroll.stale import StaleTags
+from patchpilot.core.reroll.trailers import TrailerItem, still_chosen
 from patchpilot.core.series.model import load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import RewriteFailed, Rewritten
@@ -51,6 +53,10 @@ class RerollRewrites(PilotScreen):
     def _chosen(self) -> list[TrailerItem]:
         raise NotImplementedError
 
+    @property
+    def stale_here(self) -> StaleTags | None:
+        raise NotImplementedError
+
     def _start(self, what: str) -> None:
         raise NotImplementedError
 
@@ -77,13 +83,36 @@ class RerollRewrites(PilotScreen):
         def run() -> tuple[str, list[str]]:
             plan = make_plan(repo, branch, config=config)
             chosen = still_chosen(plan.trailers, ids)
-            result = apply_trailers(repo, plan.series, chosen, make_client(repo, config),
-                                    plan.covers)
+            result = apply_trailers(repo, plan.series, chosen)
             note = (f"applied {len(result.applied)} trailer(s), {result.rewritten} commit(s) "
                     f"rewritten; backup {result.backup} (u undoes)")
-            return note, [f"b4 did not apply {t.line} ({t.how})" for t in result.not_applied]
+            return note, [f"b4 did not apply {t.line} ({t.how}): {result.why.get(t.id, '')}"
+                          for t in result.not_applied]
 
         self._rewrite("applying the trailers", "trailers", run)
+
+    def stale_or_say(self) -> StaleTags | None:
+        """The highlighted patch's tags given before its code changed; else it is said."""
+        tags = self.stale_here
+        if tags is None:
+            self.notify("the highlighted patch keeps no tag given before a change",
+                        markup=False)
+        return tags
+
+    def action_drop_tags(self) -> None:
+        tags = self.stale_or_say()
+        if tags is None or self.plan is None:
+            return
+        repo, branch, config, patch = self.app.repo, self.branch, self.app.config, tags.patch
+
+        def run() -> tuple[str, list[str]]:
+            plan = make_plan(repo, branch, config=config)
+            backup = stale.drop(repo, plan.series, plan.stale, [patch])
+            return f"dropped the tags of patch {patch}; backup {backup} (u undoes)", []
+
+        self._ask(lambda: self._rewrite("dropping the tags", "tags", run),
+                  f"Drop from patch {patch} the tags given before its code changed?",
+                  safe_text("; ".join(tags.trailers), 400), "A backup ref is made first.")
 
     def action_write(self) -> None:
         try:

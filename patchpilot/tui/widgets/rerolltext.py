@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 STATUS_STYLE = {"unchanged": "green", "changed": "yellow", "new": "cyan", "dropped": "red",
                 READY: "green", APPLIED: "dim", "sender-mismatch": "yellow",
                 "patch-changed": "yellow", "nak": "bold red", "bot": "magenta",
-                "no-patch": "yellow", "unsafe-text": "bold red"}
+                "no-patch": "yellow", "unsafe-text": "bold red", "ignored": "dim",
+                "ignore-from": "dim"}
 
 
 def change_row(change: PatchChange) -> tuple[str | Text, ...]:
@@ -113,6 +114,11 @@ def describe_plan(plan: RerollPlan, to_apply: int, accepted: int,
     if plan.open_comments:
         text.append(" (blocks sending)", style="yellow")
     text.append(f", {len(plan.addressed)} addressed")
+    for tags in plan.stale:  # review tags given before the code changed: the user chooses
+        text.append(f"\npatch {tags.patch} changed since v{tags.since} but keeps tags given "
+                    f"before: {safe_text('; '.join(tags.trailers), 300)}",
+                    style="dim" if tags.kept else "yellow")
+        text.append(" (kept)" if tags.kept else " (on its row: K keeps them, X drops them)")
     for warning in plan.warnings:  # in the screen's words (keys, not commands)
         text.append("\n! " + words(safe_text(warning, 300)), style="yellow")
     return text
