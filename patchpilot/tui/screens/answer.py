@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -23,7 +23,9 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Header, Static, TextArea
 
+from patchpilot.core.editor import edit_text
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.review.answer import answer_slots
 from patchpilot.core.review.answer_drafts import Draft, DraftStore, open_draft
 from patchpilot.core.send.answer_send import Preview, Sent, preview, require_answer, send
 from patchpilot.core.text import safe_text
@@ -92,16 +94,18 @@ class AnswerScreen(PilotScreen):
 
     # the draft is saved as it is typed and on leaving (q types into the editor; Escape
     # leaves it, the draft kept); the global keys are the app's own (tui/keys.py)
-    BINDINGS = [bind("ctrl+g", "send", "Send", "answer.send", "send", 10)]
+    BINDINGS = [bind("ctrl+g", "send", "Send", "answer.send", "send", 10),
+                bind("ctrl+o", "external", "$EDITOR", "answer.editor", "edit", 20)]
     DEFAULT_CSS = """
     #answer-head { padding: 0 1; height: auto; background: $boost; }
     #answer-body { height: 1fr; }
     #answer-buttons { height: auto; }
     """
 
-    def __init__(self, branch: str, ref: str):
+    def __init__(self, branch: str, ref: str, focus: int | None = None):
         super().__init__()
         self.branch, self.ref = branch, ref
+        self.focus_comment = focus  # the comment whose answer the cursor starts below
         self.draft: Draft | None = None
         self.sent: Sent | None = None
         self._autosave: Timer | None = None
@@ -142,6 +146,20 @@ class AnswerScreen(PilotScreen):
         editor.load_text(answer.body)
         editor.disabled = False
         editor.focus()
+        self._cursor_below_quote()
+
+    def _cursor_below_quote(self) -> None:
+        """The cursor below the quote of the comment chosen (else the first): typing answers
+        it there, never above the quote."""
+        assert self.draft is not None
+        editor = self.query_one(TextArea)
+        slots = answer_slots(editor.text)
+        numbers = sorted(self.draft.comments)
+        at = numbers.index(self.focus_comment) if self.focus_comment in numbers else 0
+        if slots:
+            row = slots[min(at, len(slots) - 1)]
+            editor.cursor_location = (row, len(editor.document.get_line(row)))
+            editor.scroll_cursor_visible(center=True, animate=False)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#answer-head", Static).update(
@@ -173,6 +191,26 @@ class AnswerScreen(PilotScreen):
                   "answer-cancel": self.action_cancel}.get(event.button.id or "")
         if action:
             action()
+
+    def action_external(self) -> None:
+        """ctrl+o: the body in the user's own editor (git's core.editor / $EDITOR)."""
+        if self.draft is None or self.sent is not None:
+            return
+        editor = self.query_one(TextArea)
+        try:
+            try:
+                with self.app.suspend():
+                    text = edit_text(self.app.repo, editor.text)
+            except SuspendNotSupported:  # no terminal to hand over (a headless run)
+                text = edit_text(self.app.repo, editor.text)
+        except PatchpilotError as exc:
+            self.notify(worker_error_line(exc), severity="error", markup=False)
+            return
+        self.app.refresh()
+        if text != editor.text:
+            editor.load_text(text)
+            self._text = text
+            self._save()
 
     def action_save(self) -> None:
         if self._save():

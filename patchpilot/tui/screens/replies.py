@@ -109,6 +109,8 @@ class RepliesScreen(PilotScreen):
         bind("3", "state('wontfix')", "Won't fix", "replies.wontfix", "mark", 12),
         bind("4", "state('replied')", "Replied", "replies.replied", "mark", 13),
         bind("g", "answer", "Answer", "replies.answer", "edit", 10),
+        bind("G", "answer(True)", "Answer this one", "replies.answer_one", "edit", 61,
+             show=False),
         FETCH,
         *SCREEN_KEYS,
     ]
@@ -263,17 +265,22 @@ class RepliesScreen(PilotScreen):
             repo, unread = self.app.repo, message.unread
             self.load(change=lambda: mark_read(repo, [message.msgid], read=unread))
 
-    def action_answer(self) -> None:
-        """Answer the highlighted comment by mail (the answer screen); reload on return."""
+    def action_answer(self, one: bool = False) -> None:
+        """g: answer the reply in one mail, each comment not answered yet below its quote
+        (as mutt users do), the cursor below the highlighted one; G: that comment alone.
+        The answer screen opens; the replies reload on return."""
         message = self.selected
         if message is None or not message.comments:
             return
         comment = message.comments[min(self.comment_index, len(message.comments) - 1)]
+        chosen = [comment] if one else \
+            [c for c in message.comments if c.state != "replied" or c is comment]
+        ref = f"{message.msgid}:{','.join(str(c.n) for c in chosen)}"
 
         def back(_result: None) -> None:
             self.load()
 
-        self.app.push_screen(AnswerScreen(self.branch, comment.id), back)
+        self.app.push_screen(AnswerScreen(self.branch, ref, focus=comment.n), back)
 
     def action_state(self, state: str) -> None:
         message = self.selected
