@@ -17,9 +17,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.review.applied import Applied
 from patchpilot.core.review.lore import LoreClient
 from patchpilot.core.review.model import Reply, Review
 from patchpilot.core.review.replies import collect, make_client, mark_read, set_comment_state
@@ -33,10 +35,12 @@ from patchpilot.tui.widgets.dialogs import Prompt
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
 
-COLUMNS = [Col("unread", "", 3), Col("patch", "Patch", 1), Col("kind", "Kind", 4, cap=10),
+COLUMNS = [Col("unread", "", 3), Col("rev", "Rev", 2, cap=4), Col("patch", "Patch", 1),
+           Col("kind", "Kind", 4, cap=10),
            Col("from", "From", 0, cap=40), Col("date", "Date", 5, cap=16),
            Col("comments", "Comments", 2, cap=12),
            Col("trailers", "Trailers", 6, cap=80, flex=True)]
+READ_AFTER = 1.5  # seconds a reply stays highlighted before it counts as read
 STATE_STYLE = {"open": "yellow", "addressed": "green", "wontfix": "dim", "replied": "cyan"}
 
 
@@ -45,13 +49,29 @@ class RepliesLoaded(Message):
     report: Review
 
 
-def describe_message(message: Reply, current: int) -> Text:
+@dataclass
+class ReadMarked(Message):
+    msgid: str
+
+
+def applied_line(applied: Applied, revision: int) -> Text:
+    """`v2 applied to rust-next (main) by Maint: 1 abc123def456, 2 ...` in green."""
+    patches = ", ".join(f"{p.index}" + (f" {p.commit[:12]}" if p.commit else "")
+                        for p in applied.patches)
+    return Text(f"v{revision} {safe_text(applied.label, 200)} by {safe_text(applied.by, 200)}"
+                + (f": {safe_text(patches, 400)}" if patches else ""), style="bold green")
+
+
+def describe_message(message: Reply, current: int, applied: Applied | None = None) -> Text:
     """Trailers and every item of one reply, in order: the comments with their state (comment
     `current`, 0-based among them, marked), the asides (greetings, sign-offs, "Looks good",
-    quotes nobody answered) dimmed with what they are."""
+    quotes nobody answered) dimmed with what they are. A maintainer's "applied" mail says
+    so first, not as an aside."""
     text = Text(safe_text(message.sender, 300), style="bold")
-    text.append(f"  {message.date[:16]}  {message.kind}\n", style="dim")
+    text.append(f"  {message.date[:16]}  v{message.revision}  {message.kind}\n", style="dim")
     text.append(safe_text(message.subject, 300) + "\n", style="dim")
+    if applied is not None:
+        text.append(applied_line(applied, message.revision)).append("\n")
     for trailer in message.trailers:
         text.append(f"{trailer.name}: ", style="green").append(safe_text(trailer.value, 300))
         text.append("\n")
@@ -60,7 +80,9 @@ def describe_message(message: Reply, current: int) -> Text:
         if item.quote:
             text.append("\n" + safe_text(item.quote, 3000), style="dim")
         if not item.counted:
-            if item.text:
+            if item.text and applied is not None:
+                text.append("\n" + safe_text(item.text, 2000) + "\n")
+            elif item.text:
                 text.append(f"\n  ({item.kind}) ", style="dim italic")
                 text.append(safe_text(item.text, 2000) + "\n", style="dim")
             elif item.quote:
@@ -121,9 +143,11 @@ class RepliesScreen(PilotScreen):
         self.branch = branch
         self.report: Review | None = None
         self.messages: list[Reply] = []
+        self.applied: dict[str, Applied] = {}  # msgid -> what its maintainer applied
         self.comment_index = 0
         self._shown: str | None = None
         self._clients: set[LoreClient] = set()  # the requests of running workers
+        self._reading: Timer | None = None  # marks the highlighted reply read
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -176,17 +200,22 @@ class RepliesScreen(PilotScreen):
         self.query_one("#replies-detail-box").display = True
         self.report = message.report
         self.messages = list(message.report.replies(own=True))
+        self.applied = {msgid: rev.applied for rev in message.report.revisions
+                        if rev.applied for msgid in rev.applied.msgids}
         table = self.query_one(FitTable)
         shown = self._shown
         row_before = table.cursor_row
         rows: list[list[str | Text]] = []
         for m in self.messages:
             open_count = sum(c.is_open for c in m.comments)
-            rows.append(["●" if m.unread else " ", "cover" if m.patch == 0 else str(m.patch),
-                         m.kind, Text(safe_text(m.sender, 80)), m.date[:16],
+            applied = m.msgid in self.applied
+            rows.append(["●" if m.unread else " ", f"v{m.revision}",
+                         "cover" if m.patch == 0 else str(m.patch),
+                         Text("applied", style="bold green") if applied else m.kind,
+                         Text(safe_text(m.sender, 80)), m.date[:16],
                          f"{open_count}/{len(m.comments)} open" if m.comments else "",
                          Text(", ".join(t.name for t in m.trailers))])
-        table.set_rows(rows)
+        table.set_rows(rows, keys=[m.msgid for m in self.messages])
         # Stay on the same reply when a refresh adds some above it (a state key must not
         # land on another reviewer's comment).
         row = next((i for i, m in enumerate(self.messages) if m.msgid == shown), row_before)
@@ -202,6 +231,9 @@ class RepliesScreen(PilotScreen):
         text = Text(f"{self.branch}: {len(self.messages)} replies, {unread} unread, "
                     f"{len(report.open_comments())}/{len(comments)} comments open"
                     f"  ({safe_text(report.server, 200)})")
+        for revision in report.revisions:
+            if revision.applied:
+                text.append("\n").append(applied_line(revision.applied, revision.revision))
         if report.newer_revisions:
             text.append(f"\nnewer revision on the list: v{max(report.newer_revisions)}",
                         style="yellow")
@@ -219,7 +251,8 @@ class RepliesScreen(PilotScreen):
 
     def _show_detail(self) -> None:
         message = self.selected
-        detail = describe_message(message, self.comment_index) if message else Text("")
+        detail = describe_message(message, self.comment_index,
+                                  self.applied.get(message.msgid)) if message else Text("")
         self.query_one("#replies-detail", Static).update(detail)
 
     def on_load_failed(self, message: LoadFailed) -> None:
@@ -243,6 +276,29 @@ class RepliesScreen(PilotScreen):
             self.query_one("#replies-detail-box").scroll_home(animate=False)
         self._show_detail()
         self.refresh_bindings()
+        if self._reading is not None:
+            self._reading.stop()
+        if message is not None and message.unread:
+            self._reading = self.set_timer(READ_AFTER, lambda: self._read(message.msgid))
+
+    def _read(self, msgid: str) -> None:
+        """The reply was on screen long enough: read (space toggles it back)."""
+        message = self.selected
+        if message is not None and message.msgid == msgid and message.unread:
+            self.mark_read_worker(msgid)
+
+    @work(thread=True, exit_on_error=False, group="replies-read")
+    def mark_read_worker(self, msgid: str) -> None:
+        mark_read(self.app.repo, [msgid])
+        self.post_message(ReadMarked(msgid))
+
+    def on_read_marked(self, message: ReadMarked) -> None:
+        for reply in self.messages:
+            if reply.msgid == message.msgid:
+                reply.unread = False
+        self.query_one(FitTable).set_cell(message.msgid, "unread", " ")
+        if self.report is not None:
+            self._show_info()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keys about a reply are greyed out until there is one."""
