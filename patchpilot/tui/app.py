@@ -23,7 +23,7 @@ from typing import Any
 from textual import work
 from textual.app import SystemCommand
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
@@ -66,6 +66,7 @@ class PatchpilotApp(PilotApp):
         self._known: dict[str, str] | None = None
         self._origin: PilotScreen | None = None  # reloads itself after its own rewrite
         self._polling = self._again = False
+        self._quit_dialog: ModalScreen[str | None] | None = None  # asking before quitting
 
     def on_mount(self) -> None:
         theme = self.config.text("ui.theme")
@@ -102,7 +103,30 @@ class PatchpilotApp(PilotApp):
             self.action_show_help_panel()
 
     async def action_quit(self) -> None:
-        """Quit; every editor's unsaved text stays kept as a draft (tui/widgets/editing)."""
+        """Quit, asking first when an editor holds unsaved text (Save / Quit / Cancel);
+        quitting keeps every editor's unsaved text as a draft (tui/widgets/editing)."""
+        from patchpilot.tui.widgets.dialogs import unsaved_on_quit
+
+        if self.screen is self._quit_dialog:  # ctrl+q twice: quit, keeping the drafts
+            self.quit_now()
+            return
+        for screen in reversed(self.screen_stack):
+            keeper = screen.unsaved() if isinstance(screen, PilotScreen) else None
+            if keeper is not None and keeper.dirty:
+                def answered(choice: str | None, screen: PilotScreen = screen) -> None:
+                    self._quit_dialog = None
+                    if choice == "save":
+                        screen.save_then(lambda: self.call_later(self.action_quit))
+                    elif choice == "quit":
+                        self.quit_now()
+
+                self._quit_dialog = unsaved_on_quit(keeper.what)
+                self.push_screen(self._quit_dialog, answered)
+                return
+        self.quit_now()
+
+    def quit_now(self) -> None:
+        """Quit without asking; the unsaved text stays kept as a draft."""
         for screen in self.screen_stack:
             keeper = screen.unsaved() if isinstance(screen, PilotScreen) else None
             if keeper is not None:

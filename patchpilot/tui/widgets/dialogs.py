@@ -108,6 +108,17 @@ def unsaved(what: str) -> Choice:
                   [SAVE, DISCARD, CANCEL], default="cancel")
 
 
+QUIT = Answer("quit", "Quit, keep a draft", ("ctrl+q",), "error")
+
+
+def unsaved_on_quit(what: str) -> Choice:
+    """Quitting with an editor's text unsaved: Save / Quit (the text kept as a draft) /
+    Cancel (Cancel has the focus; ctrl+q again quits)."""
+    return Choice(f"The {what} has unsaved changes. Save them before quitting? (Quitting "
+                  "keeps them as a draft, offered back next time.)", [SAVE, QUIT, CANCEL],
+                  default="cancel")
+
+
 def offer_draft(what: str, age: str, lines: int, moved: bool) -> Choice:
     """A kept draft found when an editor opens: Restore / Not now / Discard."""
     question = (f"Your unsaved {what} from {age} ({lines} line(s)) was kept. Restore it into "
