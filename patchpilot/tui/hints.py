@@ -100,8 +100,9 @@ def _bindings_of(cls: type) -> list[Binding]:
 
 
 def _owner(binding_id: str) -> str | None:
-    from patchpilot.tui.screens import REGISTRY
+    from patchpilot.tui.screens import REGISTRY, load_all
 
+    load_all()
     if binding_id in keys.OPENS:
         return "series"
     for name, info in REGISTRY.items():
@@ -111,8 +112,9 @@ def _owner(binding_id: str) -> str | None:
 
 
 def _binding(binding_id: str) -> Binding | None:
-    from patchpilot.tui.screens import REGISTRY
+    from patchpilot.tui.screens import REGISTRY, load_all
 
+    load_all()
     for info in REGISTRY.values():
         for b in _bindings_of(info.factory):
             if b.id == binding_id:

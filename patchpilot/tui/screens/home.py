@@ -9,6 +9,8 @@ only, so the list never waits on the network.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,7 +18,6 @@ from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review.summary import ReviewCounts, summarize_reviews
 from patchpilot.core.series.model import Series, SeriesSummary, load_series, summarize
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import CurrentLoaded, LoadFailed, ReviewCounted, SummariesLoaded
@@ -24,6 +25,9 @@ from patchpilot.tui.screens import register
 from patchpilot.tui.screens.start import START, StartsSeries
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
+
+if TYPE_CHECKING:
+    from patchpilot.core.review.summary import ReviewCounts
 
 REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer",
                   "status": "Status"}
@@ -146,6 +150,7 @@ class HomeScreen(StartsSeries):
         self.summaries = message.summaries
         table = self.query_one(FitTable)
         table.set_rows([row_of(s) for s in self.summaries], [s.branch for s in self.summaries])
+        self.call_after_refresh(self.app.content_shown)
         title = f"Series in {self.app.repo.top}: {len(self.summaries)}"
         self.query_one("#home-title", Static).update(title)
         self.count_reviews(self.summaries)
@@ -162,6 +167,8 @@ class HomeScreen(StartsSeries):
     @work(thread=True, exit_on_error=False, exclusive=True, group="home-reviews")
     def count_reviews(self, summaries: list[SeriesSummary]) -> None:
         worker = get_current_worker()
+        from patchpilot.core.review.summary import summarize_reviews  # after the first paint
+
         for counts in summarize_reviews(self.app.repo, summaries, self.app.config):
             if worker.is_cancelled:
                 return
