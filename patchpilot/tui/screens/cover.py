@@ -116,7 +116,9 @@ class CoverScreen(StartsSeries):
     def on_mount(self) -> None:
         self.sub_title = f"{self.branch}: cover letter"
         area = self.query_one(TextArea)
-        area.display = False  # shown once b4 gave the cover: never an empty box to type in
+        # shown once b4 gave the cover: never an empty box to type in (nor a hidden one that
+        # takes the keys: + would be typed into it)
+        area.display, area.disabled = False, True
         self.keeper = DraftKeeper(area, self.app.repo.git_dir, "cover", self.branch,
                                   "cover letter")
         self.load()
@@ -151,7 +153,7 @@ class CoverScreen(StartsSeries):
         self.series, self.managed = message.series, True
         area, keeper = self.query_one(TextArea), self.keeper
         assert keeper is not None  # made on mount
-        area.display = True
+        area.display, area.disabled = True, False
         self.refresh_bindings()
         if message.changed and keeper.dirty:
             keeper.saved = message.text  # the editor keeps the user's text
@@ -168,15 +170,15 @@ class CoverScreen(StartsSeries):
 
     def on_cover_unmanaged(self, message: CoverUnmanaged) -> None:
         self.managed = False
-        self.query_one(TextArea).display = False
+        area = self.query_one(TextArea)
+        area.display, area.disabled = False, True
         self.refresh_bindings()
         text = Text(f"{self.branch} is not managed by b4, so it has no cover letter yet.\n",
                     style="bold")
-        if message.current:
+        if message.current:  # + asks (opening the prompt here would take the + as text)
             text.append("Press + to start the series: enroll this branch with b4 (you give "
                         "its base), or make a new branch b4/NAME.")
             self.query_one("#cover-info", Static).update(text)
-            self.ask_enroll(self.branch)
         else:
             text.append(f"b4 works on the branch you are on: git switch {self.branch}, then "
                         "press + here.")
