@@ -146,8 +146,10 @@ async def test_one_mail_answers_every_comment_each_below_its_quote(reviewed):  #
             await pilot.press(*"Added.")
             await pilot.press("ctrl+g")
             await settle(pilot)
-            await pilot.click("#preview-send")
+            assert isinstance(app.screen, AnswerPreview)
+            await pilot.press("x")  # the preview's Send has a key (its button says it)
             await settle(pilot)
+            assert isinstance(app.screen, Confirm)
             await pilot.press("y")
             await settle(pilot)
     assert len(smtp.mailbox.messages) == 1  # one mail for both comments

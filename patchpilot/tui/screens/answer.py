@@ -61,7 +61,9 @@ class AnswerFailed(Message):
 class AnswerPreview(ModalScreen[bool]):
     """The message exactly as it would go out; Send (True) or Back (False)."""
 
-    BINDINGS = [Binding("escape", "answer(False)", "Back")]
+    # x sends mail everywhere (tui/keys.py); ctrl+g is the answer screen's own Send
+    BINDINGS = [Binding("escape", "answer(False)", "Back"),
+                Binding("x,ctrl+g", "answer(True)", "Send")]
     DEFAULT_CSS = """
     AnswerPreview { align: center middle; }
     #answer-preview { width: 90%; height: 90%; border: thick $primary; background: $surface; }
@@ -79,8 +81,8 @@ class AnswerPreview(ModalScreen[bool]):
             with VerticalScroll(id="answer-preview-text"):
                 yield Static(Text(safe_text(self.shown.text, 400_000)), id="answer-raw")
             with Horizontal():
-                yield Button("Send", id="preview-send", variant="warning")
-                yield Button("Back", id="preview-back")
+                yield Button("Send (x)", id="preview-send", variant="warning")
+                yield Button("Back (esc)", id="preview-back")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "preview-send")
