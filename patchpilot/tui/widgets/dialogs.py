@@ -134,11 +134,13 @@ class Prompt(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, placeholder: str = "", value: str = ""):
+    def __init__(self, question: str, placeholder: str = "", value: str = "",
+                 allow_empty: bool = False):
         super().__init__()
         self.question = question
         self.placeholder = placeholder
         self.value = value
+        self.allow_empty = allow_empty  # an empty answer is "" (else None, as Escape)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -146,7 +148,7 @@ class Prompt(ModalScreen[str | None]):
             yield Input(value=self.value, placeholder=self.placeholder)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        self.dismiss(event.value.strip() or ("" if self.allow_empty else None))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
