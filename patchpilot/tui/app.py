@@ -109,10 +109,14 @@ class PatchpilotApp(PilotApp):
         self.push_screen(screen_info(name).factory(**kwargs))
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """?: the keys of this screen first (widgets/keyshelp), again to hide them."""
+        from patchpilot.tui.widgets.keyshelp import KeysHelp
+
+        shown = self.screen.query(KeysHelp)
+        if shown:
+            shown.remove()
         else:
-            self.action_show_help_panel()
+            self.screen.mount(KeysHelp())
 
     async def action_quit(self) -> None:
         """Quit, asking first when an editor holds unsaved text (Save / Quit / Cancel);
