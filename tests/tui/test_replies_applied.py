@@ -8,6 +8,7 @@ from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.replies import collect
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.replies import READ_AFTER
+from patchpilot.tui.widgets.footer import KeyFooter
 from tests.integration.test_applied import thank
 from tests.integration.test_replies import reviewed  # noqa: F401  (fixture)
 from tests.tui.test_app import SIZE, plain, settle
@@ -42,3 +43,12 @@ async def test_applied_and_revision_shown_and_reading_marks_read(reviewed, tmp_p
         assert not screen.messages[ty].unread and plain(table.data[ty][0]).strip() == ""
     read = next(m for m in collect(repo).replies() if "Mai Ntainer" in m.sender)
     assert not read.unread
+
+
+async def test_the_replies_footer_shows_f_at_80_columns(reviewed):  # noqa: F811
+    tree, *_ = reviewed
+    app = PatchpilotApp(tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_replies(pilot)
+        shown = [b.id for b, _, _ in screen.query_one(KeyFooter)._choose()]
+        assert shown[:2] == ["app.back", "app.help"] and "review.fetch" in shown
