@@ -287,8 +287,11 @@ class CoverScreen(StartsSeries):
                         markup=False)
             return
         base = text if self._base is None else self._base
-        if self.start_write(covermerge.save_merged, (base, text)):
+        wrapped = cover.wrap_cover(text)  # mail wants lines of 75 columns at most
+        if self.start_write(covermerge.save_merged, (base, wrapped)):
             self._saving = text
+            if wrapped != text:
+                self.notify(f"long lines wrapped at {cover.WIDTH} columns", markup=False)
 
     def save_then(self, then: Callable[[], object]) -> None:
         self._after_save = then
