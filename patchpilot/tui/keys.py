@@ -80,7 +80,7 @@ SCREEN_KEYS = [
     bind("n", "open('reroll')", "Reroll", "series.reroll", "open", 25),
 ]
 # Fetching the review from the list: the same id, key and words on replies and reroll.
-FETCH = bind("f", "fetch", "Fetch replies", "review.fetch", "run", 14)  # before the screen keys
+FETCH = bind("f", "fetch", "Fetch replies", "review.fetch", "run", 9)  # shown at 80 columns
 OPENS = {b.id: b.action.split("'")[1] for b in SCREEN_KEYS if b.id}  # id -> screen name
 
 

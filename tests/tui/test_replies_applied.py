@@ -50,5 +50,9 @@ async def test_the_replies_footer_shows_f_at_80_columns(reviewed):  # noqa: F811
     app = PatchpilotApp(tree)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_replies(pilot)
-        shown = [b.id for b, _, _ in screen.query_one(KeyFooter)._choose()]
-        assert shown[:2] == ["app.back", "app.help"] and "review.fetch" in shown
+        for row, reply in enumerate(screen.messages):  # with and without comments
+            screen.query_one("#replies-table").move_cursor(row=row)
+            await pilot.pause()
+            shown = [b.id for b, _, _ in screen.query_one(KeyFooter)._choose()]
+            assert shown[:2] == ["app.back", "app.help"] and "review.fetch" in shown, \
+                (reply.sender, shown)
