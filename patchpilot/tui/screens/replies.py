@@ -68,7 +68,8 @@ def describe_message(message: Reply, current: int, applied: Applied | None = Non
     quotes nobody answered) dimmed with what they are. A maintainer's "applied" mail says
     so first, not as an aside."""
     text = Text(safe_text(message.sender, 300), style="bold")
-    text.append(f"  {message.date[:16]}  v{message.revision}  {message.kind}\n", style="dim")
+    kind = "applied" if applied is not None else message.kind
+    text.append(f"  {message.date[:16]}  v{message.revision}  {kind}\n", style="dim")
     text.append(safe_text(message.subject, 300) + "\n", style="dim")
     if applied is not None:
         text.append(applied_line(applied, message.revision)).append("\n")
