@@ -5,6 +5,7 @@ TextArea, previewed exactly, confirmed, sent; the app closed mid-edit keeps the 
 from __future__ import annotations
 
 import email
+from contextlib import asynccontextmanager
 
 from textual.widgets import DataTable, TextArea
 
@@ -44,43 +45,50 @@ async def write(pilot, screen: AnswerScreen, words: str) -> None:
     await pilot.press(*words)
 
 
-async def test_answer_composed_previewed_confirmed_sent(reviewed):  # noqa: F811
-    tree, inbox, sent, _ = reviewed
+@asynccontextmanager
+async def answering(bed):
+    """The review delivered, a real SMTP server, the app on the answer screen of it."""
+    tree, inbox, sent, _ = bed
     deliver_review(tree, inbox, sent)
     with SmtpServer() as smtp:
         point_at(tree, smtp.port)
         app = PatchpilotApp(tree)
         async with app.run_test(size=SIZE) as pilot:
-            screen = await open_answer(pilot)
-            body = screen.query_one(TextArea).text
-            assert body.startswith("On Wed, 03 Jan 2024 11:22:33 +0100, Rev Iewer wrote:")
-            assert "> Please use pr_debug here, this is noisy." in body
-            await write(pilot, screen, "Done in v2.")
-            await pilot.pause(AUTOSAVE * 2)  # saved as it is typed: no save key to press
-            saved = DraftStore(GitRepo(tree).git_dir).load(draft_key(REVIEW_ID, [1, 2]))
-            assert saved is not None and "\n\nDone in v2.\n" in saved.answer.body
-            await pilot.press("ctrl+g")
-            await settle(pilot)
-            shown = app.screen
-            assert isinstance(shown, AnswerPreview)
-            raw = plain(shown.query_one("#answer-raw").content)
-            assert f"In-Reply-To: <{REVIEW_ID}>" in raw and "Done in v2." in raw
-            assert smtp.mailbox.messages == []  # nothing before the confirmation
-            await pilot.click("#preview-send")
-            await settle(pilot)
-            assert isinstance(app.screen, Confirm)
-            await pilot.press("y")
-            await settle(pilot)
-            assert isinstance(app.screen, RepliesScreen)  # back, and reloaded
-            assert len(smtp.mailbox.messages) == 1
-            replies = app.screen
-            asked = next(m for m in replies.messages if m.msgid == REVIEW_ID)
-            assert asked.comments[0].state == "replied" and asked.comments[0].answer
-            archive(inbox, smtp.mailbox.messages[0].data)  # the list carries it
-            await pilot.press("f")  # f fetches from the list (r reloads the cache)
-            await settle(pilot)
-            own = next(m for m in replies.messages if m.msgid == asked.comments[0].answer)
-            assert own.kind == "own" and own.patch == 1
+            yield smtp, app, pilot, await open_answer(pilot)
+
+
+async def test_answer_composed_previewed_confirmed_sent(reviewed):  # noqa: F811
+    tree, inbox = reviewed[0], reviewed[1]
+    async with answering(reviewed) as (smtp, app, pilot, screen):
+        body = screen.query_one(TextArea).text
+        assert body.startswith("On Wed, 03 Jan 2024 11:22:33 +0100, Rev Iewer wrote:")
+        assert "> Please use pr_debug here, this is noisy." in body
+        await write(pilot, screen, "Done in v2.")
+        await pilot.pause(AUTOSAVE * 2)  # saved as it is typed: no save key to press
+        saved = DraftStore(GitRepo(tree).git_dir).load(draft_key(REVIEW_ID, [1, 2]))
+        assert saved is not None and "\n\nDone in v2.\n" in saved.answer.body
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        shown = app.screen
+        assert isinstance(shown, AnswerPreview)
+        raw = plain(shown.query_one("#answer-raw").content)
+        assert f"In-Reply-To: <{REVIEW_ID}>" in raw and "Done in v2." in raw
+        assert smtp.mailbox.messages == []  # nothing before the confirmation
+        await pilot.click("#preview-send")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, RepliesScreen)  # back, and reloaded
+        assert len(smtp.mailbox.messages) == 1
+        replies = app.screen
+        asked = next(m for m in replies.messages if m.msgid == REVIEW_ID)
+        assert asked.comments[0].state == "replied" and asked.comments[0].answer
+        archive(inbox, smtp.mailbox.messages[0].data)  # the list carries it
+        await pilot.press("f")  # f fetches from the list (r reloads the cache)
+        await settle(pilot)
+        own = next(m for m in replies.messages if m.msgid == asked.comments[0].answer)
+        assert own.kind == "own" and own.patch == 1
     msg = email.message_from_bytes(smtp.mailbox.messages[0].data)
     assert msg["In-Reply-To"] == f"<{REVIEW_ID}>" and msg["To"] == "Rev Iewer <reviewer@example.com>"
     assert DraftStore(GitRepo(tree).git_dir).all() == []
@@ -120,38 +128,32 @@ def answer_below(body: str, quoted: str) -> str:
 
 
 async def test_one_mail_answers_every_comment_each_below_its_quote(reviewed):  # noqa: F811
-    tree, inbox, sent, _ = reviewed
-    deliver_review(tree, inbox, sent)
-    with SmtpServer() as smtp:
-        point_at(tree, smtp.port)
-        app = PatchpilotApp(tree)
-        async with app.run_test(size=SIZE) as pilot:
-            screen = await open_answer(pilot)
-            await write(pilot, screen, "Done.")  # the cursor opened below the first quote
-            editor = screen.query_one(TextArea)
-            assert answer_below(editor.text, "Please use pr_debug here, this is noisy.") == \
-                "Done."
-            await pilot.press("escape")  # back to the replies, the draft kept
-            await settle(pilot)
-            replies = app.screen
-            assert isinstance(replies, RepliesScreen)
-            await pilot.press("l")  # the second comment highlighted: g opens the same mail
-            await pilot.press("g")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, AnswerScreen)
-            editor = screen.query_one(TextArea)
-            row, _ = editor.cursor_location
-            assert editor.text.split("\n")[row - 2] == "> Nit: a blank line above."
-            await pilot.press(*"Added.")
-            await pilot.press("ctrl+g")
-            await settle(pilot)
-            assert isinstance(app.screen, AnswerPreview)
-            await pilot.press("x")  # the preview's Send has a key (its button says it)
-            await settle(pilot)
-            assert isinstance(app.screen, Confirm)
-            await pilot.press("y")
-            await settle(pilot)
+    async with answering(reviewed) as (smtp, app, pilot, screen):
+        await write(pilot, screen, "Done.")  # the cursor opened below the first quote
+        editor = screen.query_one(TextArea)
+        assert answer_below(editor.text, "Please use pr_debug here, this is noisy.") == \
+            "Done."
+        await pilot.press("escape")  # back to the replies, the draft kept
+        await settle(pilot)
+        replies = app.screen
+        assert isinstance(replies, RepliesScreen)
+        await pilot.press("l")  # the second comment highlighted: g opens the same mail
+        await pilot.press("g")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnswerScreen)
+        editor = screen.query_one(TextArea)
+        row, _ = editor.cursor_location
+        assert editor.text.split("\n")[row - 2] == "> Nit: a blank line above."
+        await pilot.press(*"Added.")
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert isinstance(app.screen, AnswerPreview)
+        await pilot.press("x")  # the preview's Send has a key (its button says it)
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
     assert len(smtp.mailbox.messages) == 1  # one mail for both comments
     body = email.message_from_bytes(smtp.mailbox.messages[0].data).get_payload()
     assert answer_below(body, "Please use pr_debug here, this is noisy.") == "Done."
