@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -23,7 +23,6 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Header, Static, TextArea
 
-from patchpilot.core.editor import edit_text
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.review.answer import answer_slots
 from patchpilot.core.review.answer_drafts import Draft, DraftStore, open_draft
@@ -33,6 +32,7 @@ from patchpilot.tui.keys import bind
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens.base import PilotScreen, worker_error_line
 from patchpilot.tui.widgets.dialogs import Confirm
+from patchpilot.tui.widgets.editing import edit_externally
 from patchpilot.tui.widgets.footer import KeyFooter
 
 AUTOSAVE = 1.0  # seconds after the last change
@@ -199,19 +199,8 @@ class AnswerScreen(PilotScreen):
         if self.draft is None or self.sent is not None:
             return
         editor = self.query_one(TextArea)
-        try:
-            try:
-                with self.app.suspend():
-                    text = edit_text(self.app.repo, editor.text)
-            except SuspendNotSupported:  # no terminal to hand over (a headless run)
-                text = edit_text(self.app.repo, editor.text)
-        except PatchpilotError as exc:
-            self.notify(worker_error_line(exc), severity="error", markup=False)
-            return
-        self.app.refresh()
-        if text != editor.text:
-            editor.load_text(text)
-            self._text = text
+        if edit_externally(self, editor, self.app.repo, "answer.txt"):
+            self._text = editor.text
             self._save()
 
     def action_save(self) -> None:

@@ -30,7 +30,7 @@ from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.start import START, StartsSeries
 from patchpilot.tui.widgets.dialogs import Prompt
-from patchpilot.tui.widgets.editing import DraftKeeper, offer_back
+from patchpilot.tui.widgets.editing import DraftKeeper, edit_externally, offer_back
 from patchpilot.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ class CoverScreen(StartsSeries):
         bind("ctrl+r", "toggle_rfc", "RFC", "cover.rfc", "rewrite", 15),
         bind("ctrl+t", "set_tree", "Tree", "cover.tree", "rewrite", 16),
         bind("ctrl+n", "toggle_resend", "RESEND", "cover.resend", "rewrite", 17),
+        bind("ctrl+o", "external", "$EDITOR", "cover.editor", "edit", 18),
         START,
     ]
 
@@ -200,7 +201,7 @@ class CoverScreen(StartsSeries):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":  # False hides the key
             return self.managed is False
-        if action in ("save", "toggle_rfc", "set_tree", "toggle_resend"):
+        if action in ("save", "toggle_rfc", "set_tree", "toggle_resend", "external"):
             return bool(self.managed)
         return super().check_action(action, parameters)
 
@@ -235,6 +236,10 @@ class CoverScreen(StartsSeries):
 
     def unsaved(self) -> DraftKeeper | None:
         return self.keeper if self.managed else None
+
+    def action_external(self) -> None:
+        """ctrl+o: the cover in your own editor (git's core.editor / $EDITOR); ctrl+s saves."""
+        edit_externally(self, self.query_one(TextArea), self.app.repo, "cover.txt")
 
     # -- prefixes -------------------------------------------------------------------------
 
