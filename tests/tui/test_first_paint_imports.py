@@ -35,3 +35,21 @@ def test_every_screen_is_still_found_after_the_first_paint():
 
     assert set(load_all()) == {"home", "series", "checks", "recipients", "cover", "send",
                                "replies", "reroll"}
+
+
+async def test_the_home_screen_under_the_series_is_built_when_first_seen(kernel_tree):
+    from patchpilot.tui.app import PatchpilotApp
+    from patchpilot.tui.screens.home import HomeScreen
+    from patchpilot.tui.widgets.fittable import FitTable
+    from tests.tui.test_app import SIZE, settle, two_series
+
+    two_series(kernel_tree)
+    app = PatchpilotApp(kernel_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        home = app.screen_stack[-2]
+        assert isinstance(home, HomeScreen) and home.summaries  # read, not drawn
+        assert not home.query(FitTable)  # the first paint did not pay for it
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.screen is home and home.query_one(FitTable).row_count == 2

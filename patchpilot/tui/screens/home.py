@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
@@ -96,17 +97,22 @@ class HomeScreen(StartsSeries):
         self._auto_open = auto_open
 
     def compose(self) -> ComposeResult:
-        yield Header()
         yield Static(f"Series in {self.app.repo.top}", id="home-title")
-        yield FitTable(COLUMNS, id="series-table", zebra_stripes=True)
-        yield KeyFooter()
+        if not self._auto_open:  # else the series screen opens over this one at once: the
+            yield from self._parts()  # rest is made when this screen is first seen
+
+    @staticmethod
+    def _parts() -> list[Widget]:
+        return [Header(), FitTable(COLUMNS, id="series-table", zebra_stripes=True), KeyFooter()]
 
     def on_mount(self) -> None:
         self.action_refresh()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        if self.summaries:  # back from a series: its replies may have been read since
+        if self.summaries and not self.query(FitTable):  # first seen now
+            self.call_later(self._fill)
+        elif self.summaries:  # back from a series: its replies may have been read since
             self.count_reviews(self.summaries)
 
     def action_back(self) -> None:
@@ -146,8 +152,19 @@ class HomeScreen(StartsSeries):
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 
-    def on_summaries_loaded(self, message: SummariesLoaded) -> None:
+    async def on_summaries_loaded(self, message: SummariesLoaded) -> None:
         self.summaries = message.summaries
+        if self.app.screen is not self and not self.query(FitTable):
+            return  # under the series screen it opened: filled when it is first seen
+        await self._fill()
+
+    async def _fill(self) -> None:
+        if not self.query(FitTable):
+            header, table, footer = self._parts()
+            await self.mount(header, before="#home-title")
+            await self.mount(table, after="#home-title")
+            await self.mount(footer)
+            table.focus()  # as a composed screen focuses its first table
         table = self.query_one(FitTable)
         table.set_rows([row_of(s) for s in self.summaries], [s.branch for s in self.summaries])
         self.call_after_refresh(self.app.content_shown)
