@@ -41,8 +41,15 @@ async def test_applied_and_revision_shown_and_reading_marks_read(reviewed, tmp_p
         await pilot.pause(READ_AFTER * 2)  # stayed on it: read
         await settle(pilot)
         assert not screen.messages[ty].unread and plain(table.data[ty][0]).strip() == ""
-    read = next(m for m in collect(repo).replies() if "Mai Ntainer" in m.sender)
-    assert not read.unread
+        stored = next(m for m in collect(repo).replies() if "Mai Ntainer" in m.sender)
+        assert not stored.unread  # read in the review state, not only on the screen
+        await pilot.press("space")  # unread again, on purpose: it stays so
+        await settle(pilot)
+        await pilot.pause(READ_AFTER * 2)
+        await settle(pilot)
+        assert screen.messages[ty].unread
+    kept = next(m for m in collect(repo).replies() if "Mai Ntainer" in m.sender)
+    assert kept.unread
 
 
 async def test_the_replies_footer_shows_f_at_80_columns(reviewed):  # noqa: F811

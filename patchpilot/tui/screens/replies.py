@@ -149,6 +149,7 @@ class RepliesScreen(PilotScreen):
         self._shown: str | None = None
         self._clients: set[LoreClient] = set()  # the requests of running workers
         self._reading: Timer | None = None  # marks the highlighted reply read
+        self._kept_unread: set[str] = set()  # marked unread with space: left so
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -285,7 +286,8 @@ class RepliesScreen(PilotScreen):
     def _read(self, msgid: str) -> None:
         """The reply was on screen long enough: read (space toggles it back)."""
         message = self.selected
-        if message is not None and message.msgid == msgid and message.unread:
+        if message is not None and message.msgid == msgid and message.unread and \
+                msgid not in self._kept_unread:
             self.mark_read_worker(msgid)
 
     @work(thread=True, exit_on_error=False, group="replies-read")
@@ -320,6 +322,10 @@ class RepliesScreen(PilotScreen):
         message = self.selected
         if message is not None:
             repo, unread = self.app.repo, message.unread
+            if unread:
+                self._kept_unread.discard(message.msgid)
+            else:  # marked unread on purpose: highlighting it does not read it again
+                self._kept_unread.add(message.msgid)
             self.load(change=lambda: mark_read(repo, [message.msgid], read=unread))
 
     def action_answer(self, one: bool = False) -> None:
