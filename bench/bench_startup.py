@@ -4,9 +4,9 @@ patches (the first patch's subject on the screen); then ctrl+q.
 
 A cold process every run (a new Python, nothing imported), warm caches (the first run, not
 counted, fills git's, b4's and the page cache, and writes the byte-compiled modules). Prints
-the median (the target's figure) and the slowest of PATCHPILOT_BENCH_RUNS runs (default 5), with the same for a
-bare `python -c pass` and for `b4 prep --show-info` on the same tree (b4's own start, for the
-ratio), and the target (under 1 s).
+the median (the target's figure: under 1 s) and the slowest of PATCHPILOT_BENCH_RUNS runs
+(default 5), the process's CPU seconds until then, and the same wall time for a bare
+`python -c pass` and for `b4 prep --show-info` on the same tree (b4's own start, the ratio).
 
     .venv/bin/python bench/bench_startup.py [--runs N] [--tree DIR]
 """
