@@ -1,13 +1,13 @@
 # patchpilot: `make run` opens the TUI (on a demo kernel tree unless TREE=/path/to/linux),
 # `make test` runs every test. Both set up .venv and the system packages they need first.
 # `make test-fast` runs the unit tests only (no kernel tree, no server); `make lint` runs ruff,
-# mypy and the import-layer contract.
+# mypy and the import-layer contract; `make man` writes man/patchpilot.1 from the parser.
 
 VENV   := .venv
 PYTHON ?= python3
 TREE   ?=
 
-.PHONY: run test test-fast lint bench sysdeps venv clean
+.PHONY: run test test-fast lint bench man sysdeps venv clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: venv
 
 bench: sysdeps venv
 	$(VENV)/bin/python bench/run.py
+	$(VENV)/bin/python bench/bench_startup.py
+
+# the man page from the command-line parser (tests/cli/test_manpage.py says when it is stale)
+man: venv
+	$(VENV)/bin/python -m patchpilot.cli.manpage > man/patchpilot.1
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -43,7 +43,9 @@ def _wanted(argv: list[str] | None) -> list[str]:
     words = list(argv if argv is not None else sys.argv[1:])
     while words[:1] == ["-C"]:
         words = words[2:]
-    command = words[0] if words else None
+    if not words:
+        return []  # the TUI: no command module (its start is the first paint)
+    command = words[0]
     for module, commands in COMMANDS.items():
         if command in commands:
             return [module]

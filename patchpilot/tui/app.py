@@ -1,7 +1,8 @@
 """The patchpilot Textual app: opens on the home screen over one kernel tree.
 
-Screens are found through patchpilot.tui.screens.REGISTRY; the command palette offers every
-registered screen and the current screen's own commands. Every worker runs with
+Screens are found through patchpilot.tui.screens (each imported on first use, the rest
+just after the first paint); the command palette offers every registered screen and the
+current screen's own commands. Every worker runs with
 `exit_on_error=False`; screens.base.PilotScreen shows what a failed worker raised in one
 line and keeps the app alive. Quitting aborts every request to a lore server still in
 flight, so that no thread worker waiting on a server that never answers keeps the process
@@ -15,6 +16,7 @@ back). Keys follow tui/keys.py; the user's `[keys]` table of config.toml rebinds
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,26 +25,17 @@ from typing import Any
 from textual import work
 from textual.app import SystemCommand
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review.lore import abort_all
 from patchpilot.core.series import watch
 from patchpilot.core.series.model import open_kernel_repo
 from patchpilot.tui import keys
-from patchpilot.tui.screens import (  # noqa: F401  (registers the screens)
-    REGISTRY,
-    checks,
-    cover,
-    home,
-    recipients,
-    replies,
-    reroll,
-    send,
-    series,
-)
+from patchpilot.tui.screens import load_all, screen_info
 from patchpilot.tui.screens.base import PilotApp, PilotScreen
+
+PRELOAD_AFTER = 3.0  # seconds after start: the first screen has painted by then
 
 
 @dataclass
@@ -66,17 +59,33 @@ class PatchpilotApp(PilotApp):
         self._known: dict[str, str] | None = None
         self._origin: PilotScreen | None = None  # reloads itself after its own rewrite
         self._polling = self._again = False
+        self._quit_dialog: ModalScreen[str | None] | None = None  # asking before quitting
+        self._preloading = False
 
     def on_mount(self) -> None:
         theme = self.config.text("ui.theme")
         if theme in self.available_themes:
             self.theme = theme
         self._load_keymap()
-        self.push_screen(REGISTRY["home"].factory(auto_open=self._auto_open))
-        self.poll_state()
+        self.push_screen(screen_info("home").factory(auto_open=self._auto_open))
+        self.set_timer(PRELOAD_AFTER, self.content_shown)  # at the latest
         interval = self.config.number("ui.watch-interval")
         if interval > 0:
             self.set_interval(interval, self.poll_state)
+
+    def content_shown(self) -> None:
+        """A screen painted its content: now (not before: importing holds the interpreter)
+        the other screens are imported in the background."""
+        if not self._preloading:
+            self._preloading = True
+            self.poll_state()  # the state the watch compares with from now on
+            self.set_timer(0.2, self._preload)
+
+    @work(thread=True, exit_on_error=False, group="app-preload")
+    def _preload(self) -> None:
+        """The other screens' modules (and the core they use), once the first screen is
+        painted: a screen key opens its screen at once."""
+        load_all()
 
     def _load_keymap(self) -> None:
         try:
@@ -89,20 +98,51 @@ class PatchpilotApp(PilotApp):
         self.set_keymap({k: v for k, v in keymap.items() if k in keys.META})
 
     def on_unmount(self) -> None:
-        abort_all()  # the screens have gone; their workers' threads must end too
+        # the screens have gone; their workers' threads must end too (lore not imported, or
+        # still being imported by the preload: no request was ever made)
+        abort = getattr(sys.modules.get("patchpilot.core.review.lore"), "abort_all", None)
+        if abort is not None:
+            abort()
 
     def open_screen(self, name: str, **kwargs: Any) -> None:
         """Open a registered screen (e.g. open_screen("series", branch="b4/foo"))."""
-        self.push_screen(REGISTRY[name].factory(**kwargs))
+        self.push_screen(screen_info(name).factory(**kwargs))
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """?: the keys of this screen first (widgets/keyshelp), again to hide them."""
+        from patchpilot.tui.widgets.keyshelp import KeysHelp
+
+        shown = self.screen.query(KeysHelp)
+        if shown:
+            shown.remove()
         else:
-            self.action_show_help_panel()
+            self.screen.mount(KeysHelp())
 
     async def action_quit(self) -> None:
-        """Quit; every editor's unsaved text stays kept as a draft (tui/widgets/editing)."""
+        """Quit, asking first when an editor holds unsaved text (Save / Quit / Cancel);
+        quitting keeps every editor's unsaved text as a draft (tui/widgets/editing)."""
+        from patchpilot.tui.widgets.dialogs import unsaved_on_quit
+
+        if self.screen is self._quit_dialog:  # ctrl+q twice: quit, keeping the drafts
+            self.quit_now()
+            return
+        for screen in reversed(self.screen_stack):
+            keeper = screen.unsaved() if isinstance(screen, PilotScreen) else None
+            if keeper is not None and keeper.dirty:
+                def answered(choice: str | None, screen: PilotScreen = screen) -> None:
+                    self._quit_dialog = None
+                    if choice == "save":
+                        screen.save_then(lambda: self.call_later(self.action_quit))
+                    elif choice == "quit":
+                        self.quit_now()
+
+                self._quit_dialog = unsaved_on_quit(keeper.what)
+                self.push_screen(self._quit_dialog, answered)
+                return
+        self.quit_now()
+
+    def quit_now(self) -> None:
+        """Quit without asking; the unsaved text stays kept as a draft."""
         for screen in self.screen_stack:
             keeper = screen.unsaved() if isinstance(screen, PilotScreen) else None
             if keeper is not None:
@@ -155,7 +195,7 @@ class PatchpilotApp(PilotApp):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         branch = getattr(screen, "branch", None)
-        for info in REGISTRY.values():
+        for info in load_all().values():
             if info.needs_series and branch is None:
                 continue
             kwargs = {"branch": branch} if info.needs_series else {"auto_open": False}

@@ -40,12 +40,19 @@ ACTIONS: list[tuple[str, str]] = [
     (r"send anyway with (?:--override \S+ ?)+|--override \S+", "send.override"),
 ]
 _PATTERN = re.compile("|".join(f"({p})" for p, _ in ACTIONS))
+# CLI flags the TUI has no key for, in the TUI's words (the setting that does the same)
+FLAGS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r",? or --kbuild DIR"), ""),
+    (re.compile(r"\bpass --base REV, "), "set a base (git config patchpilot.series.base REV), "),
+]
 
 
 def in_tui_words(text: str, screen: Screen[Any] | None) -> str:
     """`text` with each known CLI command replaced by the keys that do it from `screen`."""
-    if screen is None or not any(w in text for w in ("patchpilot", "--override", "b4 send")):
+    if screen is None or not any(w in text for w in ("patchpilot", "--", "b4 send")):
         return text
+    for flag, words in FLAGS:
+        text = flag.sub(words, text)
 
     def replace(match: re.Match[str]) -> str:
         binding_id = ACTIONS[(match.lastindex or 1) - 1][1]
@@ -100,8 +107,9 @@ def _bindings_of(cls: type) -> list[Binding]:
 
 
 def _owner(binding_id: str) -> str | None:
-    from patchpilot.tui.screens import REGISTRY
+    from patchpilot.tui.screens import REGISTRY, load_all
 
+    load_all()
     if binding_id in keys.OPENS:
         return "series"
     for name, info in REGISTRY.items():
@@ -111,8 +119,9 @@ def _owner(binding_id: str) -> str | None:
 
 
 def _binding(binding_id: str) -> Binding | None:
-    from patchpilot.tui.screens import REGISTRY
+    from patchpilot.tui.screens import REGISTRY, load_all
 
+    load_all()
     for info in REGISTRY.values():
         for b in _bindings_of(info.factory):
             if b.id == binding_id:

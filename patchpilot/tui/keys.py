@@ -1,6 +1,6 @@
 """The key map: every binding has an id, a kind and a footer rank, declared once through `bind`.
 
-Conventions (README "Keys", checked by tests/tui/test_keys.py):
+Conventions (docs/tui.md "Keys", checked by tests/tui/test_keys.py):
 - A small global set that every screen shares and no screen redefines (GLOBAL below): `q` and
   Escape back out, `?` shows the keys, `:` (or ctrl+p) opens the palette, `r` refreshes,
   `j`/`k` and the arrows move, Enter opens the selection, Tab switches panes.
@@ -14,7 +14,7 @@ Conventions (README "Keys", checked by tests/tui/test_keys.py):
   columns; `q Back` and `? Keys` rank first.
 Users rebind by id in config.toml: `[keys]` then `"send.send" = "ctrl+x"` (App.set_keymap).
 
-`python -m patchpilot.tui.keytable` prints the README's key table from the bindings.
+`python -m patchpilot.tui.keytable` prints the key table of docs/tui.md from the bindings.
 """
 
 from __future__ import annotations
@@ -80,12 +80,12 @@ SCREEN_KEYS = [
     bind("n", "open('reroll')", "Reroll", "series.reroll", "open", 25),
 ]
 # Fetching the review from the list: the same id, key and words on replies and reroll.
-FETCH = bind("f", "fetch", "Fetch replies", "review.fetch", "run", 31)
+FETCH = bind("f", "fetch", "Fetch replies", "review.fetch", "run", 9)  # shown at 80 columns
 OPENS = {b.id: b.action.split("'")[1] for b in SCREEN_KEYS if b.id}  # id -> screen name
 
 
 def key_table(screens: dict[str, list[Binding]]) -> list[str]:
-    """The README's key table (markdown rows) from the bindings of each screen."""
+    """The key table of docs/tui.md (markdown rows) from the bindings of each screen."""
     rows = ["| screen | key | id | does | kind |", "|---|---|---|---|---|"]
     for screen, bindings in screens.items():
         for binding in bindings:
@@ -99,7 +99,7 @@ def key_table(screens: dict[str, list[Binding]]) -> list[str]:
 
 
 def shown(key: str) -> str:
-    """A key as the README and the hints write it (of several, the first: `?` for
+    """A key as docs/tui.md and the hints write it (of several, the first: `?` for
     `question_mark,f1`)."""
     first = key.split(",")[0]
     return {"question_mark": "?", "colon": ":", "escape": "esc", "plus": "+",
@@ -108,7 +108,7 @@ def shown(key: str) -> str:
 
 def validate_keymap(keymap: dict[str, str]) -> list[str]:
     """Problems with a user's [keys] table: unknown ids, or ids of the global set."""
-    problems = [f"[keys] {name}: no binding has this id (see the README's key table)"
+    problems = [f"[keys] {name}: no binding has this id (see the key table in docs/tui.md)"
                 for name in keymap if name not in META]
     return problems
 

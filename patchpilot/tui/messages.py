@@ -7,15 +7,14 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.git import rewrite
-from patchpilot.core.reroll.plan import Recheck, RerollPlan
-from patchpilot.core.review.comments import Placed
-from patchpilot.core.review.summary import ReviewCounts
-from patchpilot.core.series.model import Series, SeriesSummary
-
-if TYPE_CHECKING:  # the checks runner is imported by the checks screen only
+if TYPE_CHECKING:  # types only: importing these here would slow the first paint
     from patchpilot.core.checks.runner import CheckReport, PatchResult
+    from patchpilot.core.errors import PatchpilotError
+    from patchpilot.core.git import rewrite
+    from patchpilot.core.reroll.plan import Recheck, RerollPlan
+    from patchpilot.core.review.comments import Placed
+    from patchpilot.core.review.summary import ReviewCounts
+    from patchpilot.core.series.model import Series, SeriesSummary
 
 
 @dataclass

@@ -95,8 +95,9 @@ async def test_a_draft_survives_quit_and_is_offered_back(kernel_tree):
         await type_into(pilot, screen.query_one(TextArea), TYPED)
         path = drafts.draft_file(repo.git_dir, "cover", "b4/cov")
         assert path.exists()  # written as soon as the user typed
-        await pilot.press("ctrl+q")  # quit without a word: the draft stays
+        await pilot.press("ctrl+q", "ctrl+q")  # quit (asked, and ctrl+q again): the draft stays
         await pilot.pause()
+        assert not app.is_running
     assert json.loads(path.read_text())["text"] == TYPED
     app = PatchpilotApp(kernel_tree)
     async with app.run_test(size=SIZE) as pilot:

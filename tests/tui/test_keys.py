@@ -1,4 +1,4 @@
-"""One key map with conventions (tui/keys.py): the README's table is the bindings' table, the
+"""One key map with conventions (tui/keys.py): docs/tui.md's table is the bindings' table, the
 global keys are never redefined, one key means one kind of thing everywhere, the footer keeps
 `q Back` and `? Keys` at 80 columns, users rebind by id in config.toml, and hints name the
 keys of the screen they appear on."""
@@ -21,7 +21,7 @@ from patchpilot.tui.widgets.footer import KeyFooter, fit
 from tests.integration.test_send import rust_series
 from tests.tui.test_app import settle, two_series
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "tui.md"  # the key table
 
 
 def own_bindings():
@@ -31,7 +31,7 @@ def own_bindings():
 def test_the_readme_key_table_is_the_bindings_table():
     text = README.read_text()
     table = re.search(r"<!-- keys: .*? -->\n(.*?)\n<!-- /keys -->", text, re.S)
-    assert table, "README.md has no generated key table"
+    assert table, "docs/tui.md has no generated key table"
     assert table.group(1).splitlines() == keys.key_table(all_bindings(REGISTRY))
 
 

@@ -36,7 +36,8 @@ async def test_a_new_series_from_the_home_screen(kernel_tree):
         await pilot.press("plus")
         await pilot.pause()
         assert isinstance(app.screen, Choice)
-        await pilot.press("n")
+        assert "New b4/NAME (b)" in str(app.screen.query_one("#answer-new").label)
+        await pilot.press("b")
         await answer(pilot, "fresh")
         dialog = app.screen
         assert isinstance(dialog, Prompt) and dialog.query_one(Input).value == "master"
@@ -59,7 +60,7 @@ async def test_b4s_own_warning_is_shown_when_it_refuses(kernel_tree):
         await settle(pilot)
         await pilot.press("plus")
         await pilot.pause()
-        await pilot.press("n")
+        await pilot.press("b")
         await answer(pilot, "chained")
         await answer(pilot, None)  # no fork point: from where we are
         await settle(pilot)
@@ -88,13 +89,18 @@ async def test_cover_on_a_branch_b4_does_not_manage_offers_enroll(kernel_tree):
         assert isinstance(app.screen, SeriesScreen) and app.screen.branch == "topic"
         await pilot.press("e")
         await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, Prompt) and "Base of topic" in dialog.question
-        cover = app.screen_stack[-2]
+        cover = app.screen
         assert isinstance(cover, CoverScreen)
         info = plain(cover.query_one("#cover-info").content)
         assert "not managed by b4" in info and "reading the cover" not in info
         assert not cover.query_one(TextArea).display  # no empty box to type into
+        await pilot.press("plus")  # as the screen says: + asks, the + typed nowhere
+        await pilot.pause()
+        assert isinstance(app.screen, Choice)
+        await pilot.press("e")  # Enroll topic
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, Prompt) and "Base of topic" in dialog.question
         assert dialog.query_one(Input).value == "master"
         await answer(pilot, "master")
         await settle(pilot)

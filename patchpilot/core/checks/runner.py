@@ -2,8 +2,8 @@
 patch did not change, with results handed over patch by patch as they complete.
 
 `check_series(repo, series, config)` returns a CheckReport (the `patchpilot check --json`
-contract, see README); `on_result` is called with each patch's PatchResult as soon as all its
-tools are done (cached patches first), in the caller's thread. No UI, no printing.
+contract, see docs/checks.md); `on_result` is called with each patch's PatchResult as soon as
+all its tools are done (cached patches first), in the caller's thread. No UI, no printing.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ class SeriesRecipients:
     bcc: list[str] = field(default_factory=list)  # yours, for a real send: never in a header
 
     def to_json(self) -> dict[str, Any]:
-        """The stable `patchpilot recipients --json` contract (see README)."""
+        """The stable `patchpilot recipients --json` contract (see docs/recipients.md)."""
         return {
             "to": self.to, "cc": self.cc, "bcc": self.bcc,
             "patches": [{"patch": p.index, "commit": p.commit, "to": p.to, "cc": p.cc,

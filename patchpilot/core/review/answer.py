@@ -304,6 +304,24 @@ def wrap_answer(body: str, width: int = WIDTH) -> str:
     return "\n".join(out)
 
 
+def answer_slots(body: str) -> list[int]:
+    """The line (0-based) where each answer goes: the line below each quoted block and the
+    empty line after it (compose_body's layout; a body the user edited is read the same way),
+    in order, so an editor opens with the cursor below the quote, never above it."""
+    lines = body.split("\n")
+    slots = []
+    i = 1 if lines and lines[0].rstrip().endswith("wrote:") else 0
+    while i < len(lines):
+        if not lines[i].startswith(">"):
+            i += 1
+            continue
+        while i < len(lines) and lines[i].startswith(">"):
+            i += 1
+        slots.append(min(i + 1 if i < len(lines) and not lines[i].strip() else i,
+                         len(lines) - 1))
+    return slots
+
+
 def has_answer(body: str) -> bool:
     """Whether the body holds the author's own words, not just the attribution and quotes."""
     lines = [l for l in body.splitlines() if l.strip() and not l.startswith(">")]

@@ -215,7 +215,7 @@ class Review:
         return max(found, key=lambda f: f[0]) if found else None
 
     def to_json(self) -> dict[str, Any]:
-        """The `patchpilot replies --json` contract (README)."""
+        """The `patchpilot replies --json` contract (docs/review.md)."""
         applied = self.applied
         return {"series": self.change_id, "branch": self.branch, "server": self.server,
                 "offline": self.offline, "newer_revisions": self.newer_revisions,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.review.applied import find_applied
@@ -95,6 +95,12 @@ def _analyse(cover: str, mbox: bytes, own: tuple[str, ...]) -> _Entry:
         ((by_id[r.msgid], r.patch) for r in thread.replies if r.msgid in by_id),
         max(thread.patches, default=0) or None,
         {k: bare_subject(m.subject) for k, m in thread.patches.items()})
+    if thread.applied is not None:  # "Applied, thanks" and its list of commits ask nothing
+        done = set(thread.applied.msgids)
+        for reply in thread.replies:
+            if reply.msgid in done:
+                reply.items = [replace(c, kind="praise") if c.counted else c
+                               for c in reply.items]
     return _Entry(thread, found)
 
 

@@ -10,6 +10,7 @@ import re
 import shlex
 import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ from patchpilot.core.series.model import Series
 from patchpilot.core.series.prep import require_b4_checkout
 
 RESEND = "RESEND"
+WIDTH = 75  # the cover's lines, as checkpatch wants a commit message's
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_TRAILER = re.compile(r"^(?:[A-Za-z]+-[A-Za-z-]+|To|Cc|Link|Fixes|Closes|Message-ID): \S")
 
 
 @dataclass
@@ -67,6 +71,26 @@ def editme_lines(text: str) -> list[tuple[int, str]]:
     placeholder; `#` lines are comments b4 drops. The one definition every face uses."""
     return [(n, line) for n, line in enumerate(text.splitlines(), start=1)
             if "EDITME" in line and not line.startswith("#")]
+
+
+def wrap_cover(text: str, width: int = WIDTH) -> str:
+    """The cover with its long prose lines wrapped at `width` columns, as mail to the kernel
+    lists wants them: the subject line, `#` comments, quotes, indented lines (code), trailers
+    (`Link:`, `Cc:` ...) and unbreakable lines (a URL) kept as written; a bullet's lines
+    continue under its text."""
+    out: list[str] = []
+    for i, line in enumerate(text.split("\n")):
+        stripped = line.rstrip()
+        bullet = _BULLET.match(stripped)
+        if (i == 0 or len(stripped) <= width or " " not in stripped.strip()
+                or stripped.startswith(("#", ">", "\t")) or _TRAILER.match(stripped)
+                or (stripped.startswith(" ") and not bullet)):
+            out.append(stripped if i else line)
+            continue
+        indent = " " * len(bullet.group(0)) if bullet else ""
+        out += textwrap.wrap(stripped, width, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False)
+    return "\n".join(out)
 
 
 def only_editme(text: str) -> bool:

@@ -59,7 +59,7 @@ class Series:
     prerequisites: list[Prerequisite] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """The stable `patchpilot series --json` contract (see README)."""
+        """The stable `patchpilot series --json` contract (see docs/cli.md)."""
         return {
             "branch": self.branch, "base": self.base, "head": self.head,
             "revision": self.revision, "change_id": self.change_id,

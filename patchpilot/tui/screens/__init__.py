@@ -6,6 +6,7 @@ it takes `branch` (or nothing) and the app opens it with `app.open_screen("name"
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -40,11 +41,27 @@ def register(name: str, title: str, description: str,
 ORDER = ("home", "series", "checks", "recipients", "cover", "send", "replies", "reroll")
 
 
+def screen_info(name: str) -> ScreenInfo:
+    """A registered screen, its module imported on first use (so the first paint pays only
+    for the home and series screens; the app imports the others just after it)."""
+    if name not in REGISTRY:
+        importlib.import_module(f"patchpilot.tui.screens.{name}")
+    return REGISTRY[name]
+
+
+def load_all() -> dict[str, ScreenInfo]:
+    """Every screen registered (the palette, the key table, the hints need them all)."""
+    for name in ORDER:
+        screen_info(name)
+    return REGISTRY
+
+
 def all_bindings(registry: dict[str, ScreenInfo]) -> dict[str, list[Binding]]:
     """Every binding by where it applies: the global set ("all screens"), the screen keys
     ("series screens"), then each screen's own, in the order a series goes through them."""
     from patchpilot.tui import keys
 
+    load_all()  # `registry` is REGISTRY: every screen in it
     shared = {b.id for b in keys.GLOBAL + keys.APP + keys.SCREEN_KEYS}
     found: dict[str, list[Binding]] = {"all screens": keys.GLOBAL + keys.APP,
                                        "series screens": list(keys.SCREEN_KEYS)}

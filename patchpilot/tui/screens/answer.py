@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Header, Static, TextArea
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.review.answer import answer_slots
 from patchpilot.core.review.answer_drafts import Draft, DraftStore, open_draft
 from patchpilot.core.send.answer_send import Preview, Sent, preview, require_answer, send
 from patchpilot.core.text import safe_text
@@ -31,6 +32,7 @@ from patchpilot.tui.keys import bind
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens.base import PilotScreen, worker_error_line
 from patchpilot.tui.widgets.dialogs import Confirm
+from patchpilot.tui.widgets.editing import edit_externally
 from patchpilot.tui.widgets.footer import KeyFooter
 
 AUTOSAVE = 1.0  # seconds after the last change
@@ -59,7 +61,9 @@ class AnswerFailed(Message):
 class AnswerPreview(ModalScreen[bool]):
     """The message exactly as it would go out; Send (True) or Back (False)."""
 
-    BINDINGS = [Binding("escape", "answer(False)", "Back")]
+    # x sends mail everywhere (tui/keys.py); ctrl+g is the answer screen's own Send
+    BINDINGS = [Binding("escape", "answer(False)", "Back"),
+                Binding("x,ctrl+g", "answer(True)", "Send")]
     DEFAULT_CSS = """
     AnswerPreview { align: center middle; }
     #answer-preview { width: 90%; height: 90%; border: thick $primary; background: $surface; }
@@ -77,8 +81,8 @@ class AnswerPreview(ModalScreen[bool]):
             with VerticalScroll(id="answer-preview-text"):
                 yield Static(Text(safe_text(self.shown.text, 400_000)), id="answer-raw")
             with Horizontal():
-                yield Button("Send", id="preview-send", variant="warning")
-                yield Button("Back", id="preview-back")
+                yield Button("Send (x)", id="preview-send", variant="warning")
+                yield Button("Back (esc)", id="preview-back")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "preview-send")
@@ -92,16 +96,18 @@ class AnswerScreen(PilotScreen):
 
     # the draft is saved as it is typed and on leaving (q types into the editor; Escape
     # leaves it, the draft kept); the global keys are the app's own (tui/keys.py)
-    BINDINGS = [bind("ctrl+g", "send", "Send", "answer.send", "send", 10)]
+    BINDINGS = [bind("ctrl+g", "send", "Send", "answer.send", "send", 10),
+                bind("ctrl+o", "external", "$EDITOR", "answer.editor", "edit", 20)]
     DEFAULT_CSS = """
     #answer-head { padding: 0 1; height: auto; background: $boost; }
     #answer-body { height: 1fr; }
     #answer-buttons { height: auto; }
     """
 
-    def __init__(self, branch: str, ref: str):
+    def __init__(self, branch: str, ref: str, focus: int | None = None):
         super().__init__()
         self.branch, self.ref = branch, ref
+        self.focus_comment = focus  # the comment whose answer the cursor starts below
         self.draft: Draft | None = None
         self.sent: Sent | None = None
         self._autosave: Timer | None = None
@@ -142,6 +148,20 @@ class AnswerScreen(PilotScreen):
         editor.load_text(answer.body)
         editor.disabled = False
         editor.focus()
+        self._cursor_below_quote()
+
+    def _cursor_below_quote(self) -> None:
+        """The cursor below the quote of the comment chosen (else the first): typing answers
+        it there, never above the quote."""
+        assert self.draft is not None
+        editor = self.query_one(TextArea)
+        slots = answer_slots(editor.text)
+        numbers = sorted(self.draft.comments)
+        at = numbers.index(self.focus_comment) if self.focus_comment in numbers else 0
+        if slots:
+            row = slots[min(at, len(slots) - 1)]
+            editor.cursor_location = (row, len(editor.document.get_line(row)))
+            editor.scroll_cursor_visible(center=True, animate=False)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#answer-head", Static).update(
@@ -173,6 +193,15 @@ class AnswerScreen(PilotScreen):
                   "answer-cancel": self.action_cancel}.get(event.button.id or "")
         if action:
             action()
+
+    def action_external(self) -> None:
+        """ctrl+o: the body in the user's own editor (git's core.editor / $EDITOR)."""
+        if self.draft is None or self.sent is not None:
+            return
+        editor = self.query_one(TextArea)
+        if edit_externally(self, editor, self.app.repo, "answer.txt"):
+            self._text = editor.text
+            self._save()
 
     def action_save(self) -> None:
         if self._save():

@@ -58,6 +58,9 @@ class PilotApp(App[None]):
         """Look at the repository now for branches that moved."""
         raise NotImplementedError
 
+    def content_shown(self) -> None:
+        """A screen painted its content (the app may start background work now)."""
+
 
 class PilotScreen(Screen[None]):
     """A patchpilot screen (see the module docstring)."""

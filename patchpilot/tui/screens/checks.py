@@ -4,13 +4,16 @@ the selected patch, and its diff scrolled to the selected finding's line."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
+from patchpilot.core.checks import fixup
 from patchpilot.core.checks.model import Finding
 from patchpilot.core.checks.runner import CheckReport, PatchResult, check_series
 from patchpilot.core.errors import PatchpilotError
@@ -21,6 +24,7 @@ from patchpilot.tui.keys import SCREEN_KEYS, bind
 from patchpilot.tui.messages import ChecksDone, ChecksStarted, LoadFailed, PatchChecked
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
+from patchpilot.tui.widgets.dialogs import Confirm
 from patchpilot.tui.widgets.diffview import render_file
 from patchpilot.tui.widgets.findings import describe_finding
 from patchpilot.tui.widgets.fittable import Col, FitTable
@@ -58,6 +62,11 @@ def diff_rows(patch: Patch, target: tuple[str, int] | None) -> tuple[list[Text],
     return rows, found
 
 
+@dataclass
+class FixApplied(Message):
+    note: str
+
+
 def finding_place(f: Finding) -> str:
     if f.file is None:
         return "message" if f.tool in ("commit", "checkpatch") else "patch"
@@ -73,6 +82,7 @@ class ChecksScreen(PilotScreen):
 
     BINDINGS = [
         bind("ctrl+c", "cancel", "Stop", "checks.cancel", "run", 10),
+        bind("F", "fix", "Apply rustfmt fix", "checks.fix", "rewrite", 11),
         *SCREEN_KEYS,
     ]
     PRIMARY = "#checks-patches"
@@ -129,6 +139,8 @@ class ChecksScreen(PilotScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return self.running or None
+        if action == "fix":
+            return (not self.running and self._fix_target() is not None) or None
         return super().check_action(action, parameters)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="checks-run")
@@ -245,6 +257,53 @@ class ChecksScreen(PilotScreen):
         if event.data_table.id == "checks-patches":
             self.query_one("#checks-findings", DataTable).move_cursor(row=0)
         self.action_jump()
+
+    def _fix_target(self) -> tuple[int, str] | None:
+        """(patch, file) of the highlighted finding when rustfmt has a fix for it."""
+        findings, index = self.selected_findings, self.selected_index
+        if not findings or index is None:
+            return None
+        row = self.query_one("#checks-findings", DataTable).cursor_row
+        finding = findings[min(max(row, 0), len(findings) - 1)]
+        if finding.file is None or not fixup.fixable([finding], finding.file):
+            return None
+        return index, finding.file
+
+    def action_fix(self) -> None:
+        """F: rustfmt's fix for the highlighted finding's file, written into its patch (a
+        guarded rewrite, asked first; the checks run again after it)."""
+        target = self._fix_target()
+        if target is None or self.series is None:
+            return
+        index, path = target
+        fixes = fixup.fixable(self.selected_findings, path)
+        series = self.series
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.running = True
+                self.refresh_bindings()
+                self.fix_worker(series, index, path, fixes)
+
+        self.app.push_screen(Confirm(
+            f"Apply rustfmt's fix ({len(fixes)} place(s) in {path}) to patch {index} of "
+            f"{self.branch}? The commits after it are made again; a backup ref is made "
+            "first (u on the reroll screen undoes it)."), confirmed)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="checks-fix")
+    def fix_worker(self, series: Series, index: int, path: str,
+                   fixes: list[Finding]) -> None:
+        try:
+            backup = fixup.apply_rustfmt(self.app.repo, series, index, path, fixes)
+            self.post_message(FixApplied(f"rustfmt's fix applied to {path} in patch {index}; "
+                                         f"backup {backup}"))
+        except PatchpilotError as exc:
+            self.post_message(LoadFailed(exc))
+
+    def on_fix_applied(self, message: FixApplied) -> None:
+        self.notify(message.note, markup=False)
+        self.app.rewritten(self)
+        self.action_refresh()
 
     def action_jump(self) -> None:
         """Show the selected finding's line in the diff (the first finding if none chosen)."""

@@ -22,7 +22,7 @@ from textual.widgets import Header, Static, TextArea
 
 from patchpilot.core.b4.tracking import clean_cover
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.series import cover
+from patchpilot.core.series import cover, covermerge
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.keys import bind
@@ -30,11 +30,11 @@ from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.start import START, StartsSeries
 from patchpilot.tui.widgets.dialogs import Prompt
-from patchpilot.tui.widgets.editing import DraftKeeper, offer_back
+from patchpilot.tui.widgets.editing import DraftKeeper, edit_externally, offer_back
 from patchpilot.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
-    from patchpilot.core.git.repo import GitRepo
+    pass
 
 CLEAR_TREE = ("-", "none")
 
@@ -62,6 +62,13 @@ class CoverSaved(Message):
     series: Series
     text: str  # the stored cover, read back through b4
     cover_written: bool
+    merged: bool = False  # the text saved took in a change stored meanwhile
+
+
+@dataclass
+class CoverConflict(Message):
+    merged: covermerge.Merged  # both sides, marked
+    stored: str  # the cover as stored now (by someone else)
 
 
 @dataclass
@@ -80,6 +87,7 @@ class CoverScreen(StartsSeries):
         bind("ctrl+r", "toggle_rfc", "RFC", "cover.rfc", "rewrite", 15),
         bind("ctrl+t", "set_tree", "Tree", "cover.tree", "rewrite", 16),
         bind("ctrl+n", "toggle_resend", "RESEND", "cover.resend", "rewrite", 17),
+        bind("ctrl+o", "external", "$EDITOR", "cover.editor", "edit", 18),
         START,
     ]
 
@@ -98,6 +106,7 @@ class CoverScreen(StartsSeries):
         self._saving: str | None = None  # the text being saved through b4
         self._after_save: Callable[[], object] | None = None
         self.keeper: DraftKeeper | None = None
+        self._base: str | None = None  # the stored cover the typed text started from
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -108,7 +117,9 @@ class CoverScreen(StartsSeries):
     def on_mount(self) -> None:
         self.sub_title = f"{self.branch}: cover letter"
         area = self.query_one(TextArea)
-        area.display = False  # shown once b4 gave the cover: never an empty box to type in
+        # shown once b4 gave the cover: never an empty box to type in (nor a hidden one that
+        # takes the keys: + would be typed into it)
+        area.display, area.disabled = False, True
         self.keeper = DraftKeeper(area, self.app.repo.git_dir, "cover", self.branch,
                                   "cover letter")
         self.load()
@@ -143,14 +154,15 @@ class CoverScreen(StartsSeries):
         self.series, self.managed = message.series, True
         area, keeper = self.query_one(TextArea), self.keeper
         assert keeper is not None  # made on mount
-        area.display = True
+        area.display, area.disabled = True, False
         self.refresh_bindings()
         if message.changed and keeper.dirty:
             keeper.saved = message.text  # the editor keeps the user's text
             self.notify("the cover changed outside this editor; your text is kept (ctrl+s "
-                        "stores it over the new one)", severity="warning", markup=False)
+                        "merges it with the new one)", severity="warning", markup=False)
         else:
             area.load_text(message.text)
+            self._base = message.text
             draft = keeper.loaded(message.text)
             if draft is not None:
                 offer_back(self, keeper, draft, message.text)
@@ -159,15 +171,15 @@ class CoverScreen(StartsSeries):
 
     def on_cover_unmanaged(self, message: CoverUnmanaged) -> None:
         self.managed = False
-        self.query_one(TextArea).display = False
+        area = self.query_one(TextArea)
+        area.display, area.disabled = False, True
         self.refresh_bindings()
         text = Text(f"{self.branch} is not managed by b4, so it has no cover letter yet.\n",
                     style="bold")
-        if message.current:
+        if message.current:  # + asks (opening the prompt here would take the + as text)
             text.append("Press + to start the series: enroll this branch with b4 (you give "
                         "its base), or make a new branch b4/NAME.")
             self.query_one("#cover-info", Static).update(text)
-            self.ask_enroll(self.branch)
         else:
             text.append(f"b4 works on the branch you are on: git switch {self.branch}, then "
                         "press + here.")
@@ -189,7 +201,7 @@ class CoverScreen(StartsSeries):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":  # False hides the key
             return self.managed is False
-        if action in ("save", "toggle_rfc", "set_tree", "toggle_resend"):
+        if action in ("save", "toggle_rfc", "set_tree", "toggle_resend", "external"):
             return bool(self.managed)
         return super().check_action(action, parameters)
 
@@ -224,6 +236,10 @@ class CoverScreen(StartsSeries):
 
     def unsaved(self) -> DraftKeeper | None:
         return self.keeper if self.managed else None
+
+    def action_external(self) -> None:
+        """ctrl+o: the cover in your own editor (git's core.editor / $EDITOR); ctrl+s saves."""
+        edit_externally(self, self.query_one(TextArea), self.app.repo, "cover.txt")
 
     # -- prefixes -------------------------------------------------------------------------
 
@@ -270,8 +286,17 @@ class CoverScreen(StartsSeries):
 
     def action_save(self) -> None:
         text = self.query_one(TextArea).text
-        if self.start_write(cover.set_cover, text):
+        if covermerge.has_markers(text):
+            self.notify("the cover still holds the <<<<<<< / >>>>>>> lines of a merge: keep "
+                        "what you want of both sides, then ctrl+s", severity="error",
+                        markup=False)
+            return
+        base = text if self._base is None else self._base
+        wrapped = cover.wrap_cover(text)  # mail wants lines of 75 columns at most
+        if self.start_write(covermerge.save_merged, (base, wrapped)):
             self._saving = text
+            if wrapped != text:
+                self.notify(f"long lines wrapped at {cover.WIDTH} columns", markup=False)
 
     def save_then(self, then: Callable[[], object]) -> None:
         self._after_save = then
@@ -279,7 +304,7 @@ class CoverScreen(StartsSeries):
         if not self.writing:  # refused before b4 ran
             self._after_save = None
 
-    def start_write(self, change: Callable[[GitRepo, Series, Any], object], value: Any) -> bool:
+    def start_write(self, change: Callable[..., object], value: Any) -> bool:
         if self.writing:
             self.notify("b4 is still writing the last change; try again in a moment")
             return False
@@ -288,15 +313,22 @@ class CoverScreen(StartsSeries):
         return True
 
     @work(thread=True, exit_on_error=False, group="cover-write")
-    def write(self, change: Callable[[GitRepo, Series, Any], object], value: Any) -> None:
+    def write(self, change: Callable[..., object], value: Any) -> None:
         """Apply one cover change through b4 (`change(repo, series, value)`), then read the
         series and the stored cover back."""
         try:
             repo = self.app.repo
-            change(repo, load_series(repo, self.branch, allow_empty=True), value)
             series = load_series(repo, self.branch, allow_empty=True)
-            self.post_message(CoverSaved(series, cover.raw_cover(repo, series),
-                                         change is cover.set_cover))
+            merging = change is covermerge.save_merged
+            result = change(repo, series, *value) if merging else change(repo, series, value)
+            if isinstance(result, covermerge.Merged) and not result.clean:
+                self.post_message(CoverConflict(result, cover.raw_cover(repo, series)))
+                return
+            series = load_series(repo, self.branch, allow_empty=True)
+            merged = isinstance(result, covermerge.Merged) and \
+                result.text.rstrip("\n") != value[1].rstrip("\n")
+            self.post_message(CoverSaved(series, cover.raw_cover(repo, series), merging,
+                                         merged))
         except PatchpilotError as exc:
             self.post_message(CoverWriteFailed(exc))
 
@@ -308,15 +340,32 @@ class CoverScreen(StartsSeries):
             if area.text == self._saving:  # nothing typed meanwhile: show what b4 stored
                 area.load_text(message.text)
             keeper.stored_again(message.text)
-            self._saving = None
+            self._base, self._saving = message.text, None
         elif not keeper.dirty:
             keeper.stored_again(message.text)
+            self._base = message.text
         self._show_info()
-        self.notify("Saved through b4 (the series commits were rewritten by b4)")
+        self.notify("Saved through b4, merged with the change stored meanwhile" if message.merged
+                    else "Saved through b4 (the series commits were rewritten by b4)",
+                    markup=False)
         self.app.rewritten(self)
         then, self._after_save = self._after_save, None
         if then is not None:
             then()
+
+    def on_cover_conflict(self, message: CoverConflict) -> None:
+        """Both changed the same lines: both sides go into the editor, nothing stored."""
+        self.writing, self._saving, self._after_save = False, None, None
+        area, keeper = self.query_one(TextArea), self.keeper
+        assert keeper is not None
+        keeper.saved = self._base = message.stored
+        area.load_text(message.merged.text)
+        keeper.changed()
+        self._show_info()
+        self.notify("the cover changed outside this editor on the lines you changed: both are "
+                    f"in the editor, between <<<<<<< {covermerge.MINE} and >>>>>>> "
+                    f"{covermerge.THEIRS}; keep what you want, then ctrl+s",
+                    severity="warning", markup=False, timeout=20)
 
     def on_cover_write_failed(self, message: CoverWriteFailed) -> None:
         self.pending, self.writing, self._saving = None, False, None

@@ -9,14 +9,16 @@ only, so the list never waits on the network.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review.summary import ReviewCounts, summarize_reviews
 from patchpilot.core.series.model import Series, SeriesSummary, load_series, summarize
 from patchpilot.core.text import safe_text
 from patchpilot.tui.messages import CurrentLoaded, LoadFailed, ReviewCounted, SummariesLoaded
@@ -24,6 +26,9 @@ from patchpilot.tui.screens import register
 from patchpilot.tui.screens.start import START, StartsSeries
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
+
+if TYPE_CHECKING:
+    from patchpilot.core.review.summary import ReviewCounts
 
 REVIEW_COLUMNS = {"unread": "Unread", "open": "Open", "trailers": "Trailers", "newer": "Newer",
                   "status": "Status"}
@@ -92,17 +97,22 @@ class HomeScreen(StartsSeries):
         self._auto_open = auto_open
 
     def compose(self) -> ComposeResult:
-        yield Header()
         yield Static(f"Series in {self.app.repo.top}", id="home-title")
-        yield FitTable(COLUMNS, id="series-table", zebra_stripes=True)
-        yield KeyFooter()
+        if not self._auto_open:  # else the series screen opens over this one at once: the
+            yield from self._parts()  # rest is made when this screen is first seen
+
+    @staticmethod
+    def _parts() -> list[Widget]:
+        return [Header(), FitTable(COLUMNS, id="series-table", zebra_stripes=True), KeyFooter()]
 
     def on_mount(self) -> None:
         self.action_refresh()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        if self.summaries:  # back from a series: its replies may have been read since
+        if self.summaries and not self.query(FitTable):  # first seen now
+            self.call_later(self._fill)
+        elif self.summaries:  # back from a series: its replies may have been read since
             self.count_reviews(self.summaries)
 
     def action_back(self) -> None:
@@ -142,10 +152,22 @@ class HomeScreen(StartsSeries):
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 
-    def on_summaries_loaded(self, message: SummariesLoaded) -> None:
+    async def on_summaries_loaded(self, message: SummariesLoaded) -> None:
         self.summaries = message.summaries
+        if self.app.screen is not self and not self.query(FitTable):
+            return  # under the series screen it opened: filled when it is first seen
+        await self._fill()
+
+    async def _fill(self) -> None:
+        if not self.query(FitTable):
+            header, table, footer = self._parts()
+            await self.mount(header, before="#home-title")
+            await self.mount(table, after="#home-title")
+            await self.mount(footer)
+            table.focus()  # as a composed screen focuses its first table
         table = self.query_one(FitTable)
         table.set_rows([row_of(s) for s in self.summaries], [s.branch for s in self.summaries])
+        self.call_after_refresh(self.app.content_shown)
         title = f"Series in {self.app.repo.top}: {len(self.summaries)}"
         self.query_one("#home-title", Static).update(title)
         self.count_reviews(self.summaries)
@@ -162,6 +184,8 @@ class HomeScreen(StartsSeries):
     @work(thread=True, exit_on_error=False, exclusive=True, group="home-reviews")
     def count_reviews(self, summaries: list[SeriesSummary]) -> None:
         worker = get_current_worker()
+        from patchpilot.core.review.summary import summarize_reviews  # after the first paint
+
         for counts in summarize_reviews(self.app.repo, summaries, self.app.config):
             if worker.is_cancelled:
                 return

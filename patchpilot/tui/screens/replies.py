@@ -17,9 +17,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.review.applied import Applied
 from patchpilot.core.review.lore import LoreClient
 from patchpilot.core.review.model import Reply, Review
 from patchpilot.core.review.replies import collect, make_client, mark_read, set_comment_state
@@ -33,10 +35,12 @@ from patchpilot.tui.widgets.dialogs import Prompt
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
 
-COLUMNS = [Col("unread", "", 3), Col("patch", "Patch", 1), Col("kind", "Kind", 4, cap=10),
+COLUMNS = [Col("unread", "", 3), Col("rev", "Rev", 2, cap=4), Col("patch", "Patch", 1),
+           Col("kind", "Kind", 4, cap=10),
            Col("from", "From", 0, cap=40), Col("date", "Date", 5, cap=16),
            Col("comments", "Comments", 2, cap=12),
            Col("trailers", "Trailers", 6, cap=80, flex=True)]
+READ_AFTER = 1.5  # seconds a reply stays highlighted before it counts as read
 STATE_STYLE = {"open": "yellow", "addressed": "green", "wontfix": "dim", "replied": "cyan"}
 
 
@@ -45,13 +49,30 @@ class RepliesLoaded(Message):
     report: Review
 
 
-def describe_message(message: Reply, current: int) -> Text:
+@dataclass
+class ReadMarked(Message):
+    msgid: str
+
+
+def applied_line(applied: Applied, revision: int) -> Text:
+    """`v2 applied to rust-next (main) by Maint: 1 abc123def456, 2 ...` in green."""
+    patches = ", ".join(f"{p.index}" + (f" {p.commit[:12]}" if p.commit else "")
+                        for p in applied.patches)
+    return Text(f"v{revision} {safe_text(applied.label, 200)} by {safe_text(applied.by, 200)}"
+                + (f": {safe_text(patches, 400)}" if patches else ""), style="bold green")
+
+
+def describe_message(message: Reply, current: int, applied: Applied | None = None) -> Text:
     """Trailers and every item of one reply, in order: the comments with their state (comment
     `current`, 0-based among them, marked), the asides (greetings, sign-offs, "Looks good",
-    quotes nobody answered) dimmed with what they are."""
+    quotes nobody answered) dimmed with what they are. A maintainer's "applied" mail says
+    so first, not as an aside."""
     text = Text(safe_text(message.sender, 300), style="bold")
-    text.append(f"  {message.date[:16]}  {message.kind}\n", style="dim")
+    kind = "applied" if applied is not None else message.kind
+    text.append(f"  {message.date[:16]}  v{message.revision}  {kind}\n", style="dim")
     text.append(safe_text(message.subject, 300) + "\n", style="dim")
+    if applied is not None:
+        text.append(applied_line(applied, message.revision)).append("\n")
     for trailer in message.trailers:
         text.append(f"{trailer.name}: ", style="green").append(safe_text(trailer.value, 300))
         text.append("\n")
@@ -60,7 +81,9 @@ def describe_message(message: Reply, current: int) -> Text:
         if item.quote:
             text.append("\n" + safe_text(item.quote, 3000), style="dim")
         if not item.counted:
-            if item.text:
+            if item.text and applied is not None:
+                text.append("\n" + safe_text(item.text, 2000) + "\n")
+            elif item.text:
                 text.append(f"\n  ({item.kind}) ", style="dim italic")
                 text.append(safe_text(item.text, 2000) + "\n", style="dim")
             elif item.quote:
@@ -109,6 +132,8 @@ class RepliesScreen(PilotScreen):
         bind("3", "state('wontfix')", "Won't fix", "replies.wontfix", "mark", 12),
         bind("4", "state('replied')", "Replied", "replies.replied", "mark", 13),
         bind("g", "answer", "Answer", "replies.answer", "edit", 10),
+        bind("G", "answer(True)", "Answer this one", "replies.answer_one", "edit", 61,
+             show=False),
         FETCH,
         *SCREEN_KEYS,
     ]
@@ -119,9 +144,12 @@ class RepliesScreen(PilotScreen):
         self.branch = branch
         self.report: Review | None = None
         self.messages: list[Reply] = []
+        self.applied: dict[str, Applied] = {}  # msgid -> what its maintainer applied
         self.comment_index = 0
         self._shown: str | None = None
         self._clients: set[LoreClient] = set()  # the requests of running workers
+        self._reading: Timer | None = None  # marks the highlighted reply read
+        self._kept_unread: set[str] = set()  # marked unread with space: left so
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -174,18 +202,23 @@ class RepliesScreen(PilotScreen):
         self.query_one("#replies-detail-box").display = True
         self.report = message.report
         self.messages = list(message.report.replies(own=True))
+        self.applied = {msgid: rev.applied for rev in message.report.revisions
+                        if rev.applied for msgid in rev.applied.msgids}
         table = self.query_one(FitTable)
         shown = self._shown
         row_before = table.cursor_row
         rows: list[list[str | Text]] = []
         for m in self.messages:
             open_count = sum(c.is_open for c in m.comments)
-            rows.append(["●" if m.unread else " ", "cover" if m.patch == 0 else str(m.patch),
-                         m.kind, Text(safe_text(m.sender, 80)), m.date[:16],
+            applied = m.msgid in self.applied
+            rows.append(["●" if m.unread else " ", f"v{m.revision}",
+                         "cover" if m.patch == 0 else str(m.patch),
+                         Text("applied", style="bold green") if applied else m.kind,
+                         Text(safe_text(m.sender, 80)), m.date[:16],
                          "your answer" if m.kind == "own" else
                          f"{open_count}/{len(m.comments)} open" if m.comments else "",
                          Text(", ".join(t.name for t in m.trailers))])
-        table.set_rows(rows)
+        table.set_rows(rows, keys=[m.msgid for m in self.messages])
         # Stay on the same reply when a refresh adds some above it (a state key must not
         # land on another reviewer's comment).
         row = next((i for i, m in enumerate(self.messages) if m.msgid == shown), row_before)
@@ -201,6 +234,9 @@ class RepliesScreen(PilotScreen):
         text = Text(f"{self.branch}: {len(self.messages)} replies, {unread} unread, "
                     f"{len(report.open_comments())}/{len(comments)} comments open"
                     f"  ({safe_text(report.server, 200)})")
+        for revision in report.revisions:
+            if revision.applied:
+                text.append("\n").append(applied_line(revision.applied, revision.revision))
         if report.newer_revisions:
             text.append(f"\nnewer revision on the list: v{max(report.newer_revisions)}",
                         style="yellow")
@@ -218,7 +254,8 @@ class RepliesScreen(PilotScreen):
 
     def _show_detail(self) -> None:
         message = self.selected
-        detail = describe_message(message, self.comment_index) if message else Text("")
+        detail = describe_message(message, self.comment_index,
+                                  self.applied.get(message.msgid)) if message else Text("")
         self.query_one("#replies-detail", Static).update(detail)
 
     def on_load_failed(self, message: LoadFailed) -> None:
@@ -242,6 +279,30 @@ class RepliesScreen(PilotScreen):
             self.query_one("#replies-detail-box").scroll_home(animate=False)
         self._show_detail()
         self.refresh_bindings()
+        if self._reading is not None:
+            self._reading.stop()
+        if message is not None and message.unread:
+            self._reading = self.set_timer(READ_AFTER, lambda: self._read(message.msgid))
+
+    def _read(self, msgid: str) -> None:
+        """The reply was on screen long enough: read (space toggles it back)."""
+        message = self.selected
+        if message is not None and message.msgid == msgid and message.unread and \
+                msgid not in self._kept_unread:
+            self.mark_read_worker(msgid)
+
+    @work(thread=True, exit_on_error=False, group="replies-read")
+    def mark_read_worker(self, msgid: str) -> None:
+        mark_read(self.app.repo, [msgid])
+        self.post_message(ReadMarked(msgid))
+
+    def on_read_marked(self, message: ReadMarked) -> None:
+        for reply in self.messages:
+            if reply.msgid == message.msgid:
+                reply.unread = False
+        self.query_one(FitTable).set_cell(message.msgid, "unread", " ")
+        if self.report is not None:
+            self._show_info()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keys about a reply are greyed out until there is one."""
@@ -262,19 +323,28 @@ class RepliesScreen(PilotScreen):
         message = self.selected
         if message is not None:
             repo, unread = self.app.repo, message.unread
+            if unread:
+                self._kept_unread.discard(message.msgid)
+            else:  # marked unread on purpose: highlighting it does not read it again
+                self._kept_unread.add(message.msgid)
             self.load(change=lambda: mark_read(repo, [message.msgid], read=unread))
 
-    def action_answer(self) -> None:
-        """Answer the highlighted comment by mail (the answer screen); reload on return."""
+    def action_answer(self, one: bool = False) -> None:
+        """g: answer the reply in one mail, each comment not answered yet below its quote
+        (as mutt users do), the cursor below the highlighted one; G: that comment alone.
+        The answer screen opens; the replies reload on return."""
         message = self.selected
         if message is None or not message.comments:
             return
         comment = message.comments[min(self.comment_index, len(message.comments) - 1)]
+        chosen = [comment] if one else \
+            [c for c in message.comments if c.state != "replied" or c is comment]
+        ref = f"{message.msgid}:{','.join(str(c.n) for c in chosen)}"
 
         def back(_result: None) -> None:
             self.load()
 
-        self.app.push_screen(AnswerScreen(self.branch, comment.id), back)
+        self.app.push_screen(AnswerScreen(self.branch, ref, focus=comment.n), back)
 
     def action_state(self, state: str) -> None:
         message = self.selected

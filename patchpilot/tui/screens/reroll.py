@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Static, TextArea
@@ -140,9 +140,33 @@ class RerollScreen(RerollRewrites):
     def action_escape(self) -> None:
         """Escape in the changelog editor leaves the editor; elsewhere it goes back."""
         if isinstance(self.focused, TextArea):
-            self.query_one("#reroll-patches", DataTable).focus()
+            self.leave_editor()
         else:
             self.action_back()
+
+    def leave_editor(self) -> None:
+        """The focus back on the patches (after Escape, and once ctrl+s / w is confirmed:
+        a later key is a key again, never text in the changelog)."""
+        self.query_one("#reroll-patches", DataTable).focus()
+
+    def on_descendant_focus(self, _event: events.DescendantFocus) -> None:
+        self._fit_editor()
+
+    def on_descendant_blur(self, _event: events.DescendantBlur) -> None:
+        self.call_after_refresh(self._fit_editor)
+
+    def on_resize(self, event: events.Resize) -> None:
+        super().on_resize(event)
+        self._fit_editor()
+
+    def _fit_editor(self) -> None:
+        """Narrow (80x24): while the changelog has the focus, the panes above it make room,
+        so the editor being typed in is always on the screen."""
+        editing = isinstance(self.focused, TextArea) and self.has_class("-narrow")
+        self.set_class(editing, "-editing")
+        if self.plan is not None:
+            for pane in ("#reroll-top", "#reroll-trailers", "#reroll-trailer"):
+                self.query_one(pane).display = not editing
 
     # -- loading ------------------------------------------------------------------------
 
@@ -174,6 +198,7 @@ class RerollScreen(RerollRewrites):
         for pane in ("#reroll-top", "#reroll-trailers", "#reroll-trailer", "#reroll-bottom"):
             self.query_one(pane).display = True
         self.plan, self.busy = message.plan, None
+        self._fit_editor()
         self.undoable, self.moved = message.undoable, message.moved
         found = message.recovered
         if found and found.state == "abandoned":

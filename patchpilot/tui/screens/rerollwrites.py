@@ -144,9 +144,13 @@ class RerollRewrites(PilotScreen):
                   "written by hand. Replace it with this changelog anyway?",
                   "The cover as it is now is kept under a backup ref.")
 
+    def leave_editor(self) -> None:
+        raise NotImplementedError
+
     def _write(self, lines: list[str], force: bool = False,
                notes: dict[int, list[str]] | None = None) -> None:
         repo, branch = self.app.repo, self.branch
+        self.leave_editor()  # confirmed: the next key is a key, not changelog text
 
         def run() -> tuple[str, list[str]]:
             series = load_series(repo, branch)

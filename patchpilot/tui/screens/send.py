@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.send import headers
 from patchpilot.core.send.flow import SendPlan, SendResult
 from patchpilot.core.send.preflight import ENVIRONMENT, Line, early_preflight
 from patchpilot.core.send.prepare import Prepared, prepare
@@ -29,7 +30,7 @@ from patchpilot.tui.keys import SCREEN_KEYS, bind
 from patchpilot.tui.messages import LoadFailed
 from patchpilot.tui.screens import register
 from patchpilot.tui.screens.base import PilotScreen
-from patchpilot.tui.widgets.dialogs import Confirm
+from patchpilot.tui.widgets.dialogs import Confirm, Prompt
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
 from patchpilot.tui.widgets.sendtext import (
@@ -72,7 +73,9 @@ class SendScreen(PilotScreen):
 
     branch: str
 
-    BINDINGS = [bind("x", "send", "Send…", "send.send", "send", 10), *SCREEN_KEYS]
+    BINDINGS = [bind("x", "send", "Send…", "send.send", "send", 10),
+                bind("i", "in_reply_to", "Thread under…", "send.in_reply_to", "mark", 40),
+                *SCREEN_KEYS]
     PRIMARY = "#send-messages"
 
     def __init__(self, branch: str):
@@ -82,6 +85,7 @@ class SendScreen(PilotScreen):
         self.result: SendResult | None = None
         self.sending = False
         self.early: list[Line] = []  # the pre-flight lines known before b4's preview
+        self.in_reply_to: str | None = None  # the series threaded under it (v2 under v1)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -126,8 +130,9 @@ class SendScreen(PilotScreen):
             series = load_series(repo, self.branch, base=self.app.default_base)
             early = early_preflight(repo, series)
             self.post_message(PreflightEarly(early))
+            extras = headers.for_send(repo, series, self.app.config, "send", self.in_reply_to)
             self.post_message(SendPlanned(prepare(repo, series, config=self.app.config,
-                                                  early=early)))
+                                                  early=early, extras=extras)))
         except PatchpilotError as exc:
             self.post_message(LoadFailed(exc))
 
@@ -195,7 +200,11 @@ class SendScreen(PilotScreen):
             return
         confirmed = prepared.confirmation
         overrides = [ln.name for ln in prepared.blocking()]
-        question = f"Send {prepared.summary()} now?"
+        series = prepared.plan.series
+        threaded = f", threaded under <{prepared.plan.extras.in_reply_to}>" \
+            if prepared.plan.extras.in_reply_to else ""
+        question = f"Send v{series.revision} of {series.branch}, {prepared.summary()}" \
+                   f"{threaded}, now?"
         if overrides:
             question += f" Pre-flight fails on: {', '.join(overrides)}; sending overrides " \
                         "them (recorded in the send log)."
@@ -209,6 +218,24 @@ class SendScreen(PilotScreen):
                 self.send(confirmed, overrides)
 
         self.app.push_screen(Confirm(question), answered)
+
+    def action_in_reply_to(self) -> None:
+        """i: thread this revision under a message (by default the cover of the last
+        revision sent: v2 under v1), as `patchpilot send --in-reply-to` does; empty: not."""
+        sent = self.plan.series.sent if self.plan else []
+        last = next((r.msgids[0] for r in reversed(sent) if r.msgids), None)
+        current = self.in_reply_to or last or ""
+        where = f" (the v{sent[-1].revision} cover)" if last and current == last else ""
+
+        def answered(value: str | None) -> None:
+            if value is None:
+                return  # Escape: as it was
+            self.in_reply_to = value.strip() or None
+            self.action_refresh()
+
+        self.app.push_screen(Prompt(f"Thread the series under this Message-ID{where}; empty: "
+                                    "a thread of its own", placeholder="MSGID",
+                                    value=current, allow_empty=True), answered)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="send-run")
     def send(self, confirmed: tuple[int, int], overrides: list[str]) -> None:

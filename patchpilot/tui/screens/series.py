@@ -8,6 +8,8 @@ from a thread worker.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,7 +17,6 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Static
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.review.comments import Placed, comments_by_patch
 from patchpilot.core.series.model import Series, load_series
 from patchpilot.core.text import safe_text
 from patchpilot.tui.keys import SCREEN_KEYS
@@ -25,6 +26,9 @@ from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.fittable import Col, FitTable
 from patchpilot.tui.widgets.footer import KeyFooter
 from patchpilot.tui.widgets.patchdetail import PatchDetail
+
+if TYPE_CHECKING:
+    from patchpilot.core.review.comments import Placed
 
 # The subject stays longest and takes the width left; the commit id goes first.
 COLUMNS = [Col("n", "#", 1), Col("commit", "Commit", 4, cap=12, yields=True),
@@ -120,12 +124,15 @@ class SeriesScreen(PilotScreen):
         self._show_selected()
         if not isinstance(self.focused, DataTable):
             table.focus()
+        self.call_after_refresh(self.app.content_shown)
         if message.complete and series.sent:
             self.load_comments(series)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="series-comments")
     def load_comments(self, series: Series) -> None:
         """Review comments from the replies cache (never the network)."""
+        from patchpilot.core.review.comments import comments_by_patch  # after the first paint
+
         self.post_message(CommentsLoaded(series, comments_by_patch(self.app.repo, series)))
 
     def on_comments_loaded(self, message: CommentsLoaded) -> None:

@@ -52,7 +52,8 @@ class StartsSeries(PilotScreen):
     def action_start(self) -> None:
         current = self.app.repo.current_branch()
         enroll = current if current and self.current_managed() is not True else None
-        answers = [Answer("new", "New b4/NAME", ("n",), "primary")]
+        # `b` (b4/NAME): `n` means No in every dialog (tui/keys.py)
+        answers = [Answer("new", "New b4/NAME", ("b",), "primary")]
         if enroll:
             answers.append(Answer("enroll", f"Enroll {enroll}", ("e",)))
         question = "Start a series: a new branch b4/NAME, forked where you say"

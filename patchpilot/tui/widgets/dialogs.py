@@ -108,6 +108,17 @@ def unsaved(what: str) -> Choice:
                   [SAVE, DISCARD, CANCEL], default="cancel")
 
 
+QUIT = Answer("quit", "Quit, keep a draft", ("ctrl+q",), "error")
+
+
+def unsaved_on_quit(what: str) -> Choice:
+    """Quitting with an editor's text unsaved: Save / Quit (the text kept as a draft) /
+    Cancel (Cancel has the focus; ctrl+q again quits)."""
+    return Choice(f"The {what} has unsaved changes. Save them before quitting? (Quitting "
+                  "keeps them as a draft, offered back next time.)", [SAVE, QUIT, CANCEL],
+                  default="cancel")
+
+
 def offer_draft(what: str, age: str, lines: int, moved: bool) -> Choice:
     """A kept draft found when an editor opens: Restore / Not now / Discard."""
     question = (f"Your unsaved {what} from {age} ({lines} line(s)) was kept. Restore it into "
@@ -123,11 +134,13 @@ class Prompt(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, placeholder: str = "", value: str = ""):
+    def __init__(self, question: str, placeholder: str = "", value: str = "",
+                 allow_empty: bool = False):
         super().__init__()
         self.question = question
         self.placeholder = placeholder
         self.value = value
+        self.allow_empty = allow_empty  # an empty answer is "" (else None, as Escape)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -135,7 +148,7 @@ class Prompt(ModalScreen[str | None]):
             yield Input(value=self.value, placeholder=self.placeholder)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        self.dismiss(event.value.strip() or ("" if self.allow_empty else None))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

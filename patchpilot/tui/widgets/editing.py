@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from textual.timer import Timer
     from textual.widgets import TextArea
 
+    from patchpilot.core.git.repo import GitRepo
+
 THROTTLE = 1.0  # seconds between two draft writes while typing
 
 
@@ -85,6 +87,31 @@ class DraftKeeper:
             self._timer.stop()
             self._timer = None
         drafts.drop_draft(self.git_dir, self.kind, self.branch)
+
+
+def edit_externally(screen: Screen[Any], area: TextArea, repo: GitRepo, name: str) -> bool:
+    """The editor's text in the user's own editor (the one git starts: core.editor, $EDITOR
+    ...), the TUI suspended meanwhile; True when the text came back changed (it is then in `area`,
+    as typed). A failing editor leaves the text as it was and says why."""
+    from textual.app import SuspendNotSupported
+
+    from patchpilot.core.editor import edit_text
+    from patchpilot.core.errors import PatchpilotError
+
+    try:
+        try:
+            with screen.app.suspend():
+                text = edit_text(repo, area.text, name)
+        except SuspendNotSupported:  # no terminal to hand over (a headless run)
+            text = edit_text(repo, area.text, name)
+    except PatchpilotError as exc:
+        screen.notify(f"{exc.message} (hint: {exc.hint})", severity="error", markup=False)
+        return False
+    screen.app.refresh()
+    if text == area.text:
+        return False
+    area.load_text(text)
+    return True
 
 
 def offer_back(screen: Screen[Any], keeper: DraftKeeper, draft: Draft, stored: str) -> None:

@@ -32,6 +32,7 @@ class PatchDetail(VerticalScroll):
     """Everything about the selected patch, scrollable."""
 
     _shown: str | None = None  # the commit shown (scrolled to the top when it changes)
+    _last: tuple[Patch | None, list[Placed] | None, bool] | None = None  # drawn last
 
     def compose(self) -> ComposeResult:
         yield Static(id="patch-message")
@@ -40,7 +41,14 @@ class PatchDetail(VerticalScroll):
 
     def show(self, patch: Patch | None, comments: list[Placed] | None = None,
              diffs: bool = True) -> None:
-        """Show `patch`; `diffs` False: its diff is still being read (a light series)."""
+        """Show `patch`; `diffs` False: its diff is still being read (a light series). The
+        same patch, comments and state as shown already: nothing to draw again (a table
+        refill and its highlight event both ask, at start-up and on every reload)."""
+        last = self._last
+        if last is not None and patch is not None and last[0] is patch and \
+                last[1] is comments and last[2] == diffs:
+            return
+        self._last = (patch, comments, diffs)  # held, so never mistaken for a new one
         message = self.query_one("#patch-message", Static)
         if patch is None:
             message.update(Text("No patches in this series yet: commit your work on the "
