@@ -188,10 +188,10 @@ def cache_key(ctx: ToolContext, tool: str, pin: PatchInput) -> str:
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files))
     elif tool == "rust":
         # The rules also read the Makefile and parent module of each touched file, and the
-        # `.rs` files beside it (a driver's crate root, a file that `include!`s it).
+        # `.rs` files beside it that name it (a driver's crate root, a file that `include!`s
+        # it); a sibling that does not name it (another sample) changes nothing here.
         near = sorted({p for f in pin.rust_files for p in _neighbours(f.path)} |
-                      {str(sib.relative_to(ctx.tree)) for f in pin.rust_files
-                       for sib in (ctx.tree / f.path).parent.glob("*.rs")})
+                      {p for f in pin.rust_files for p in _naming(ctx.tree, f.path)})
         parts = (patch.patch_id, tuple(f.key() for f in pin.rust_files + pin.kbuild_files),
                  _file_digest(*(ctx.tree / p for p in near)),
                  patch.index == ctx.first_rust_patch)  # it says what the tree does not give
@@ -280,6 +280,20 @@ def _rustfmt_file(ctx: ToolContext, file: FileInput) -> tuple[list[Finding], boo
     return [rf._finding(file.path, start, end, fix)
             for start, end, fix in rf.changed_ranges(old, new)
             if file.added.intersection(range(start, end + 1))], True
+
+
+def _naming(tree: Path, path: str) -> list[str]:
+    """The `.rs` files beside `path` whose text names its file stem (`mod x;`, `include!`)."""
+    target = tree / path
+    found = []
+    for sib in target.parent.glob("*.rs"):
+        if sib.name != target.name:
+            try:
+                if target.stem in sib.read_text(errors="replace"):
+                    found.append(str(sib.relative_to(tree)))
+            except OSError:
+                continue
+    return found
 
 
 def _neighbours(path: str) -> list[str]:
