@@ -16,6 +16,7 @@ from liblore.series import Identity
 from liblore.series import Trailer as LoreTrailer
 from liblore.utils import find_trailers
 
+from patchpilot.core.addresses import parse_sender
 from patchpilot.core.series.patches import TrailerRole, canonical_name, trailer_role
 
 # A longer line is never a trailer, and is kept away from liblore's regexes (one of them
@@ -45,7 +46,7 @@ class GivenTrailer:
         if not self.address:
             return False
         return Identity.from_addr((self.person, self.address)).matches(
-            (sender.split("<", 1)[0].strip().strip('"'), address))
+            (parse_sender(sender).name, address))
 
 
 def trailer_lines(lines: list[str], bot: bool = False) -> tuple[list[GivenTrailer], set[int]]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from patchpilot.core.addresses import parse_sender
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
@@ -134,7 +135,7 @@ def _deliver(journal: Journal, draft: Draft, transport: dict[str, Any], raw: byt
     rcpts = recipients(draft.answer)
     envelope = transport.get("envelopesender") or ""
     sender = envelope if envelope and envelope != "auto" else \
-        email.utils.parseaddr(draft.answer.sender)[1]  # git send-email's "auto": the From
+        parse_sender(draft.answer.sender).address  # git send-email's "auto": the From
     # typed as returning anything: relay.smtp_send returns None today, a note in its rework
     deliver: Callable[..., object]
     try:
