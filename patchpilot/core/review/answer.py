@@ -28,6 +28,7 @@ from email.message import EmailMessage
 
 from patchpilot.core import addresses
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.review.mail import SYNTHETIC_DOMAIN
 
 WIDTH = 72  # the answer's lines; quotes keep theirs
 QUOTE_LINES = 6  # lines of the reviewer's quote kept above their words
@@ -119,6 +120,10 @@ def require_msgid(msgid: str) -> str:
     if not msgid:
         raise PatchpilotError("the reviewer's mail has no Message-ID: an answer could not be "
                               "threaded under it", hint="answer it from your mail client")
+    if msgid.endswith(f"@{SYNTHETIC_DOMAIN}"):  # review.mail's stand-in: nobody else has it
+        raise PatchpilotError("the reviewer's mail has no usable Message-ID (patchpilot "
+                              f"stands in {msgid[:80]!r} for it): an answer would thread "
+                              "for nobody", hint="answer it from your mail client")
     if _ARCHIVE_MADE.fullmatch(msgid):
         raise PatchpilotError("the reviewer's mail has no Message-ID of its own (the archive "
                               f"made up {msgid[:80]!r}): an answer would not thread for anyone "
