@@ -121,6 +121,8 @@ def plan(repo: GitRepo, series: Series, mode: Mode = "send",
                               hint="patchpilot send --preview-to you@example.org")
     messages = preview(repo, mode, preview_to)
     log = SendLog(repo.git_dir, series.change_id, series.branch)
+    if mode == "send":
+        log.refuse_if_damaged()
     resume = log.pending(series.revision) if mode == "send" else None
     extras = extras or headers.for_send(repo, series, Config(repo), mode)
     messages, stripped = headers.apply(messages, extras)

@@ -123,6 +123,7 @@ class SendLog:
         self.journal_dir = self.dir / f"{_key(change_id, branch)}.d"
         self.change_id, self.branch = change_id, branch
         self.warnings: list[str] = []
+        self.damaged: list[str] = []  # one line per damaged journal, kept aside (fail closed)
         self._finish_at: dict[str, int] = {}  # attempt -> where its finish line goes
         self.attempts: list[Attempt] = self._load()
 
@@ -134,6 +135,9 @@ class SendLog:
         rebuilt = []
         for path, folded in self._journals():
             attempt = known.get(path.stem)
+            if attempt is None and folded.header is None:
+                self._keep_damaged(path)
+                continue
             if attempt is None:
                 attempt = self._from_header(path, folded.header)
                 if attempt is None:
@@ -171,8 +175,35 @@ class SendLog:
             return []
         if not self.journal_dir.is_dir():
             return []
-        return [(path, journal.fold(journal.read(path)))
-                for path in sorted(self.journal_dir.glob("*.jsonl")) if path.is_file()]
+        found = []
+        for path in sorted(self.journal_dir.glob("*.jsonl")):
+            if not path.is_file():  # a directory where a journal should be
+                self._keep_damaged(path)
+                continue
+            found.append((path, journal.fold(journal.read(path))))
+        return found
+
+    def _keep_damaged(self, path: Path) -> None:
+        """A journal with no readable first line (empty, binary, garbage) may be the only
+        record of messages that went out: it is moved aside, and no series is sent while it
+        lies there (see `refuse_if_damaged`)."""
+        why = "a directory" if path.is_dir() else "empty" if path.stat().st_size == 0 \
+            else "no readable attempt line"
+        aside = keep_aside(path)
+        self.damaged.append(f"the send journal {path.name} is damaged ({why}); kept as {aside}")
+
+    def refuse_if_damaged(self) -> None:
+        """Fail closed: one line when a damaged journal (found now or earlier) is kept aside."""
+        kept = sorted(self.journal_dir.glob("*.jsonl.damaged-*")) \
+            if self.journal_dir.is_dir() else []
+        if not kept:
+            return
+        what = self.damaged[0] if self.damaged else \
+            f"the send journal {kept[-1].name} was damaged and is kept as {kept[-1]}"
+        raise PatchpilotError(f"{what}: it may record messages that went out; nothing was sent",
+                              hint="see on the list what went out; when sure, delete "
+                                   f"{' '.join(str(k) for k in kept)} and send again",
+                              exit_code=ExitCode.FAILURE)
 
     def _from_header(self, path: Path, header: dict[str, Any] | None) -> Attempt | None:
         if header is None or header.get("id") != path.stem:
