@@ -85,7 +85,10 @@ def _one(text: str) -> GivenTrailer | None:
     role = trailer_role(name)
     if role == "other":
         return None
-    parsed = LoreTrailer.parse(name, value)
+    try:
+        parsed = LoreTrailer.parse(name, value)
+    except (UnicodeError, ValueError):  # liblore formats the address as ASCII: `b\xc0b@x`
+        return None  # names no address mail can go to: the line stays the reviewer's text
     if not parsed.is_person or parsed.addr is None:
         return None
     person, address = parsed.addr
