@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 import weakref
@@ -35,7 +36,7 @@ from urllib.parse import quote
 import requests
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.fs import write_atomic
+from patchpilot.core.fs import keep_aside, write_atomic
 from patchpilot.core.review.deadline import DeadlineSession, TooLarge
 from patchpilot.core.review.mail import (
     MailTooLarge,
@@ -238,6 +239,12 @@ class LoreClient:
         """The cached thread, or None (also when the entry is damaged: a cache miss, which
         the next fetch rewrites)."""
         data_path, meta_path = self._paths(msgid)
+        for path in (data_path, meta_path):  # a directory (or a socket...) in its place
+            if os.path.lexists(path) and not path.is_file():
+                try:
+                    keep_aside(path)  # out of the way: the next fetch writes the entry
+                except OSError:
+                    pass
         try:
             meta = json.loads(meta_path.read_text())
             mbox = gunzip(data_path.read_bytes())
@@ -263,7 +270,10 @@ class LoreClient:
                                                 "server_time": thread.server_time,
                                                 "complete": thread.complete}))
         except OSError:
-            meta_path.unlink(missing_ok=True)
+            try:
+                meta_path.unlink(missing_ok=True)
+            except OSError:  # not a file either: the next read moves it aside
+                pass
 
     # -- threads ------------------------------------------------------------------------
     def thread(self, msgid: str, refresh: bool = False, subjects: tuple[str, ...] = (),
