@@ -45,8 +45,9 @@ def row_of(summary: SeriesSummary) -> tuple[str | Text, ...]:
     state = summary.problem or summary.cover_subject or "(not b4-managed)"
     style = "red" if summary.problem else ""
     pending = "…" if summary.sent_revisions and not summary.problem else ""
-    return (mark, Text(summary.branch), rev, count, sent, *[pending] * len(REVIEW_COLUMNS),
-            Text(summary.change_id or "-"), Text(safe_text(state, 200), style=style))
+    return (mark, Text(safe_text(summary.branch, 200)), rev, count, sent,
+            *[pending] * len(REVIEW_COLUMNS), Text(safe_text(summary.change_id or "-", 200)),
+            Text(safe_text(state, 200), style=style))
 
 
 def review_cells(counts: ReviewCounts) -> dict[str, Text]:
