@@ -46,6 +46,7 @@ from patchpilot.core.review.mail import (
     parse_mail,
     split_mbox,
 )
+from patchpilot.core.text import safe_text
 
 DEFAULT_BASE = "https://lore.kernel.org/all"
 MAX_DOWNLOAD = 200 * 1024 * 1024  # decompressed thread or search answer
@@ -59,6 +60,13 @@ class LoreUnreachable(PatchpilotError):
                          hint="showing cached data; retry later or set replies.server",
                          exit_code=ExitCode.FAILURE)
         self.why = why
+
+
+def holds(mbox: bytes, msgid: str) -> bool:
+    """Whether a message of `mbox` has the Message-ID `msgid` (its header, folded or not)."""
+    wanted = re.escape(msgid.encode("utf-8", "replace"))
+    return re.search(rb"(?im)^message-id:[ \t]*(?:\r?\n[ \t]+)?<" + wanted + rb">", mbox) \
+        is not None
 
 
 class TruncatedAnswer(PatchpilotError):
@@ -212,7 +220,11 @@ class LoreClient:
             return None, cost
         if status != 200:
             raise LoreUnreachable(self.base, f"HTTP {status} for a thread")
-        return self._mbox(body, "a thread"), cost
+        mbox = self._mbox(body, "a thread")
+        if mbox and not holds(mbox, msgid):  # a broken or hostile server: not our thread
+            raise LoreUnreachable(self.base, "it answered with another thread (without "
+                                  f"<{safe_text(msgid, 120)}>)")
+        return mbox, cost
 
     def _mbox(self, body: bytes, what: str) -> bytes:
         """The mbox in an answer: gzip (as public-inbox sends), or plain; anything else (a
