@@ -211,7 +211,11 @@ def guarded(repo: GitRepo, branch: str, what: str, config_keys: tuple[str, ...] 
                         config_before=config_values(repo, config_keys), tip=before,
                         reflog=_reflog_length(repo, branch),
                         marks=marks(repo, branch) if marks else None)
-        _save(repo, history(repo) + [entry])
+        try:  # journaled before anything changes: a disk that is full stops it here
+            _save(repo, history(repo) + [entry])
+        except OSError as exc:
+            raise cannot_write("the rewrite journal", _journal_path(repo), exc,
+                               "; nothing was changed") from None
         _MARKS[branch] = marks
         _ACTIVE[branch] = entry
         try:

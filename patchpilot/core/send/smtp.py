@@ -49,14 +49,21 @@ class _Bounded:
         timer.daemon = True
         timer.start()
         try:
-            return super().getreply()  # type: ignore[misc, no-any-return]
+            reply: tuple[int, bytes] = super().getreply()  # type: ignore[misc]
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             if cut.is_set():
-                raise smtplib.SMTPServerDisconnected(
-                    f"no whole answer within {self.timeout:g}s (timed out)") from TimeoutError()
+                raise self._late() from TimeoutError()
             raise exc
         finally:
             timer.cancel()
+        if cut.is_set():  # the half line read before the cut is no answer
+            raise self._late() from TimeoutError()
+        return reply
+
+    def _late(self) -> smtplib.SMTPServerDisconnected:
+        self.close()  # type: ignore[attr-defined]
+        return smtplib.SMTPServerDisconnected(
+            f"no whole answer within {self.timeout:g}s (timed out)")
 
     def send(self, s: Any) -> None:
         super().send(s)  # type: ignore[misc]

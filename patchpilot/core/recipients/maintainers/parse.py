@@ -188,14 +188,14 @@ def pattern_key(prefix: str) -> tuple[str, ...]:
 
 
 def pattern_prefix(value: str) -> str:
-    """The literal prefix of an F:/X: value; raises re.error for regex syntax Python lacks."""
+    """The literal prefix of an F:/X: value; raises regex.error for syntax Python lacks."""
     if not _LIVE_REGEX.isdisjoint(value):
-        re.compile(glob_to_regex(value))  # `*` and `?` alone always compile
+        compile_glob(glob_to_regex(value))  # `*` and `?` alone always compile
     return literal_prefix(value)
 
 
 def compile_pattern(tree: Path, entry: int, index: int, value: str) -> FilePattern:
-    """One F:/X: value as a FilePattern; raises re.error for regex syntax Python lacks."""
+    """One F:/X: value as a FilePattern; raises regex.error for syntax Python lacks."""
     converted = glob_to_regex(value)
     # Appending `/` to a directory leaves the depth as it is: one more slash, no +1.
     depth = converted.count("/") + (0 if converted.endswith("/") else 1)
