@@ -114,3 +114,20 @@ def test_another_thread_is_never_taken_for_ours(work):  # noqa: F811
     assert "another thread" in err and len(err.strip().splitlines()) == 1, err
     assert [m["from"] for m in messages(doc)] == ["Rev <rev@example.com>"]  # the cache
     assert "example.net" not in out
+
+
+# -- case 15: a trailer b4 did not apply ends in an error line -----------------------------------
+def test_a_trailer_b4_skips_is_said_in_one_error_line(work):  # noqa: F811
+    work.inbox.deliver(raw_reply(patch(work, "3"), b"Rev <rev@example.com>",
+                                 b"Reviewed-by: Rev <rev@example.com>\n", b"<late-rb@example.com>"))
+    tree = work.tree
+    ok(tree, "replies", "--refresh")
+    path = tree / "samples/rust/rust_three.rs"
+    path.write_text(path.read_text() + "// Changed after the review.\n")
+    git(tree, "commit", "-q", "-a", "--amend", "-m", "samples: rust: a third sample, reworked")
+    (item,) = json.loads(ok(tree, "trailers", "--json")[0])["trailers"]
+    assert item["status"] == "patch-changed"
+    code, _, err = run(tree, "trailers", "--apply", "--yes", "--accept", item["id"])
+    assert code == 1 and "Traceback" not in err, err
+    errors = [line for line in err.splitlines() if line.startswith("patchpilot: error:")]
+    assert len(errors) == 1 and "did not apply 1 of the 1 trailer(s)" in errors[0], err
