@@ -94,7 +94,7 @@ class HomeScreen(StartsSeries):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Series in {self.app.repo.top}", id="home-title")
+        yield Static(Text(safe_text(f"Series in {self.app.repo.top}", 300)), id="home-title")
         yield FitTable(COLUMNS, id="series-table", zebra_stripes=True)
         yield KeyFooter()
 
@@ -122,7 +122,8 @@ class HomeScreen(StartsSeries):
         self.app.open_screen("series", branch=series.branch)
 
     def action_refresh(self) -> None:
-        self.query_one("#home-title", Static).update(f"Series in {self.app.repo.top} (loading)")
+        self.query_one("#home-title", Static).update(
+            Text(safe_text(f"Series in {self.app.repo.top} (loading)", 300)))
         self.load()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="home-load")
@@ -148,7 +149,7 @@ class HomeScreen(StartsSeries):
         table = self.query_one(FitTable)
         table.set_rows([row_of(s) for s in self.summaries], [s.branch for s in self.summaries])
         title = f"Series in {self.app.repo.top}: {len(self.summaries)}"
-        self.query_one("#home-title", Static).update(title)
+        self.query_one("#home-title", Static).update(Text(safe_text(title, 300)))
         self.count_reviews(self.summaries)
         current_row = next((i for i, s in enumerate(self.summaries) if s.current), 0)
         table.move_cursor(row=current_row)
