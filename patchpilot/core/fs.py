@@ -47,6 +47,16 @@ def keep_aside(path: Path) -> Path:
     return target
 
 
+def move_aside(path: Path, what: str) -> Path:
+    """keep_aside, or one clear line when the damaged file cannot be moved."""
+    try:
+        return keep_aside(path)
+    except OSError as exc:
+        raise PatchpilotError(f"{what} {path} is damaged and cannot be moved aside "
+                              f"({exc.strerror or exc})",
+                              hint=f"move it aside yourself (mv {path} {path}.damaged)")
+
+
 def cannot_write(what: str, path: Path, exc: OSError, then: str = "") -> PatchpilotError:
     """One line on why `what` (at `path`) could not be written, and what to do; `then`
     says what that means (", nothing was changed")."""

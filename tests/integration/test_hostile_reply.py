@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.paths import repo_state_dir
@@ -42,13 +41,6 @@ class KeepThenDropMailbox(Mailbox):
         return "421 4.4.2 never reaches the client"
 
 
-class KeepThenDropServer(SmtpServer):
-    def __init__(self):
-        super().__init__()
-        self.mailbox = KeepThenDropMailbox()
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
-
-
 def one_error(err: str) -> str:
     assert "Traceback" not in err, err
     lines = err.strip().splitlines()
@@ -66,7 +58,7 @@ def test_an_answer_the_server_may_have_is_not_sent_again(reviewed, tmp_path, mon
     tree, inbox, sent, _ = reviewed
     deliver_review(tree, inbox, sent)
     monkeypatch.setenv("EDITOR", editor(tmp_path, "Done."))
-    with KeepThenDropServer() as smtp:
+    with SmtpServer(KeepThenDropMailbox()) as smtp:
         point_at(tree, smtp.port)
         code, _, err = cli(tree, "reply", REF, "--edit", "--yes")
         assert code == 1 and "may have gone out" in one_error(err), err

@@ -23,7 +23,7 @@ from typing import Any
 
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.fs import keep_aside, write_atomic
+from patchpilot.core.fs import move_aside, write_atomic
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.paths import repo_state_dir
 from patchpilot.core.review.answer import Answer, compose, render
@@ -119,12 +119,7 @@ class DraftStore:
 
     def _damaged(self, path: Path, why: str) -> PatchpilotError:
         """Move a damaged draft aside (never deleted: it may hold the user's words)."""
-        try:
-            aside = keep_aside(path)
-        except OSError as exc:
-            return PatchpilotError(f"the draft {path} is damaged ({why}) and cannot be moved "
-                                   f"aside ({exc.strerror or exc})",
-                                   hint=f"move it aside yourself (mv {path} {path}.damaged)")
+        aside = move_aside(path, "the draft")
         return PatchpilotError(f"the draft {path.name} was damaged ({why}); kept as {aside}",
                                hint="run the same command again for a new draft (your words, "
                                     "if any, are in the kept file)")

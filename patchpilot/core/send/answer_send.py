@@ -35,7 +35,7 @@ from typing import Any
 from patchpilot.core.addresses import parse_sender
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.fs import keep_aside
+from patchpilot.core.fs import move_aside
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.paths import repo_state_dir
 from patchpilot.core.review.answer import has_answer, recipients
@@ -291,13 +291,7 @@ class Journal:
         return found
 
     def _keep_aside(self, why: str) -> PatchpilotError:
-        try:
-            aside = keep_aside(self.path)
-        except OSError as exc:
-            return PatchpilotError(f"the answers journal {self.path} is damaged ({why}) and "
-                                   f"cannot be moved aside ({exc.strerror or exc}); nothing "
-                                   "was sent", hint="move it aside yourself, then check the "
-                                   "thread for what went out", exit_code=ExitCode.FAILURE)
+        aside = move_aside(self.path, "the answers journal")
         return _damaged(f"the answers journal {self.path} is damaged ({why}); kept as {aside}",
                         aside)
 

@@ -106,12 +106,7 @@ def _key(change_id: str | None, branch: str) -> str:
 
 def keep_aside(path: Path) -> Path:
     """fs.keep_aside, or one clear line when the damaged file cannot be moved."""
-    try:
-        return fs.keep_aside(path)
-    except OSError as exc:
-        raise PatchpilotError(f"{path} is damaged and cannot be moved aside "
-                              f"({exc.strerror or exc})",
-                              hint=f"move it aside yourself (mv {path} {path}.damaged)")
+    return fs.move_aside(path, "the send log file")
 
 
 class SendLog:
