@@ -35,6 +35,8 @@ class _Bounded:
     handed_over = False
 
     def getreply(self) -> tuple[int, bytes]:
+        if not isinstance(self.timeout, (int, float)):  # no timeout given: smtplib's own
+            return super().getreply()  # type: ignore[misc, no-any-return]
         cut = threading.Event()
 
         def cut_off() -> None:
