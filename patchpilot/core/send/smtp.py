@@ -36,7 +36,7 @@ class _Bounded:
 
     def getreply(self) -> tuple[int, bytes]:
         if not isinstance(self.timeout, (int, float)):  # no timeout given: smtplib's own
-            return super().getreply()  # type: ignore[misc, no-any-return]
+            return super().getreply()
         cut = threading.Event()
 
         def cut_off() -> None:
