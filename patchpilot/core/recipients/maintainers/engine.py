@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.recipients.maintainers import patterns
 from patchpilot.core.recipients.maintainers.index import Index, load_index
 from patchpilot.core.recipients.maintainers.match import (
+    Keywords,
     PatchScan,
     Reason,
+    compiled_value,
     emails_in_file,
     recipients_items,
     scan_patch,
@@ -47,8 +48,6 @@ from patchpilot.core.recipients.maintainers.parse import (
 from patchpilot.core.recipients.maintainers.patterns import (
     Pattern,
     Searches,
-    TooLong,
-    compile_value,
 )
 
 __all__ = ["Maintainers", "Recipients", "Reason", "Problem", "run_get_maintainer",
@@ -178,7 +177,7 @@ class Maintainers:
         self._index = index
         self._patterns: dict[int, FilePattern] = {}
         self._names: list[tuple[int, int, Pattern[str]]] | None = None
-        self._keywords: _Keywords | None = None
+        self._keywords: Keywords | None = None
         self._searches = Searches()
         self._matched: dict[str, list[tuple[int, int, int]]] = {}
         self._by_name: dict[str, Entry | None] = {}
@@ -272,16 +271,16 @@ class Maintainers:
     def _name_regexes(self) -> list[tuple[int, int, Pattern[str]]]:
         if self._names is None:
             flat = self._index.names
-            compiled = [(entry, pos, _compiled(scoped_regex(self.fields[pos].value)))
+            compiled = [(entry, pos, compiled_value(scoped_regex(self.fields[pos].value)))
                         for entry, pos in zip(flat[0::2], flat[1::2])]
             self._names = [(entry, pos, regex) for entry, pos, regex in compiled
                            if regex is not None]
         return self._names
 
-    def _keyword_regexes(self) -> _Keywords:
+    def _keyword_regexes(self) -> Keywords:
         if self._keywords is None:
             flat = self._index.keywords
-            self._keywords = _Keywords([(pos, self.fields[pos].value) for pos in flat[1::2]],
+            self._keywords = Keywords([(pos, self.fields[pos].value) for pos in flat[1::2]],
                                        self._searches)
         return self._keywords
 
@@ -324,42 +323,6 @@ class Maintainers:
         if shutil.which("git") is None or not (self.tree / ".git").exists():
             return ""
         return _fix_log(str(self.tree), sha)
-
-
-def _compiled(source: str) -> Pattern[str] | None:
-    """An N:/K: value compiled; None when it cannot be (the index lists it as a problem)."""
-    try:
-        return compile_value(source)
-    except (patterns.error, TooLong):
-        return None
-
-
-class _Keywords:
-    """The K: regexes, tried on a patch line as get_maintainer.pl tries them.
-
-    get_maintainer.pl tries every K: line on every line of the patch (`m/$keyword/x`, and
-    `m/^[+-].*$keyword/x` once the diff has begun). In the diff, a line that is neither added
-    nor removed can only match a K: value with a `|` in it (a top-level alternation escapes
-    the `^[+-]`), so only those are tried on it.
-    """
-
-    def __init__(self, keywords: list[tuple[int, str]], searches: Searches):
-        plain = [(pos, scoped_regex(value)) for pos, value in keywords]
-        self._searches = searches
-        plain = [(pos, source) for pos, source in plain if _compiled(source) is not None]
-        self._plain = [(pos, compile_value(source)) for pos, source in plain]
-        self._diff = [(pos, compile_value("^[+-].*" + source)) for pos, source in plain]
-        self._context = [(pos, regex) for (pos, regex), (_pos, source) in zip(self._diff, plain)
-                         if "|" in source]
-
-    def matching(self, line: str, in_diff: bool) -> list[int]:
-        if not in_diff:
-            regexes = self._plain
-        elif line[:1] in ("+", "-"):
-            regexes = self._diff
-        else:
-            regexes = self._context
-        return [pos for pos, regex in regexes if self._searches.search(pos, regex, line)]
 
 
 _FIX_FORMAT = ("--format=GitCommit: %H%nGitAuthor: %an <%ae>%nGitDate: %aD%n"
