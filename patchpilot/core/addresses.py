@@ -17,6 +17,7 @@ never mailed. `Person.shown` writes one back so that parsing it again gives the 
 
 from __future__ import annotations
 
+import base64
 import codecs
 import email.errors
 import email.header
@@ -60,7 +61,7 @@ class Person:
             return self.address if self.usable or not self.address else f"<{self.address}>"
         name = self.name
         if "=?" in name:  # a decoded name that looks encoded: encoded again, so that it is
-            name = email.header.Header(name, "utf-8").encode(linesep=" ")  # read as it is
+            name = _encoded(name)  # read as it is
         elif not _PLAIN_NAME.fullmatch(name) or name != name.strip():
             name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
         return f"{name} <{self.address}>"
@@ -116,6 +117,20 @@ def decode_bytes(data: bytes, charset: str) -> str:
 def clean_name(text: str) -> str:
     """A display name: every control character a space, whitespace folded, bounded."""
     return " ".join(_CONTROL.sub(" ", _SURROGATES.sub("\ufffd", text)).split())[:MAX_NAME]
+
+
+def _encoded(text: str) -> str:
+    """`text` as RFC 2047 encoded words (UTF-8, base64), whole characters in each; written
+    here, not with email.header: b4 changes the email package's charset table on import."""
+    words, chunk = [], b""
+    for char in text:
+        data = char.encode("utf-8", "surrogatepass")
+        if len(chunk) + len(data) > 45:
+            words.append(chunk)
+            chunk = b""
+        chunk += data
+    words.append(chunk)
+    return " ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
 
 
 def _unfold(value: str) -> str:

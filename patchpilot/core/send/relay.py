@@ -128,9 +128,9 @@ def smtp_send(transport: dict[str, Any], sender: str, rcpts: list[str], data: by
         refused = smtp.sendmail(sender, rcpts, data)
     except BaseException as exc:
         smtp.close()
-        if getattr(smtp, "handed_over", False) and isinstance(
-                exc, (smtplib.SMTPServerDisconnected, OSError)):
-            raise Uncertain(exc) from exc  # no answer to a message the server has
+        if getattr(smtp, "handed_over", False) and isinstance(exc, OSError) and \
+                not isinstance(exc, smtplib.SMTPResponseException):
+            raise Uncertain(exc) from exc  # no answer (a refusal is one) to what it has
         raise
     notes = [f"refused for {', '.join(sorted(refused))}"] if refused else []
     try:  # the message is delivered: the server said 250 to its DATA
