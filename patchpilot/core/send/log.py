@@ -118,7 +118,7 @@ class SendLog:
         self.journal_dir = self.dir / f"{_key(change_id, branch)}.d"
         self.change_id, self.branch = change_id, branch
         self.warnings: list[str] = []
-        self.damaged: list[str] = []  # one line per damaged journal, kept aside (fail closed)
+        self.headerless: list[Path] = []  # journals with no readable attempt line
         self._finish_at: dict[str, int] = {}  # attempt -> where its finish line goes
         self.attempts: list[Attempt] = self._load()
 
@@ -131,7 +131,7 @@ class SendLog:
         for path, folded in self._journals():
             attempt = known.get(path.stem)
             if attempt is None and folded.header is None:
-                self._keep_damaged(path)
+                self.headerless.append(path)  # damaged, or being written: see refuse_if_damaged
                 continue
             if attempt is None:
                 attempt = self._from_header(path, folded.header)
@@ -173,28 +173,37 @@ class SendLog:
         found = []
         for path in sorted(self.journal_dir.glob("*.jsonl")):
             if not path.is_file():  # a directory where a journal should be
-                self._keep_damaged(path)
+                self.headerless.append(path)
                 continue
             found.append((path, journal.fold(journal.read(path))))
         return found
 
-    def _keep_damaged(self, path: Path) -> None:
-        """A journal with no readable first line (empty, binary, garbage) may be the only
-        record of messages that went out: it is moved aside, and no series is sent while it
-        lies there (see `refuse_if_damaged`)."""
-        why = "a directory" if path.is_dir() else "empty" if path.stat().st_size == 0 \
-            else "no readable attempt line"
-        aside = keep_aside(path)
-        self.damaged.append(f"the send journal {path.name} is damaged ({why}); kept as {aside}")
+    def damaged(self) -> bool:
+        """Whether a journal has no readable attempt line, or one was kept aside earlier."""
+        return bool(self.headerless or self._kept())
+
+    def _kept(self) -> list[Path]:
+        return sorted(self.journal_dir.glob("*.jsonl.damaged-*")) \
+            if self.journal_dir.is_dir() else []
 
     def refuse_if_damaged(self) -> None:
-        """Fail closed: one line when a damaged journal (found now or earlier) is kept aside."""
-        kept = sorted(self.journal_dir.glob("*.jsonl.damaged-*")) \
-            if self.journal_dir.is_dir() else []
+        """Fail closed (call it holding the send lock: a journal being started by another
+        send has no first line for an instant). A journal with no readable first line
+        (empty, binary, garbage, a directory) may be the only record of messages that went
+        out: it is moved aside, and no series is sent while one lies there."""
+        what = ""
+        for path in self.headerless:
+            if not os.path.lexists(path) or (
+                    path.is_file() and journal.fold(journal.read(path)).header is not None):
+                continue  # written since it was read
+            why = "a directory" if path.is_dir() else "empty" if path.stat().st_size == 0 \
+                else "no readable attempt line"
+            what = what or f"the send journal {path.name} is damaged ({why}); kept as " \
+                f"{keep_aside(path)}"
+        kept = self._kept()
         if not kept:
             return
-        what = self.damaged[0] if self.damaged else \
-            f"the send journal {kept[-1].name} was damaged and is kept as {kept[-1]}"
+        what = what or f"the send journal {kept[-1].name} was damaged and is kept as {kept[-1]}"
         raise PatchpilotError(f"{what}: it may record messages that went out; nothing was sent",
                               hint="see on the list what went out; when sure, delete "
                                    f"{' '.join(str(k) for k in kept)} and send again",
