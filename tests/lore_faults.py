@@ -14,6 +14,8 @@ Modes (a fault stands in for a server no real part here can be made to behave li
   plain            forward, gunzipped, still saying Content-Encoding: gzip (a proxy's lie)
   trickle          200 and headers, then one byte of the real answer every `interval` s
   trickle-headers  the status line itself one byte every `interval` s
+`redirect = (OLD, NEW)` forwards a request naming OLD as one naming NEW (a server that answers
+with another thread than the one asked for).
 Every trickle stops by itself after `trickle_for` seconds or when the server stops.
 `tls=(certfile, keyfile)` serves HTTPS (`self_signed` makes a pair for 127.0.0.1).
 """
@@ -28,7 +30,7 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from tests.smtp import free_port
 
@@ -55,6 +57,7 @@ class FaultyLore:
         scheme = "https" if tls else "http"
         self.base = f"{scheme}://127.0.0.1:{self.port}{urlsplit(self.upstream).path}"
         self.requests: list[tuple[str, str, str]] = []  # (mode, method, path)
+        self.redirect: tuple[str, str] | None = None
         self.stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -114,7 +117,11 @@ def _handler(lore: FaultyLore) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, {"Content-Type": "application/gzip"}, junk)
             if mode == "trickle-headers":
                 return self._trickle(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")
-            status, headers, data = lore.forward(self.command, self.path, body)
+            path = self.path
+            if lore.redirect is not None:
+                old, new = (quote(m, safe="@!$&'()*+,;=:~-_") for m in lore.redirect)
+                path = path.replace(old, new)
+            status, headers, data = lore.forward(self.command, path, body)
             kept = {k: v for k, v in headers.items()
                     if k.lower() in ("content-type", "content-encoding", "date")}
             if mode == "truncate" and data[:2] == b"\x1f\x8b":

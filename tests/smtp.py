@@ -36,8 +36,8 @@ def free_port() -> int:
 class SmtpServer:
     """Context manager: `with SmtpServer() as smtp: ... smtp.port, smtp.mailbox.messages`."""
 
-    def __init__(self):
-        self.mailbox = Mailbox()
+    def __init__(self, mailbox: Mailbox | None = None):
+        self.mailbox = mailbox or Mailbox()
         self.port = free_port()
         self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
 

@@ -6,6 +6,7 @@
   (over STARTTLS with a throw-away self-signed certificate, as a real submission server does,
   or in the clear with `tls=False`); keeps the logins it was offered.
 - SilentServer: a plain socket that accepts connections and never says a word.
+- TricklingServer: a plain socket that sends its greeting one byte at a time, slowly.
 - FaultySmtpServer: aiosmtpd that, at message k (1-based, counting DATA), stalls (holds its
   answer until the test releases it with 250, an error, or a dropped connection), runs a
   hook first (one that fills a disk), and/or answers every QUIT with an error (421).
@@ -198,3 +199,48 @@ class FaultySmtpServer:
     def __exit__(self, *exc) -> None:
         self.mailbox.gate.set()  # a held DATA must not keep the server's loop from stopping
         self._controller.stop()
+
+
+class TricklingServer:
+    """Accepts TCP connections on loopback and sends `greeting` one byte every `interval`
+    seconds (each read a client makes gets a byte well within any socket timeout);
+    `sent` counts the bytes that went out. Stops with the server."""
+
+    def __init__(self, greeting: bytes, interval: float = 0.5):
+        self.greeting, self.interval = greeting, interval
+        self.sent = 0
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(8)
+        self.port = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        self._sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        with conn:
+            for i in range(len(self.greeting)):
+                if self._stop.wait(self.interval):
+                    return
+                try:
+                    conn.sendall(self.greeting[i:i + 1])
+                except OSError:  # the client gave up
+                    return
+                self.sent += 1
+
+    def __enter__(self) -> TricklingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()

@@ -240,7 +240,12 @@ def run_trailers(args: argparse.Namespace, out: Output) -> ExitCode:
         for item in result.not_applied:
             out.warn(f"b4 did not apply {safe_text(item.line, 200)} ({item.how}): "
                      f"{safe_text(result.why.get(item.id, ''), 300)}")
-    return ExitCode.OK if not result.not_applied else ExitCode.FAILURE
+    if result.not_applied:  # exit 1 says why, in one line
+        out.error(PatchpilotError(f"b4 did not apply {len(result.not_applied)} of the "
+                                  f"{len(chosen)} trailer(s) chosen",
+                                  hint="each one is named above; the others were applied"))
+        return ExitCode.FAILURE
+    return ExitCode.OK
 
 
 def _list_trailers(plan: RerollPlan, out: Output,

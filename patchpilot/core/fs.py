@@ -4,15 +4,19 @@ Every state file patchpilot keeps (send log, rewrite journal, recipient choices,
 written through `write_atomic`: a temporary file in the same directory, flushed and fsynced,
 then renamed into place; on any failure the temporary file is removed, so a full disk leaves
 nothing behind. Damaged state is moved aside with `keep_aside`, never deleted.
-Standard library only; no imports from the rest of patchpilot.
+`cannot_write` words a failed write of state in one line (a file where a directory should
+be, a full disk, no permission). Standard library only (and core.errors).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 import time
 from pathlib import Path
+
+from patchpilot.core.errors import PatchpilotError
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -41,3 +45,36 @@ def keep_aside(path: Path) -> Path:
         target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
     os.replace(path, target)
     return target
+
+
+def move_aside(path: Path, what: str) -> Path:
+    """keep_aside, or one clear line when the damaged file cannot be moved."""
+    try:
+        return keep_aside(path)
+    except OSError as exc:
+        raise PatchpilotError(f"{what} {path} is damaged and cannot be moved aside "
+                              f"({exc.strerror or exc})",
+                              hint=f"move it aside yourself (mv {path} {path}.damaged)")
+
+
+def cannot_write(what: str, path: Path, exc: OSError, then: str = "") -> PatchpilotError:
+    """One line on why `what` (at `path`) could not be written, and what to do; `then`
+    says what that means (", nothing was changed")."""
+    blocker = _file_in_the_way(path)
+    if blocker is not None:
+        return PatchpilotError(f"cannot write {what}: {blocker} is a file, not a directory"
+                               f"{then}", hint=f"move it aside (mv {blocker} {blocker}.old), "
+                                               "then try again")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return PatchpilotError(f"cannot write {what} in {path.parent}: the disk is full{then}",
+                               hint="free some space, then try again")
+    return PatchpilotError(f"cannot write {what} in {path.parent}: {exc.strerror or exc}{then}",
+                           hint=f"make {path.parent} writable, then try again")
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The nearest parent of `path` that exists and is no directory."""
+    for parent in reversed(path.parents):
+        if os.path.lexists(parent) and not parent.is_dir():
+            return parent
+    return None

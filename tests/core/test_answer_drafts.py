@@ -63,8 +63,10 @@ def test_damaged_draft_is_kept_and_reported(tmp_path):
     store.path("k1").write_text('{"key": "k1", "answer": ')
     with pytest.raises(PatchpilotError) as err:
         store.load("k1")
-    assert "unreadable" in err.value.message and store.path("k1").exists()
-    assert store.all() == []  # listing skips it, keeps it
+    (kept,) = store.dir.glob("k1.json.damaged-*")  # kept aside, as it was
+    assert "was damaged (not JSON" in err.value.message and str(kept) in err.value.message
+    assert kept.read_text() == '{"key": "k1", "answer": ' and not store.path("k1").exists()
+    assert store.load("k1") is None and store.all() == []
 
 
 def test_keys_never_come_from_the_message_id():

@@ -99,7 +99,7 @@ async def test_reroll_trailers_changelog_checks_undo(reviewed):  # noqa: F811
         rows = cells(trailers)
         evil = next(i for i, r in enumerate(rows) if "Rev Three" in r[2])
         assert rows[evil][4] == "sender-mismatch" and rows[evil][0] == " "
-        assert "sent by [bold red]Evil[/]" in rows[evil][5]  # shown as it is, not as markup
+        assert 'sent by "[bold red]Evil[/]" <evil@' in rows[evil][5]  # as it is, not as markup
         trailers.focus()
         trailers.move_cursor(row=evil)
         await pilot.press("a")

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Literal
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.fs import write_atomic
+from patchpilot.core.fs import cannot_write, write_atomic
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.paths import repo_state_dir
 
@@ -158,8 +158,7 @@ def _locked(repo: GitRepo) -> Iterator[bool]:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a")
     except OSError as exc:
-        raise PatchpilotError(f"cannot take the rewrite lock {path}: {exc.strerror}",
-                              hint="make .git/patchpilot writable; nothing was changed") from None
+        raise cannot_write("the rewrite lock", path, exc, "; nothing was changed") from None
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -212,7 +211,11 @@ def guarded(repo: GitRepo, branch: str, what: str, config_keys: tuple[str, ...] 
                         config_before=config_values(repo, config_keys), tip=before,
                         reflog=_reflog_length(repo, branch),
                         marks=marks(repo, branch) if marks else None)
-        _save(repo, history(repo) + [entry])
+        try:  # journaled before anything changes: a disk that is full stops it here
+            _save(repo, history(repo) + [entry])
+        except OSError as exc:
+            raise cannot_write("the rewrite journal", _journal_path(repo), exc,
+                               "; nothing was changed") from None
         _MARKS[branch] = marks
         _ACTIVE[branch] = entry
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from patchpilot.core import paths
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.fs import keep_aside, write_atomic
+from patchpilot.core.fs import cannot_write, keep_aside, write_atomic
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series
 
@@ -79,7 +79,10 @@ def _parse(data: object) -> UserChoices:
 
 def save_choices(repo: GitRepo, series: Series, choices: UserChoices) -> Path:
     path = state_file(repo, series)
-    write_atomic(path, json.dumps({key: getattr(choices, key) for key in KEYS}, indent=2))
+    try:
+        write_atomic(path, json.dumps({key: getattr(choices, key) for key in KEYS}, indent=2))
+    except OSError as exc:
+        raise cannot_write("your recipient choices", path, exc, "; nothing was changed")
     return path
 
 

@@ -18,7 +18,6 @@ control characters, Message-IDs checked. Standard library only; no git, no netwo
 from __future__ import annotations
 
 import email.policy
-import email.utils
 import re
 import textwrap
 import uuid
@@ -27,7 +26,9 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 
+from patchpilot.core import addresses
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.review.mail import SYNTHETIC_DOMAIN
 
 WIDTH = 72  # the answer's lines; quotes keep theirs
 QUOTE_LINES = 6  # lines of the reviewer's quote kept above their words
@@ -37,7 +38,6 @@ SLUG = 28  # characters of the subject in a Message-ID
 # RFC 5322 msg-id: dot-atom-text "@" dot-atom-text (what every mail tool threads on)
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _MSGID = re.compile(rf"{_ATOM}@{_ATOM}")
-_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+\.?[A-Za-z0-9-]*")
 # public-inbox's own Message-ID for a mail with none (or a reused one): Import.pm digest2mid
 _ARCHIVE_MADE = re.compile(r"\d{14}\.[A-Za-z0-9_-]{20,}@z")
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv)\s*:\s*)+", re.I)
@@ -120,6 +120,10 @@ def require_msgid(msgid: str) -> str:
     if not msgid:
         raise PatchpilotError("the reviewer's mail has no Message-ID: an answer could not be "
                               "threaded under it", hint="answer it from your mail client")
+    if msgid.endswith(f"@{SYNTHETIC_DOMAIN}"):  # review.mail's stand-in: nobody else has it
+        raise PatchpilotError("the reviewer's mail has no usable Message-ID (patchpilot "
+                              f"stands in {msgid[:80]!r} for it): an answer would thread "
+                              "for nobody", hint="answer it from your mail client")
     if _ARCHIVE_MADE.fullmatch(msgid):
         raise PatchpilotError("the reviewer's mail has no Message-ID of its own (the archive "
                               f"made up {msgid[:80]!r}): an answer would not thread for anyone "
@@ -150,18 +154,15 @@ def references(source: Source) -> list[str]:
 
 
 def parse_addresses(values: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
-    """((name, address) each usable one, the unusable ones as written)."""
+    """((name, address) each usable one, the unusable ones as written): core.addresses, the
+    one parser of list mail (a name, however encoded, is never an address)."""
     found: list[tuple[str, str]] = []
     dropped: list[str] = []
-    for name, addr in email.utils.getaddresses(values):
-        name = " ".join(_CONTROL.sub(" ", name).split())[:200]
-        addr = addr.strip()
-        if not addr and not name:
+    for person in addresses.parse_addresses(values):
+        if not person.usable:
+            dropped.append(person.shown[:200])
             continue
-        if not (_ADDRESS.fullmatch(addr) and len(addr) <= 254):
-            dropped.append(_CONTROL.sub("", f"{name} <{addr}>".strip())[:200])
-            continue
-        found.append((name, addr))
+        found.append((person.name, person.address))
     return found, dropped
 
 
@@ -205,8 +206,8 @@ def format_address(name: str, addr: str) -> str:
 
 def attribution(source: Source) -> str:
     """`On DATE, NAME wrote:` (the reviewer's name, else their address)."""
-    name, addr = email.utils.parseaddr(source.sender)
-    who = " ".join(_CONTROL.sub(" ", name or addr or source.sender).split())[:200]
+    person = addresses.parse_sender(source.sender)
+    who = " ".join(_CONTROL.sub(" ", person.name or person.address).split())[:200]
     when = " ".join(_CONTROL.sub(" ", source.date).split())[:100]
     return f"On {when}, {who} wrote:" if when else f"{who} wrote:"
 
@@ -349,4 +350,4 @@ def render(answer: Answer, date: str) -> bytes:
 
 def recipients(answer: Answer) -> list[str]:
     """The envelope: every To and Cc address (there is no Bcc)."""
-    return [a for _, a in email.utils.getaddresses([*answer.to, *answer.cc]) if a]
+    return [p.address for p in addresses.parse_addresses([*answer.to, *answer.cc]) if p.usable]

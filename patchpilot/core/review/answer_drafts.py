@@ -23,7 +23,7 @@ from typing import Any
 
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
-from patchpilot.core.fs import write_atomic
+from patchpilot.core.fs import move_aside, write_atomic
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.paths import repo_state_dir
 from patchpilot.core.review.answer import Answer, compose, render
@@ -62,6 +62,27 @@ class Draft:
         return {"version": VERSION, **asdict(self)}
 
 
+def _draft(data: object) -> Draft:
+    """A Draft from its JSON; ValueError/TypeError/KeyError when it is not one."""
+    if not isinstance(data, dict) or not isinstance(data.get("answer"), dict):
+        raise ValueError(f"not a draft: {type(data).__name__}" if not isinstance(data, dict)
+                         else "not a draft: no answer in it")
+    data = {k: v for k, v in data.items() if k != "version"}
+    return Draft(**{**data, "answer": Answer(**data["answer"])})
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8"
+    if isinstance(exc, IsADirectoryError):
+        return "a directory"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON: {exc.msg} at line {exc.lineno}"
+    if isinstance(exc, (TypeError, KeyError, AttributeError)):
+        return f"not a draft: {type(exc).__name__} {exc}"[:200]
+    return str(exc)[:200]
+
+
 def draft_key(msgid: str, numbers: list[int]) -> str:
     """The file name of the draft answering comments `numbers` of message `msgid`."""
     what = f"{msgid}\0{','.join(str(n) for n in sorted(numbers))}"
@@ -85,16 +106,23 @@ class DraftStore:
         """The draft `key`, with an interrupted edit taken back; None when there is none."""
         path = self.path(key)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            data.pop("version", None)
-            draft = Draft(**{**data, "answer": Answer(**data["answer"])})
+            draft = _draft(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise PatchpilotError(f"the draft {path} is unreadable ({exc})",
-                                  hint="it is kept as it is; move it aside to start over")
+        except PermissionError as exc:
+            raise PatchpilotError(f"cannot read the draft {path} ({exc.strerror})",
+                                  hint="make .git/patchpilot readable")
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise self._damaged(path, _why(exc))
         self._recover(draft)
         return draft
+
+    def _damaged(self, path: Path, why: str) -> PatchpilotError:
+        """Move a damaged draft aside (never deleted: it may hold the user's words)."""
+        aside = move_aside(path, "the draft")
+        return PatchpilotError(f"the draft {path.name} was damaged ({why}); kept as {aside}",
+                               hint="run the same command again for a new draft (your words, "
+                                    "if any, are in the kept file)")
 
     def _recover(self, draft: Draft) -> None:
         edit = self.edit_path(draft.key)

@@ -18,10 +18,11 @@ import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from patchpilot.core.addresses import parse_addresses
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.git.repo import GitRepo
-from patchpilot.core.review.answer import Asked, Me, Revisions, Source, format_address
+from patchpilot.core.review.answer import Asked, Me, Revisions, Source
 from patchpilot.core.review.mail import clean_msgid, parse_mail, split_mbox
 from patchpilot.core.review.model import Reply, Review
 from patchpilot.core.review.replies import collect, make_client
@@ -153,19 +154,11 @@ def _text(msg: EmailMessage, name: str) -> str:
 
 
 def _addresses(msg: EmailMessage, name: str) -> list[str]:
-    """Each address of a header, decoded, as `Name <addr>` (answer.parse_addresses checks
-    them again; a header too broken to read gives none)."""
-    found = []
-    for header in msg.get_all(name) or []:
-        try:
-            addresses = header.addresses
-        except _HEADER_ERRORS:
-            continue
-        for a in addresses:
-            try:
-                if a.addr_spec:
-                    found.append(format_address(a.display_name, a.addr_spec)
-                                 if a.display_name else a.addr_spec)
-            except _HEADER_ERRORS:
-                continue
-    return found
+    """Each address of a header as `Name <addr>`, read from the header as written by the
+    one parser of list mail (core.addresses; answer.parse_addresses keeps the usable ones)."""
+    raw = []
+    for key, value in msg.raw_items():
+        if key.lower() == name.lower():
+            data = str(value).encode("utf-8", "surrogateescape")
+            raw.append(data.decode("utf-8", "replace"))
+    return [p.shown for p in parse_addresses(raw) if p.address]

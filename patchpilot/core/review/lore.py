@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 import weakref
@@ -35,7 +36,7 @@ from urllib.parse import quote
 import requests
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
-from patchpilot.core.fs import write_atomic
+from patchpilot.core.fs import keep_aside, write_atomic
 from patchpilot.core.review.deadline import DeadlineSession, TooLarge
 from patchpilot.core.review.mail import (
     MailTooLarge,
@@ -45,6 +46,7 @@ from patchpilot.core.review.mail import (
     parse_mail,
     split_mbox,
 )
+from patchpilot.core.text import safe_text
 
 DEFAULT_BASE = "https://lore.kernel.org/all"
 MAX_DOWNLOAD = 200 * 1024 * 1024  # decompressed thread or search answer
@@ -58,6 +60,13 @@ class LoreUnreachable(PatchpilotError):
                          hint="showing cached data; retry later or set replies.server",
                          exit_code=ExitCode.FAILURE)
         self.why = why
+
+
+def holds(mbox: bytes, msgid: str) -> bool:
+    """Whether a message of `mbox` has the Message-ID `msgid` (its header, folded or not)."""
+    wanted = re.escape(msgid.encode("utf-8", "replace"))
+    return re.search(rb"(?im)^message-id:[ \t]*(?:\r?\n[ \t]+)?<" + wanted + rb">", mbox) \
+        is not None
 
 
 class TruncatedAnswer(PatchpilotError):
@@ -211,7 +220,11 @@ class LoreClient:
             return None, cost
         if status != 200:
             raise LoreUnreachable(self.base, f"HTTP {status} for a thread")
-        return self._mbox(body, "a thread"), cost
+        mbox = self._mbox(body, "a thread")
+        if mbox and not holds(mbox, msgid):  # a broken or hostile server: not our thread
+            raise LoreUnreachable(self.base, "it answered with another thread (without "
+                                  f"<{safe_text(msgid, 120)}>)")
+        return mbox, cost
 
     def _mbox(self, body: bytes, what: str) -> bytes:
         """The mbox in an answer: gzip (as public-inbox sends), or plain; anything else (a
@@ -238,6 +251,12 @@ class LoreClient:
         """The cached thread, or None (also when the entry is damaged: a cache miss, which
         the next fetch rewrites)."""
         data_path, meta_path = self._paths(msgid)
+        for path in (data_path, meta_path):  # a directory (or a socket...) in its place
+            if os.path.lexists(path) and not path.is_file():
+                try:
+                    keep_aside(path)  # out of the way: the next fetch writes the entry
+                except OSError:
+                    pass
         try:
             meta = json.loads(meta_path.read_text())
             mbox = gunzip(data_path.read_bytes())
@@ -263,7 +282,10 @@ class LoreClient:
                                                 "server_time": thread.server_time,
                                                 "complete": thread.complete}))
         except OSError:
-            meta_path.unlink(missing_ok=True)
+            try:
+                meta_path.unlink(missing_ok=True)
+            except OSError:  # not a file either: the next read moves it aside
+                pass
 
     # -- threads ------------------------------------------------------------------------
     def thread(self, msgid: str, refresh: bool = False, subjects: tuple[str, ...] = (),

@@ -11,16 +11,14 @@ test_mail_fuzz.py fuzzes it, tests/samples/mail/ keeps what it ever found).
 A message without a usable Message-ID (missing, quoted, folded, over 900 characters, holding
 control or invisible characters) gets a stable synthetic one, a hash of the raw message
 (`nomsgid.<hash>@patchpilot.invalid`), so that its read mark and comment states are its own.
-Everything here is untrusted input; nothing is executed or used as a path.
-Standard library only (and core.text); no UI, no network.
+The From, To and Cc addresses come from core.addresses (taken from the raw header, then each
+name decoded once). Everything here is untrusted input; nothing is executed or used as a path.
+Standard library only (and core.text, core.addresses); no UI, no network.
 """
 
 from __future__ import annotations
 
-import codecs
 import email
-import email.errors
-import email.header
 import email.parser
 import email.policy
 import email.utils
@@ -32,6 +30,7 @@ from email.message import Message
 from html.parser import HTMLParser
 from typing import cast
 
+from patchpilot.core.addresses import decode_bytes, decode_words, parse_addresses, parse_sender
 from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.text import is_clean
 
@@ -43,11 +42,7 @@ SYNTHETIC_DOMAIN = "patchpilot.invalid"
 _MSGID = re.compile(r"<([^<>\s]{1,900})>")
 _FROM_LINE = re.compile(rb"^From [^\n]*\n", re.M)
 _MBOXRD = re.compile(rb"^>(>*From )", re.M)
-# Python codecs that are no mail charsets: idna and punycode refuse "replace", "undefined"
-# refuses everything, the escape codecs read backslashes (and warn about them)
-_NOT_CHARSETS = {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"}
 _BOUNDARY = re.compile(rb"boundary\s*=", re.I)
-_SURROGATES = re.compile("[\ud800-\udfff]")  # what utf-7 or unicode-escape can decode to
 _SUBJECT_PREFIXES = re.compile(r"^\s*((re|aw|sv)\s*:\s*)*(\[[^\]]*\]\s*)*", re.I)
 
 
@@ -76,6 +71,7 @@ class Mail:
     size: int = 0
     to: list[str] = field(default_factory=list)  # "Name <addr>" each, as the mail had them
     cc: list[str] = field(default_factory=list)
+    name: str = ""  # the sender's display name, decoded once (core.addresses)
 
 
 def clean_msgid(value: str | None) -> str | None:
@@ -127,12 +123,12 @@ def parse_mail(raw: bytes, limit: int = MAX_MESSAGE) -> Mail:
     if len(raw) > limit:
         raise MailTooLarge(len(raw), limit)
     msg, body, is_html = _parse(raw)
-    name, addr = _sender(_header(msg, "From"))
+    sender = parse_sender(_raw_header(msg, "From") or "")
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     return Mail(
         msgid=clean_msgid(_header(msg, "Message-ID")) or synthetic_msgid(raw),
         subject=_header(msg, "Subject"),
-        sender=f"{name} <{addr}>" if name and addr else (addr or name), address=addr.lower(),
+        sender=sender.shown, address=sender.key, name=sender.name,
         date=_iso_date(_header(msg, "Date")), in_reply_to=clean_msgid(_header(msg, "In-Reply-To")),
         references=all_msgids(_header(msg, "References")), body=body, html=is_html,
         size=len(raw), to=_addresses(msg, "To"), cc=_addresses(msg, "Cc"))
@@ -143,12 +139,11 @@ MAX_ADDRESSES = 1000  # a reply-all list; past that the rest is dropped
 
 def _addresses(msg: Message, name: str) -> list[str]:
     """The addresses of a To/Cc header as "Name <addr>" (or the bare address), each once."""
-    values = [_header_text(str(v)) for v in msg.get_all(name) or []]
     found: list[str] = []
-    for shown, addr in email.utils.getaddresses(values):
-        if "@" not in addr or len(addr) > 320:
+    for person in parse_addresses(_raw_headers(msg, name)):
+        if "@" not in person.address or len(person.address) > 320:
             continue
-        entry = f"{shown} <{addr}>" if shown else addr
+        entry = person.shown
         if entry not in found:
             found.append(entry)
         if len(found) >= MAX_ADDRESSES:
@@ -169,28 +164,25 @@ def _parse(raw: bytes) -> tuple[Message, str, bool]:
     return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw), "", False
 
 
-def _sender(value: str) -> tuple[str, str]:
-    """(name, address) of a From header, also when it is not RFC 5322 clean."""
-    name, addr = email.utils.parseaddr(value)
-    if addr and "@" in addr:
-        return name, addr
-    match = re.search(r"^(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$", value)
-    if match:
-        return match.group(1).strip().strip('"'), match.group(2)
-    return value.strip(), ""
-
-
 def _raw_header(msg: Message, name: str) -> str | None:
     """The first `name` header as written: raw 8-bit bytes read as UTF-8, else latin-1."""
-    wanted = name.lower()
-    value = next((v for k, v in msg.raw_items() if k.lower() == wanted), None)
-    if value is None:
-        return None
-    data = str(value).encode("ascii", "surrogateescape")  # the parser's stand-in for 8-bit
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    values = _raw_headers(msg, name)
+    return values[0] if values else None
+
+
+def _raw_headers(msg: Message, name: str) -> list[str]:
+    """Every `name` header as written (encoded words not decoded; 8-bit read as UTF-8,
+    else latin-1)."""
+    wanted, found = name.lower(), []
+    for key, value in msg.raw_items():
+        if key.lower() != wanted:
+            continue
+        data = str(value).encode("ascii", "surrogateescape")  # the parser's stand-in for 8-bit
+        try:
+            found.append(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            found.append(data.decode("latin-1"))
+    return found
 
 
 def _header(msg: Message, name: str) -> str:
@@ -201,16 +193,7 @@ def _header(msg: Message, name: str) -> str:
 
 def _header_text(value: str) -> str:
     """One header value's text: encoded words decoded, whitespace folded."""
-    try:
-        chunks = email.header.decode_header(value)
-    except (ValueError, email.errors.MessageError):
-        return " ".join(value.split())
-    text = "".join(chunk if isinstance(chunk, str)
-                   # decode_header hands the unencoded runs back as raw-unicode-escape bytes
-                   else chunk.decode("raw-unicode-escape", "replace") if charset is None
-                   else _text(chunk, charset)
-                   for chunk, charset in chunks)
-    return " ".join(_SURROGATES.sub("\ufffd", text).split())
+    return decode_words(value)
 
 
 def _iso_date(value: str) -> str:
@@ -272,16 +255,7 @@ def _decode(part: Message) -> str:
     return _text(cast(bytes, part.get_payload(decode=True) or b""), _charset(part))
 
 
-def _text(data: bytes, charset: str) -> str:
-    """`data` as text in `charset`; latin-1 when the charset is unknown or unusable."""
-    try:
-        if codecs.lookup(charset).name in _NOT_CHARSETS:
-            return data.decode("latin-1")
-        return _SURROGATES.sub("\ufffd", data.decode(charset, errors="replace"))
-    except (LookupError, UnicodeError, ValueError):
-        # a charset Python does not know, or one that cannot decode mail text: "utf-8\0" is
-        # no name, rot13 and base64 are no text encodings
-        return data.decode("latin-1")
+_text = decode_bytes
 
 
 def _unflow(text: str, part: Message) -> str:

@@ -19,6 +19,7 @@ from liblore.series import Identity
 from liblore.series import Trailer as LoreTrailer
 from liblore.utils import find_trailers
 
+from patchpilot.core.addresses import parse_sender
 from patchpilot.core.series.patches import TrailerRole, canonical_name, trailer_role
 
 # A longer line is never a trailer, and is kept away from liblore's regexes (one of them
@@ -56,7 +57,7 @@ class GivenTrailer:
         if not self.address:
             return False
         return Identity.from_addr((self.person, self.address)).matches(
-            (sender.split("<", 1)[0].strip().strip('"'), address))
+            (parse_sender(sender).name, address))
 
 
 def trailer_lines(lines: list[str], bot: bool = False) -> tuple[list[GivenTrailer], set[int]]:
@@ -116,7 +117,10 @@ def _one(text: str) -> GivenTrailer | None:
     role = trailer_role(name)
     if role == "other":
         return None
-    parsed = LoreTrailer.parse(name, value)
+    try:
+        parsed = LoreTrailer.parse(name, value)
+    except (UnicodeError, ValueError):  # liblore formats the address as ASCII: `b\xc0b@x`
+        return None  # names no address mail can go to: the line stays the reviewer's text
     if not parsed.is_person or parsed.addr is None:
         return None
     person, address = parsed.addr

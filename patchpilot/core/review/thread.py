@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from liblore.series import email_matches
 
+from patchpilot.core.addresses import parse_sender
 from patchpilot.core.review import classify
 from patchpilot.core.review.anchor import DiffIndex
 from patchpilot.core.review.applied import Applied, read_applied, summary_line
@@ -140,7 +141,7 @@ def _answers(mail: Mail, where: dict[str, int]) -> int:
 
 
 def is_bot(mail: Mail) -> bool:
-    name = mail.sender.split("<", 1)[0].lower()
+    name = (mail.name or parse_sender(mail.sender).name).lower()
     return any(b in mail.address for b in BOT_ADDRESSES) or "robot" in name \
         or "bot" in name.split()
 

@@ -8,7 +8,8 @@ lock) says `sending` with the answer's Message-ID and digest before anything goe
 `delivered` or `failed`. A send of an answer the journal knows:
 - delivered (also when the server said 250 to its DATA and failed after it): nothing is mailed
   again; the comments are marked and the draft removed, as after the send;
-- `sending` with no outcome (patchpilot was killed mid-delivery): it may have gone out; found
+- `sending` with no outcome (patchpilot was killed mid-delivery), or `uncertain` (the server
+  broke the connection after the whole message was handed over): it may have gone out; found
   in the cached thread it counts as delivered, else it is refused unless `resend` (under the
   same Message-ID, so a duplicate is one message to every archive and mail client).
 After delivery each comment becomes `replied` with the answer's Message-ID, then the draft is
@@ -31,8 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from patchpilot.core.addresses import parse_sender
 from patchpilot.core.config import Config
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.fs import cannot_write, move_aside
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.paths import repo_state_dir
 from patchpilot.core.review.answer import has_answer, recipients
@@ -41,6 +44,9 @@ from patchpilot.core.review.mail import parse_mail, split_mbox
 from patchpilot.core.review.replies import make_client, open_db
 from patchpilot.core.send import relay
 from patchpilot.core.send.preflight import transport_config, transport_hint
+from patchpilot.core.send.smtp import Uncertain
+
+UNCERTAIN = "uncertain"  # handed to the server, which broke off before confirming it
 
 
 @dataclass
@@ -113,7 +119,7 @@ def send(repo: GitRepo, draft: Draft, digest: str, resend: bool = False,
         status = journal.status(draft.answer.msgid)
         if status == "delivered":
             return _finish(repo, draft, now=False, note="it had gone out earlier")
-        if status == "sending" and not resend:
+        if status in ("sending", UNCERTAIN) and not resend:
             if _in_thread(repo, config, draft):
                 journal.append("delivered", draft, note="found in the thread")
                 return _finish(repo, draft, now=False, note="found in the thread")
@@ -134,7 +140,7 @@ def _deliver(journal: Journal, draft: Draft, transport: dict[str, Any], raw: byt
     rcpts = recipients(draft.answer)
     envelope = transport.get("envelopesender") or ""
     sender = envelope if envelope and envelope != "auto" else \
-        email.utils.parseaddr(draft.answer.sender)[1]  # git send-email's "auto": the From
+        parse_sender(draft.answer.sender).address  # git send-email's "auto": the From
     # typed as returning anything: relay.smtp_send returns None today, a note in its rework
     deliver: Callable[..., object]
     try:
@@ -148,6 +154,12 @@ def _deliver(journal: Journal, draft: Draft, transport: dict[str, Any], raw: byt
         reason = relay.describe(exc, transport)
         if _after_data(exc):
             return f"the server accepted it, then failed: {reason}"
+        if isinstance(exc, Uncertain):  # it may have gone out: never again unasked
+            journal.append(UNCERTAIN, draft, error=reason)
+            raise PatchpilotError(f"the answer may have gone out: {reason}",
+                                  hint="refresh the replies (patchpilot replies --refresh); "
+                                       "if it is not in the thread, send it again with "
+                                       "--resend", exit_code=ExitCode.FAILURE)
         kind = "command" if transport.get("sendmailcmd") else relay.classify(exc)
         journal.append("failed", draft, error=reason, kind=kind)
         raise PatchpilotError(f"the answer was not sent: {reason}",
@@ -213,6 +225,12 @@ def _finish(repo: GitRepo, draft: Draft, now: bool, note: str | None) -> Sent:
     return Sent(answer, draft.ids, now, note)
 
 
+def _damaged(what: str, aside: Path) -> PatchpilotError:
+    return PatchpilotError(f"{what}: it may record answers that went out; nothing was sent",
+                           hint="see what went out (patchpilot replies --refresh), then delete "
+                                f"{aside} to send again", exit_code=ExitCode.FAILURE)
+
+
 class Journal:
     """The answers' send journal and its lock (see the module docstring)."""
 
@@ -222,8 +240,12 @@ class Journal:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise cannot_write("the answers' send lock", self.dir / "lock", exc,
+                               "; nothing was sent")
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -235,20 +257,47 @@ class Journal:
             os.close(fd)
 
     def entries(self, msgid: str) -> list[dict[str, Any]]:
-        """This answer's lines, oldest first (a torn last line is ignored)."""
+        """This answer's lines, oldest first (a torn last line is ignored); a journal that
+        cannot be read is kept aside and nothing is sent (see `_read`)."""
+        return [e for e in self._read() if e.get("msgid") == msgid]
+
+    def _read(self) -> list[dict[str, Any]]:
+        """Every line; fails closed: a damaged journal (a directory, not UTF-8, a line that is
+        no journal line but the torn last one) is moved aside and, as long as it is there,
+        no answer is sent (it may record answers that went out)."""
+        kept = sorted(self.dir.glob(f"{self.path.name}.damaged-*"))
+        if kept:
+            raise _damaged(f"the answers journal was damaged and is kept as {kept[-1]}",
+                           kept[-1])
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            lines = self.path.read_bytes().decode("utf-8").splitlines()
         except FileNotFoundError:
             return []
+        except UnicodeDecodeError:
+            raise self._keep_aside("not UTF-8")
+        except IsADirectoryError:
+            raise self._keep_aside("a directory")
+        except OSError as exc:
+            raise PatchpilotError(f"cannot read the answers journal {self.path} "
+                                  f"({exc.strerror or exc}); nothing was sent",
+                                  hint="make .git/patchpilot readable", exit_code=ExitCode.FAILURE)
         found = []
-        for line in lines:
+        for number, line in enumerate(lines, 1):
             try:
-                entry = json.loads(line)
+                entry = json.loads(line) if line.strip() else {}
             except ValueError:
-                continue
-            if isinstance(entry, dict) and entry.get("msgid") == msgid:
-                found.append(entry)
+                entry = None
+            if not isinstance(entry, dict):
+                if number == len(lines):  # torn by a crash while it was written
+                    continue
+                raise self._keep_aside(f"line {number} is not a journal line")
+            found.append(entry)
         return found
+
+    def _keep_aside(self, why: str) -> PatchpilotError:
+        aside = move_aside(self.path, "the answers journal")
+        return _damaged(f"the answers journal {self.path} is damaged ({why}); kept as {aside}",
+                        aside)
 
     def status(self, msgid: str) -> str | None:
         """delivered, sending (no outcome yet), failed, or None (never tried)."""

@@ -27,6 +27,7 @@ from patchpilot.core.errors import ExitCode, PatchpilotError
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.send import headers
 from patchpilot.core.send.content import difference, fingerprint
+from patchpilot.core.send.lock import send_lock
 from patchpilot.core.send.log import COMPLETE, Attempt, SendLog
 from patchpilot.core.send.message import Message, parse_message
 from patchpilot.core.send.preflight import check_identity, transport_config, transport_settings
@@ -122,6 +123,9 @@ def plan(repo: GitRepo, series: Series, mode: Mode = "send",
                               hint="patchpilot send --preview-to you@example.org")
     messages = preview(repo, mode, preview_to)
     log = SendLog(repo.git_dir, series.change_id, series.branch)
+    if mode == "send" and log.damaged():
+        with send_lock(repo.git_dir):  # not while another send writes its first line
+            log.refuse_if_damaged()
     resume = log.pending(series.revision) if mode == "send" else None
     extras = extras or headers.for_send(repo, series, Config(repo), mode)
     messages, stripped = headers.apply(messages, extras)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from patchpilot.core.errors import ExitCode, PatchpilotError
+from patchpilot.core.fs import cannot_write
 from patchpilot.core.paths import repo_state_dir
 
 _HELD: dict[tuple[Path, int], int] = {}  # (lock file, thread) -> depth
@@ -33,8 +34,7 @@ def _open(path: Path) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise PatchpilotError(f"cannot take the send lock {path}: {exc.strerror or exc}",
-                              hint="make .git/patchpilot writable; nothing was sent")
+        raise cannot_write("the send lock", path, exc, "; nothing was sent")
 
 
 @contextmanager

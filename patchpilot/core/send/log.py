@@ -106,12 +106,7 @@ def _key(change_id: str | None, branch: str) -> str:
 
 def keep_aside(path: Path) -> Path:
     """fs.keep_aside, or one clear line when the damaged file cannot be moved."""
-    try:
-        return fs.keep_aside(path)
-    except OSError as exc:
-        raise PatchpilotError(f"{path} is damaged and cannot be moved aside "
-                              f"({exc.strerror or exc})",
-                              hint=f"move it aside yourself (mv {path} {path}.damaged)")
+    return fs.move_aside(path, "the send log file")
 
 
 class SendLog:
@@ -123,6 +118,7 @@ class SendLog:
         self.journal_dir = self.dir / f"{_key(change_id, branch)}.d"
         self.change_id, self.branch = change_id, branch
         self.warnings: list[str] = []
+        self.headerless: list[Path] = []  # journals with no readable attempt line
         self._finish_at: dict[str, int] = {}  # attempt -> where its finish line goes
         self.attempts: list[Attempt] = self._load()
 
@@ -134,6 +130,9 @@ class SendLog:
         rebuilt = []
         for path, folded in self._journals():
             attempt = known.get(path.stem)
+            if attempt is None and folded.header is None:
+                self.headerless.append(path)  # damaged, or being written: see refuse_if_damaged
+                continue
             if attempt is None:
                 attempt = self._from_header(path, folded.header)
                 if attempt is None:
@@ -171,8 +170,44 @@ class SendLog:
             return []
         if not self.journal_dir.is_dir():
             return []
-        return [(path, journal.fold(journal.read(path)))
-                for path in sorted(self.journal_dir.glob("*.jsonl")) if path.is_file()]
+        found = []
+        for path in sorted(self.journal_dir.glob("*.jsonl")):
+            if not path.is_file():  # a directory where a journal should be
+                self.headerless.append(path)
+                continue
+            found.append((path, journal.fold(journal.read(path))))
+        return found
+
+    def damaged(self) -> bool:
+        """Whether a journal has no readable attempt line, or one was kept aside earlier."""
+        return bool(self.headerless or self._kept())
+
+    def _kept(self) -> list[Path]:
+        return sorted(self.journal_dir.glob("*.jsonl.damaged-*")) \
+            if self.journal_dir.is_dir() else []
+
+    def refuse_if_damaged(self) -> None:
+        """Fail closed (call it holding the send lock: a journal being started by another
+        send has no first line for an instant). A journal with no readable first line
+        (empty, binary, garbage, a directory) may be the only record of messages that went
+        out: it is moved aside, and no series is sent while one lies there."""
+        what = ""
+        for path in self.headerless:
+            if not os.path.lexists(path) or (
+                    path.is_file() and journal.fold(journal.read(path)).header is not None):
+                continue  # written since it was read
+            why = "a directory" if path.is_dir() else "empty" if path.stat().st_size == 0 \
+                else "no readable attempt line"
+            what = what or f"the send journal {path.name} is damaged ({why}); kept as " \
+                f"{keep_aside(path)}"
+        kept = self._kept()
+        if not kept:
+            return
+        what = what or f"the send journal {kept[-1].name} was damaged and is kept as {kept[-1]}"
+        raise PatchpilotError(f"{what}: it may record messages that went out; nothing was sent",
+                              hint="see on the list what went out; when sure, delete "
+                                   f"{' '.join(str(k) for k in kept)} and send again",
+                              exit_code=ExitCode.FAILURE)
 
     def _from_header(self, path: Path, header: dict[str, Any] | None) -> Attempt | None:
         if header is None or header.get("id") != path.stem:

@@ -45,6 +45,7 @@ from patchpilot.core.send.headers import Extras, rewrite_bytes
 from patchpilot.core.send.lock import owner_alive, relay_lock
 from patchpilot.core.send.log import position
 from patchpilot.core.send.sign import resign
+from patchpilot.core.send.smtp import BoundedSMTP, BoundedSMTP_SSL, Uncertain
 
 
 def parse_args(argv: list[str]) -> tuple[Path, str | None, list[str]]:
@@ -111,7 +112,7 @@ def smtp_send(transport: dict[str, Any], sender: str, rcpts: list[str], data: by
     port = int(transport.get("smtpserverport") or 0)
     encryption = (transport.get("smtpencryption") or "").lower()
     ssl_port = encryption in ("ssl", "smtps")
-    klass = smtplib.SMTP_SSL if ssl_port else smtplib.SMTP
+    klass: type[smtplib.SMTP] = BoundedSMTP_SSL if ssl_port else BoundedSMTP
     kwargs: dict[str, Any] = {"context": tls_context(transport)} if ssl_port else {}
     # every connect, read and write is bounded: a server that accepts and never answers
     # must not hold b4 (which has no timeout of its own) forever
@@ -126,8 +127,11 @@ def smtp_send(transport: dict[str, Any], sender: str, rcpts: list[str], data: by
             smtp.login(user, _password(transport, server, port, user))
         data = re.sub(rb"\r\n|\n|\r(?!\n)", b"\r\n", data)
         refused = smtp.sendmail(sender, rcpts, data)
-    except BaseException:
+    except BaseException as exc:
         smtp.close()
+        if getattr(smtp, "handed_over", False) and isinstance(exc, OSError) and \
+                not isinstance(exc, smtplib.SMTPResponseException):
+            raise Uncertain(exc) from exc  # no answer (a refusal is one) to what it has
         raise
     notes = [f"refused for {', '.join(sorted(refused))}"] if refused else []
     try:  # the message is delivered: the server said 250 to its DATA
@@ -162,6 +166,8 @@ AUTH_CODES = (530, 534, 535, 538)  # authentication required / too weak / refuse
 def classify(exc: Exception) -> str:
     """What kind of trouble: auth, timeout, refused, resolve, tls, disconnected, rejected,
     command or other (core.send turns the kind into what to check)."""
+    if isinstance(exc, Uncertain):
+        return classify(exc.cause) if isinstance(exc.cause, Exception) else "other"
     if isinstance(exc, (smtplib.SMTPAuthenticationError, NoPassword)):
         return "auth"
     if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code in AUTH_CODES:
@@ -195,6 +201,9 @@ def describe(exc: Exception, transport: dict[str, Any]) -> str:
     where = f"{transport.get('smtpserver') or 'localhost'}:" \
             f"{transport.get('smtpserverport') or (465 if ssl_port else 25)}"
     user = transport.get("smtpuser") or ""
+    if isinstance(exc, Uncertain) and isinstance(exc.cause, Exception):
+        return (f"{describe(exc.cause, transport)} after the whole message was handed over, "
+                "before the server confirmed it: it may have been delivered")
     if isinstance(exc, NoPassword):
         return f"no password for {user} at {where}"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
@@ -309,8 +318,10 @@ def _deliver(transport: dict[str, Any], path: Path, offset: int, entry: dict[str
     except Exception as exc:  # every failure is reported to b4 and journaled, never hidden
         reason = describe(exc, transport)
         kind = "command" if transport.get("sendmailcmd") else classify(exc)
+        # handed over, no answer: unconfirmed, as when killed (never reported as not sent)
+        status = journal.UNCONFIRMED if isinstance(exc, Uncertain) else "failed"
         try:
-            journal.settle(path, offset, {**outcome, "status": "failed", "error": reason,
+            journal.settle(path, offset, {**outcome, "status": status, "error": reason,
                                           "kind": kind})
         except OSError:
             pass  # it stays unconfirmed: the retry sends it again, under the same Message-ID

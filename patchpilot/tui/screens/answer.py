@@ -124,7 +124,7 @@ class AnswerScreen(PilotScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.branch}: answer"
+        self.sub_title = f"{self.shown_branch}: answer"
         self.load()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="answer-load")

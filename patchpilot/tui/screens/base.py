@@ -73,6 +73,11 @@ class PilotScreen(Screen[None]):
     PRIMARY: ClassVar[str] = "DataTable"  # the table j/k move when no table has the focus
 
     branch: str | None = None
+
+    @property
+    def shown_branch(self) -> str:
+        """The branch name as shown: git allows bidi and zero-width characters in it."""
+        return safe_text(self.branch or "", 200)
     stale = False
 
     def on_resize(self, event: events.Resize) -> None:

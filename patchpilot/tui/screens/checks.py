@@ -99,7 +99,7 @@ class ChecksScreen(PilotScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"{self.branch}: checking", id="checks-info")
+        yield Static(f"{self.shown_branch}: checking", id="checks-info")
         with Horizontal(id="checks-body"):
             with Vertical(id="checks-left"):
                 yield FitTable(PATCH_COLUMNS, id="checks-patches")
@@ -110,7 +110,7 @@ class ChecksScreen(PilotScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = f"checks: {self.branch}"
+        self.sub_title = f"checks: {self.shown_branch}"
         known = self.known_series()
         if known is not None:  # the rows at once; the run reads the branch again
             self.on_checks_started(ChecksStarted(known))
@@ -188,7 +188,8 @@ class ChecksScreen(PilotScreen):
         self.refresh_bindings()
         counts = self.report.summary()
         self.query_one("#checks-info", Static).update(Text(
-            f"{self.branch}  profile {self.report.profile}  {len(self.report.results)} patches "
+            f"{self.shown_branch}  profile {self.report.profile}  "
+            f"{len(self.report.results)} patches "
             f"({self.report.cached} cached)  {counts['error']} errors  {counts['warning']} "
             f"warnings  {counts['info']} info"))
 
@@ -196,7 +197,7 @@ class ChecksScreen(PilotScreen):
         self.running = False
         self.refresh_bindings()
         self.query_one("#checks-info", Static).update(
-            Text(f"{self.branch}: {self.say(message.error)}", style="red"))
+            Text(f"{self.shown_branch}: {self.say(message.error)}", style="red"))
 
     @property
     def selected_index(self) -> int | None:

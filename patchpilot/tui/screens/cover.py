@@ -110,12 +110,12 @@ class CoverScreen(StartsSeries):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"{self.branch}: reading the cover through b4", id="cover-info")
+        yield Static(f"{self.shown_branch}: reading the cover through b4", id="cover-info")
         yield TextArea(id="cover-text", soft_wrap=True, show_line_numbers=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.branch}: cover letter"
+        self.sub_title = f"{self.shown_branch}: cover letter"
         area = self.query_one(TextArea)
         # shown once b4 gave the cover: never an empty box to type in (nor a hidden one that
         # takes the keys: + would be typed into it)
@@ -174,14 +174,14 @@ class CoverScreen(StartsSeries):
         area = self.query_one(TextArea)
         area.display, area.disabled = False, True
         self.refresh_bindings()
-        text = Text(f"{self.branch} is not managed by b4, so it has no cover letter yet.\n",
+        text = Text(f"{self.shown_branch} is not managed by b4, so it has no cover letter yet.\n",
                     style="bold")
         if message.current:  # + asks (opening the prompt here would take the + as text)
             text.append("Press + to start the series: enroll this branch with b4 (you give "
                         "its base), or make a new branch b4/NAME.")
             self.query_one("#cover-info", Static).update(text)
         else:
-            text.append(f"b4 works on the branch you are on: git switch {self.branch}, then "
+            text.append(f"b4 works on the branch you are on: git switch {self.shown_branch}, then "
                         "press + here.")
             self.query_one("#cover-info", Static).update(text)
 

@@ -50,8 +50,9 @@ def row_of(summary: SeriesSummary) -> tuple[str | Text, ...]:
     state = summary.problem or summary.cover_subject or "(not b4-managed)"
     style = "red" if summary.problem else ""
     pending = "…" if summary.sent_revisions and not summary.problem else ""
-    return (mark, Text(summary.branch), rev, count, sent, *[pending] * len(REVIEW_COLUMNS),
-            Text(summary.change_id or "-"), Text(safe_text(state, 200), style=style))
+    return (mark, Text(safe_text(summary.branch, 200)), rev, count, sent,
+            *[pending] * len(REVIEW_COLUMNS), Text(safe_text(summary.change_id or "-", 200)),
+            Text(safe_text(state, 200), style=style))
 
 
 def review_cells(counts: ReviewCounts) -> dict[str, Text]:
@@ -97,7 +98,7 @@ class HomeScreen(StartsSeries):
         self._auto_open = auto_open
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Series in {self.app.repo.top}", id="home-title")
+        yield Static(Text(safe_text(f"Series in {self.app.repo.top}", 300)), id="home-title")
         if not self._auto_open:  # else the series screen opens over this one at once: the
             yield from self._parts()  # rest is made when this screen is first seen
 
@@ -131,7 +132,8 @@ class HomeScreen(StartsSeries):
         self.app.open_screen("series", branch=series.branch)
 
     def action_refresh(self) -> None:
-        self.query_one("#home-title", Static).update(f"Series in {self.app.repo.top} (loading)")
+        self.query_one("#home-title", Static).update(
+            Text(safe_text(f"Series in {self.app.repo.top} (loading)", 300)))
         self.load()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="home-load")
@@ -169,7 +171,7 @@ class HomeScreen(StartsSeries):
         table.set_rows([row_of(s) for s in self.summaries], [s.branch for s in self.summaries])
         self.call_after_refresh(self.app.content_shown)
         title = f"Series in {self.app.repo.top}: {len(self.summaries)}"
-        self.query_one("#home-title", Static).update(title)
+        self.query_one("#home-title", Static).update(Text(safe_text(title, 300)))
         self.count_reviews(self.summaries)
         current_row = next((i for i, s in enumerate(self.summaries) if s.current), 0)
         table.move_cursor(row=current_row)

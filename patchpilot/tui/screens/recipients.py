@@ -91,13 +91,13 @@ class RecipientsScreen(PilotScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"{self.branch}: computing recipients", id="rcpt-info")
+        yield Static(f"{self.shown_branch}: computing recipients", id="rcpt-info")
         yield FitTable(COLUMNS, id="rcpt-table")
         yield Static(id="rcpt-detail")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.branch}: recipients"
+        self.sub_title = f"{self.shown_branch}: recipients"
         self.load()
 
     @property
@@ -143,7 +143,7 @@ class RecipientsScreen(PilotScreen):
     def _show_info(self) -> None:
         result = self.result
         assert result is not None  # shown once the recipients are loaded
-        text = Text(f"{self.branch}: To {len(result.to)}, Cc {len(result.cc)}, "
+        text = Text(f"{self.shown_branch}: To {len(result.to)}, Cc {len(result.cc)}, "
                     f"{len(result.patches)} patches")
         for problem in result.problems[:3]:
             text.append(f"\n! MAINTAINERS:{problem.lineno}: {problem.message}", style="yellow")
@@ -190,7 +190,7 @@ class RecipientsScreen(PilotScreen):
         if self.result is None:
             return
         question = (f"Write {len(self.result.to)} To and {len(self.result.cc)} Cc addresses "
-                    f"into the cover of {self.branch}? b4 rewrites the branch; it is backed "
+                    f"into the cover of {self.shown_branch}? b4 rewrites the branch; it is backed "
                     "up first.")
         def confirmed(yes: bool | None) -> None:
             if yes and not self.writing:

@@ -153,14 +153,14 @@ class RepliesScreen(PilotScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"{self.branch}: reading replies", id="replies-info")
+        yield Static(f"{self.shown_branch}: reading replies", id="replies-info")
         yield FitTable(COLUMNS, id="replies-table")
         with VerticalScroll(id="replies-detail-box"):
             yield Static(id="replies-detail")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.branch}: replies"
+        self.sub_title = f"{self.shown_branch}: replies"
         self.load()
         interval = self.app.config.number("replies.refresh-interval")
         if interval > 0:
@@ -171,7 +171,7 @@ class RepliesScreen(PilotScreen):
         self.load()
 
     def action_fetch(self) -> None:
-        self.query_one("#replies-info", Static).update(Text(f"{self.branch}: fetching..."))
+        self.query_one("#replies-info", Static).update(Text(f"{self.shown_branch}: fetching..."))
         self.load(refresh=True)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="replies")
@@ -231,7 +231,7 @@ class RepliesScreen(PilotScreen):
         assert report is not None  # shown once the replies are loaded
         unread = sum(m.unread for m in report.replies())
         comments = list(report.comments())
-        text = Text(f"{self.branch}: {len(self.messages)} replies, {unread} unread, "
+        text = Text(f"{self.shown_branch}: {len(self.messages)} replies, {unread} unread, "
                     f"{len(report.open_comments())}/{len(comments)} comments open"
                     f"  ({safe_text(report.server, 200)})")
         for revision in report.revisions:

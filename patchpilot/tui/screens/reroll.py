@@ -94,7 +94,7 @@ class RerollScreen(RerollRewrites):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"{self.branch}: comparing with the revision as sent", id="reroll-info")
+        yield Static(f"{self.shown_branch}: comparing with the revision as sent", id="reroll-info")
         with Horizontal(id="reroll-top"):
             yield DataTable(id="reroll-patches", cursor_type="row")
             with VerticalScroll(id="reroll-diff-box"):
@@ -111,7 +111,7 @@ class RerollScreen(RerollRewrites):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.branch}: reroll"
+        self.sub_title = f"{self.shown_branch}: reroll"
         self.query_one("#reroll-patches", DataTable).add_columns("Old → new", "Status", "Notes",
                                                                  "Subject")
         self.query_one("#reroll-trailers", DataTable).add_columns(
@@ -251,7 +251,7 @@ class RerollScreen(RerollRewrites):
         self._draft = draft
 
     def _show_info(self) -> None:
-        text = Text(f"{self.branch}", style="bold")
+        text = Text(f"{self.shown_branch}", style="bold")
         if self.plan is not None:
             text.append(describe_plan(self.plan, len(self._chosen()), len(self.accepted),
                                       self.say))

@@ -75,7 +75,7 @@ class RerollRewrites(PilotScreen):
         ids = [item.id for item in chosen]
         self._ask(lambda: self._apply(ids),
                   f"Apply {len(chosen)} trailer(s) to {len(commits)} commit(s) of "
-                  f"{self.branch} through b4?", ", ".join(ids), "A backup ref is made first.")
+                  f"{self.shown_branch} through b4?", ", ".join(ids), "A backup ref is made first.")
 
     def _apply(self, ids: list[str]) -> None:
         repo, branch, config = self.app.repo, self.branch, self.app.config
@@ -127,7 +127,7 @@ class RerollRewrites(PilotScreen):
                 f"{', '.join(map(str, notes))})." if notes else "")
         self._ask(lambda: self._write(lines, notes=notes),
                   f"Write this {len(lines)}-line changelog into the "
-                  f"v{self.plan.series.revision} cover of {self.branch} (through b4)?{also}",
+                  f"v{self.plan.series.revision} cover of {self.shown_branch} (through b4)?{also}",
                   "A backup ref is made first.")
 
     def action_per_patch(self) -> None:
@@ -166,7 +166,7 @@ class RerollRewrites(PilotScreen):
         if entry is None:
             return
         self._ask(lambda: self._undo(entry),
-                  f"Undo the last rewrite of {self.branch}, '{entry.what}'?",
+                  f"Undo the last rewrite of {self.shown_branch}, '{entry.what}'?",
                   f"The branch goes back to {entry.before[:12]}; its state now is kept under "
                   "a backup ref.")
 
@@ -179,7 +179,8 @@ class RerollRewrites(PilotScreen):
                 raise PatchpilotError("the last rewrite is not the one shown; nothing was "
                                       "undone", hint="look again (r reloads)")
             done = rewrite.undo(repo, branch)
-            return f"{branch} is back at {done.before[:12]} (before '{done.what}')", []
+            shown = safe_text(branch, 200)
+            return f"{shown} is back at {done.before[:12]} (before '{done.what}')", []
 
         self._rewrite("undoing the last rewrite", "undo", run)
 

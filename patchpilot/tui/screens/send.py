@@ -89,7 +89,7 @@ class SendScreen(PilotScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"{self.branch}: asking b4 for the messages (nothing is sent)",
+        yield Static(f"{self.shown_branch}: asking b4 for the messages (nothing is sent)",
                      id="send-info")
         yield FitTable(PREFLIGHT_COLUMNS, id="send-preflight")
         with Horizontal(id="send-body"):
@@ -99,7 +99,7 @@ class SendScreen(PilotScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.branch}: send"
+        self.sub_title = f"{self.shown_branch}: send"
         self.load()
 
     @property
@@ -115,7 +115,7 @@ class SendScreen(PilotScreen):
         self.prepared, self.early = None, []
         self.refresh_bindings()
         self.query_one("#send-info", Static).update(
-            f"{self.branch}: asking b4 for the messages (nothing is sent)")
+            f"{self.shown_branch}: asking b4 for the messages (nothing is sent)")
         self.load()
 
     @property

@@ -39,12 +39,12 @@ COLUMNS = [Col("n", "#", 1), Col("commit", "Commit", 4, cap=12, yields=True),
 def describe(series: Series) -> Text:
     """The header lines: branch, revision, base, change-id, cover subject, sent history."""
     text = Text()
-    text.append(f"{series.branch}", style="bold")
+    text.append(safe_text(series.branch, 200), style="bold")
     text.append(f"  v{series.revision}  ")
     text.append("b4-managed" if series.b4_managed else "not b4-managed", style="dim")
     if series.sent:
         text.append("  sent " + ", ".join(f"v{s.revision}" for s in series.sent))
-    text.append(f"\nbase {series.base[:12]}   change-id {series.change_id or '-'}")
+    text.append(f"\nbase {series.base[:12]}   change-id {safe_text(series.change_id or '-', 200)}")
     cover = series.cover_subject if series.cover_subject is not None else "(no cover letter)"
     text.append("\ncover: ")
     text.append(safe_text(cover, 300), style="italic")
@@ -82,14 +82,14 @@ class SeriesScreen(PilotScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"{self.branch} (loading)", id="series-info")
+        yield Static(f"{self.shown_branch} (loading)", id="series-info")
         with Horizontal(id="series-body"):
             yield FitTable(COLUMNS, id="patch-table")
             yield PatchDetail(id="patch-detail")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = self.branch
+        self.sub_title = self.shown_branch
         if self.preloaded is not None:
             self.on_series_loaded(SeriesLoaded(self.preloaded, complete=False))
         self.load(light=self.preloaded is None)
@@ -156,7 +156,7 @@ class SeriesScreen(PilotScreen):
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#series-info", Static).update(
-            Text(f"{self.branch}: {self.say(message.error)}", style="red"))
+            Text(f"{self.shown_branch}: {self.say(message.error)}", style="red"))
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

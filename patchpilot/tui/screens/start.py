@@ -16,6 +16,7 @@ from textual.message import Message
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.series import prep
 from patchpilot.core.series.model import Series
+from patchpilot.core.text import safe_text
 from patchpilot.tui import keys
 from patchpilot.tui.screens.base import PilotScreen
 from patchpilot.tui.widgets.dialogs import CANCEL, Answer, Choice, Prompt
@@ -109,7 +110,8 @@ class StartsSeries(PilotScreen):
 
     def on_series_started(self, message: SeriesStarted) -> None:
         done = "created" if message.how == "new" else "enrolled"
-        self.notify(f"{message.series.branch} {done} through b4; e writes its cover letter",
+        shown = safe_text(message.series.branch, 200)
+        self.notify(f"{shown} {done} through b4; e writes its cover letter",
                     markup=False)
         self.app.rewritten(self)
         self.series_started(message.series)

@@ -61,7 +61,7 @@ def describe_message(message: Message, plan: SendPlan) -> Text:
 
 def describe_plan(branch: str, prepared: Prepared) -> Text:
     """What a send would do now, and what holds it back."""
-    text = Text(f"{branch}: {prepared.count} message(s) to {prepared.recipients} "
+    text = Text(f"{safe_text(branch, 200)}: {prepared.count} message(s) to {prepared.recipients} "
                 "recipient(s), as b4 will send them (Message-IDs are made at send time)")
     blocking = [ln.name for ln in prepared.blocking()]
     fixed_first = [name for name in blocking if name in ENVIRONMENT]

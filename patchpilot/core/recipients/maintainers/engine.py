@@ -15,7 +15,6 @@ raises only PatchpilotError.
 from __future__ import annotations
 
 import bisect
-import re
 import shutil
 import subprocess
 from array import array
@@ -28,8 +27,10 @@ from typing import Any, Generic, TypeVar, overload
 from patchpilot.core.errors import PatchpilotError
 from patchpilot.core.recipients.maintainers.index import Index, load_index
 from patchpilot.core.recipients.maintainers.match import (
+    Keywords,
     PatchScan,
     Reason,
+    compiled_value,
     emails_in_file,
     recipients_items,
     scan_patch,
@@ -43,6 +44,10 @@ from patchpilot.core.recipients.maintainers.parse import (
     field_of_line,
     scoped_regex,
     split_addresses,
+)
+from patchpilot.core.recipients.maintainers.patterns import (
+    Pattern,
+    Searches,
 )
 
 __all__ = ["Maintainers", "Recipients", "Reason", "Problem", "run_get_maintainer",
@@ -171,8 +176,9 @@ class Maintainers:
         self.ignore = set(index.ignore)
         self._index = index
         self._patterns: dict[int, FilePattern] = {}
-        self._names: list[tuple[int, int, re.Pattern[str]]] | None = None
-        self._keywords: _Keywords | None = None
+        self._names: list[tuple[int, int, Pattern[str]]] | None = None
+        self._keywords: Keywords | None = None
+        self._searches = Searches()
         self._matched: dict[str, list[tuple[int, int, int]]] = {}
         self._by_name: dict[str, Entry | None] = {}
 
@@ -195,8 +201,13 @@ class Maintainers:
 
     @property
     def problems(self) -> list[Problem]:
-        """Malformed or suspicious MAINTAINERS lines, in file order."""
-        return self._index.problems
+        """Malformed or suspicious MAINTAINERS lines, in file order (with the N:/K: patterns
+        that overran their deadline in this run)."""
+        late = [Problem(self.fields[pos].lineno, self.fields[pos].raw,
+                        f"{self.fields[pos].letter}: {why}")
+                for pos, why in self._searches.overran]
+        return sorted(self._index.problems + late, key=lambda p: p.lineno) if late \
+            else self._index.problems
 
     def entry_named(self, name: str) -> Entry | None:
         """The entry whose name line is `name` (surrounding blanks ignored)."""
@@ -252,22 +263,25 @@ class Maintainers:
     def _match_names(self, path: str, hits: dict[int, tuple[int, int]]) -> None:
         """N: regexes; like F:, the last matching line of an entry sets its depth."""
         for entry, pos, regex in self._name_regexes():
-            if regex.search(path):
+            if self._searches.search(pos, regex, path):
                 previous = hits.get(entry)
                 if previous is None or previous[1] < pos:
                     hits[entry] = (0, pos)
 
-    def _name_regexes(self) -> list[tuple[int, int, re.Pattern[str]]]:
+    def _name_regexes(self) -> list[tuple[int, int, Pattern[str]]]:
         if self._names is None:
             flat = self._index.names
-            self._names = [(entry, pos, re.compile(scoped_regex(self.fields[pos].value), re.X))
-                           for entry, pos in zip(flat[0::2], flat[1::2])]
+            compiled = [(entry, pos, compiled_value(scoped_regex(self.fields[pos].value)))
+                        for entry, pos in zip(flat[0::2], flat[1::2])]
+            self._names = [(entry, pos, regex) for entry, pos, regex in compiled
+                           if regex is not None]
         return self._names
 
-    def _keyword_regexes(self) -> _Keywords:
+    def _keyword_regexes(self) -> Keywords:
         if self._keywords is None:
             flat = self._index.keywords
-            self._keywords = _Keywords([(pos, self.fields[pos].value) for pos in flat[1::2]])
+            self._keywords = Keywords([(pos, self.fields[pos].value) for pos in flat[1::2]],
+                                       self._searches)
         return self._keywords
 
     def _excluded(self, entry: int, path: str) -> bool:
@@ -309,32 +323,6 @@ class Maintainers:
         if shutil.which("git") is None or not (self.tree / ".git").exists():
             return ""
         return _fix_log(str(self.tree), sha)
-
-
-class _Keywords:
-    """The K: regexes, tried on a patch line as get_maintainer.pl tries them.
-
-    get_maintainer.pl tries every K: line on every line of the patch (`m/$keyword/x`, and
-    `m/^[+-].*$keyword/x` once the diff has begun). In the diff, a line that is neither added
-    nor removed can only match a K: value with a `|` in it (a top-level alternation escapes
-    the `^[+-]`), so only those are tried on it.
-    """
-
-    def __init__(self, keywords: list[tuple[int, str]]):
-        plain = [(pos, scoped_regex(value)) for pos, value in keywords]
-        self._plain = [(pos, re.compile(source, re.X)) for pos, source in plain]
-        self._diff = [(pos, re.compile("^[+-].*" + source, re.X)) for pos, source in plain]
-        self._context = [(pos, regex) for (pos, regex), (_pos, source) in zip(self._diff, plain)
-                         if "|" in source]
-
-    def matching(self, line: str, in_diff: bool) -> list[int]:
-        if not in_diff:
-            regexes = self._plain
-        elif line[:1] in ("+", "-"):
-            regexes = self._diff
-        else:
-            regexes = self._context
-        return [pos for pos, regex in regexes if regex.search(line)]
 
 
 _FIX_FORMAT = ("--format=GitCommit: %H%nGitAuthor: %an <%ae>%nGitDate: %aD%n"

@@ -28,6 +28,7 @@ from typing import Any
 from patchpilot import __version__
 from patchpilot.core.fs import write_atomic
 from patchpilot.core.recipients.maintainers import parse as maintainers_parse
+from patchpilot.core.recipients.maintainers import patterns
 from patchpilot.core.recipients.maintainers.parse import (
     KNOWN_LETTERS,
     SIMPLE_ADDRESS,
@@ -45,6 +46,7 @@ from patchpilot.core.recipients.maintainers.parse import (
     split_entries,
     typevalue,
 )
+from patchpilot.core.recipients.maintainers.patterns import TooLong, compile_value
 
 _MAGIC = b"ppmaint1"
 _KEEP = 4  # index files kept per repository (one per MAINTAINERS version recently used)
@@ -99,13 +101,15 @@ def _index_field(index: Index, entry: int, pos: int, fld: Field) -> None:
             pattern_prefix(fld.value)
             index.excludes.setdefault(entry, []).append(pos)
         elif fld.letter == "N":
-            re.compile(scoped_regex(fld.value), re.X)
+            compile_value(scoped_regex(fld.value))
             index.names.extend((entry, pos))
         elif fld.letter == "K":
-            re.compile(scoped_regex(fld.value), re.X)
+            compile_value(scoped_regex(fld.value))
             index.keywords.extend((entry, pos))
-    except re.error as exc:
+    except (re.error, patterns.error) as exc:
         _problem(index, fld, f"{fld.letter}: pattern does not compile: {exc}")
+    except TooLong as exc:
+        _problem(index, fld, f"{fld.letter}: {exc}")
 
 
 def _problem(index: Index, fld: Field, message: str) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from patchpilot.core.recipients.maintainers import patterns
 from patchpilot.core.recipients.maintainers.parse import (
     Entry,
     Field,
@@ -26,6 +27,13 @@ from patchpilot.core.recipients.maintainers.parse import (
     parse_email,
     perl_lines,
     read_text,
+    scoped_regex,
+)
+from patchpilot.core.recipients.maintainers.patterns import (
+    Pattern,
+    Searches,
+    TooLong,
+    compile_value,
 )
 
 
@@ -304,3 +312,39 @@ def recipients_items(db: Maintainers, scan: PatchScan, maintainers: bool, review
     run = Run(db, maintainers, reviewers, lists)
     items = [(item.email, item.reasons) for item in run.recipients(scan, fix_log)]
     return items, run.tied
+
+
+def compiled_value(source: str) -> Pattern[str] | None:
+    """An N:/K: value compiled; None when it cannot be (the index lists it as a problem)."""
+    try:
+        return compile_value(source)
+    except (patterns.error, TooLong):
+        return None
+
+
+class Keywords:
+    """The K: regexes, tried on a patch line as get_maintainer.pl tries them.
+
+    get_maintainer.pl tries every K: line on every line of the patch (`m/$keyword/x`, and
+    `m/^[+-].*$keyword/x` once the diff has begun). In the diff, a line that is neither added
+    nor removed can only match a K: value with a `|` in it (a top-level alternation escapes
+    the `^[+-]`), so only those are tried on it.
+    """
+
+    def __init__(self, keywords: list[tuple[int, str]], searches: Searches):
+        plain = [(pos, scoped_regex(value)) for pos, value in keywords]
+        self._searches = searches
+        plain = [(pos, source) for pos, source in plain if compiled_value(source) is not None]
+        self._plain = [(pos, compile_value(source)) for pos, source in plain]
+        self._diff = [(pos, compile_value("^[+-].*" + source)) for pos, source in plain]
+        self._context = [(pos, regex) for (pos, regex), (_pos, source) in zip(self._diff, plain)
+                         if "|" in source]
+
+    def matching(self, line: str, in_diff: bool) -> list[int]:
+        if not in_diff:
+            regexes = self._plain
+        elif line[:1] in ("+", "-"):
+            regexes = self._diff
+        else:
+            regexes = self._context
+        return [pos for pos, regex in regexes if self._searches.search(pos, regex, line)]

@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from patchpilot.core.recipients.maintainers.patterns import Pattern, compile_glob
+
 KNOWN_LETTERS = frozenset("MRLSWQBCPTFXNK")
 _TYPE_LINE = re.compile(r"([A-Z]):\s*(.*)")
 _COMMENT_OR_BLANK = re.compile(r"\s*(#.*)?")
@@ -54,7 +56,7 @@ class FilePattern:
     key: tuple[str, ...]
     tree: Path
     _dir: bool | None = None
-    _regex: re.Pattern[str] | None = None
+    _regex: Pattern[str] | None = None
     # The literal pieces between the `*`s of a pattern with no other regex syntax: matched
     # with str.find, as `A.*B` matches (from the start, unanchored at the end), without re.
     _pieces: tuple[str, ...] | None = None
@@ -71,7 +73,7 @@ class FilePattern:
         if self._dir:
             if self.literal is not None:
                 return path.startswith(self.literal + "/")
-            return re.match(self.source + "/", path) is not None
+            return compile_glob(self.source + "/").match(path) is not None
         return path.count("/") == self.source.count("/")
 
     def _base_match(self, path: str) -> bool:
@@ -88,7 +90,7 @@ class FilePattern:
                 pos = found + len(piece)
             return True
         if self._regex is None:
-            self._regex = re.compile(self.source)
+            self._regex = compile_glob(self.source)
         return self._regex.match(path) is not None
 
 
@@ -186,14 +188,14 @@ def pattern_key(prefix: str) -> tuple[str, ...]:
 
 
 def pattern_prefix(value: str) -> str:
-    """The literal prefix of an F:/X: value; raises re.error for regex syntax Python lacks."""
+    """The literal prefix of an F:/X: value; raises regex.error for syntax Python lacks."""
     if not _LIVE_REGEX.isdisjoint(value):
-        re.compile(glob_to_regex(value))  # `*` and `?` alone always compile
+        compile_glob(glob_to_regex(value))  # `*` and `?` alone always compile
     return literal_prefix(value)
 
 
 def compile_pattern(tree: Path, entry: int, index: int, value: str) -> FilePattern:
-    """One F:/X: value as a FilePattern; raises re.error for regex syntax Python lacks."""
+    """One F:/X: value as a FilePattern; raises regex.error for syntax Python lacks."""
     converted = glob_to_regex(value)
     # Appending `/` to a directory leaves the depth as it is: one more slash, no +1.
     depth = converted.count("/") + (0 if converted.endswith("/") else 1)
