@@ -128,6 +128,10 @@ def test_a_trailer_b4_skips_is_said_in_one_error_line(work):  # noqa: F811
     (item,) = json.loads(ok(tree, "trailers", "--json")[0])["trailers"]
     assert item["status"] == "patch-changed"
     code, _, err = run(tree, "trailers", "--apply", "--yes", "--accept", item["id"])
-    assert code == 1 and "Traceback" not in err, err
+    # The patch's subject and code both changed: no patch of the branch is its target, said
+    # before b4 runs (a trailer b4 itself skips is said with b4's reason:
+    # test_trailers_as_b4.py::test_a_trailer_b4_does_not_apply_is_said_with_why).
+    assert code == 2 and "Traceback" not in err, err
     errors = [line for line in err.splitlines() if line.startswith("patchpilot: error:")]
-    assert len(errors) == 1 and "did not apply 1 of the 1 trailer(s)" in errors[0], err
+    assert len(errors) == 1 and "has no patch of the branch to go to" in errors[0], err
+    assert "Reviewed-by: Rev <rev@example.com>" in errors[0]

@@ -170,7 +170,7 @@ def test_a_damaged_draft_is_kept_aside_in_one_line(reviewed, content, why):  # n
         point_at(tree, smtp.port)
         code, _, err = cli(tree, "reply", REF, "--yes")
         line = one_error(err)
-        assert code == 2 and why in line and "kept as" in line and "pop" not in line
+        assert code == 2 and why in line and "kept as" in line and "pop expected" not in line
         assert smtp.mailbox.messages == []
     kept = list(path.parent.glob(f"{path.name}.damaged-*"))
     assert len(kept) == 1 and kept[0].read_text() == content  # nothing the user had is lost
