@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.recipients.maintainers.emails import parse_email, rfc822_valid, split_addresses
 from patchpilot.core.recipients.maintainers.engine import Maintainers
-from patchpilot.core.recipients.maintainers.parse import parse_email, rfc822_valid, split_addresses
 
 PREAMBLE = "List of maintainers\n===================\n\n\tM: *Mail* patches to\n\n"
 THE_REST = (

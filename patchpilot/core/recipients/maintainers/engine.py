@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
 from patchpilot.core.errors import PatchpilotError
+from patchpilot.core.recipients.maintainers.emails import split_addresses
 from patchpilot.core.recipients.maintainers.index import Index, load_index
 from patchpilot.core.recipients.maintainers.match import (
     Keywords,
@@ -43,7 +44,6 @@ from patchpilot.core.recipients.maintainers.parse import (
     compile_pattern,
     field_of_line,
     scoped_regex,
-    split_addresses,
 )
 from patchpilot.core.recipients.maintainers.patterns import (
     Pattern,

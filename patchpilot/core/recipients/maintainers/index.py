@@ -27,22 +27,25 @@ from typing import Any
 
 from patchpilot import __version__
 from patchpilot.core.fs import write_atomic
+from patchpilot.core.recipients.maintainers import emails as maintainers_emails
 from patchpilot.core.recipients.maintainers import parse as maintainers_parse
 from patchpilot.core.recipients.maintainers import patterns
+from patchpilot.core.recipients.maintainers.emails import (
+    SIMPLE_ADDRESS,
+    parse_email,
+    split_addresses,
+)
 from patchpilot.core.recipients.maintainers.parse import (
     KNOWN_LETTERS,
-    SIMPLE_ADDRESS,
     Entry,
     Field,
     Mailmap,
     Problem,
-    parse_email,
     parse_ignore,
     parse_mailmap,
     pattern_key,
     pattern_prefix,
     scoped_regex,
-    split_addresses,
     split_entries,
     typevalue,
 )
@@ -170,12 +173,13 @@ _STAMP: bytes | None = None
 
 
 def _code_stamp() -> bytes:
-    """What else the index depends on: this module and the parser, and the interpreter."""
+    """What else the index depends on: this module, the parser and its address helpers, and
+    the interpreter."""
     global _STAMP
     if _STAMP is None:
         parts = [_MAGIC, __version__.encode(), repr(sys.version_info[:2]).encode(),
                  str(marshal.version).encode()]
-        for module in (__file__, maintainers_parse.__file__):
+        for module in (__file__, maintainers_parse.__file__, maintainers_emails.__file__):
             try:
                 parts.append(Path(module).read_bytes())
             except OSError:

@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Protocol
 
 from patchpilot.core.recipients.maintainers import patterns
+from patchpilot.core.recipients.maintainers.emails import format_email, parse_email
 from patchpilot.core.recipients.maintainers.parse import (
     Entry,
     Field,
     Mailmap,
-    format_email,
-    parse_email,
     perl_lines,
     read_text,
     scoped_regex,
