@@ -21,9 +21,6 @@ from patchpilot.core.git import rewrite
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.core.series.model import Series
 
-FIELDS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
-          "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE")
-
 
 def fixable(findings: list[Finding], path: str) -> list[Finding]:
     """rustfmt's findings on `path` that carry a fix."""
@@ -59,11 +56,11 @@ def apply_rustfmt(repo: GitRepo, series: Series, index: int, path: str,
         if not chain or chain[0].sha != commit or any(len(c.parents) != 1 for c in chain):
             raise PatchpilotError(f"{series.branch} is not a straight line of commits after "
                                   f"patch {index}", hint="nothing was changed")
-        parent = chain[0].parents[0]
+        mapped: dict[str, str] = {}
         for info in chain:
-            parent = _recommit(repo, info.sha, _with_file(repo, info.sha, path, mode, blob),
-                               parent)
-        rewrite.move_branch(repo, series.branch, parent, tip)
+            mapped[info.sha] = rewrite.recreate_commit(
+                repo, info.sha, None, mapped, tree=_with_file(repo, info.sha, path, mode, blob))
+        rewrite.move_branch(repo, series.branch, mapped[tip], tip)
         rewrite.checkpoint(repo, series.branch)
     return entry.backup
 
@@ -95,16 +92,3 @@ def _with_file(repo: GitRepo, commit: str, path: str, mode: str, blob: str) -> s
                 raise PatchpilotError(f"git {argv[0]} failed: {proc.stderr.strip()[-300:]}",
                                       hint="the branch was put back as it was")
         return proc.stdout.strip()
-
-
-def _recommit(repo: GitRepo, sha: str, tree: str, parent: str) -> str:
-    """`sha` again on `tree` and `parent`: its message, author and committer as they were."""
-    info = repo.run("log", "-1", "--date=raw", "--format=%an%x00%ae%x00%ad%x00%cn%x00%ce"
-                    "%x00%cd%x00%B", sha, strip=False).split("\0")
-    env = dict(os.environ, **dict(zip(FIELDS, info[:6])))
-    proc = subprocess.run(["git", "commit-tree", tree, "-p", parent], cwd=repo.top, env=env,
-                          input=info[6], capture_output=True, text=True)
-    if proc.returncode:
-        raise PatchpilotError(f"git commit-tree failed: {proc.stderr.strip()[-300:]}",
-                              hint="the branch was put back as it was")
-    return proc.stdout.strip()

@@ -359,12 +359,16 @@ def reword(repo: GitRepo, branch: str, first: str, edit: Callable[[str, str], st
     checkpoint(repo, branch)
 
 
-def recreate_commit(repo: GitRepo, sha: str, message: str, mapped: dict[str, str]) -> str:
-    """Commit `sha` again with `message`: same tree and author and committer (names, emails,
-    dates), parents remapped through `mapped` (old id -> new id); return the new id."""
+def recreate_commit(repo: GitRepo, sha: str, message: str | None, mapped: dict[str, str],
+                    tree: str | None = None) -> str:
+    """Commit `sha` again with `message` (None: its own) on `tree` (None: its own): the same
+    author and committer (names, emails, dates), parents remapped through `mapped` (old id ->
+    new id); return the new id."""
     info = repo.run("log", "-1", "--date=raw", "--format=%T%x00%P%x00%an%x00%ae%x00%ad%x00"
-                    "%cn%x00%ce%x00%cd", sha).split("\0")
-    tree, parents, values = info[0], info[1].split(), info[2:]
+                    "%cn%x00%ce%x00%cd%x00%B", sha, strip=False).split("\0")
+    parents, values = info[1].split(), info[2:8]
+    tree = tree or info[0]
+    message = info[8] if message is None else message
     argv = ["git", "commit-tree", tree]
     for parent in parents:
         argv += ["-p", mapped.get(parent, parent)]
