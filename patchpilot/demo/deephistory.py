@@ -87,7 +87,7 @@ def deep_tree(commits: int, cache: Path | None = None) -> Path:
     slim = kernelsrc.slim_tree(cache)
     name = f"deep-{commits}"
     dest = cache / name
-    with kernelsrc._locked(cache, name):
+    with kernelsrc.locked(cache, name):
         now = int(time.time())
         if _built_at(dest) > now - FRESH_FOR:
             return dest

@@ -70,7 +70,7 @@ def cache_root() -> Path:
 
 
 @contextmanager
-def _locked(cache: Path, name: str) -> Iterator[None]:
+def locked(cache: Path, name: str) -> Iterator[None]:
     """Serialise builders (parallel tests, helpers) on one lock file per artefact."""
     cache.mkdir(parents=True, exist_ok=True)
     with open(cache / f".{name}.lock", "w") as lock:
@@ -105,7 +105,7 @@ def source_tarball(cache: Path | None = None, release: str = DEFAULT_RELEASE) ->
     cache = cache or cache_root()
     home = release_dir(cache, release)
     package = f"linux-source-{release}"
-    with _locked(cache, "deb" if release == DEFAULT_RELEASE else f"deb-{release}"):
+    with locked(cache, "deb" if release == DEFAULT_RELEASE else f"deb-{release}"):
         home.mkdir(parents=True, exist_ok=True)
         found = sorted(home.glob(f"x/usr/src/{package}.tar.xz"))
         if found:
@@ -170,7 +170,7 @@ def _version(top: Path) -> str:
 def _build(cache: Path, name: str, members: list[str] | None,
            release: str = DEFAULT_RELEASE) -> Path:
     dest = cache / name
-    with _locked(cache, name):
+    with locked(cache, name):
         if (dest / ".git" / "patchpilot-built").exists():
             return dest
         tarball = source_tarball(cache, release)

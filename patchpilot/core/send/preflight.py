@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from patchpilot.core.b4 import cli as b4cli
+from patchpilot.core.build.runner import cached_report
+from patchpilot.core.build.settings import options_from, series_patches
 from patchpilot.core.checks.runner import check_series
 from patchpilot.core.config import Config
 from patchpilot.core.errors import PatchpilotError
@@ -146,10 +148,12 @@ def run_preflight(repo: GitRepo, series: Series, messages: Sequence[Message] | N
     config = config or Config(repo)
     checks = _checks(repo, series, config) if run_checks else \
         Line("checks", SKIP, "not run", "patchpilot check")
+    built = build_line(repo, series, config) if run_checks else \
+        Line("build", SKIP, "not looked at", "patchpilot build")
     deps = prerequisites_line(repo, series, config)
     return [*(early if early is not None else early_preflight(repo, series)),
             _recipients(series, messages),
-            _comments(repo, series), _older_tags(repo, series), deps, checks,
+            _comments(repo, series), _older_tags(repo, series), deps, checks, built,
             *_b4_preflight(repo, checks.state in (OK, WARN), deps.state == OK)]
 
 
@@ -240,6 +244,24 @@ def _recipients(series: Series, messages: Sequence[Message] | None) -> Line:
         return Line("recipients", FAIL, f"Rust code is touched but {RFL} is not copied",
                     f"patchpilot recipients --write (or --add-cc {RFL})")
     return Line("recipients", OK, f"{len(everyone)} recipient(s)")
+
+
+def build_line(repo: GitRepo, series: Series, config: Config) -> Line:
+    """The build of this exact series, from the build cache only (a build takes minutes: the
+    pre-flight never starts one). Not built is said, not blocking; a patch that does not
+    build, a new warning or a failing test blocks, as an error of the checks does."""
+    if not series.patches:
+        return Line("build", SKIP, "no patches")
+    try:
+        report = cached_report(repo, series.base, series_patches(series), options_from(config))
+    except PatchpilotError as exc:
+        return Line("build", WARN, f"not built: {exc.message}", exc.hint or "patchpilot build")
+    if report is None:
+        return Line("build", WARN, "this exact series has not been built (every patch, "
+                    "clippy, the KUnit tests)", "patchpilot build")
+    if report.ok:
+        return Line("build", OK, report.summary())
+    return Line("build", FAIL, report.summary(), "patchpilot build")
 
 
 def _checks(repo: GitRepo, series: Series, config: Config) -> Line:

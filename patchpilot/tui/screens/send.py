@@ -141,7 +141,7 @@ class SendScreen(PilotScreen):
         if self.prepared is not None:
             return  # the whole plan is already shown
         self.early = message.lines
-        coming = [Line(name, "skipped", "…") for name in ("recipients", "checks", "b4")]
+        coming = [Line(name, "skipped", "…") for name in ("recipients", "checks", "build", "b4")]
         table = self.query_one("#send-preflight", FitTable)
         table.display = True
         table.set_rows(preflight_rows([*message.lines, *coming], self.say))
