@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from patchpilot.demo import deephistory, kernelsrc
+from patchpilot.core.build.toolchain import Toolchain
+from patchpilot.demo import deephistory, kernelsrc, toolroot
+from tests.buildbed import BuildBed
 from tests.helpers import git
 
 # Resolved before any test changes HOME/XDG, so the cache survives across tests and runs.
@@ -30,7 +32,8 @@ RUST_HOMES = {var: os.environ.get(var) or str(Path.home() / default)
 
 # A test that needs a real kernel tree (and so git, b4, checkpatch.pl ...) is an integration
 # test; tests under tests/tui drive the app; the rest are unit tests (`make test-fast`).
-REAL_TREE_FIXTURES = {"slim_template", "full_tree", "kernel_tree", "deep_tree", "rust_trees"}
+REAL_TREE_FIXTURES = {"slim_template", "full_tree", "kernel_tree", "deep_tree", "rust_trees",
+                      "build_bed"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -102,6 +105,15 @@ def kernel_tree(slim_template, tmp_path) -> Path:
     tree = kernelsrc.clone_tree(slim_template, tmp_path / "linux")
     git(tree, "branch", "--unset-upstream")
     return tree
+
+
+@pytest.fixture(scope="session")
+def build_bed() -> BuildBed:
+    """What the build check's tests share: the Debian 13 tool root (made once, cached beside
+    the kernel trees) as the build wrapper, and one build directory per kernel line, kept warm
+    across tests and runs (a build holds its home's lock, so parallel tests wait their turn)."""
+    root = toolroot.ensure_root(KERNEL_CACHE)
+    return BuildBed(Toolchain(tuple(toolroot.wrapper_argv(root))), KERNEL_CACHE / "builds")
 
 
 @pytest.fixture(scope="session")

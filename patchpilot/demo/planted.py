@@ -3,8 +3,8 @@ check's tests and benchmarks:
 
     1 clean          samples/rust/rust_minimal.rs: a message reworded
     2 clippy         the same sample returns through `return` (clippy::needless_return)
-    3 breaks doctest rust/kernel/str.rs: the first doc example's assert_eq! becomes assert_ne!
-    4 fixes doctest  the same line back
+    3 breaks doctest rust/kernel/str.rs: a false assert_eq! in the first doc example
+    4 fixes doctest  the line taken out again
     5 does not build the sample assigns a string to a u32 (E0308)
 
 The clone shares the cached tree's objects and checks out only the top level, rust/ and
@@ -28,8 +28,8 @@ ENV_DATES = {"GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
 SUBJECTS = [
     "samples: rust: minimal: reword the init message",
     "samples: rust: minimal: print the answer",
-    "rust: str: reword the first example",
-    "rust: str: restore the first example",
+    "rust: str: check one more sum in the first example",
+    "rust: str: drop the wrong sum from the first example",
     "samples: rust: minimal: keep the answer as a number",
 ]
 
@@ -71,11 +71,19 @@ def _answer(text: str) -> str:
                         '        pr_info!("The answer is {}\\n", answer());\n', 1)
 
 
-def _doctest(flip: bool) -> Callable[[str], str]:
+BROKEN = "    /// assert_eq!(1 + 1, 3);\n"
+
+
+def _doctest(breaks: bool) -> Callable[[str], str]:
+    """A failing assertion put into the file's first example (after its first assert_eq!
+    line), or taken out again."""
     def change(text: str) -> str:
-        old, new = ("/// assert_eq!(", "/// assert_ne!(") if flip else \
-            ("/// assert_ne!(", "/// assert_eq!(")
-        return text.replace(old, new, 1)
+        if not breaks:
+            return text.replace(BROKEN, "", 1)
+        lines = text.splitlines(keepends=True)
+        at = next(i for i, line in enumerate(lines) if line.lstrip().startswith(
+            "/// assert_eq!("))
+        return "".join(lines[:at + 1] + [BROKEN] + lines[at + 1:])
     return change
 
 

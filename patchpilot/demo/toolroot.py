@@ -26,7 +26,7 @@ SUITE = "trixie"
 PACKAGES = [
     "rustc", "rust-src", "rust-clippy", "rustfmt", "bindgen", "clang", "lld", "llvm",
     "make", "flex", "bison", "bc", "libelf-dev", "libssl-dev", "cpio", "python3", "kmod",
-    "qemu-system-x86",
+    "xz-utils", "qemu-system-x86",
 ]
 STAMP = "patchpilot-toolroot"
 
@@ -45,7 +45,15 @@ def ensure_root(cache: Path | None = None) -> Path:
     cache = cache or kernelsrc.cache_root()
     root = root_path(cache)
     with kernelsrc.locked(cache, root.name):
-        if (root / STAMP).exists():
+        stamp = root / STAMP
+        if stamp.exists():
+            had = stamp.read_text().split()
+            if [p for p in PACKAGES if p not in had]:  # a root made before a package was added
+                _in_root(root, ["apt-get", "update", "-q"])
+                _in_root(root, ["apt-get", "install", "-y", "-q", "--no-install-recommends",
+                                *PACKAGES])
+                _in_root(root, ["apt-get", "clean"])
+                stamp.write_text(" ".join(PACKAGES) + "\n")
             return root
         for tool in ("debootstrap", "unshare", "chroot"):
             if not shutil.which(tool):
