@@ -26,7 +26,8 @@ from patchpilot.core.errors import ExitCode, PatchpilotError
 # words import them all.
 COMMANDS = {
     "series_cmd": ("series",), "prep_cmd": ("new", "enroll"), "recipients_cmd": ("recipients",),
-    "check_cmd": ("check",), "build_cmd": ("build",), "doctor_cmd": ("doctor",), "config_cmd": ("config",),
+    "check_cmd": ("check",), "build_cmd": ("build",), "doctor_cmd": ("doctor",),
+    "config_cmd": ("config",),
     "cover_cmd": ("cover", "prefixes"), "send_cmd": ("send", "export"),
     "replies_cmd": ("replies",), "reply_cmd": ("reply",),
     "reroll_cmd": ("reroll", "trailers", "undo"),
