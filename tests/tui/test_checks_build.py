@@ -147,9 +147,9 @@ def making(sessions: set[int]) -> bool:
 
 
 async def wait_for(pilot, predicate) -> None:
-    """Let the app run until `predicate()` holds (a bound of ten minutes, not a timing: a
-    build may first wait for another one in the shared build home)."""
-    await until(pilot, predicate, tries=12000)
+    """Let the app run until `predicate()` holds (a bound of half an hour against a hang, not
+    a timing: a build may first wait for the other tests' builds in the shared build home)."""
+    await until(pilot, predicate, tries=36000)
 
 
 async def test_a_series_built_before_shows_its_build_at_once(planted73):

@@ -148,11 +148,13 @@ class BuildChecks(PilotScreen):
         if event.step == "done" and event.result is not None and event.index > 0:
             self.builds[event.index] = event.result
             self.build_cells.pop(event.index, None)
+            self._set_build_cell(event.index)
         else:
             cell = buildcells.event_cell(event)
-            if cell is not None and event.index > 0:
+            if cell is not None and event.index > 0 and cell != self.build_cells.get(
+                    event.index):
                 self.build_cells[event.index] = cell
-        self._set_build_cell(event.index)
+                self._set_build_cell(event.index)
         if event.step == "done":
             if event.index == self.selected_index:
                 self.show_selected()

@@ -68,11 +68,11 @@ def result_cell(build: PatchBuild) -> Text:
 
 def event_cell(event: Event) -> Text | None:
     """The cell an event gives its patch (None: the event changes no cell)."""
-    if event.step == "done":
+    if event.step == "done":  # "cancelled" names no patch: the report says which are left
         if event.result is not None:
             return result_cell(event.result)
-        return Text({"ok": "ok", "cached": "cached", "failed": "fails"}.get(event.state, "-"),
-                    style=STYLE["ok"] if event.state == "ok" else "")
+        label = {"ok": "ok", "cached": "cached", "failed": "fails"}.get(event.state)
+        return Text(label, style=STYLE["ok"] if label == "ok" else "") if label else None
     if event.state == "running":
         return Text(RUNNING.get(event.step, event.step + "…"), style="cyan")
     return None
