@@ -19,11 +19,13 @@ import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
+from patchpilot.core.build.model import Event
 from patchpilot.core.build.runner import build_series
 from patchpilot.core.git.repo import GitRepo
 from patchpilot.demo import planted
 from patchpilot.tui.app import PatchpilotApp
 from patchpilot.tui.screens.checks import ChecksScreen
+from patchpilot.tui.widgets.buildcells import Throttle, progress_text
 from patchpilot.tui.widgets.fittable import FitTable
 from tests.buildbed import BuildBed, planted_tree
 from tests.helpers import git
@@ -269,3 +271,27 @@ async def test_leaving_the_screen_cancels_its_build(planted73):
         assert app.screen is not screen and screen.build_cancel.is_set()
         await wait_for(pilot, lambda: not alive(sessions))
         await settle(pilot)  # the worker has returned: no thread builds on
+
+
+def test_make_lines_reach_the_screen_ten_a_second_and_every_step_change_at_once():
+    passed: list[Event] = []
+    now = [0.0]
+    throttle = Throttle(passed.append, every=0.1, clock=lambda: now[0])
+    throttle(Event(1, "build", "running"))
+    for n in range(1000):  # a second of make's lines, a thousand of them
+        now[0] = n / 1000
+        throttle(Event(1, "build", "running", f"  CC      file{n}.o"))
+    throttle(Event(1, "build", "ok"))  # within the same millisecond: still passed on
+    throttle(Event(1, "done", "ok"))
+    lines = [e.line for e in passed if e.line]
+    assert 9 <= len(lines) <= 10 and lines[0] == "  CC      file100.o"  # 0.1 s after the start
+    assert [(e.step, e.state) for e in passed if not e.line] == [
+        ("build", "running"), ("build", "ok"), ("done", "ok")]
+
+
+def test_the_progress_line_is_untrusted_text():
+    line = '{"$message_type":"diagnostic","message":"unused [bold]x[/bold]","level":"warning"}'
+    assert progress_text(Event(2, "build", "running"), 5, line).plain == \
+        "building patch 2/5: build… warning: unused [bold]x[/bold]"
+    shown = progress_text(Event(0, "build", "running"), 5, "  LD\x1b[2J vmlinux\r").plain
+    assert shown.startswith("building the base: build… LD") and "\x1b" not in shown

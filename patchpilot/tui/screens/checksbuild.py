@@ -160,7 +160,8 @@ class BuildChecks(PilotScreen):
                 self.show_selected()
             return
         if event.state == "running" and not self.build_cancel.is_set():
-            self._last_line = event.line
+            if not event.line or buildcells.shown_line(event.line):
+                self._last_line = event.line  # a step's start clears it
             self._build_line(buildcells.progress_text(event, len(self.series.patches),
                                                       self._last_line))
 

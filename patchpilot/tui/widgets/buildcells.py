@@ -9,6 +9,7 @@ read as markup (Text, not a markup string).
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -31,13 +32,14 @@ class Throttle:
     kunit.py's: thousands) at most one per `every` seconds: the screen shows the last one.
     Called in the build's thread."""
 
-    def __init__(self, post: Callable[[Event], object], every: float = 0.1):
-        self.post, self.every, self.last = post, every, float("-inf")
+    def __init__(self, post: Callable[[Event], object], every: float = 0.1,
+                 clock: Callable[[], float] = time.monotonic):
+        self.post, self.every, self.clock, self.last = post, every, clock, float("-inf")
         self.step: tuple[int, str, str] | None = None
 
     def __call__(self, event: Event) -> None:
         step = (event.index, event.step, event.state)
-        now = time.monotonic()
+        now = self.clock()
         if step == self.step and now - self.last < self.every:
             return
         self.step, self.last = step, now
@@ -94,12 +96,25 @@ def build_findings(build: PatchBuild) -> list[Finding]:
     return found
 
 
+def shown_line(line: str) -> str:
+    """A line of the build as the progress shows it: rustc's JSON diagnostics (KRUSTFLAGS
+    asks for them) as their level and message. Untrusted: cut, control characters removed."""
+    line = line.strip()
+    if line.startswith("{"):
+        try:
+            data = json.loads(line)
+            line = f"{data['level']}: {data['message']}" if isinstance(data, dict) else ""
+        except (ValueError, KeyError):
+            line = ""
+    return safe_text(line, 300)
+
+
 def progress_text(event: Event, total: int, last_line: str) -> Text:
-    """One line: the patch, its step and make's last line (untrusted: cut and cleaned)."""
+    """One line: the patch, its step and make's last line."""
     where = "the base" if event.index == 0 else f"patch {event.index}/{total}"
     step = RUNNING.get(event.step, event.step)
     text = Text(f"building {where}: {step} ", style="bold")
-    text.append(safe_text(last_line, 300), style="dim")
+    text.append(shown_line(last_line), style="dim")
     text.no_wrap, text.overflow = True, "ellipsis"
     return text
 
