@@ -105,6 +105,11 @@ def build_line(screen: ChecksScreen) -> str:
     return content.plain if isinstance(content, Text) else str(content)
 
 
+def why(screen: ChecksScreen) -> dict[int, tuple[str, list[str]]]:
+    """What each finished patch's build said (for a failing assertion's message)."""
+    return {i: (b.failure, [e.message for e in b.errors][:3]) for i, b in screen.builds.items()}
+
+
 def stat(pid: str) -> tuple[str, int, int] | None:
     """(state, parent, session) of a process."""
     try:
@@ -223,7 +228,8 @@ async def test_b_builds_with_progress_per_patch_while_the_screen_answers(planted
         moved.append((screen.selected_index, screen.building))
         await wait_for(pilot, lambda: note() and False or not screen.building)
     assert moved == [(2, True), (1, True)]
-    assert seen[0] == ["queued", "queued"] and seen[-1] == ["1 warn", "ok"], seen
+    assert seen[0] == ["queued", "queued"] and seen[-1] == ["1 warn", "ok"], (seen,
+                                                                             why(screen))
     assert ["build…", "queued"] in seen and ["1 warn", "build…"] in seen, seen
     assert any(line.startswith("building patch 2/2: build…") for line in lines), lines
     assert any(line.split("build… ", 1)[-1].strip() for line in lines
@@ -254,13 +260,13 @@ async def test_ctrl_c_kills_make_and_keeps_the_finished_patches(planted73):
         screen, sessions = await build_until_make_runs(pilot, "stopped", patch=2)
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: not screen.building)
-        assert build_cells(screen) == ["1 warn", "cancelled"]
+        assert build_cells(screen) == ["1 warn", "cancelled"], why(screen)
         assert screen.build_report is not None and screen.build_report.cancelled
         assert "build: build cancelled" in build_line(screen)
         assert alive(sessions) == []  # make, rustc and clippy-driver went with it
         await pilot.press("b")  # the build directory is usable: patch 1 comes from the cache
         await wait_for(pilot, lambda: not screen.building)
-        assert build_cells(screen) == ["cached 1 warn", "ok"]
+        assert build_cells(screen) == ["cached 1 warn", "ok"], why(screen)
 
 
 async def test_leaving_the_screen_cancels_its_build(planted73):
