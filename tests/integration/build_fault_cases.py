@@ -86,9 +86,15 @@ def test_the_send_preflight_has_a_blocking_build_line(planted_build, build_bed: 
     line = build_line(repo, series, Config(repo))
     assert line.state == "fail" and line.fix == "patchpilot build"
     assert line.detail == "patch 5 does not build, 1 new warning(s), 1 test failure(s)"
-    git(tree, "branch", "-f", "first-two", planted_build.commits[1])
-    unbuilt = build_line(repo, load_series(repo, "first-two", base="master"), Config(repo))
+    git(tree, "branch", "-f", "first-two", planted_build.commits[1])  # a prefix: cached too
+    prefix = build_line(repo, load_series(repo, "first-two", base="master"), Config(repo))
+    assert (prefix.state, prefix.detail) == ("fail", "every patch builds, 1 new warning(s), "
+                                             f"{planted_build.report.patches[0].tests_run} "
+                                             "tests pass")
+    _branch(tree, "unbuilt", "master", "never built")
+    unbuilt = build_line(repo, load_series(repo, "unbuilt", base="master"), Config(repo))
     assert unbuilt.state == "warn" and "has not been built" in unbuilt.detail
+    assert unbuilt.fix == "patchpilot build"
 
 
 def test_an_amend_of_patch_4_builds_patches_4_and_5_only(planted_build, build_bed: BuildBed):
@@ -213,3 +219,34 @@ def test_a_toolchain_below_the_trees_minimum_is_named(planted_build, build_bed: 
     assert verdict.ok is False
     assert "too old" in verdict.summary and "1.85" in verdict.output
     assert rust_available(build_bed.toolchain, home / "src", arch="x86_64").ok
+
+
+def test_a_broken_doc_link_is_a_rustdoc_warning_on_its_line(planted_build, build_bed: BuildBed):
+    tree = planted_build.tree
+    git(tree, "checkout", "-q", "-B", "doclink", "master")
+    path = tree / planted.STR
+    path.write_text(path.read_text().replace("//! String representations.",
+                                             "//! String representations, see [`NoSuchStr`].",
+                                             1))
+    git(tree, "commit", "-q", "-a", "-s", "-m", "rust: str: link a type that is not there")
+    commits = git(tree, "rev-list", "master..doclink").split()
+    report = build_series(GitRepo(tree), planted_build.base, _patches(tree, commits),
+                          build_bed.options(tests=False))
+    patch = report.patches[0]
+    assert patch.built is True and "docs" in patch.steps
+    links = [w for w in patch.warnings if "NoSuchStr" in w.message]
+    assert [(w.code, w.file, w.line) for w in links] == [
+        ("rustdoc::broken_intra_doc_links", planted.STR,
+         planted.line_of(tree, commits[0], planted.STR, "NoSuchStr"))], patch.warnings
+
+
+def test_doctor_gives_the_kernels_verdict_on_the_build_toolchain(planted_build,
+                                                                 build_bed: BuildBed):
+    tree = planted_build.tree
+    build_bed.configure(tree)
+    code, out, _ = cli(tree, "doctor", "--json")
+    items = {i["name"]: i for i in json.loads(out)["items"]}
+    assert items["rustavailable"]["status"] == "ok"
+    assert items["rustavailable"]["found"].startswith("Rust is available")
+    assert "rustc rustc 1.85" in items["build tools"]["found"]
+    assert "bindgen bindgen 0.71" in items["build tools"]["found"]
