@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -69,7 +70,9 @@ def test_the_cli_gives_each_problem_its_patch(planted_build, build_bed: BuildBed
                line.endswith(f" at {planted.STR}:" + str(planted_build.line(
                    3, planted.STR, r"1 \+ 1, 3"))) for line in lines), out
     assert any("[5/5]" in line and line.endswith("does not build (cached)") for line in lines)
-    assert lines[0].startswith("configuration: tinyconfig + Rust + KUnit + doctests")
+    assert [line for line in lines if line.startswith("configuration: ")] == [
+        "configuration: " + planted_build.report.config]
+    assert planted_build.report.config.startswith("tinyconfig + Rust + KUnit + doctests")
     assert lines[-1] == "patch 5 does not build, 1 new warning(s), 1 test failure(s)"
     code, out, _ = cli(tree, "build", "--base", "master", "--json")
     data = json.loads(out)
@@ -127,7 +130,7 @@ def test_a_test_that_hangs_in_qemu_is_one_line(planted_build, build_bed: BuildBe
     git(tree, "commit", "-q", "-a", "-s", "-m", "rust: str: an example that never ends")
     commits = git(tree, "rev-list", "master..hangs").split()
     report = build_series(GitRepo(tree), planted_build.base, _patches(tree, commits),
-                          build_bed.options(docs=False, test_timeout=30))
+                          build_bed.options(test_timeout=30))
     hang = report.patches[0]
     assert hang.built is True
     assert "did not finish within 30 s (a test hangs" in hang.failure
@@ -168,7 +171,7 @@ def test_ctrl_c_stops_make_and_the_next_run_goes_on(planted_build, build_bed: Bu
     tree = planted_build.tree
     build_bed.configure(tree)
     commits = _branch(tree, "interrupted", planted_build.commits[3], "a line to interrupt")
-    proc = spawn(tree, "build", "--base", "master", "--no-tests", "--no-docs", "-v")
+    proc = spawn(tree, "build", "--base", "master", "-v")  # patches 1-4 come from the cache
     assert proc.stdout is not None
     seen = []
     for line in proc.stdout:  # the build of patch 5 has started: make is compiling
@@ -187,9 +190,12 @@ def test_ctrl_c_stops_make_and_the_next_run_goes_on(planted_build, build_bed: Bu
         time.sleep(0.5)  # the killed group's last exits
     assert processes_in(home / "src") == []
     assert git(tree, "rev-parse", "interrupted") == commits[-1]
-    code, out, err = cli(tree, "build", "--base", "master", "--no-tests", "--no-docs")
-    assert code == 0, out + err
-    assert "[5/5]" in out and ": ok" in out.splitlines()[-2]
+    code, out, err = cli(tree, "build", "--base", "master")
+    assert code == 1, out + err  # patches 2 and 3 of the planted series
+    verdicts = [line for line in out.splitlines() if re.match(r"^\[\d/5\] [0-9a-f]{12} ", line)]
+    assert [line.endswith(" (cached)") for line in verdicts] == [True] * 4 + [False]
+    assert verdicts[4].startswith(f"[5/5] {commits[-1][:12]} ") and verdicts[4].endswith(": ok")
+    assert out.splitlines()[-1].startswith("every patch builds, 1 new warning(s), ")
 
 
 def test_no_toolchain_is_the_kernels_own_verdict(planted_build, build_bed: BuildBed, tmp_path):
@@ -231,7 +237,7 @@ def test_a_broken_doc_link_is_a_rustdoc_warning_on_its_line(planted_build, build
     git(tree, "commit", "-q", "-a", "-s", "-m", "rust: str: link a type that is not there")
     commits = git(tree, "rev-list", "master..doclink").split()
     report = build_series(GitRepo(tree), planted_build.base, _patches(tree, commits),
-                          build_bed.options(tests=False))
+                          build_bed.options())
     patch = report.patches[0]
     assert patch.built is True and "docs" in patch.steps
     links = [w for w in patch.warnings if "NoSuchStr" in w.message]
