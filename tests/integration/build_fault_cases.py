@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -42,11 +43,12 @@ def cli(tree: Path, *argv: str) -> tuple[int, str, str]:
 
 
 def _branch(tree: Path, name: str, start: str, change: str) -> list[str]:
-    """A branch from `start` with one more patch to the sample (a comment line)."""
+    """A branch from `start` with one more patch to the sample (a comment line of its own:
+    results are cached by tree, and this patch must be built by this run)."""
     git(tree, "checkout", "-q", "-B", name, start)
     path = tree / planted.SAMPLE
-    path.write_text(path.read_text().replace("//! Rust minimal sample.",
-                                             f"//! Rust minimal sample.\n//! {change}", 1))
+    path.write_text(path.read_text().replace(
+        "//! Rust minimal sample.", f"//! Rust minimal sample.\n//! {change} {uuid.uuid4()}", 1))
     git(tree, "commit", "-q", "-a", "-s", "-m", f"samples: rust: minimal: {change}")
     return git(tree, "rev-list", "--reverse", f"master..{name}").split()
 
@@ -174,22 +176,23 @@ def test_ctrl_c_stops_make_and_the_next_run_goes_on(planted_build, build_bed: Bu
     proc = spawn(tree, "build", "--base", "master", "-v")  # patches 1-4 come from the cache
     assert proc.stdout is not None
     seen = []
-    for line in proc.stdout:  # the build of patch 5 has started: make is compiling
+    for line in proc.stdout:  # patch 5's build has started: clippy-driver compiles
         seen.append(line)
-        if line.startswith("    |") and "RUSTC" in line and any(
+        if line.startswith("    |") and " CLIPPY " in line and any(
                 "[5/5] build: running" in s for s in seen):
             break
     os.kill(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
-    assert "build interrupted: make, clippy and QEMU were stopped" in out
+    assert "build interrupted: make, clippy and QEMU were stopped" in out, "".join(seen) + \
+        out + err
     assert "Traceback" not in err
     home = Path(planted_build.report.home)
     deadline = time.monotonic() + 30
     while processes_in(home / "src") and time.monotonic() < deadline:
         time.sleep(0.5)  # the killed group's last exits
     assert processes_in(home / "src") == []
-    assert git(tree, "rev-parse", "interrupted") == commits[-1]
+    assert git(tree, "rev-parse", "interrupted").strip() == commits[-1]
     code, out, err = cli(tree, "build", "--base", "master")
     assert code == 1, out + err  # patches 2 and 3 of the planted series
     verdicts = [line for line in out.splitlines() if re.match(r"^\[\d/5\] [0-9a-f]{12} ", line)]
