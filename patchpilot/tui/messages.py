@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # types only: importing these here would slow the first paint
+    from patchpilot.core.build.model import BuildReport, Event
     from patchpilot.core.checks.runner import CheckReport, PatchResult
     from patchpilot.core.errors import PatchpilotError
     from patchpilot.core.git import rewrite
@@ -74,6 +75,31 @@ class ChecksDone(Message):
     """The whole check run is over (a CheckReport from core.checks.runner)."""
 
     report: CheckReport
+
+
+@dataclass
+class BuildProgress(Message):
+    """A build's step started or ended, or make printed a line (core.build.model.Event);
+    `run` tells one build of the screen from the one before it."""
+
+    run: int
+    event: Event
+
+
+@dataclass
+class BuildFinished(Message):
+    """A build is over (or was found whole in the build cache): its report."""
+
+    run: int
+    report: BuildReport
+
+
+@dataclass
+class BuildFailed(Message):
+    """A build could not run (no toolchain, no configuration...): one line."""
+
+    run: int
+    error: PatchpilotError
 
 
 # -- the reroll screen ------------------------------------------------------------------

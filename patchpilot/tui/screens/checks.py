@@ -23,7 +23,7 @@ from patchpilot.core.text import safe_text
 from patchpilot.tui.keys import SCREEN_KEYS, bind
 from patchpilot.tui.messages import ChecksDone, ChecksStarted, LoadFailed, PatchChecked
 from patchpilot.tui.screens import register
-from patchpilot.tui.screens.base import PilotScreen
+from patchpilot.tui.screens.checksbuild import BuildChecks
 from patchpilot.tui.widgets.dialogs import Confirm
 from patchpilot.tui.widgets.diffview import render_file
 from patchpilot.tui.widgets.findings import describe_finding
@@ -32,6 +32,7 @@ from patchpilot.tui.widgets.footer import KeyFooter
 from patchpilot.tui.widgets.wrapped import MarkedRows
 
 PATCH_COLUMNS = [Col("n", "#", 1), Col("status", "Status", 2, cap=16),
+                 Col("build", "Build", 3, cap=18),
                  Col("subject", "Subject", 0, cap=200, flex=True, least=12)]
 FINDING_COLUMNS = [Col("sev", "Sev", 1), Col("rule", "Tool/rule", 3, cap=24, yields=True),
                    Col("where", "Where", 2, cap=40),
@@ -75,14 +76,16 @@ def finding_place(f: Finding) -> str:
 
 @register("checks", "Checks", "checkpatch, rustfmt, Rust, commit-message and clippy findings "
           "per patch")
-class ChecksScreen(PilotScreen):
-    """Check results of one series; Enter shows the selected finding in the diff."""
+class ChecksScreen(BuildChecks):
+    """Check results of one series (and its build: checksbuild); Enter shows the selected
+    finding in the diff."""
 
     branch: str
 
     BINDINGS = [
         bind("ctrl+c", "cancel", "Stop", "checks.cancel", "run", 10),
         bind("F", "fix", "Apply rustfmt fix", "checks.fix", "rewrite", 11),
+        bind("b", "build", "Build", "checks.build", "run", 12),
         *SCREEN_KEYS,
     ]
     PRIMARY = "#checks-patches"
@@ -100,6 +103,7 @@ class ChecksScreen(PilotScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"{self.shown_branch}: checking", id="checks-info")
+        yield Static(id="checks-build")
         with Horizontal(id="checks-body"):
             with Vertical(id="checks-left"):
                 yield FitTable(PATCH_COLUMNS, id="checks-patches")
@@ -115,6 +119,7 @@ class ChecksScreen(PilotScreen):
         if known is not None:  # the rows at once; the run reads the branch again
             self.on_checks_started(ChecksStarted(known))
         self.action_refresh()
+        self.query_one("#checks-build", Static).display = False
 
     def known_series(self) -> Series | None:
         """The series the series screen below already shows (no git on the UI thread)."""
@@ -130,15 +135,20 @@ class ChecksScreen(PilotScreen):
         self.results, self.report, self.running = {}, None, True
         self.refresh_bindings()
         self.run_checks(self.cancel)
+        self.look_up_build()
 
     def action_cancel(self) -> None:
-        """Stop the running checks: the tools are killed; finished patches stay cached."""
+        """Stop the running checks and build: the tools (make, clippy, QEMU) are killed;
+        finished patches stay cached."""
         if self.running:
             self.cancel.set()
+        self.cancel_build()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
-            return self.running or None
+            return self.running or self.building or None
+        if action == "build":
+            return (not self.building and self.series is not None) or None
         if action == "fix":
             return (not self.running and self._fix_target() is not None) or None
         return super().check_action(action, parameters)
@@ -163,15 +173,16 @@ class ChecksScreen(PilotScreen):
         shown = [p.commit for p in self.series.patches] if self.series else None
         self.series = message.series
         if shown == [p.commit for p in message.series.patches]:
-            self._show_selected()  # the same patches, now with their diffs
+            self.show_selected()  # the same patches, now with their diffs
             return
         table = self.query_one("#checks-patches", FitTable)
         total = len(self.series.patches)
         table.set_rows([[f"{p.index}/{total}", Text("pending", style="dim"),
-                         Text(safe_text(p.subject, 200))] for p in self.series.patches],
+                         self.build_cell(p.index, p.commit), Text(safe_text(p.subject, 200))]
+                        for p in self.series.patches],
                        [str(p.index) for p in self.series.patches])
         table.focus()
-        self._show_selected()
+        self.show_selected()
 
     def on_patch_checked(self, message: PatchChecked) -> None:
         result = message.result
@@ -181,7 +192,7 @@ class ChecksScreen(PilotScreen):
         table.set_cell(str(result.index), "status",
                        Text(label, style=STATUS_STYLE.get(result.status, "")))
         if self.selected_index == result.index:
-            self._show_selected()
+            self.show_selected()
 
     def on_checks_done(self, message: ChecksDone) -> None:
         self.report, self.running = message.report, False
@@ -208,7 +219,8 @@ class ChecksScreen(PilotScreen):
     @property
     def selected_findings(self) -> list[Finding]:
         result = self.results.get(self.selected_index or 0)
-        return list(result.findings) if result else []
+        return (list(result.findings) if result else []) + \
+            self.build_findings(self.selected_index)
 
     @on(DataTable.RowHighlighted, "#checks-findings")
     def _finding_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -223,9 +235,9 @@ class ChecksScreen(PilotScreen):
 
     @on(DataTable.RowHighlighted, "#checks-patches")
     def _patch_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_selected()
+        self.show_selected()
 
-    def _show_selected(self) -> None:
+    def show_selected(self) -> None:
         table = self.query_one("#checks-findings", FitTable)
         table.set_rows([[Text(f.severity, style=STATUS_STYLE[f.severity]), f"{f.tool}/{f.rule}",
                          safe_text(finding_place(f), 200), Text(safe_text(f.message, 300))]
