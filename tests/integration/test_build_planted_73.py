@@ -11,3 +11,5 @@ def release() -> str:
 
 
 from tests.integration.build_fault_cases import *  # noqa: E402, F403 (7.3 only, same worker)
+# the checks screen's build (Pilot): here too, so that no other worker waits for the 7.3 home
+from tests.tui.checks_build_cases import *  # noqa: E402, F403
