@@ -56,7 +56,8 @@ class Toolchain:
         return env
 
     def run(self, argv: list[str], dirs: list[Path], timeout: float, cwd: Path | None = None,
-            on_line: Callable[[str], None] | None = None, cancel: threading.Event | None = None) -> Run:
+            on_line: Callable[[str], None] | None = None,
+            cancel: threading.Event | None = None) -> Run:
         try:
             return run_lines(self.argv(argv), timeout, cwd=cwd, env=self.env(dirs),
                              on_line=on_line, cancel=cancel)
