@@ -7,7 +7,7 @@ VENV   := .venv
 PYTHON ?= python3
 TREE   ?=
 
-.PHONY: run test test-fast lint bench man sysdeps venv clean
+.PHONY: run test test-fast lint bench bench-build man sysdeps venv clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ lint: venv
 bench: sysdeps venv
 	$(VENV)/bin/python bench/run.py
 	$(VENV)/bin/python bench/bench_startup.py
+
+# patchpilot build against plain make on the 7.3 tree (about 20 minutes: two cold builds)
+bench-build: sysdeps venv
+	$(VENV)/bin/python bench/bench_build.py
 
 # the man page from the command-line parser (tests/cli/test_manpage.py says when it is stale)
 man: venv

@@ -19,7 +19,8 @@ class BuildBed:
     root: Path  # build homes shared by every test (and run)
 
     def options(self, **changes: object) -> Options:
-        return Options(root=self.root, toolchain=self.toolchain, **changes)  # type: ignore[arg-type]
+        settings = {"root": self.root, "toolchain": self.toolchain, **changes}
+        return Options(**settings)  # type: ignore[arg-type]
 
     def configure(self, tree: Path) -> None:
         """git config of a test tree that makes patchpilot (CLI, TUI) build on this bed."""

@@ -5,7 +5,6 @@ error, new warning and failing test to the patch that introduced it."""
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
 from patchpilot.cli.output import Output, Subparsers
@@ -59,7 +58,7 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     if args.json:
         out.json(clean(report.to_json()))
     else:
-        render(report, out, progress)
+        render(report, out)
     return ExitCode.OK if report.ok else ExitCode.FAILURE
 
 
@@ -71,29 +70,31 @@ class _Progress:
         self.shown: set[tuple[int, str, str]] = set()
 
     def __call__(self, event: Event) -> None:
+        self._show(event)
+        self.out.stdout.flush()  # a pipe (a script, a test) sees each line as it comes
+
+    def _show(self, event: Event) -> None:
         if event.state == "running" and event.line:
             if self.verbose:
                 self.out.line(clean(f"    | {event.line}"))
             return
+        if event.step == "done" and event.result is not None and event.index > 0:
+            render_patch(event.result, self.total, self.out)
+            return
         key = (event.index, event.step, event.state)
-        if key in self.shown or event.step == "done":
+        if key in self.shown or event.step in ("done", "config"):
             return
         self.shown.add(key)
         where = "base" if event.index == 0 else f"[{event.index}/{self.total}]"
-        if event.step == "config":
-            return
         self.out.line(f"{where} {event.step}: {event.state}")
-        sys.stdout.flush()
 
 
-def render(report: BuildReport, out: Output, progress: _Progress | None = None) -> None:
-    total = len(report.patches)
-    out.line(f"configuration: {report.config}")
-    out.line(f"toolchain: {report.toolchain}")
+def render(report: BuildReport, out: Output) -> None:
+    """After the patches (each printed as it finished): what was used, notes, one line."""
+    out.line(clean(f"configuration: {report.config}"))
+    out.line(clean(f"toolchain: {report.toolchain}"))
     for note in report.notes:
         out.line(clean(f"note: {note}"))
-    for patch in report.patches:
-        render_patch(patch, total, out)
     out.line(clean(report.summary()))
 
 

@@ -1,6 +1,7 @@
 """`patchpilot doctor [--json]`: the Rust toolchain against the tree's minimum versions,
-rustfmt, clippy, rust-src, clang/LLVM, perl, the configured Rust build, klint and whether the
-commit-graph has Bloom filters."""
+rustfmt, clippy, rust-src, clang/LLVM, perl, the configured Rust build, klint, whether the
+commit-graph has Bloom filters, and the toolchain `patchpilot build` uses with the kernel's own
+verdict on it (make LLVM=1 rustavailable)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, out: Output) -> ExitCode:
+    from patchpilot.core.build.readiness import build_items
+    from patchpilot.core.build.settings import options_from
     from patchpilot.core.checks.doctor import diagnose, healthy, summary
     from patchpilot.core.config import Config
     from patchpilot.core.series.model import open_kernel_repo
@@ -31,6 +34,7 @@ def run(args: argparse.Namespace, out: Output) -> ExitCode:
     config = Config(repo, flags={"checks.kbuild": args.kbuild})
     items = diagnose(repo.top, config.text("checks.kbuild"), config.text("checks.klint"),
                      repo.git_dir, arch=args.arch)
+    items += build_items(repo.top, options_from(config).toolchain, args.arch or "")
     if args.json:
         out.json({"items": [i.to_json() for i in items], "healthy": healthy(items),
                   "summary": summary(items)})

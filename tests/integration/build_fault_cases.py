@@ -13,9 +13,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -41,11 +43,12 @@ def cli(tree: Path, *argv: str) -> tuple[int, str, str]:
 
 
 def _branch(tree: Path, name: str, start: str, change: str) -> list[str]:
-    """A branch from `start` with one more patch to the sample (a comment line)."""
+    """A branch from `start` with one more patch to the sample (a comment line of its own:
+    results are cached by tree, and this patch must be built by this run)."""
     git(tree, "checkout", "-q", "-B", name, start)
     path = tree / planted.SAMPLE
-    path.write_text(path.read_text().replace("//! Rust minimal sample.",
-                                             f"//! Rust minimal sample.\n//! {change}", 1))
+    path.write_text(path.read_text().replace(
+        "//! Rust minimal sample.", f"//! Rust minimal sample.\n//! {change} {uuid.uuid4()}", 1))
     git(tree, "commit", "-q", "-a", "-s", "-m", f"samples: rust: minimal: {change}")
     return git(tree, "rev-list", "--reverse", f"master..{name}").split()
 
@@ -69,7 +72,9 @@ def test_the_cli_gives_each_problem_its_patch(planted_build, build_bed: BuildBed
                line.endswith(f" at {planted.STR}:" + str(planted_build.line(
                    3, planted.STR, r"1 \+ 1, 3"))) for line in lines), out
     assert any("[5/5]" in line and line.endswith("does not build (cached)") for line in lines)
-    assert lines[0].startswith("configuration: tinyconfig + Rust + KUnit + doctests")
+    assert [line for line in lines if line.startswith("configuration: ")] == [
+        "configuration: " + planted_build.report.config]
+    assert planted_build.report.config.startswith("tinyconfig + Rust + KUnit + doctests")
     assert lines[-1] == "patch 5 does not build, 1 new warning(s), 1 test failure(s)"
     code, out, _ = cli(tree, "build", "--base", "master", "--json")
     data = json.loads(out)
@@ -86,9 +91,15 @@ def test_the_send_preflight_has_a_blocking_build_line(planted_build, build_bed: 
     line = build_line(repo, series, Config(repo))
     assert line.state == "fail" and line.fix == "patchpilot build"
     assert line.detail == "patch 5 does not build, 1 new warning(s), 1 test failure(s)"
-    git(tree, "branch", "-f", "first-two", planted_build.commits[1])
-    unbuilt = build_line(repo, load_series(repo, "first-two", base="master"), Config(repo))
+    git(tree, "branch", "-f", "first-two", planted_build.commits[1])  # a prefix: cached too
+    prefix = build_line(repo, load_series(repo, "first-two", base="master"), Config(repo))
+    assert (prefix.state, prefix.detail) == ("fail", "every patch builds, 1 new warning(s), "
+                                             f"{planted_build.report.patches[0].tests_run} "
+                                             "tests pass")
+    _branch(tree, "unbuilt", "master", "never built")
+    unbuilt = build_line(repo, load_series(repo, "unbuilt", base="master"), Config(repo))
     assert unbuilt.state == "warn" and "has not been built" in unbuilt.detail
+    assert unbuilt.fix == "patchpilot build"
 
 
 def test_an_amend_of_patch_4_builds_patches_4_and_5_only(planted_build, build_bed: BuildBed):
@@ -121,7 +132,7 @@ def test_a_test_that_hangs_in_qemu_is_one_line(planted_build, build_bed: BuildBe
     git(tree, "commit", "-q", "-a", "-s", "-m", "rust: str: an example that never ends")
     commits = git(tree, "rev-list", "master..hangs").split()
     report = build_series(GitRepo(tree), planted_build.base, _patches(tree, commits),
-                          build_bed.options(docs=False, test_timeout=30))
+                          build_bed.options(test_timeout=30))
     hang = report.patches[0]
     assert hang.built is True
     assert "did not finish within 30 s (a test hangs" in hang.failure
@@ -162,28 +173,32 @@ def test_ctrl_c_stops_make_and_the_next_run_goes_on(planted_build, build_bed: Bu
     tree = planted_build.tree
     build_bed.configure(tree)
     commits = _branch(tree, "interrupted", planted_build.commits[3], "a line to interrupt")
-    proc = spawn(tree, "build", "--base", "master", "--no-tests", "--no-docs", "-v")
+    proc = spawn(tree, "build", "--base", "master", "-v")  # patches 1-4 come from the cache
     assert proc.stdout is not None
     seen = []
-    for line in proc.stdout:  # the build of patch 5 has started: make is compiling
+    for line in proc.stdout:  # patch 5's build has started: clippy-driver compiles
         seen.append(line)
-        if line.startswith("    |") and "RUSTC" in line and any(
+        if line.startswith("    |") and " CLIPPY " in line and any(
                 "[5/5] build: running" in s for s in seen):
             break
     os.kill(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
-    assert "build interrupted: make, clippy and QEMU were stopped" in out
+    assert "build interrupted: make, clippy and QEMU were stopped" in out, "".join(seen) + \
+        out + err
     assert "Traceback" not in err
     home = Path(planted_build.report.home)
     deadline = time.monotonic() + 30
     while processes_in(home / "src") and time.monotonic() < deadline:
         time.sleep(0.5)  # the killed group's last exits
     assert processes_in(home / "src") == []
-    assert git(tree, "rev-parse", "interrupted") == commits[-1]
-    code, out, err = cli(tree, "build", "--base", "master", "--no-tests", "--no-docs")
-    assert code == 0, out + err
-    assert "[5/5]" in out and ": ok" in out.splitlines()[-2]
+    assert git(tree, "rev-parse", "interrupted").strip() == commits[-1]
+    code, out, err = cli(tree, "build", "--base", "master")
+    assert code == 1, out + err  # patches 2 and 3 of the planted series
+    verdicts = [line for line in out.splitlines() if re.match(r"^\[\d/5\] [0-9a-f]{12} ", line)]
+    assert [line.endswith(" (cached)") for line in verdicts] == [True] * 4 + [False]
+    assert verdicts[4].startswith(f"[5/5] {commits[-1][:12]} ") and verdicts[4].endswith(": ok")
+    assert out.splitlines()[-1].startswith("every patch builds, 1 new warning(s), ")
 
 
 def test_no_toolchain_is_the_kernels_own_verdict(planted_build, build_bed: BuildBed, tmp_path):
@@ -213,3 +228,34 @@ def test_a_toolchain_below_the_trees_minimum_is_named(planted_build, build_bed: 
     assert verdict.ok is False
     assert "too old" in verdict.summary and "1.85" in verdict.output
     assert rust_available(build_bed.toolchain, home / "src", arch="x86_64").ok
+
+
+def test_a_broken_doc_link_is_a_rustdoc_warning_on_its_line(planted_build, build_bed: BuildBed):
+    tree = planted_build.tree
+    git(tree, "checkout", "-q", "-B", "doclink", "master")
+    path = tree / planted.STR
+    path.write_text(path.read_text().replace("//! String representations.",
+                                             "//! String representations, see [`NoSuchStr`].",
+                                             1))
+    git(tree, "commit", "-q", "-a", "-s", "-m", "rust: str: link a type that is not there")
+    commits = git(tree, "rev-list", "master..doclink").split()
+    report = build_series(GitRepo(tree), planted_build.base, _patches(tree, commits),
+                          build_bed.options())
+    patch = report.patches[0]
+    assert patch.built is True and "docs" in patch.steps
+    links = [w for w in patch.warnings if "NoSuchStr" in w.message]
+    assert [(w.code, w.file, w.line) for w in links] == [
+        ("rustdoc::broken_intra_doc_links", planted.STR,
+         planted.line_of(tree, commits[0], planted.STR, "NoSuchStr"))], patch.warnings
+
+
+def test_doctor_gives_the_kernels_verdict_on_the_build_toolchain(planted_build,
+                                                                 build_bed: BuildBed):
+    tree = planted_build.tree
+    build_bed.configure(tree)
+    code, out, _ = cli(tree, "doctor", "--json")
+    items = {i["name"]: i for i in json.loads(out)["items"]}
+    assert items["rustavailable"]["status"] == "ok"
+    assert items["rustavailable"]["found"].startswith("Rust is available")
+    assert "rustc rustc 1.85" in items["build tools"]["found"]
+    assert "bindgen bindgen 0.71" in items["build tools"]["found"]

@@ -10,4 +10,7 @@ def release() -> str:
     return "7.3"
 
 
-from tests.integration.build_fault_cases import *  # noqa: E402, F403 (7.3 only, same worker)
+# 7.3 only, and the checks screen's build (Pilot): here, so that no other worker waits for the
+# 7.3 build home
+from tests.integration.build_fault_cases import *  # noqa: E402, F403
+from tests.tui.checks_build_cases import *  # noqa: E402, F403

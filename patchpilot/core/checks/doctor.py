@@ -203,7 +203,8 @@ NEEDED = ("rustfmt", "perl")  # without these `check` cannot run
 # what each item is for, as the last line of the report says it
 PURPOSE = {"rustc": "building Rust", "bindgen": "building Rust", "rust-src": "building Rust",
            "clang": "building Rust", "ld.lld": "building Rust", "clippy": "clippy",
-           "Rust build": "clippy", "rustfmt": "rustfmt", "perl": "checkpatch"}
+           "Rust build": "clippy", "rustfmt": "rustfmt", "perl": "checkpatch",
+           "rustavailable": "building Rust"}
 
 
 def healthy(items: list[Item]) -> bool:

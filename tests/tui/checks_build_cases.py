@@ -1,4 +1,5 @@
-"""The build check on the checks screen at 80x24, with real builds: the planted series on a full
+"""(Imported by tests/integration/test_build_planted_73.py: every 7.3 build on one worker.)
+The build check on the checks screen at 80x24, with real builds: the planted series on a full
 7.3 tree (patchpilot.demo.planted), built by the Debian 13 tool root's toolchain in the shared
 warm build home (tests/buildbed.py; `make LLVM=1 CLIPPY=1`, rustdoc, kunit.py in QEMU).
 
