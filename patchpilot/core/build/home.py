@@ -55,10 +55,13 @@ def kernel_line(repo: GitRepo, commit: str) -> str:
     return f"{fields['VERSION']}.{fields['PATCHLEVEL']}"
 
 
-def home_for(root: Path, line: str, kind: str) -> BuildHome:
+def home_for(root: Path, line: str, kind: str, create: bool = True) -> BuildHome:
+    """The home of `line` and `kind`; `create` makes its directories (a look into the cache
+    leaves the disk as it was)."""
     home = BuildHome(root / f"linux-{line}-{kind}")
-    for sub in (home.out, home.results):
-        sub.mkdir(parents=True, exist_ok=True)
+    if create:
+        for sub in (home.out, home.results):
+            sub.mkdir(parents=True, exist_ok=True)
     return home
 
 

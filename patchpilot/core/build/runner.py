@@ -96,10 +96,10 @@ class _Plan:
 
 
 def _plan(repo: GitRepo, base: str, patches: list[tuple[int, str, str]],
-          options: Options) -> _Plan:
+          options: Options, create: bool = True) -> _Plan:
     steps = steps_of(repo, base, patches)
     choice = choose_config(repo, options, base, [f for s in steps for f in s.touched])
-    home = home_for(options.root, kernel_line(repo, base), _kind(choice))
+    home = home_for(options.root, kernel_line(repo, base), _kind(choice), create)
     tool_id = identity(options.toolchain)
     keys = _keys(repo, steps, choice, tool_id, options)
     return _Plan(steps, choice, home, tool_id, keys, [_load(home, key) for key in keys])
@@ -109,7 +109,7 @@ def cached_report(repo: GitRepo, base: str, patches: list[tuple[int, str, str]],
                   options: Options) -> BuildReport | None:
     """The build of exactly this series, configuration and toolchain, if it is in the cache
     (None: it was never built, or something changed since). Builds nothing."""
-    plan = _plan(repo, base, patches, options)
+    plan = _plan(repo, base, patches, options, create=False)
     if not all(plan.cached):
         return None
     report = plan.report(options)
