@@ -107,8 +107,8 @@ def test_an_amend_of_patch_4_builds_patches_4_and_5_only(planted_build, build_be
     commits = planted_build.commits
     git(tree, "checkout", "-q", "-B", "amended", commits[3])
     path = tree / planted.STR
-    path.write_text(path.read_text().replace("//! String representations.",
-                                             "//! String representations (amended).", 1))
+    path.write_text(path.read_text().replace(  # a line of its own: results are cached by tree
+        "//! String representations.", f"//! String representations ({uuid.uuid4()}).", 1))
     git(tree, "commit", "-q", "-a", "--amend", "--no-edit")
     git(tree, "cherry-pick", commits[4])
     amended = git(tree, "rev-list", "--reverse", "master..amended").split()
@@ -159,7 +159,8 @@ def test_a_full_disk_under_the_build_is_one_line_and_the_next_run_recovers(
     patches = _patches(tree, commits)
     home = Path(planted_build.report.home)
     head = git(tree, "rev-parse", "disk")
-    with small_disk(home / "out", room=256 * 1024):
+    with small_disk(home / "out", room=256 * 1024) as disk:
+        disk.fill()  # not one byte left for the objects make writes
         report = build_series(GitRepo(tree), planted_build.base, patches, build_bed.options())
     assert report.stopped == f"no space left on the device under {home}"
     assert report.summary() == f"build stopped: no space left on the device under {home}"
