@@ -92,8 +92,9 @@ class Bed:
         self.jobs = len(os.sched_getaffinity(0))
 
     def options(self, **changes: object) -> Options:
-        return Options(root=self.builds, toolchain=Toolchain(tuple(self.wrapper)), docs=False,
-                       tests=False, **changes)  # type: ignore[arg-type]
+        settings = {"root": self.builds, "toolchain": Toolchain(tuple(self.wrapper)),
+                    "docs": False, "tests": False, **changes}
+        return Options(**settings)  # type: ignore[arg-type]
 
     def home(self) -> Path:
         return self.builds / f"linux-{RELEASE}-default"
@@ -113,7 +114,8 @@ def warm_patchpilot_at_base(bed: Bed) -> None:
     """Forget the cached results, then build the base: the O= directory holds the base."""
     shutil.rmtree(bed.home() / "results", ignore_errors=True)
     (bed.home() / "results").mkdir(parents=True, exist_ok=True)
-    report = build_series(GitRepo(bed.tree), bed.base, [], bed.options())
+    report = build_series(GitRepo(bed.tree), bed.base, bed.patches(), bed.options(),
+                          stop_after=0)  # the base, in the series' own configuration
     assert report.base is not None and report.base.built, report.stopped
 
 
@@ -181,7 +183,8 @@ def cold(bed: Bed, tmp: Path) -> None:
     cold_root = tmp / "cold-builds"
     start = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    report = build_series(GitRepo(bed.tree), bed.base, [], bed.options(root=cold_root))
+    report = build_series(GitRepo(bed.tree), bed.base, bed.patches(),
+                          bed.options(root=cold_root), stop_after=0)
     ours = time.perf_counter() - start, _cpu_since(before)
     assert report.base is not None and report.base.built, report.stopped
     fragment = (cold_root / f"linux-{RELEASE}-default" / "out" / ".patchpilot-config")

@@ -16,7 +16,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from patchpilot.core.build import diagnostics, kconfig, kunit
@@ -100,9 +100,33 @@ def _plan(repo: GitRepo, base: str, patches: list[tuple[int, str, str]],
     steps = steps_of(repo, base, patches)
     choice = choose_config(repo, options, base, [f for s in steps for f in s.touched])
     home = home_for(options.root, kernel_line(repo, base), _kind(choice), create)
+    choice = _with_earlier_symbols(choice, home)
     tool_id = identity(options.toolchain)
     keys = _keys(repo, steps, choice, tool_id, options)
     return _Plan(steps, choice, home, tool_id, keys, [_load(home, key) for key in keys])
+
+
+SYMBOLS = ".patchpilot-symbols"
+
+
+def _with_earlier_symbols(choice: kconfig.ConfigChoice, home: BuildHome) -> kconfig.ConfigChoice:
+    """The default configuration only grows in a home: the symbols earlier series needed stay
+    on, so that going from one series to another does not reconfigure and rebuild the tree
+    (a symbol more costs only its own objects)."""
+    if choice.kind != "default":
+        return choice
+    try:
+        earlier = (home.out / SYMBOLS).read_text().split()
+    except OSError:
+        earlier = []
+    extra = [line for line in earlier if line not in choice.fragment]
+    base = [f"CONFIG_{s}=y" for s in kconfig.BASE_SYMBOLS]
+    # one order whatever the series: the same set of symbols is the same configuration
+    lines = base + sorted({*choice.fragment, *extra} - set(base))
+    described = choice.described if not extra else (
+        f"{choice.described} (and {len(extra)} symbol(s) earlier series in this build "
+        "directory needed)")
+    return replace(choice, fragment=tuple(lines), described=described)
 
 
 def cached_report(repo: GitRepo, base: str, patches: list[tuple[int, str, str]],
@@ -119,19 +143,22 @@ def cached_report(repo: GitRepo, base: str, patches: list[tuple[int, str, str]],
 
 def build_series(repo: GitRepo, base: str, patches: list[tuple[int, str, str]],
                  options: Options, on_event: Callable[[Event], None] | None = None,
-                 cancel: threading.Event | None = None) -> BuildReport:
-    """Build the base and each patch (see the module docstring)."""
+                 cancel: threading.Event | None = None,
+                 stop_after: int | None = None) -> BuildReport:
+    """Build the base and each patch (see the module docstring); `stop_after`: only the
+    states up to that index (0: the base alone, in the series' configuration)."""
     emit = on_event or (lambda event: None)
     emit(Event(0, "config", "running", "toolchain: " + options.toolchain.described()))
     plan = _plan(repo, base, patches, options)
     report = plan.report(options)
-    if all(plan.cached):
+    if all(plan.cached[:None if stop_after is None else stop_after + 1]):
         _fill(report, [c for c in plan.cached if c], emit)
         return report
     run = _Run(repo, options, plan.home, plan.choice, plan.tool_id, emit, cancel, report.notes)
     with holding(plan.home):
         try:
-            _build_all(run, plan.steps, plan.keys, plan.cached, report)
+            last = len(plan.steps) if stop_after is None else stop_after + 1
+            _build_all(run, plan.steps[:last], plan.keys[:last], plan.cached[:last], report)
         except Cancelled:
             report.cancelled = True
             emit(Event(len(report.patches), "done", "cancelled"))
@@ -330,6 +357,7 @@ def _configure(run: _Run, base: Step) -> None:
     if not kconfig.rust_on(result):
         notes.append("CONFIG_RUST is off in the configuration: no Rust code is built")
     (run.home.out / NOTES).write_text("".join(f"{n}\n" for n in notes))
+    (run.home.out / SYMBOLS).write_text("".join(f"{line}\n" for line in run.choice.fragment))
     run.notes.extend(notes)
     stamp.write_text(wanted)
 
