@@ -33,7 +33,7 @@ ACTIONS: list[tuple[str, str]] = [
     (r"patchpilot enroll(?: BASE)?", "series.start"),
     (r"patchpilot new \S+ --fork-point \S+", "series.start"),
     (r"patchpilot undo", "reroll.undo"),
-    (r"patchpilot build(?: \(b on the checks screen\))?", "checks.build"),
+    (r"patchpilot build", "checks.build"),
     (r"(?:run )?patchpilot send again", "send.send"),
     (r"patchpilot send(?! --)", "series.send"),
     (r"\bb4 send(?! -)\b", "series.send"),

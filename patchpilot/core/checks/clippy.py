@@ -152,8 +152,8 @@ def series_findings(repo: GitRepo, series: Series, inputs: list[PatchInput], kbu
     first = rust[0].patch.index
     if not kbuild:
         return {first: [_info("NOT_CONFIGURED", "clippy did not run in check: no Rust-enabled "
-                              "kernel build is configured", "patchpilot build (b on the "
-                              "checks screen) builds every patch with clippy; or set "
+                              "kernel build is configured", "to build every patch with clippy: "
+                              "patchpilot build; or set "
                               f"{SETTING} to a build directory with CONFIG_RUST=y: git config "
                               "patchpilot.checks.kbuild DIR, or --kbuild DIR")]}
     problem = build_problem(repo, series, Path(kbuild).expanduser())
