@@ -13,6 +13,7 @@ samples/rust (a sparse checkout): the build never reads the user's work tree. No
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Callable
@@ -35,7 +36,6 @@ SUBJECTS = [
 
 
 def _git(tree: Path, *args: str) -> str:
-    import os
     proc = subprocess.run(["git", *IDENTITY, *args], cwd=tree, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, env={**os.environ, **ENV_DATES})
     if proc.returncode != 0:

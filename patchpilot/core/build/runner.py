@@ -16,10 +16,16 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from patchpilot.core.build import diagnostics, kconfig, kunit
+from patchpilot.core.build.choice import (
+    choose_config,
+    kind_of,
+    remember_symbols,
+    with_earlier_symbols,
+)
 from patchpilot.core.build.home import BuildHome, checkout, holding, home_for, kernel_line
 from patchpilot.core.build.model import BuildReport, Event, PatchBuild
 from patchpilot.core.build.stream import Run
@@ -98,35 +104,12 @@ class _Plan:
 def _plan(repo: GitRepo, base: str, patches: list[tuple[int, str, str]],
           options: Options, create: bool = True) -> _Plan:
     steps = steps_of(repo, base, patches)
-    choice = choose_config(repo, options, base, [f for s in steps for f in s.touched])
-    home = home_for(options.root, kernel_line(repo, base), _kind(choice), create)
-    choice = _with_earlier_symbols(choice, home)
+    choice = choose_config(repo, options.config, base, [f for s in steps for f in s.touched])
+    home = home_for(options.root, kernel_line(repo, base), kind_of(choice), create)
+    choice = with_earlier_symbols(choice, home.out)
     tool_id = identity(options.toolchain)
     keys = _keys(repo, steps, choice, tool_id, options)
     return _Plan(steps, choice, home, tool_id, keys, [_load(home, key) for key in keys])
-
-
-SYMBOLS = ".patchpilot-symbols"
-
-
-def _with_earlier_symbols(choice: kconfig.ConfigChoice, home: BuildHome) -> kconfig.ConfigChoice:
-    """The default configuration only grows in a home: the symbols earlier series needed stay
-    on, so that going from one series to another does not reconfigure and rebuild the tree
-    (a symbol more costs only its own objects)."""
-    if choice.kind != "default":
-        return choice
-    try:
-        earlier = (home.out / SYMBOLS).read_text().split()
-    except OSError:
-        earlier = []
-    extra = [line for line in earlier if line not in choice.fragment]
-    base = [f"CONFIG_{s}=y" for s in kconfig.BASE_SYMBOLS]
-    # one order whatever the series: the same set of symbols is the same configuration
-    lines = base + sorted({*choice.fragment, *extra} - set(base))
-    described = choice.described if not extra else (
-        f"{choice.described} (and {len(extra)} symbol(s) earlier series in this build "
-        "directory needed)")
-    return replace(choice, fragment=tuple(lines), described=described)
 
 
 def cached_report(repo: GitRepo, base: str, patches: list[tuple[int, str, str]],
@@ -172,75 +155,11 @@ def _fill(report: BuildReport, results: list[PatchBuild], emit: Callable[[Event]
         emit(Event(result.index, "done", "cached", result=result))
 
 
-def _kind(choice: kconfig.ConfigChoice) -> str:
-    if choice.kind == "default":
-        return "default"
-    return f"{choice.kind}-{hashlib.sha256(choice.config_text.encode()).hexdigest()[:10]}"
-
-
-def choose_config(repo: GitRepo, options: Options, base: str,
-                  touched: list[str]) -> kconfig.ConfigChoice:
-    """The configuration the options ask for (see kconfig)."""
-    if options.config in ("", "auto"):
-        def read(path: str) -> str | None:
-            return repo.try_run("show", f"{base}:{path}", strip=False)
-        return _default_choice(repo, base, touched, read)
-    if options.config == "tree":
-        path = repo.top / ".config"
-        kind, described = "tree", f".config of {repo.top}"
-    else:
-        given = Path(options.config).expanduser()
-        path = given / ".config" if given.is_dir() else given
-        kind, described = "kbuild", f"{path} (copied; that directory is not built in)"
-    if not path.is_file():
-        raise PatchpilotError(f"no kernel configuration at {path}",
-                              hint="make one (make LLVM=1 menuconfig), or leave build.config "
-                                   "at auto for the smallest one that builds the series")
-    text = path.read_text(errors="replace")
-    notes = () if kconfig.rust_on(text) else (
-        f"{path} does not enable CONFIG_RUST: no Rust code is built, clippy says nothing",)
-    return kconfig.ConfigChoice(kind, described, config_text=text, notes=notes)
-
-
-def _default_choice(repo: GitRepo, base: str, touched: list[str],
-                    read: Callable[[str], str | None]) -> kconfig.ConfigChoice:
-    listing = repo.run("ls-tree", "-r", "--name-only", base, "--", "*Kconfig*")
-    known = set(listing.splitlines())
-    texts = _read_many(repo, base, sorted(known))
-
-    def cached_read(path: str) -> str | None:
-        if "Kconfig" in path.rsplit("/", 1)[-1]:
-            return texts.get(path)
-        return read(path)
-    return kconfig.default_choice(cached_read, touched, sorted(texts))
-
-
-def _read_many(repo: GitRepo, commit: str, paths: list[str]) -> dict[str, str]:
-    """Many files of one commit in one `git cat-file --batch`."""
-    if not paths:
-        return {}
-    import subprocess
-    proc = subprocess.run(["git", "-C", str(repo.top), "cat-file", "--batch"],
-                          input="".join(f"{commit}:{p}\n" for p in paths).encode(),
-                          capture_output=True)
-    data, texts, pos = proc.stdout, {}, 0
-    for path in paths:
-        end = data.index(b"\n", pos)
-        header = data[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        texts[path] = data[pos:pos + size].decode(errors="replace")
-        pos += size + 1
-    return texts
-
-
 def _keys(repo: GitRepo, steps: list[Step], choice: kconfig.ConfigChoice, tool_id: str,
           options: Options) -> list[str]:
     """A chain: each state's key covers its tree and every state before it."""
     trees = repo.run("rev-parse", *[f"{s.commit}^{{tree}}" for s in steps]).split()
-    seed = "\n".join([CACHE_VERSION, _kind(choice), "\n".join(choice.fragment),
+    seed = "\n".join([CACHE_VERSION, kind_of(choice), "\n".join(choice.fragment),
                       choice.config_text, tool_id, options.arch, f"docs={options.docs}",
                       f"tests={options.tests}"])
     keys, previous = [], hashlib.sha256(seed.encode()).hexdigest()
@@ -335,7 +254,7 @@ def _configure(run: _Run, base: Step) -> None:
                               hint="install what it names (Documentation/rust/quick-start.rst)"
                                    ", or set build.wrapper to run a toolchain that can")
     stamp = run.home.out / ".patchpilot-config"
-    wanted = "\n".join([_kind(run.choice), *run.choice.fragment, run.choice.config_text])
+    wanted = "\n".join([kind_of(run.choice), *run.choice.fragment, run.choice.config_text])
     config = run.home.out / ".config"
     if config.is_file() and stamp.is_file() and stamp.read_text() == wanted:
         return
@@ -357,7 +276,7 @@ def _configure(run: _Run, base: Step) -> None:
     if not kconfig.rust_on(result):
         notes.append("CONFIG_RUST is off in the configuration: no Rust code is built")
     (run.home.out / NOTES).write_text("".join(f"{n}\n" for n in notes))
-    (run.home.out / SYMBOLS).write_text("".join(f"{line}\n" for line in run.choice.fragment))
+    remember_symbols(run.choice, run.home.out)
     run.notes.extend(notes)
     stamp.write_text(wanted)
 
